@@ -1,0 +1,353 @@
+// Single-precision GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias).
+//
+// BLIS-style blocking: K is split into KC-deep blocks, N into NC-wide blocks
+// and M into MC-tall blocks. For each (NC, KC) block, op(B) is packed into
+// NR-column panels; for each MC block, op(A) is packed (and scaled by alpha)
+// into MR-row panels. Panels are zero-padded to full MR / NR width, so the
+// micro-kernel always runs a full MR x NR tile with no branches inside.
+// The micro-kernel writes its tile to the workspace; the epilogue then merges
+// the valid part into C (beta on the first K block, bias and activation on
+// the last one).
+
+// Micro-tile: 4 rows x 8 columns = 8 f32x4 accumulators, which V8 keeps in
+// registers (more than ~9 spill).
+const MR = 4;
+const NR = 8;
+// A block (MC x KC floats, 128 KiB) stays in L2; a B micro-panel
+// (KC x NR floats, 8 KiB) stays in L1.
+const KC = 256;
+const MC = 128;
+const NC = 1024;
+
+const TILE_BYTES = MR * NR * 4;
+const PACK_A_BYTES = MC * KC * 4;
+const PACK_B_BYTES = KC * NC * 4;
+// Workspace layout: [tile | packed A block | packed B block].
+const WS_TILE = 0;
+const WS_PACK_A = WS_TILE + TILE_BYTES;
+const WS_PACK_B = WS_PACK_A + PACK_A_BYTES;
+const WS_BYTES = WS_PACK_B + PACK_B_BYTES;
+
+export function gemm_workspace_bytes(): i32 {
+  return WS_BYTES;
+}
+
+// acc + a * b; fused under relaxed SIMD (results then differ by a rounding).
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, acc);
+  } else {
+    return f32x4.add(acc, f32x4.mul(a, b));
+  }
+}
+
+// First step of a 4x4 transpose: interleave the low (r0[0], r1[0], r0[1], r1[1])
+// or high (r0[2], r1[2], r0[3], r1[3]) halves of two rows. Used by the packers
+// for layouts whose rows run along K.
+// @ts-ignore: decorator
+@inline function interleaveLo(r0: v128, r1: v128): v128 {
+  return v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+}
+// @ts-ignore: decorator
+@inline function interleaveHi(r0: v128, r1: v128): v128 {
+  return v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+}
+
+// Packs rows [m0, m0+mc) x depth [k0, k0+kc) of op(A), scaled by alpha, into
+// MR-row panels: panel p holds, for each k, the MR values op(A)[m0+p*MR+r][k].
+function packA(transA: i32, A: usize, lda: i32, m0: i32, k0: i32, mc: i32, kc: i32,
+               alpha: f32, dst: usize): void {
+  const va = f32x4.splat(alpha);
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    const m = m0 + i;
+    if (rows == MR && transA != 0) {
+      // op(A)[m][k] = A[k*lda + m]: the MR values for one k are contiguous.
+      let src = A + (<usize>k0 * lda + m) * 4;
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, f32x4.mul(v128.load(src), va));
+        src += <usize>lda * 4;
+        dst += MR * 4;
+      }
+    } else if (rows == MR) {
+      // op(A)[m][k] = A[m*lda + k]: load 4 k-values of each row, transpose.
+      const rowStride = <usize>lda * 4;
+      let s0 = A + (<usize>m * lda + k0) * 4;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const r0 = v128.load(s0);
+        const r1 = v128.load(s0 + rowStride);
+        const r2 = v128.load(s0 + rowStride * 2);
+        const r3 = v128.load(s0 + rowStride * 3);
+        const t0 = interleaveLo(r0, r1);
+        const t1 = interleaveHi(r0, r1);
+        const t2 = interleaveLo(r2, r3);
+        const t3 = interleaveHi(r2, r3);
+        v128.store(dst, f32x4.mul(v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), va), 0);
+        v128.store(dst, f32x4.mul(v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), va), 16);
+        v128.store(dst, f32x4.mul(v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), va), 32);
+        v128.store(dst, f32x4.mul(v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), va), 48);
+        s0 += 16;
+        dst += 4 * MR * 4;
+      }
+      for (; k < kc; k++) {
+        store<f32>(dst, alpha * load<f32>(s0), 0);
+        store<f32>(dst, alpha * load<f32>(s0 + rowStride), 4);
+        store<f32>(dst, alpha * load<f32>(s0 + rowStride * 2), 8);
+        store<f32>(dst, alpha * load<f32>(s0 + rowStride * 3), 12);
+        s0 += 4;
+        dst += MR * 4;
+      }
+    } else {
+      // Bottom edge: fewer than MR rows left, zero-pad the panel.
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          let v: f32 = 0;
+          if (r < rows) {
+            const kk = k0 + k;
+            const mm = m + r;
+            v = alpha * load<f32>(A + (transA != 0
+              ? <usize>kk * lda + mm
+              : <usize>mm * lda + kk) * 4);
+          }
+          store<f32>(dst, v);
+          dst += 4;
+        }
+      }
+    }
+  }
+}
+
+// Packs depth [k0, k0+kc) x columns [n0, n0+nc) of op(B) into NR-column
+// panels: panel p holds, for each k, the NR values op(B)[k][n0+p*NR+c].
+function packB(transB: i32, B: usize, ldb: i32, k0: i32, n0: i32, kc: i32, nc: i32,
+               dst: usize): void {
+  for (let j = 0; j < nc; j += NR) {
+    const cols = min(NR, nc - j);
+    const n = n0 + j;
+    if (cols == NR && transB == 0) {
+      // op(B)[k][n] = B[k*ldb + n]: the NR values for one k are contiguous.
+      let src = B + (<usize>k0 * ldb + n) * 4;
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src, 0), 0);
+        v128.store(dst, v128.load(src, 16), 16);
+        src += <usize>ldb * 4;
+        dst += NR * 4;
+      }
+    } else if (cols == NR) {
+      // op(B)[k][n] = B[n*ldb + k]: load 4 k-values of each of the NR rows
+      // of B and transpose two 4x4 blocks.
+      const rowStride = <usize>ldb * 4;
+      let s0 = B + (<usize>n * ldb + k0) * 4;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const s4 = s0 + rowStride * 4;
+        const r0 = v128.load(s0);
+        const r1 = v128.load(s0 + rowStride);
+        const r2 = v128.load(s0 + rowStride * 2);
+        const r3 = v128.load(s0 + rowStride * 3);
+        const t0 = interleaveLo(r0, r1);
+        const t1 = interleaveHi(r0, r1);
+        const t2 = interleaveLo(r2, r3);
+        const t3 = interleaveHi(r2, r3);
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), 0);
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+        const r4 = v128.load(s4);
+        const r5 = v128.load(s4 + rowStride);
+        const r6 = v128.load(s4 + rowStride * 2);
+        const r7 = v128.load(s4 + rowStride * 3);
+        const t4 = interleaveLo(r4, r5);
+        const t5 = interleaveHi(r4, r5);
+        const t6 = interleaveLo(r6, r7);
+        const t7 = interleaveHi(r6, r7);
+        v128.store(dst, v128.shuffle<f32>(t4, t6, 0, 1, 4, 5), 16);
+        v128.store(dst, v128.shuffle<f32>(t4, t6, 2, 3, 6, 7), 48);
+        v128.store(dst, v128.shuffle<f32>(t5, t7, 0, 1, 4, 5), 80);
+        v128.store(dst, v128.shuffle<f32>(t5, t7, 2, 3, 6, 7), 112);
+        s0 += 16;
+        dst += 4 * NR * 4;
+      }
+      for (; k < kc; k++) {
+        let s = s0;
+        for (let c = 0; c < NR; c++) {
+          store<f32>(dst, load<f32>(s));
+          s += rowStride;
+          dst += 4;
+        }
+        s0 += 4;
+      }
+    } else {
+      // Right edge: fewer than NR columns left, zero-pad the panel.
+      for (let k = 0; k < kc; k++) {
+        for (let c = 0; c < NR; c++) {
+          let v: f32 = 0;
+          if (c < cols) {
+            const kk = k0 + k;
+            const nn = n + c;
+            v = load<f32>(B + (transB != 0
+              ? <usize>nn * ldb + kk
+              : <usize>kk * ldb + nn) * 4);
+          }
+          store<f32>(dst, v);
+          dst += 4;
+        }
+      }
+    }
+  }
+}
+
+// tile[4][8] = sum over k of packed A column k (outer product) packed B row k.
+function microKernel4x8(kc: i32, a: usize, b: usize, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a, 0);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    a += MR * 4;
+    b += NR * 4;
+  }
+  v128.store(tile, c00, 0);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+}
+
+// C[0..rows)[0..cols) = act(tile + cScale * C + bias) at C (ldc in floats),
+// where m, n are the tile's first row and column in the whole output (for
+// the bias). cScale == 0 does not read C. biasMode/relu are only set for the
+// last K block.
+function storeTile(tile: usize, C: usize, ldc: i32, rows: i32, cols: i32, m: i32, n: i32,
+                   cScale: f32, bias: usize, biasMode: i32, relu: bool): void {
+  const rowStride = <usize>ldc * 4;
+  if (rows == MR && cols == NR) {
+    const vs = f32x4.splat(cScale);
+    const zero = f32x4.splat(0);
+    let bias0 = zero, bias1 = zero;
+    if (biasMode == 1) {
+      bias0 = v128.load(bias + <usize>n * 4, 0);
+      bias1 = v128.load(bias + <usize>n * 4, 16);
+    }
+    let c = C;
+    for (let r = 0; r < MR; r++) {
+      let v0 = v128.load(tile, 0);
+      let v1 = v128.load(tile, 16);
+      if (cScale != 0) {
+        v0 = madd(vs, v128.load(c, 0), v0);
+        v1 = madd(vs, v128.load(c, 16), v1);
+      }
+      if (biasMode == 1) {
+        v0 = f32x4.add(v0, bias0);
+        v1 = f32x4.add(v1, bias1);
+      } else if (biasMode == 2) {
+        const br = v128.load32_splat(bias + <usize>(m + r) * 4);
+        v0 = f32x4.add(v0, br);
+        v1 = f32x4.add(v1, br);
+      }
+      if (relu) {
+        // pmax(x, 0) is x < 0 ? 0 : x, which keeps NaN.
+        v0 = f32x4.pmax(v0, zero);
+        v1 = f32x4.pmax(v1, zero);
+      }
+      v128.store(c, v0, 0);
+      v128.store(c, v1, 16);
+      tile += NR * 4;
+      c += rowStride;
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const c = C + <usize>r * rowStride;
+      const t = tile + <usize>r * NR * 4;
+      for (let j = 0; j < cols; j++) {
+        let v = load<f32>(t + <usize>j * 4);
+        if (cScale != 0) v += cScale * load<f32>(c + <usize>j * 4);
+        if (biasMode == 1) v += load<f32>(bias + <usize>(n + j) * 4);
+        else if (biasMode == 2) v += load<f32>(bias + <usize>(m + r) * 4);
+        if (relu && v < 0) v = 0;
+        store<f32>(c + <usize>j * 4, v);
+      }
+    }
+  }
+}
+
+// C = act(alpha * op(A) * op(B) + beta * C + bias)
+// op(A) is M x K: transA=0 -> A[m*lda + k], transA=1 -> A[k*lda + m]
+// op(B) is K x N: transB=0 -> B[k*ldb + n], transB=1 -> B[n*ldb + k]
+// biasMode: 0 none, 1 per column (bias[n]), 2 per row (bias[m]).
+// act: 0 identity, 1 relu.
+// beta == 0 ignores the contents of C. K == 0 or alpha == 0 gives
+// C = act(beta * C + bias) without reading A or B (as BLAS does).
+// ws: 16-byte aligned workspace of gemm_workspace_bytes() bytes.
+export function gemm_f32(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32,
+                         A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32,
+                         bias: usize, biasMode: i32, act: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const tile = ws + WS_TILE;
+  const packedA = ws + WS_PACK_A;
+  const packedB = ws + WS_PACK_B;
+  const relu = act == 1;
+
+  if (K <= 0 || alpha == 0) {
+    // No product term: run the epilogue over a zero tile.
+    for (let i = 0; i < TILE_BYTES; i += 16) v128.store(tile + i, f32x4.splat(0));
+    for (let i = 0; i < M; i += MR) {
+      for (let j = 0; j < N; j += NR) {
+        storeTile(tile, C + (<usize>i * ldc + j) * 4, ldc, min(MR, M - i), min(NR, N - j),
+                  i, j, beta, bias, biasMode, relu);
+      }
+    }
+    return;
+  }
+
+  // Split K into equal blocks of at most KC so the last block is not tiny.
+  const kBlocks = (K + KC - 1) / KC;
+  const kcStep = (K + kBlocks - 1) / kBlocks;
+
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += kcStep) {
+      const kc = min(kcStep, K - pc);
+      const first = pc == 0;
+      const last = pc + kc >= K;
+      const cScale: f32 = first ? beta : 1;
+      const tileBias = last ? biasMode : 0;
+      const tileRelu = last && relu;
+      packB(transB, B, ldb, pc, jc, kc, nc, packedB);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(transA, A, lda, ic, pc, mc, kc, alpha, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const bPanel = packedB + <usize>jr * kc * 4;
+          const n = jc + jr;
+          const cols = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const m = ic + ir;
+            microKernel4x8(kc, packedA + <usize>ir * kc * 4, bPanel, tile);
+            storeTile(tile, C + (<usize>m * ldc + n) * 4, ldc, min(MR, mc - ir), cols,
+                      m, n, cScale, bias, tileBias, tileRelu);
+          }
+        }
+      }
+    }
+  }
+}

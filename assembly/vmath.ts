@@ -1,0 +1,94 @@
+// f32x4 transcendental approximations shared by the elementwise, softmax and loss kernels.
+// Accuracy is ~2 ulp (exp) and ~1.5e-7 absolute (erf), well inside the 1e-4/1e-5 conformance tolerance.
+
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+
+// exp by range reduction x = n*ln2 + r, a degree-5 polynomial on r, and 2^n built in the exponent bits.
+@inline export function exp4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.7));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), f32x4.add(r, f32x4.splat(1.0)));
+  // n is in [-126, 128]: split the scale in two so 2^n never overflows the exponent field.
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const half = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+@inline export function sigmoid4(x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+}
+
+// tanh(x) = sign(x) * (1 - e) / (1 + e) with e = exp(-2|x|): no overflow, no cancellation for large |x|;
+// for |x| < 0.0625 a short odd series avoids the cancellation in 1 - e.
+@inline export function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const e = exp4(f32x4.mul(ax, f32x4.splat(-2.0)));
+  const one = f32x4.splat(1.0);
+  const big = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  const x2 = f32x4.mul(ax, ax);
+  let small = f32x4.add(f32x4.mul(x2, f32x4.splat(0.05396825397)), f32x4.splat(-0.1333333333));
+  small = f32x4.add(f32x4.mul(small, x2), f32x4.splat(0.3333333333));
+  small = f32x4.sub(ax, f32x4.mul(f32x4.mul(small, x2), ax));
+  const mag = v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.0625)));
+  return v128.or(mag, v128.and(x, f32x4.splat(-0.0)));
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
+@inline export function erf4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const t = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(ax, f32x4.splat(0.3275911))));
+  let p = f32x4.splat(1.061405429);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.453152027));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.421413741));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.284496736));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.254829592));
+  p = f32x4.mul(p, t);
+  const y = f32x4.sub(f32x4.splat(1.0), f32x4.mul(p, exp4(f32x4.neg(f32x4.mul(ax, ax)))));
+  return v128.or(y, v128.and(x, f32x4.splat(-0.0)));
+}
+
+// Lane-by-lane scalar fallbacks for functions with no cheap vector form.
+@inline export function log4(x: v128): v128 {
+  let r = f32x4.splat(Mathf.log(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.log(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.log(f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(r, 3, Mathf.log(f32x4.extract_lane(x, 3)));
+}
+
+@inline export function sin4(x: v128): v128 {
+  let r = f32x4.splat(Mathf.sin(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.sin(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.sin(f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(r, 3, Mathf.sin(f32x4.extract_lane(x, 3)));
+}
+
+@inline export function cos4(x: v128): v128 {
+  let r = f32x4.splat(Mathf.cos(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.cos(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.cos(f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(r, 3, Mathf.cos(f32x4.extract_lane(x, 3)));
+}
+
+@inline export function pow4(a: v128, b: v128): v128 {
+  let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+  return f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
+}
+
+// The tail of an array (n % 4 elements) goes through the same vector code one lane at a time.
+@inline export function loadLane(p: usize): v128 { return v128.load32_splat(p); }
+@inline export function storeLane(p: usize, v: v128): void { store<f32>(p, f32x4.extract_lane(v, 0)); }

@@ -1,0 +1,92 @@
+// A caching allocator over the wasm linear memory: 16-byte aligned blocks handed out from a bump
+// pointer, freed blocks kept in per-size free lists and reused for the next request of that size
+// class. Training loops repeat the same shapes, so steady state never grows memory.
+import { backend, type Backend } from "./wasm.js";
+
+const PAGE = 65536;
+
+// Small sizes round to 16 bytes; larger ones to 1/8 of their power of two, so near sizes share a list.
+function sizeClass(bytes: number): number {
+  if (bytes <= 4096) return Math.max(16, (bytes + 15) & ~15);
+  const step = 2 ** Math.floor(Math.log2(bytes)) / 8;
+  return Math.ceil(bytes / step) * step;
+}
+
+export interface MemoryStats {
+  /** bytes held by live storages (rounded to size classes) */
+  bytesInUse: number;
+  /** bytes taken from the linear memory by the allocator: in use plus cached free blocks */
+  bytesReserved: number;
+  /** bytes of the wasm memory (what the runtime holds) */
+  wasmMemoryBytes: number;
+  /** live (not yet disposed) tensors */
+  liveTensors: number;
+}
+
+export class Allocator {
+  private top: number;
+  private readonly free = new Map<number, number[]>();
+  bytesInUse = 0;
+
+  constructor(private readonly b: Backend) {
+    this.top = (b.kernels.heap_base() + 15) & ~15;
+  }
+
+  get bytesReserved(): number {
+    return this.top - ((this.b.kernels.heap_base() + 15) & ~15);
+  }
+
+  alloc(bytes: number, what: string): number {
+    const size = sizeClass(bytes);
+    const cached = this.free.get(size)?.pop();
+    if (cached !== undefined) {
+      this.bytesInUse += size;
+      return cached;
+    }
+    const ptr = this.top;
+    const end = ptr + size;
+    const memory = this.b.memory;
+    if (end > memory.buffer.byteLength) {
+      const needed = Math.ceil((end - memory.buffer.byteLength) / PAGE);
+      // Grow by at least 1/4 of the current size so repeated growth stays amortised.
+      const pages = Math.max(needed, Math.ceil(memory.buffer.byteLength / PAGE / 4));
+      try {
+        memory.grow(pages);
+      } catch {
+        try {
+          memory.grow(needed);
+        } catch {
+          throw new RangeError(
+            `simdgrad: out of memory allocating ${bytes} bytes for ${what} ` +
+              `(wasm memory is ${memory.buffer.byteLength} bytes, ${this.bytesInUse} in use; the wasm32 limit is 4 GiB)`,
+          );
+        }
+      }
+    }
+    this.top = end;
+    this.bytesInUse += size;
+    return ptr;
+  }
+
+  release(ptr: number, bytes: number): void {
+    const size = sizeClass(bytes);
+    this.bytesInUse -= size;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(ptr);
+  }
+}
+
+let allocator: Allocator | null = null;
+
+export function heap(): Allocator {
+  return (allocator ??= new Allocator(backend()));
+}
+
+// Views are built from the current buffer every time: memory.grow detaches the old ones.
+export function f32View(ptr: number, length: number): Float32Array {
+  return new Float32Array(backend().memory.buffer, ptr, length);
+}
+export function i32View(ptr: number, length: number): Int32Array {
+  return new Int32Array(backend().memory.buffer, ptr, length);
+}

@@ -1,0 +1,74 @@
+// Gradient checking by central finite differences, in float32: compares backward() against
+// (L(x + eps) − L(x − eps)) / 2eps for L = Σ out ⊙ r with a fixed random r (a vector–Jacobian
+// product, so every output element takes part).
+import { Tensor, tidy } from "./tensor.js";
+import { noGrad } from "./autograd.js";
+import { Generator } from "./random.js";
+
+export interface GradcheckOptions {
+  eps?: number;
+  rtol?: number;
+  atol?: number;
+  seed?: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  /** worst |analytic − numeric| − (atol + rtol·|numeric|) over all checked elements (≤ 0 when ok) */
+  worstExcess: number;
+  /** a description of the first mismatch, if any */
+  mismatch: string | null;
+}
+
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  const { eps = 1e-2, rtol = 2e-2, atol = 2e-3, seed = 1 } = options;
+  const gen = new Generator(seed);
+  const probe = tidy(() => noGrad(() => fn(...inputs)));
+  const weights = Float64Array.from({ length: probe.size }, () => gen.normal());
+  probe.dispose();
+
+  const loss = (): number =>
+    tidy(() => {
+      const out = noGrad(() => fn(...inputs)).view();
+      let s = 0;
+      for (let i = 0; i < out.length; i++) s += out[i] * weights[i];
+      return s;
+    });
+
+  const analytic = tidy(() => {
+    for (const x of inputs) {
+      x.grad?.dispose();
+      x.grad = null;
+    }
+    const out = fn(...inputs);
+    out.backward(fromWeights(out.shape, weights));
+    return inputs.map((x) => (x.requiresGrad ? (x.grad ? Float64Array.from(x.grad.view()) : new Float64Array(x.size)) : null));
+  });
+
+  let worstExcess = -Infinity;
+  let mismatch: string | null = null;
+  inputs.forEach((x, j) => {
+    const a = analytic[j];
+    if (!a) return;
+    for (let i = 0; i < x.size; i++) {
+      const v = x.view();
+      const orig = v[i];
+      v[i] = orig + eps;
+      const plus = loss();
+      x.view()[i] = orig - eps;
+      const minus = loss();
+      x.view()[i] = orig;
+      const numeric = (plus - minus) / (2 * eps);
+      const excess = Math.abs(a[i] - numeric) - (atol + rtol * Math.abs(numeric));
+      if (excess > worstExcess) worstExcess = excess;
+      if (excess > 0 && !mismatch) mismatch = `input ${j} element ${i}: analytic ${a[i]}, numeric ${numeric}`;
+    }
+  });
+  return { ok: mismatch === null, worstExcess, mismatch };
+}
+
+function fromWeights(shape: readonly number[], w: Float64Array): Tensor {
+  const t = Tensor.empty(shape, "float32", "gradcheck weights");
+  t.view().set(w);
+  return t;
+}

@@ -1,0 +1,130 @@
+// Binary elementwise ops with NumPy/PyTorch broadcasting. The backward of each op reduces the
+// gradient over the broadcast dims back to each operand's shape (reduce.sumToShape).
+import { record, needsGrad } from "../autograd.js";
+import { backend } from "../backend/wasm.js";
+import { Binary, type BinaryOp } from "../backend/kernels.js";
+import { Tensor, shapeToString } from "../tensor.js";
+import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
+import { affine, powScalar, clamp, log } from "./elementwise.js";
+import { sumToShape } from "./reduce.js";
+import { full } from "./creation.js";
+
+function checkFloat(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== "float32" || b.dtype !== "float32") {
+    throw new Error(`${op}: expected float32 operands, got ${a.dtype} ${shapeToString(a.shape)} and ${b.dtype} ${shapeToString(b.shape)}`);
+  }
+}
+
+/** out = a op b with broadcasting, no autograd. */
+export function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  checkFloat(name, a, b);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const out = Tensor.empty(shape, "float32", name);
+  const k = backend().kernels;
+  const code = Binary[op];
+  forEachBlock4(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape), contiguousStrides(shape)], (off, d, [as, bs, os]) => {
+    // The output is contiguous, so its block offset is all the kernel needs.
+    void os;
+    k.binary_f32(code, a.ptr + off[0] * 4, b.ptr + off[1] * 4, out.ptr + off[2] * 4, d[0], d[1], d[2], d[3], as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]);
+  });
+  return out;
+}
+
+const scalarLike = (v: number, like: Tensor) => full([], v);
+
+type GradRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+function binaryOp(name: string, op: BinaryOp, a: Tensor, b: Tensor, grad: GradRule, saveOut = false): Tensor {
+  const out = binaryKernel(name, op, a, b);
+  if (needsGrad(a, b)) {
+    const aShape = a.shape, bShape = b.shape;
+    record(name, [a, b], [out], saveOut ? [a, b, out] : [a, b], ([g], [as, bs, os]) => {
+      const [ga, gb] = grad(g!, as, bs, os);
+      return [a.requiresGrad && ga ? sumToShape(ga, aShape) : null, b.requiresGrad && gb ? sumToShape(gb, bShape) : null];
+    });
+  }
+  return out;
+}
+
+const mask = (op: BinaryOp, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
+const mulK = (a: Tensor, b: Tensor) => binaryKernel("mul", "mul", a, b);
+const divK = (a: Tensor, b: Tensor) => binaryKernel("div", "div", a, b);
+
+export function add(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return affine(a, 1, b);
+  return binaryOp("add", "add", a, b, (g) => [g, g]);
+}
+
+export function sub(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return affine(a, 1, -b);
+  return binaryOp("sub", "sub", a, b, (g) => [g, affine(g, -1, 0)]);
+}
+
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return affine(a, b, 0);
+  return binaryOp("mul", "mul", a, b, (g, as, bs) => [mulK(g, bs), mulK(g, as)]);
+}
+
+export function div(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return affine(a, 1 / b, 0);
+  // d/db (a/b) = -out/b
+  return binaryOp("div", "div", a, b, (g, _as, bs, out) => {
+    const ga = divK(g, bs);
+    return [ga, affine(mulK(ga, out), -1, 0)];
+  }, true);
+}
+
+export function pow(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return powScalar(a, b);
+  // d/da = b·a^(b−1) = b·out/a ; d/db = out·ln a
+  return binaryOp("pow", "pow", a, b, (g, as, bs, out) => [
+    mulK(g, mulK(bs, binaryKernel("pow", "pow", as, affine(bs, 1, -1)))),
+    mulK(g, mulK(out, log(as))),
+  ], true);
+}
+
+export function maximum(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return clamp(a, b, null);
+  return binaryOp("maximum", "maximum", a, b, (g, as, bs) => [mulK(g, mask("gt", as, bs)), mulK(g, mask("le", as, bs))]);
+}
+
+export function minimum(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === "number") return clamp(a, null, b);
+  return binaryOp("minimum", "minimum", a, b, (g, as, bs) => [mulK(g, mask("lt", as, bs)), mulK(g, mask("ge", as, bs))]);
+}
+
+// Comparisons return float32 0/1 masks and are not differentiable.
+function compare(name: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
+  const bt = typeof b === "number" ? scalarLike(b, a) : b;
+  const out = binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());
+  return out;
+}
+export const eq = (a: Tensor, b: Tensor | number) => compare("eq", a, b);
+export const ne = (a: Tensor, b: Tensor | number) => compare("ne", a, b);
+export const gt = (a: Tensor, b: Tensor | number) => compare("gt", a, b);
+export const lt = (a: Tensor, b: Tensor | number) => compare("lt", a, b);
+export const ge = (a: Tensor, b: Tensor | number) => compare("ge", a, b);
+export const le = (a: Tensor, b: Tensor | number) => compare("le", a, b);
+
+/** cond != 0 ? a : b, with broadcasting of all three; gradients flow to the selected operand. */
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  const at = typeof a === "number" ? full([], a) : a;
+  const bt = typeof b === "number" ? full([], b) : b;
+  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, at.shape), bt.shape);
+  const c = cond.dtype === "float32" ? cond : cond.float();
+  // Broadcast each operand by adding a zero tensor of the full shape (cheap, keeps one code path).
+  const zeros = full(shape, 0);
+  const cf = binaryKernel("where", "add", c, zeros), af = binaryKernel("where", "add", at, zeros), bf = binaryKernel("where", "add", bt, zeros);
+  const out = Tensor.empty(shape, "float32", "where");
+  backend().kernels.where_f32(cf.ptr, af.ptr, bf.ptr, out.ptr, out.size);
+  zeros.dispose();
+  if (needsGrad(at, bt)) {
+    const aShape = at.shape, bShape = bt.shape;
+    record("where", [at, bt], [out], [cf], ([g], [cs]) => {
+      const picked = mulK(g!, cs);
+      return [at.requiresGrad ? sumToShape(picked, aShape) : null, bt.requiresGrad ? sumToShape(binaryKernel("where", "sub", g!, picked), bShape) : null];
+    });
+  }
+  cf.dispose(); af.dispose(); bf.dispose();
+  return out;
+}

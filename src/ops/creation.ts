@@ -1,0 +1,115 @@
+// Tensor factories.
+import { Tensor, shapeToString, numel, type DType, type NestedArray, type Shape } from "../tensor.js";
+import { defaultGenerator, type Generator } from "../random.js";
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flattenNested(data: NestedArray, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof data !== "number") throw new Error(`tensor: nested array is ragged (expected shape ${shapeToString(shape)})`);
+    out.push(data);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[dim]) {
+    throw new Error(`tensor: nested array is ragged at depth ${dim} (expected shape ${shapeToString(shape)})`);
+  }
+  for (const v of data) flattenNested(v, shape, dim + 1, out);
+}
+
+function finish(t: Tensor, options: CreateOptions): Tensor {
+  if (options.requiresGrad) t.setRequiresGrad(true);
+  return t;
+}
+
+/**
+ * A tensor from nested arrays, a flat array or a TypedArray (with `shape`). The dtype follows
+ * the data (Int32Array -> int32) unless given.
+ */
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options: CreateOptions = {}): Tensor {
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (typeof data === "number") {
+    flat = [data];
+    inferred = [];
+  } else if (Array.isArray(data)) {
+    inferred = inferShape(data as NestedArray);
+    const out: number[] = [];
+    flattenNested(data as NestedArray, inferred, 0, out);
+    flat = out;
+  } else {
+    flat = data as ArrayLike<number>;
+    inferred = [flat.length];
+  }
+  const finalShape = shape ? [...shape] : inferred;
+  if (numel(finalShape) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${shapeToString(finalShape)} (${numel(finalShape)} elements)`);
+  }
+  const dtype = options.dtype ?? (data instanceof Int32Array ? "int32" : "float32");
+  const t = Tensor.empty(finalShape, dtype, "tensor");
+  t.view().set(flat);
+  return finish(t, options);
+}
+
+export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+  return finish(Tensor.empty(shape, options.dtype ?? "float32", "full").fill_(value), options);
+}
+
+export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 0, options);
+export const ones = (shape: Shape, options: CreateOptions = {}) => full(shape, 1, options);
+export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
+export const onesLike = (t: Tensor, options: CreateOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
+
+/** start, start+step, ... < end (like torch.arange); arange(n) counts 0..n-1. */
+export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0) throw new Error("arange: step must be non-zero");
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const t = Tensor.empty([n], options.dtype ?? "float32", "arange");
+  const v = t.view();
+  for (let i = 0; i < n; i++) v[i] = start + i * step;
+  return finish(t, options);
+}
+
+export interface RandomOptions extends CreateOptions {
+  generator?: Generator;
+}
+
+/** Uniform on [low, high) (default [0, 1)). */
+export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const { generator = defaultGenerator, low = 0, high = 1 } = options;
+  const t = Tensor.empty(shape, "float32", "rand");
+  const v = t.view();
+  for (let i = 0; i < v.length; i++) v[i] = low + (high - low) * generator.uniform();
+  return finish(t, options);
+}
+
+/** Normal with the given mean and std (default standard normal). */
+export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const { generator = defaultGenerator, mean = 0, std = 1 } = options;
+  const t = Tensor.empty(shape, "float32", "randn");
+  const v = t.view();
+  for (let i = 0; i < v.length; i++) v[i] = mean + std * generator.normal();
+  return finish(t, options);
+}
+
+/** Integers uniform in [low, high), int32. */
+export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+  const { generator = defaultGenerator } = options;
+  const t = Tensor.empty(shape, "int32", "randint");
+  const v = t.view();
+  for (let i = 0; i < v.length; i++) v[i] = low + generator.int(high - low);
+  return t;
+}

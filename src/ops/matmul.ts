@@ -1,0 +1,135 @@
+// matmul (torch.matmul semantics, batched with broadcasting) and linear, on the packed SIMD GEMM.
+// Backward passes run the same GEMM with transpose flags; no transpose is materialised.
+import { record, needsGrad } from "../autograd.js";
+import { heap } from "../backend/allocator.js";
+import { backend } from "../backend/wasm.js";
+import { Unary } from "../backend/kernels.js";
+import { Tensor, shapeToString, numel } from "../tensor.js";
+import { broadcastShapes, broadcastStrides } from "./strided.js";
+
+let workspace = 0;
+
+export const enum BiasMode { None = 0, PerColumn = 1, PerRow = 2 }
+
+/** C = act(alpha·op(A)·op(B) + beta·C + bias) on raw pointers (row-major, float32). */
+export function gemm(
+  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
+  bias = 0, biasMode: BiasMode = BiasMode.None, relu = false,
+): void {
+  const k = backend().kernels;
+  if (!workspace) workspace = heap().alloc(k.gemm_workspace_bytes(), "GEMM packing workspace");
+  k.gemm_f32(+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, workspace);
+}
+
+function checkFloat(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== "float32" || b.dtype !== "float32") {
+    throw new Error(`${op}: expected float32 operands, got ${a.dtype} ${shapeToString(a.shape)} and ${b.dtype} ${shapeToString(b.shape)}`);
+  }
+}
+
+/** torch.matmul: 1-D operands are promoted (and the added dim dropped), batch dims broadcast. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkFloat("matmul", a, b);
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new Error(`matmul: both operands need at least one dim, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
+  }
+  const aShape = a.ndim === 1 ? [1, a.shape[0]] : [...a.shape];
+  const bShape = b.ndim === 1 ? [b.shape[0], 1] : [...b.shape];
+  const m = aShape[aShape.length - 2], k = aShape[aShape.length - 1];
+  const k2 = bShape[bShape.length - 2], n = bShape[bShape.length - 1];
+  if (k !== k2) {
+    throw new Error(`matmul: shapes ${shapeToString(a.shape)} and ${shapeToString(b.shape)} cannot be multiplied (${m}x${k} and ${k2}x${n})`);
+  }
+  const aBatch = aShape.slice(0, -2), bBatch = bShape.slice(0, -2);
+  const batch = broadcastShapes("matmul", aBatch, bBatch);
+  const outShape = [...batch, m, n];
+  const finalShape = [...batch, ...(a.ndim === 1 ? [] : [m]), ...(b.ndim === 1 ? [] : [n])];
+
+  // Element offsets of each batch's A, B and C blocks; when B has no batch dims the A batches
+  // are contiguous rows, so they fold into one GEMM with M = batch·m.
+  const triples: [number, number, number][] = [];
+  let rows = m;
+  if (bBatch.length === 0) {
+    rows = numel(batch) * m;
+    triples.push([0, 0, 0]);
+  } else {
+    const as = broadcastStrides(aBatch, batch), bs = broadcastStrides(bBatch, batch);
+    const count = numel(batch);
+    const idx = new Array<number>(batch.length).fill(0);
+    for (let t = 0; t < count; t++) {
+      let ao = 0, bo = 0;
+      idx.forEach((v, d) => { ao += v * as[d]; bo += v * bs[d]; });
+      triples.push([ao * m * k, bo * k * n, t * m * n]);
+      for (let d = batch.length - 1; d >= 0 && ++idx[d] === batch[d]; d--) idx[d] = 0;
+    }
+  }
+
+  const out = Tensor.empty(outShape, "float32", "matmul");
+  for (const [ao, bo, co] of triples) {
+    gemm(false, false, rows, n, k, 1, a.ptr + ao * 4, k, b.ptr + bo * 4, n, 0, out.ptr + co * 4, n);
+  }
+  const result = finalShape.length === outShape.length ? out : out.aliasAs(finalShape);
+  if (result !== out) out.dispose();
+  if (needsGrad(a, b)) {
+    const aDims = a.shape, bDims = b.shape;
+    record("matmul", [a, b], [result], [a, b], ([g], [as, bs]) => {
+      let ga: Tensor | null = null, gb: Tensor | null = null;
+      if (a.requiresGrad) {
+        ga = Tensor.empty(aDims, "float32", "matmul backward").zero_();
+        for (const [ao, bo, co] of triples) gemm(false, true, rows, k, n, 1, g!.ptr + co * 4, n, bs.ptr + bo * 4, n, 1, ga.ptr + ao * 4, k);
+      }
+      if (b.requiresGrad) {
+        gb = Tensor.empty(bDims, "float32", "matmul backward").zero_();
+        for (const [ao, bo, co] of triples) gemm(true, false, k, n, rows, 1, as.ptr + ao * 4, k, g!.ptr + co * 4, n, 1, gb.ptr + bo * 4, n);
+      }
+      return [ga, gb];
+    });
+  }
+  return result;
+}
+
+/**
+ * y = x·Wᵀ + b for x [..., in], W [out, in], b [out]; `activation: "relu"` fuses the ReLU into
+ * the GEMM epilogue (and its derivative into the backward).
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor {
+  checkFloat("linear", x, weight);
+  if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input ${shapeToString(x.shape)} does not match weight ${shapeToString(weight.shape)} (expected input [..., ${weight.shape[1] ?? "?"}])`);
+  }
+  const [outF, inF] = weight.shape;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new Error(`linear: bias ${shapeToString(bias.shape)} does not match weight ${shapeToString(weight.shape)} (expected [${outF}])`);
+  }
+  const relu = options.activation === "relu";
+  const rows = x.size / inF;
+  const y = Tensor.empty([...x.shape.slice(0, -1), outF], "float32", "linear");
+  gemm(false, true, rows, outF, inF, 1, x.ptr, inF, weight.ptr, inF, 0, y.ptr, outF, bias ? bias.ptr : 0, bias ? BiasMode.PerColumn : BiasMode.None, relu);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  if (needsGrad(...inputs)) {
+    record(relu ? "linearRelu" : "linear", inputs, [y], relu ? [x, weight, y] : [x, weight], ([g], [xs, ws, ys]) => {
+      const k = backend().kernels;
+      let gz = g!;
+      if (relu) {
+        gz = Tensor.empty(ys.shape, "float32", "linear backward");
+        k.unary_backward_f32(Unary.relu, ys.ptr, ys.ptr, g!.ptr, gz.ptr, ys.size, 0, 0);
+      }
+      let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+      if (x.requiresGrad) {
+        gx = Tensor.empty(xs.shape, "float32", "linear backward");
+        gemm(false, false, rows, inF, outF, 1, gz.ptr, outF, ws.ptr, inF, 0, gx.ptr, inF);
+      }
+      if (weight.requiresGrad) {
+        gw = Tensor.empty([outF, inF], "float32", "linear backward");
+        gemm(true, false, outF, inF, rows, 1, gz.ptr, outF, xs.ptr, inF, 0, gw.ptr, inF);
+      }
+      if (bias?.requiresGrad) {
+        gb = Tensor.empty([outF], "float32", "linear backward");
+        k.sum_dim_f32(gz.ptr, gb.ptr, 1, rows, outF);
+      }
+      return bias ? [gx, gw, gb] : [gx, gw];
+    });
+  }
+  return y;
+}

@@ -1,0 +1,228 @@
+// Shape ops. reshape/flatten/squeeze/unsqueeze share storage; the rest are one strided copy
+// (copy_strided_32), and the backward of each is the inverse gather/scatter of the gradient.
+import { record, needsGrad } from "../autograd.js";
+import { backend } from "../backend/wasm.js";
+import { Tensor, shapeToString, numel, type Shape, type DType } from "../tensor.js";
+import { contiguousStrides, forEachBlock4 } from "./strided.js";
+import { normalizeDim } from "./reduce.js";
+import { sumToShape } from "./reduce.js";
+
+/** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
+function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: Tensor, dstOffset: number, dstStrides: number[], shape: Shape): void {
+  const k = backend().kernels;
+  forEachBlock4(shape, [srcStrides, dstStrides], (off, d, [ss, ds]) => {
+    k.copy_strided_32(src.ptr + (srcOffset + off[0]) * 4, dst.ptr + (dstOffset + off[1]) * 4,
+      d[0], d[1], d[2], d[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
+  });
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** A new handle on x's storage with another shape; backward reshapes the gradient back. */
+function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
+  const out = x.aliasAs(shape);
+  if (needsGrad(x)) {
+    const xShape = x.shape;
+    record(name, [x], [out], [], ([g]) => [g!.aliasAs(xShape)]);
+  }
+  return out;
+}
+
+export function reshape(x: Tensor, shape: number[]): Tensor {
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
+    throw new Error(`reshape: invalid target shape ${shapeToString(shape)} for input ${shapeToString(x.shape)}`);
+  }
+  const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
+  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
+  if (numel(resolved) !== x.size || resolved.some((d) => !Number.isInteger(d))) {
+    throw new Error(`reshape: shape ${shapeToString(shape)} is invalid for input of shape ${shapeToString(x.shape)} (${x.size} elements)`);
+  }
+  return viewAs("reshape", x, resolved);
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return viewAs("flatten", x, [1]);
+  const s = normalizeDim("flatten", startDim, x.ndim), e = normalizeDim("flatten", endDim, x.ndim);
+  if (s > e) throw new Error(`flatten: start_dim ${startDim} comes after end_dim ${endDim} for shape ${shapeToString(x.shape)}`);
+  return viewAs("flatten", x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+}
+
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  if (dim === undefined) return viewAs("squeeze", x, x.shape.filter((d) => d !== 1));
+  const d = normalizeDim("squeeze", dim, x.ndim);
+  return viewAs("squeeze", x, x.shape[d] === 1 ? x.shape.filter((_, i) => i !== d) : [...x.shape]);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
+  return viewAs("unsqueeze", x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
+}
+
+export function clone(x: Tensor): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype, "clone");
+  out.copy_(x);
+  if (needsGrad(x)) record("clone", [x], [out], [], ([g]) => [g]);
+  return out;
+}
+
+export function toDType(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x.clone();
+  const out = Tensor.empty(x.shape, dtype, "cast");
+  const k = backend().kernels;
+  if (dtype === "float32") k.cast_i32_f32(x.ptr, out.ptr, x.size);
+  else k.cast_f32_i32(x.ptr, out.ptr, x.size);
+  return out;
+}
+
+export function permute(x: Tensor, dims: number[]): Tensor {
+  const nd = dims.map((d) => normalizeDim("permute", d, x.ndim));
+  if (nd.length !== x.ndim || new Set(nd).size !== nd.length) {
+    throw new Error(`permute: dims ${shapeToString(dims)} are not a permutation of the ${x.ndim} dims of ${shapeToString(x.shape)}`);
+  }
+  const shape = nd.map((d) => x.shape[d]);
+  const xs = contiguousStrides(x.shape);
+  const out = Tensor.empty(shape, x.dtype, "permute");
+  copyStrided(x, 0, nd.map((d) => xs[d]), out, 0, contiguousStrides(shape), shape);
+  if (needsGrad(x)) {
+    const inverse = new Array<number>(nd.length);
+    nd.forEach((d, i) => (inverse[d] = i));
+    record("permute", [x], [out], [], ([g]) => [permute(g!, inverse)]);
+  }
+  return out;
+}
+
+export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
+  const a = normalizeDim("transpose", dim0, x.ndim), b = normalizeDim("transpose", dim1, x.ndim);
+  const dims = x.shape.map((_, i) => i);
+  [dims[a], dims[b]] = [dims[b], dims[a]];
+  return permute(x, dims);
+}
+
+/** Elements start, start+step, ... < end along dim (Python slicing with 0 <= start <= end). */
+export function slice(x: Tensor, dim: number, start: number, end?: number, step = 1): Tensor {
+  const d = normalizeDim("slice", dim, x.ndim);
+  const size = x.shape[d];
+  const s = Math.min(Math.max(start < 0 ? start + size : start, 0), size);
+  const e = Math.min(Math.max(end === undefined ? size : end < 0 ? end + size : end, s), size);
+  if (!Number.isInteger(step) || step < 1) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  const len = Math.ceil((e - s) / step);
+  const shape = x.shape.map((v, i) => (i === d ? len : v));
+  const xs = contiguousStrides(x.shape);
+  const srcStrides = xs.map((v, i) => (i === d ? v * step : v));
+  const out = Tensor.empty(shape, x.dtype, "slice");
+  copyStrided(x, s * xs[d], srcStrides, out, 0, contiguousStrides(shape), shape);
+  if (needsGrad(x)) {
+    const xShape = x.shape;
+    record("slice", [x], [out], [], ([g]) => {
+      const dx = Tensor.empty(xShape, "float32", "slice backward").zero_();
+      copyStrided(g!, 0, contiguousStrides(shape), dx, s * xs[d], srcStrides, shape);
+      return [dx];
+    });
+  }
+  return out;
+}
+
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normalizeDim("narrow", dim, x.ndim);
+  const st = start < 0 ? start + x.shape[d] : start;
+  if (st < 0 || length < 0 || st + length > x.shape[d]) {
+    throw new Error(`narrow: start ${start} and length ${length} exceed dim ${d} of size ${x.shape[d]} in ${shapeToString(x.shape)}`);
+  }
+  return slice(x, d, st, st + length);
+}
+
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
+  const first = tensors[0];
+  const d = normalizeDim("cat", dim, first.ndim);
+  for (const t of tensors) {
+    if (t.ndim !== first.ndim || t.shape.some((v, i) => i !== d && v !== first.shape[i]) || t.dtype !== first.dtype) {
+      throw new Error(`cat: tensors must match except in dim ${d}; got ${tensors.map((u) => `${shapeToString(u.shape)} ${u.dtype}`).join(", ")}`);
+    }
+  }
+  const shape = first.shape.map((v, i) => (i === d ? tensors.reduce((n, t) => n + t.shape[d], 0) : v));
+  const out = Tensor.empty(shape, first.dtype, "cat");
+  const os = contiguousStrides(shape);
+  let offset = 0;
+  for (const t of tensors) {
+    copyStrided(t, 0, contiguousStrides(t.shape), out, offset * os[d], os, t.shape);
+    offset += t.shape[d];
+  }
+  if (needsGrad(...tensors)) {
+    const sizes = tensors.map((t) => t.shape[d]);
+    record("cat", tensors, [out], [], ([g]) => {
+      let o = 0;
+      return sizes.map((n, i) => {
+        const gi = tensors[i].requiresGrad ? narrow(g!, d, o, n) : null;
+        o += n;
+        return gi;
+      });
+    });
+  }
+  return out;
+}
+
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new Error("stack: expected a non-empty list of tensors");
+  const d = normalizeDim("stack", dim, tensors[0].ndim + 1);
+  for (const t of tensors) {
+    if (!sameShape(t.shape, tensors[0].shape)) {
+      throw new Error(`stack: all tensors must have the same shape; got ${tensors.map((u) => shapeToString(u.shape)).join(", ")}`);
+    }
+  }
+  const parts = tensors.map((t) => unsqueeze(t, d));
+  const out = cat(parts, d);
+  for (const p of parts) p.dispose();
+  return out;
+}
+
+/** Constant padding: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...] (torch.nn.functional.pad). */
+export function pad(x: Tensor, padding: number[], value = 0): Tensor {
+  if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
+    throw new Error(`pad: padding of length ${padding.length} must be even and cover at most ${x.ndim} dims of ${shapeToString(x.shape)}`);
+  }
+  const before = x.shape.map(() => 0), after = x.shape.map(() => 0);
+  for (let i = 0; i < padding.length / 2; i++) {
+    before[x.ndim - 1 - i] = padding[2 * i];
+    after[x.ndim - 1 - i] = padding[2 * i + 1];
+  }
+  const shape = x.shape.map((v, i) => v + before[i] + after[i]);
+  if (shape.some((v) => v < 0)) throw new Error(`pad: negative padding ${shapeToString(padding)} removes more than ${shapeToString(x.shape)} has`);
+  // Negative pads crop: copy only the part of x that lands inside the output.
+  const region = x.shape.map((v, i) => v + Math.min(before[i], 0) + Math.min(after[i], 0));
+  const xs = contiguousStrides(x.shape), os = contiguousStrides(shape);
+  const srcOffset = before.reduce((n, b, i) => n + Math.max(-b, 0) * xs[i], 0);
+  const dstOffset = before.reduce((n, b, i) => n + Math.max(b, 0) * os[i], 0);
+  const out = Tensor.empty(shape, x.dtype, "pad").fill_(value);
+  copyStrided(x, srcOffset, xs, out, dstOffset, os, region);
+  if (needsGrad(x)) {
+    const xShape = x.shape;
+    record("pad", [x], [out], [], ([g]) => {
+      const dx = Tensor.empty(xShape, "float32", "pad backward").zero_();
+      copyStrided(g!, dstOffset, os, dx, srcOffset, xs, region);
+      return [dx];
+    });
+  }
+  return out;
+}
+
+/** Broadcasts x to shape (size-1 dims stretch, new leading dims); copies. Backward sums back. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const target = shape.map((v, i) => (v === -1 ? x.shape[i - (shape.length - x.ndim)] : v));
+  const off = target.length - x.ndim;
+  if (off < 0 || x.shape.some((v, i) => v !== 1 && v !== target[i + off])) {
+    throw new Error(`expand: cannot expand ${shapeToString(x.shape)} to ${shapeToString(shape)}`);
+  }
+  const xs = contiguousStrides(x.shape);
+  const srcStrides = target.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : xs[i - off]));
+  const out = Tensor.empty(target, x.dtype, "expand");
+  copyStrided(x, 0, srcStrides, out, 0, contiguousStrides(target), target);
+  if (needsGrad(x)) {
+    const xShape = x.shape;
+    record("expand", [x], [out], [], ([g]) => [sumToShape(g!, xShape)]);
+  }
+  return out;
+}

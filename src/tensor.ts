@@ -1,0 +1,343 @@
+// Tensor: a shape and dtype over a refcounted block of wasm memory, plus its autograd links.
+// Storage is shared by views that need no copy (reshape, flatten, detach, saved-for-backward
+// aliases) and freed when the last holder lets go.
+import { f32View, heap, i32View } from "./backend/allocator.js";
+import type { Node } from "./autograd.js";
+import * as binary from "./ops/binary.js";
+import * as elementwise from "./ops/elementwise.js";
+import * as reduce from "./ops/reduce.js";
+import * as shapeOps from "./ops/shape.js";
+import * as matmulOps from "./ops/matmul.js";
+import { runBackward } from "./autograd.js";
+import { backend } from "./backend/wasm.js";
+
+export type DType = "float32" | "int32";
+export type Shape = readonly number[];
+export type NestedArray = number | NestedArray[];
+
+export class Storage {
+  refs = 1;
+  constructor(readonly ptr: number, readonly bytes: number) {}
+  release(): void {
+    if (--this.refs === 0) heap().release(this.ptr, this.bytes);
+  }
+}
+
+// What a tensor holds that must be let go exactly once: by dispose(), or by the GC safety net.
+interface Holdings {
+  storage: Storage;
+  node: Node | null;
+}
+
+let liveTensors = 0;
+export function liveTensorCount(): number {
+  return liveTensors;
+}
+
+function letGo(h: Holdings): void {
+  liveTensors--;
+  h.storage.release();
+  h.node?.release();
+}
+
+const finalizer =
+  typeof FinalizationRegistry === "undefined" ? null : new FinalizationRegistry<Holdings>(letGo);
+
+// tidy() scopes: every tensor created while a scope is open is recorded in the innermost one.
+const scopes: Set<Tensor>[] = [];
+
+export function shapeToString(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}
+
+export function numel(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly size: number;
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  /** The autograd node that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+  /** Which output of gradFn this tensor is. */
+  outputIndex = 0;
+  private holdings: Holdings | null;
+  private scope: Set<Tensor> | null = null;
+
+  /** Internal: wraps storage the caller already retained for this tensor. Use the factories. */
+  constructor(storage: Storage, shape: Shape, dtype: DType) {
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = numel(shape);
+    this.holdings = { storage, node: null };
+    liveTensors++;
+    finalizer?.register(this, this.holdings, this);
+    const scope = scopes[scopes.length - 1];
+    if (scope) {
+      scope.add(this);
+      this.scope = scope;
+    }
+  }
+
+  /** A new uninitialised tensor. */
+  static empty(shape: Shape, dtype: DType = "float32", what = "tensor"): Tensor {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${shapeToString(shape)}`);
+    }
+    const bytes = numel(shape) * 4;
+    const storage = new Storage(heap().alloc(bytes, `${what} ${shapeToString(shape)} ${dtype}`), bytes);
+    return new Tensor(storage, shape, dtype);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.holdings === null;
+  }
+
+  get storage(): Storage {
+    if (!this.holdings) {
+      throw new Error(`simdgrad: tensor ${shapeToString(this.shape)} ${this.dtype} was disposed and can no longer be used`);
+    }
+    return this.holdings.storage;
+  }
+
+  /** Byte offset of the data in wasm memory. */
+  get ptr(): number {
+    return this.storage.ptr;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Internal: attach the node this tensor is an output of (autograd.record). */
+  setGradFn(node: Node, outputIndex: number): void {
+    void this.storage; // throws if disposed
+    this.holdings!.node = node;
+    node.retain();
+    this.gradFn = node;
+    this.outputIndex = outputIndex;
+    this.requiresGrad = true;
+  }
+
+  /** A fresh view of the data: valid until the next allocation (memory growth detaches it). */
+  view(): Float32Array | Int32Array {
+    return this.dtype === "float32" ? f32View(this.ptr, this.size) : i32View(this.ptr, this.size);
+  }
+
+  /** A copy of the data. */
+  data(): Float32Array | Int32Array {
+    return this.view().slice();
+  }
+
+  dataSync(): Float32Array | Int32Array {
+    return this.data();
+  }
+
+  /** The data as nested JS arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const flat = this.view();
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return flat[offset];
+      const stride = numel(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape ${shapeToString(this.shape)}`);
+    return this.view()[0];
+  }
+
+  /** Frees the storage (once no view or saved-for-backward alias shares it). Idempotent. */
+  dispose(): void {
+    const h = this.holdings;
+    if (!h) return;
+    this.holdings = null;
+    finalizer?.unregister(this);
+    this.scope?.delete(this);
+    this.scope = null;
+    letGo(h);
+  }
+
+  /** Internal: a new handle on the same storage with another shape (no copy, no autograd link). */
+  aliasAs(shape: Shape): Tensor {
+    const storage = this.storage;
+    if (numel(shape) !== this.size) throw new Error(`alias: cannot view ${shapeToString(this.shape)} as ${shapeToString(shape)}`);
+    storage.refs++;
+    return new Tensor(storage, shape, this.dtype);
+  }
+
+  /** Internal: stop tracking this tensor in its tidy scope (it outlives the scope). */
+  untrack(): this {
+    this.scope?.delete(this);
+    this.scope = null;
+    return this;
+  }
+
+  /** Internal: move to the given scope (tidy hands returned tensors to the enclosing scope). */
+  adoptInto(scope: Set<Tensor> | null): void {
+    this.scope?.delete(this);
+    this.scope = scope;
+    scope?.add(this);
+  }
+
+  setRequiresGrad(flag = true): this {
+    if (flag && this.dtype !== "float32") throw new Error(`requiresGrad: only float32 tensors can require gradients, got ${this.dtype}`);
+    if (!this.isLeaf && !flag) throw new Error("requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()");
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** Computes gradients of this tensor with respect to every leaf that requires them. */
+  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    runBackward(this, gradient, options.retainGraph ?? false);
+  }
+
+  /** Same data, cut from the graph. Shares storage. */
+  detach(): Tensor {
+    return this.aliasAs(this.shape);
+  }
+
+  /** Fills in place (no autograd). */
+  fill_(value: number): this {
+    const k = backend().kernels;
+    if (this.dtype === "float32") k.fill_f32(this.ptr, this.size, value);
+    else k.fill_i32(this.ptr, this.size, value);
+    return this;
+  }
+
+  zero_(): this {
+    return this.fill_(0);
+  }
+
+  /** Copies src's data into this tensor in place (same number of elements; no autograd). */
+  copy_(src: Tensor): this {
+    if (src.size !== this.size) throw new Error(`copy_: cannot copy ${shapeToString(src.shape)} into ${shapeToString(this.shape)}`);
+    if (src.dtype !== this.dtype) throw new Error(`copy_: dtype mismatch, ${src.dtype} into ${this.dtype}`);
+    new Uint8Array(backend().memory.buffer).copyWithin(this.ptr, src.ptr, src.ptr + this.size * 4);
+    return this;
+  }
+
+  clone(): Tensor {
+    return shapeOps.clone(this);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${shapeToString(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
+  }
+
+  // ---- arithmetic (see ops/binary.ts, ops/elementwise.ts) ----
+  add(other: Tensor | number): Tensor { return binary.add(this, other); }
+  sub(other: Tensor | number): Tensor { return binary.sub(this, other); }
+  mul(other: Tensor | number): Tensor { return binary.mul(this, other); }
+  div(other: Tensor | number): Tensor { return binary.div(this, other); }
+  pow(other: Tensor | number): Tensor { return binary.pow(this, other); }
+  maximum(other: Tensor | number): Tensor { return binary.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { return binary.minimum(this, other); }
+  eq(other: Tensor | number): Tensor { return binary.eq(this, other); }
+  gt(other: Tensor | number): Tensor { return binary.gt(this, other); }
+  lt(other: Tensor | number): Tensor { return binary.lt(this, other); }
+  neg(): Tensor { return elementwise.neg(this); }
+  abs(): Tensor { return elementwise.abs(this); }
+  exp(): Tensor { return elementwise.exp(this); }
+  log(): Tensor { return elementwise.log(this); }
+  sqrt(): Tensor { return elementwise.sqrt(this); }
+  square(): Tensor { return elementwise.square(this); }
+  sin(): Tensor { return elementwise.sin(this); }
+  cos(): Tensor { return elementwise.cos(this); }
+  relu(): Tensor { return elementwise.relu(this); }
+  sigmoid(): Tensor { return elementwise.sigmoid(this); }
+  tanh(): Tensor { return elementwise.tanh(this); }
+  clamp(min: number | null, max: number | null = null): Tensor { return elementwise.clamp(this, min, max); }
+
+  // ---- reductions (ops/reduce.ts) ----
+  sum(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
+  mean(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
+  max(dim?: number | null, keepdim = false): Tensor { return reduce.max(this, dim, keepdim).values; }
+  var(dim?: number | number[] | null, options: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
+    return reduce.variance(this, dim, options);
+  }
+  argmax(dim?: number | null, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return reduce.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return reduce.logSoftmax(this, dim); }
+
+  // ---- shape (ops/shape.ts) ----
+  reshape(...shape: number[] | [number[]]): Tensor { return shapeOps.reshape(this, flatArgs(shape)); }
+  view_(...shape: number[] | [number[]]): Tensor { return shapeOps.reshape(this, flatArgs(shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return shapeOps.flatten(this, startDim, endDim); }
+  transpose(dim0 = 0, dim1 = 1): Tensor { return shapeOps.transpose(this, dim0, dim1); }
+  get T(): Tensor { return shapeOps.transpose(this, 0, 1); }
+  permute(...dims: number[] | [number[]]): Tensor { return shapeOps.permute(this, flatArgs(dims)); }
+  narrow(dim: number, start: number, length: number): Tensor { return shapeOps.narrow(this, dim, start, length); }
+  slice(dim: number, start: number, end?: number, step = 1): Tensor { return shapeOps.slice(this, dim, start, end, step); }
+  squeeze(dim?: number): Tensor { return shapeOps.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return shapeOps.unsqueeze(this, dim); }
+  expand(...shape: number[] | [number[]]): Tensor { return shapeOps.expand(this, flatArgs(shape)); }
+  float(): Tensor { return shapeOps.toDType(this, "float32"); }
+  int(): Tensor { return shapeOps.toDType(this, "int32"); }
+
+  // ---- linear algebra (ops/matmul.ts) ----
+  matmul(other: Tensor): Tensor { return matmulOps.matmul(this, other); }
+}
+
+function flatArgs(args: number[] | [number[]]): number[] {
+  return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
+}
+
+export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] | { [k: string]: TensorContainer };
+
+function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+  } else if (value && typeof value === "object" && !seen.has(value) && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
+    seen.add(value);
+    for (const v of Object.values(value)) collectTensors(v, into, seen);
+  }
+}
+
+/**
+ * Runs fn and disposes every tensor created inside it except those it returns (in a Tensor,
+ * an array or a plain object), which move to the enclosing scope. Like TensorFlow.js's tidy.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  const kept = new Set<Tensor>();
+  collectTensors(result, kept);
+  const parent = scopes[scopes.length - 1] ?? null;
+  for (const t of [...scope]) {
+    if (kept.has(t)) t.adoptInto(parent);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Keeps a tensor created inside tidy() alive after the scope ends. */
+export function keep<T extends Tensor>(t: T): T {
+  return t.untrack();
+}
+
+/** Disposes every tensor found in the argument (a tensor, array or plain object of them). */
+export function dispose(value: unknown): void {
+  const all = new Set<Tensor>();
+  collectTensors(value, all);
+  for (const t of all) t.dispose();
+}
