@@ -66,6 +66,8 @@ export class Tensor {
   gradFn: Node | null = null;
   /** Which output of gradFn this tensor is. */
   outputIndex = 0;
+  /** Set by nn: a learnable parameter or a persistent buffer (running statistics) of a Module. */
+  role: "parameter" | "buffer" | null = null;
   private holdings: Holdings | null;
   private scope: Set<Tensor> | null = null;
 

@@ -1,0 +1,149 @@
+// nn.Module: parameters, buffers and submodules are discovered from the object's own fields (in
+// declaration order), so a layer registers them just by assigning class fields. Names follow
+// PyTorch's state-dict keys: `0.weight`, `layer1.bias`, `bn.running_mean`.
+import { Tensor, shapeToString } from "../tensor.js";
+import { noGrad } from "../autograd.js";
+import { toDType } from "../ops/shape.js";
+
+/** Marks a tensor as a learnable parameter (requires grad, picked up by Module.parameters()). */
+export function parameter(t: Tensor): Tensor {
+  t.setRequiresGrad(true);
+  t.role = "parameter";
+  return t.untrack();
+}
+
+/** Marks a tensor as a persistent buffer (in the state dict, not trained), like running_mean. */
+export function buffer(t: Tensor): Tensor {
+  t.role = "buffer";
+  return t.untrack();
+}
+
+export abstract class Module {
+  training = true;
+
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Shorthand for forward (PyTorch's `module(x)`). */
+  call(...inputs: Tensor[]): Tensor {
+    return this.forward(...inputs);
+  }
+
+  /** Direct submodules with their attribute names; arrays of modules are named `name.i`. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Module && out.push([`${key}.${i}`, v]));
+    }
+    return out;
+  }
+
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, depth first. */
+  modules(): Module[] {
+    return [this, ...this.children().flatMap((c) => c.modules())];
+  }
+
+  private namedTensors(role: "parameter" | "buffer", prefix: string): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Tensor && value.role === role) out.push([prefix + key, value]);
+    }
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedTensors(role, `${prefix}${name}.`));
+    return out;
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return this.namedTensors("parameter", "");
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(): [string, Tensor][] {
+    return this.namedTensors("buffer", "");
+  }
+
+  /** Number of learnable scalars. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drops every parameter's gradient (PyTorch's set_to_none=True default). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** Parameters and buffers by PyTorch key. The tensors are the module's own (not copies). */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /**
+   * Copies values into this module's parameters and buffers. Strict by default: missing keys,
+   * unexpected keys and shape mismatches are all listed in one error, and nothing is changed.
+   */
+  loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const { strict = true } = options;
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in state));
+    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
+    const mismatched = Object.keys(own)
+      .filter((k) => k in state && (state[k].size !== own[k].size || state[k].shape.some((d, i) => d !== own[k].shape[i]) || state[k].ndim !== own[k].ndim))
+      .map((k) => `${k}: checkpoint ${shapeToString(state[k].shape)} vs model ${shapeToString(own[k].shape)}`);
+    const problems: string[] = [];
+    if (mismatched.length) problems.push(`size mismatch for ${mismatched.join("; ")}`);
+    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(", ")}`);
+    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
+    if (problems.length) throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}: ${problems.join(". ")}`);
+    noGrad(() => {
+      for (const [k, t] of Object.entries(own)) {
+        if (!(k in state)) continue;
+        const src = state[k].dtype === t.dtype ? state[k] : toDType(state[k], t.dtype);
+        t.copy_(src);
+        if (src !== state[k]) src.dispose();
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Frees every parameter, gradient and buffer of this module tree. */
+  dispose(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.dispose();
+    }
+    for (const [, b] of this.namedBuffers()) b.dispose();
+  }
+
+  /** Arguments shown inside the parentheses of toString(), like PyTorch's extra_repr. */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** The architecture, printed like PyTorch's module repr. */
+  toString(): string {
+    const children = this.namedChildren();
+    const name = this.constructor.name;
+    if (children.length === 0) return `${name}(${this.extraRepr()})`;
+    const lines = children.map(([key, m]) => `  (${key}): ${m.toString().split("\n").join("\n  ")}`);
+    const extra = this.extraRepr();
+    return `${name}(${extra ? `${extra}\n` : "\n"}${lines.join("\n")}\n)`;
+  }
+}
