@@ -1,7 +1,7 @@
 // simdgrad: deep learning on WebAssembly SIMD with a PyTorch-shaped API.
 export { Tensor, tidy, keep, dispose, type DType, type Shape, type NestedArray } from "./tensor.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
-export { init, initSync, type InitOptions } from "./backend/wasm.js";
+export { init, initSync, setNumThreads, getNumThreads, type InitOptions } from "./backend/wasm.js";
 export { memoryStats } from "./memory.js";
 export { manualSeed, Generator } from "./random.js";
 export * from "./ops/creation.js";
@@ -10,4 +10,12 @@ export * from "./ops/binary.js";
 export { sum, mean, variance as var, max, argmax, softmax, logSoftmax, gather } from "./ops/reduce.js";
 export * from "./ops/shape.js";
 export { matmul, linear } from "./ops/matmul.js";
+export { embedding } from "./ops/embedding.js";
+export * from "./ops/rnn.js";
 export { gradcheck } from "./gradcheck.js";
+export { TensorDataset, Subset, randomSplit, type Dataset } from "./data/dataset.js";
+export { DataLoader, type DataLoaderOptions } from "./data/dataloader.js";
+export { parseIdx, encodeIdx, type IdxArray } from "./data/idx.js";
+export { save, load } from "./io/state.js";
+export { encodeSafetensors, decodeSafetensors, type RawTensor, type SafeDType } from "./io/safetensors.js";
+export { fit, evaluate, accuracy, type FitOptions, type FitCallbacks, type History, type EpochLog, type BatchLog, type LossFn, type AccuracyFn } from "./train/fit.js";

@@ -1,17 +1,24 @@
 // Loads the kernel module: the relaxed-SIMD build where the runtime validates it, else the
 // plain SIMD build. Both are embedded, so no path or fetch is needed; a runtime that forbids
 // compiling wasm from bytes (Cloudflare workerd) passes a precompiled WebAssembly.Module.
+// With `threads > 1` the shared-memory builds are loaded instead and a worker pool is started.
 import { relaxedWasmBase64, simdWasmBase64 } from "./generated/wasm-binaries.js";
 import type { KernelExports } from "./kernels.js";
+import { ThreadPool, type WorkerSpawner } from "./threads.js";
 
 export interface Backend {
   readonly memory: WebAssembly.Memory;
   readonly kernels: KernelExports;
   readonly build: "simd" | "relaxed-simd" | "custom";
+  /** The worker pool when initialised with threads > 1. */
+  readonly pool: ThreadPool | null;
 }
 
 let current: Backend | null = null;
-const onLoad: Array<(b: Backend) => void> = [];
+
+// 16 MiB to start; the allocator grows it on demand up to the 4 GiB wasm32 limit.
+const INITIAL_PAGES = 256;
+const MAXIMUM_PAGES = 65536;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -22,63 +29,98 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 
 export type WasmSource = WebAssembly.Module | BufferSource;
 
-function pickModuleBytes(preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
+function pickBuild(relaxed: string, simd: string, preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
   if (preferRelaxed) {
-    const relaxed = decodeBase64(relaxedWasmBase64);
-    if (WebAssembly.validate(relaxed)) return { bytes: relaxed, build: "relaxed-simd" };
+    const bytes = decodeBase64(relaxed);
+    if (WebAssembly.validate(bytes)) return { bytes, build: "relaxed-simd" };
   }
-  const simd = decodeBase64(simdWasmBase64);
-  if (!WebAssembly.validate(simd)) {
+  const bytes = decodeBase64(simd);
+  if (!WebAssembly.validate(bytes)) {
     throw new Error("simdgrad: this runtime does not support WebAssembly SIMD (128-bit), which simdgrad requires");
   }
-  return { bytes: simd, build: "simd" };
+  return { bytes, build: "simd" };
 }
 
-function instantiate(module: WebAssembly.Module, build: Backend["build"]): Backend {
-  // 16 MiB to start; the allocator grows it on demand up to the 4 GiB wasm32 limit.
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory, pool: ThreadPool | null): Backend {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const backend: Backend = { memory, kernels: instance.exports as unknown as KernelExports, build };
-  current = backend;
-  for (const f of onLoad) f(backend);
-  return backend;
+  current = { memory, kernels: instance.exports as unknown as KernelExports, build, pool };
+  return current;
 }
 
 export interface InitOptions {
-  /** A precompiled module or its bytes (e.g. from `import wasm from "simdgrad/build/simdgrad.wasm"`). */
+  /** A precompiled module or its bytes (e.g. the file build/simdgrad.wasm imported by a bundler). */
   source?: WasmSource;
   /** Use the relaxed-SIMD (fused multiply-add) build when the runtime supports it. Default true. */
   relaxedSimd?: boolean;
+  /**
+   * Worker threads sharing the wasm memory (default 1: no workers). Needs SharedArrayBuffer
+   * (cross-origin isolated pages; Node). In Node pass `spawnWorker` from "simdgrad/node".
+   */
+  threads?: number;
+  /** How to start a worker from its source text; defaults to a Blob-URL Web Worker. */
+  spawnWorker?: WorkerSpawner;
+}
+
+function checkFresh(): void {
+  if (current) throw new Error("simdgrad: already initialised; init() must come before any tensor is created");
 }
 
 /**
  * Loads the kernels synchronously. Called on first use in Node; browsers' main threads refuse
  * synchronous compilation of large modules, so there call `await init()` before creating tensors.
  */
-export function initSync(options: InitOptions = {}): Backend {
-  if (current) throw new Error("simdgrad: already initialised; init() must come before any tensor is created");
+export function initSync(options: Omit<InitOptions, "threads" | "spawnWorker"> = {}): Backend {
+  checkFresh();
   const { source, relaxedSimd = true } = options;
-  if (source instanceof WebAssembly.Module) return instantiate(source, "custom");
-  if (source) return instantiate(new WebAssembly.Module(source), "custom");
-  const { bytes, build } = pickModuleBytes(relaxedSimd);
-  return instantiate(new WebAssembly.Module(bytes), build);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+  if (source instanceof WebAssembly.Module) return instantiate(source, "custom", memory, null);
+  if (source) return instantiate(new WebAssembly.Module(source), "custom", memory, null);
+  const { bytes, build } = pickBuild(relaxedWasmBase64, simdWasmBase64, relaxedSimd);
+  return instantiate(new WebAssembly.Module(bytes), build, memory, null);
 }
 
 export async function init(options: InitOptions = {}): Promise<Backend> {
-  if (current) return current;
-  const { source, relaxedSimd = true } = options;
-  if (source instanceof WebAssembly.Module) return instantiate(source, "custom");
-  if (source) return instantiate(await WebAssembly.compile(source), "custom");
-  const { bytes, build } = pickModuleBytes(relaxedSimd);
-  return instantiate(await WebAssembly.compile(bytes), build);
+  const { source, relaxedSimd = true, threads = 1 } = options;
+  if (current && threads <= 1 && !source) return current;
+  checkFresh();
+  if (threads <= 1) {
+    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
+    if (source instanceof WebAssembly.Module) return instantiate(source, "custom", memory, null);
+    if (source) return instantiate(await WebAssembly.compile(source), "custom", memory, null);
+    const { bytes, build } = pickBuild(relaxedWasmBase64, simdWasmBase64, relaxedSimd);
+    return instantiate(await WebAssembly.compile(bytes), build, memory, null);
+  }
+  if (typeof SharedArrayBuffer === "undefined") {
+    throw new Error("init: threads need SharedArrayBuffer (in browsers, a cross-origin isolated page); use threads: 1");
+  }
+  const shared = await import("./generated/wasm-binaries-shared.js");
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  let module: WebAssembly.Module, build: Backend["build"];
+  if (source) {
+    module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+    build = "custom";
+  } else {
+    const picked = pickBuild(shared.relaxedSharedWasmBase64, shared.simdSharedWasmBase64, relaxedSimd);
+    module = await WebAssembly.compile(picked.bytes);
+    build = picked.build;
+  }
+  const backend = instantiate(module, build, memory, null);
+  const pool = await ThreadPool.start(module, backend, threads - 1, options.spawnWorker);
+  current = { ...backend, pool };
+  return current;
 }
 
 export function backend(): Backend {
   return current ?? initSync();
 }
 
-/** Lets backend-level singletons (the allocator) attach to the module once it is loaded. */
-export function whenLoaded(f: (b: Backend) => void): void {
-  onLoad.push(f);
-  if (current) f(current);
+/** Threads used by parallel kernels (1..pool size). The pool itself is started by init({ threads }). */
+export function setNumThreads(n: number): void {
+  const pool = backend().pool;
+  if (pool) return pool.setThreads(n);
+  if (n !== 1) throw new Error(`setNumThreads: no worker pool; start one with await init({ threads: ${n} }) before creating tensors`);
+}
+
+export function getNumThreads(): number {
+  return backend().pool?.threads ?? 1;
 }

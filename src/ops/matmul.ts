@@ -11,15 +11,46 @@ let workspace = 0;
 
 export const enum BiasMode { None = 0, PerColumn = 1, PerRow = 2 }
 
-/** C = act(alpha·op(A)·op(B) + beta·C + bias) on raw pointers (row-major, float32). */
+// Below this many multiply-adds, waking workers costs more than it saves.
+const PARALLEL_MIN_FLOPS = 1 << 19;
+
+/**
+ * C = act(alpha·op(A)·op(B) + beta·C + bias) on raw pointers (row-major, float32). With a worker
+ * pool, C is split into row (or column) bands, one per thread, each with its own workspace.
+ */
 export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
   bias = 0, biasMode: BiasMode = BiasMode.None, relu = false,
 ): void {
-  const k = backend().kernels;
+  const { kernels: k, pool } = backend();
   if (!workspace) workspace = heap().alloc(k.gemm_workspace_bytes(), "GEMM packing workspace");
-  k.gemm_f32(+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, workspace);
+  const threads = pool?.threads ?? 1;
+  const byRows = M >= 8 * threads;
+  if (!pool || threads === 1 || M * N * K < PARALLEL_MIN_FLOPS || (!byRows && N < 16 * threads)) {
+    k.gemm_f32(+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, workspace);
+    return;
+  }
+  // Band edges on multiples of the micro-tile (4 rows or 8 columns) keep every band's tiles full.
+  const extent = byRows ? M : N, tile = byRows ? 4 : 8;
+  const edges = Array.from({ length: threads + 1 }, (_, t) => Math.min(extent, Math.round((extent * t) / threads / tile) * tile));
+  edges[threads] = extent;
+  const band = (t: number, ws: number): number[] => {
+    const lo = edges[t], len = edges[t + 1] - lo;
+    if (byRows) {
+      const a = A + (transA ? lo : lo * lda) * 4;
+      const b = biasMode === BiasMode.PerRow ? bias + lo * 4 : bias;
+      return [+transA, +transB, len, N, K, alpha, a, lda, B, ldb, beta, C + lo * ldc * 4, ldc, b, biasMode, +relu, ws];
+    }
+    const bp = B + (transB ? lo * ldb : lo) * 4;
+    const b = biasMode === BiasMode.PerColumn ? bias + lo * 4 : bias;
+    return [+transA, +transB, M, len, K, alpha, A, lda, bp, ldb, beta, C + lo * 4, ldc, b, biasMode, +relu, ws];
+  };
+  const jobs = pool.workspaces.slice(0, threads - 1).map((ws, w) => ({ kernel: "gemm_f32" as const, args: band(w + 1, ws) }));
+  pool.run(jobs, () => {
+    const [ta, tb, m, n, kk, al, a, la, b, lb, be, c, lc, bi, bm, ac, ws] = band(0, workspace);
+    k.gemm_f32(ta, tb, m, n, kk, al, a, la, b, lb, be, c, lc, bi, bm, ac, ws);
+  });
 }
 
 function checkFloat(op: string, a: Tensor, b: Tensor): void {

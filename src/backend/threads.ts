@@ -1,0 +1,139 @@
+// Opt-in worker threads over one shared WebAssembly.Memory. Each worker instantiates the same
+// module on the shared memory and waits on a control block in that memory; the main thread
+// writes one job per worker (kernel index + numeric arguments), wakes them, runs its own share,
+// and waits until all are done. Kernels are pointer-only and allocate nothing, so they are safe
+// to run concurrently on disjoint outputs.
+import type { Backend } from "./wasm.js";
+import { heap } from "./allocator.js";
+
+export interface WorkerLike {
+  terminate(): unknown;
+}
+/** Starts a worker running `source` and delivers `message` (module + memory) to it. */
+export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
+
+/** Kernels a worker can run, by index in the job descriptor. */
+export const PARALLEL_KERNELS = ["gemm_f32"] as const;
+export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
+
+export interface Job {
+  kernel: ParallelKernel;
+  args: number[];
+}
+
+// Control block: [seq i32, done i32, ready i32, ...pad to 64] then one 256-byte job slot per
+// worker (f64: kernel index, argument count, arguments).
+const SEQ = 0, DONE = 1, READY = 2;
+const JOB_BASE = 64, JOB_BYTES = 256, MAX_ARGS = JOB_BYTES / 8 - 2;
+
+// The worker's main(message): runs in a Web Worker or a Node worker_threads Worker alike.
+const WORKER_MAIN = `function main({ module, memory, control, index, kernels }) {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const fns = kernels.map((k) => exports[k]);
+  const i32 = new Int32Array(memory.buffer, control, 16);
+  const job = new Float64Array(memory.buffer, control + ${JOB_BASE} + index * ${JOB_BYTES}, ${JOB_BYTES / 8});
+  Atomics.add(i32, ${READY}, 1);
+  Atomics.notify(i32, ${READY});
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(i32, ${SEQ}, seen);
+    seen = Atomics.load(i32, ${SEQ});
+    if (seen < 0) return;
+    if (job[0] >= 0) fns[job[0]](...job.subarray(2, 2 + job[1]));
+    Atomics.add(i32, ${DONE}, 1);
+    Atomics.notify(i32, ${DONE});
+  }
+}`;
+
+/** Browsers, Deno: a module-less Web Worker from a Blob URL. */
+const webWorkerSpawner: WorkerSpawner = (source, message) => {
+  const url = URL.createObjectURL(new Blob([`${source}\nself.onmessage = (e) => main(e.data);`], { type: "text/javascript" }));
+  const w = new Worker(url);
+  w.postMessage(message);
+  return w;
+};
+
+export class ThreadPool {
+  /** Threads in use, including the calling thread (1..size). */
+  private activeThreads: number;
+  private readonly i32: Int32Array;
+  private readonly jobs: Float64Array[];
+  private readonly canBlock: boolean;
+  /** One GEMM packing workspace per worker. */
+  readonly workspaces: number[];
+
+  private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, control: number, workspaceBytes: number) {
+    this.i32 = new Int32Array(memory.buffer, control, 16);
+    this.jobs = workers.map((_, w) => new Float64Array(memory.buffer, control + JOB_BASE + w * JOB_BYTES, JOB_BYTES / 8));
+    this.workspaces = workers.map(() => heap().alloc(workspaceBytes, "GEMM workspace (worker)"));
+    this.activeThreads = workers.length + 1;
+    this.canBlock = ThreadPool.mainThreadCanBlock(this.i32);
+  }
+
+  static async start(module: WebAssembly.Module, b: Backend, workerCount: number, spawn: WorkerSpawner = webWorkerSpawner): Promise<ThreadPool> {
+    const control = heap().alloc(JOB_BASE + workerCount * JOB_BYTES, "thread pool control block");
+    new Uint8Array(b.memory.buffer, control, JOB_BASE + workerCount * JOB_BYTES).fill(0);
+    const workers = Array.from({ length: workerCount }, (_, index) =>
+      spawn(WORKER_MAIN, { module, memory: b.memory, control, index, kernels: PARALLEL_KERNELS }),
+    );
+    const pool = new ThreadPool(workers, b.memory, control, b.kernels.gemm_workspace_bytes());
+    const deadline = Date.now() + 30_000;
+    while (Atomics.load(pool.i32, READY) < workerCount) {
+      if (Date.now() > deadline) throw new Error(`init: ${workerCount} worker thread(s) did not start within 30 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return pool;
+  }
+
+  // Browsers' main threads may not Atomics.wait; they spin on Atomics.load instead.
+  private static mainThreadCanBlock(i32: Int32Array): boolean {
+    try {
+      Atomics.wait(i32, DONE, -1, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  get threads(): number {
+    return this.activeThreads;
+  }
+
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > this.size) {
+      throw new Error(`setNumThreads: ${n} is outside 1..${this.size} (the pool was started with init({ threads: ${this.size} }))`);
+    }
+    this.activeThreads = n;
+  }
+
+  /** Runs jobs[w] on worker w (at most threads − 1 of them) while the caller runs `own`. */
+  run(jobs: Job[], own: () => void): void {
+    if (jobs.length > this.activeThreads - 1) throw new Error(`thread pool: ${jobs.length} jobs for ${this.activeThreads - 1} active workers`);
+    this.jobs.forEach((slot, w) => {
+      const job = jobs[w];
+      if (!job) return void (slot[0] = -1);
+      if (job.args.length > MAX_ARGS) throw new Error(`thread pool: ${job.kernel} has more than ${MAX_ARGS} arguments`);
+      slot[0] = PARALLEL_KERNELS.indexOf(job.kernel);
+      slot[1] = job.args.length;
+      slot.set(job.args, 2);
+    });
+    Atomics.store(this.i32, DONE, 0);
+    Atomics.add(this.i32, SEQ, 1);
+    Atomics.notify(this.i32, SEQ);
+    own();
+    const total = this.workers.length;
+    for (let done = Atomics.load(this.i32, DONE); done < total; done = Atomics.load(this.i32, DONE)) {
+      if (this.canBlock) Atomics.wait(this.i32, DONE, done);
+    }
+  }
+
+  terminate(): void {
+    Atomics.store(this.i32, SEQ, -1);
+    Atomics.notify(this.i32, SEQ);
+    for (const w of this.workers) w.terminate();
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import * as sg from "../src/index.js";
+import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
+import { gemm, BiasMode } from "../src/ops/matmul.js";
+
+// This file runs in its own process (vitest forks), so it can start the pool before any tensor.
+beforeAll(async () => {
+  await sg.init({ threads: 2, spawnWorker: nodeWorkerSpawner });
+});
+
+describe("worker threads", () => {
+  it("reports and bounds the thread count", () => {
+    expect(sg.getNumThreads()).toBe(2);
+    expect(() => sg.setNumThreads(3)).toThrow(/setNumThreads: 3 is outside 1..2/);
+    expect(sg.getNumThreads()).toBe(2);
+  });
+
+  it("splits GEMM over threads with results identical to the single-threaded path", () => {
+    sg.manualSeed(11);
+    const cases: [boolean, boolean, number, number, number, BiasMode, boolean][] = [
+      [false, false, 200, 150, 130, BiasMode.PerColumn, true],
+      [true, false, 97, 301, 64, BiasMode.PerRow, false],
+      [false, true, 12, 517, 90, BiasMode.None, false], // few rows: split by columns
+      [true, true, 133, 77, 257, BiasMode.PerColumn, false],
+    ];
+    for (const [ta, tb, M, N, K, mode, relu] of cases) {
+      const a = sg.randn(ta ? [K, M] : [M, K]), b = sg.randn(tb ? [N, K] : [K, N]);
+      const bias = sg.randn([Math.max(M, N)]);
+      const run = (threads: number) => {
+        sg.setNumThreads(threads);
+        const c = sg.full([M, N], 0.5);
+        gemm(ta, tb, M, N, K, 0.75, a.ptr, ta ? M : K, b.ptr, tb ? K : N, 0.25, c.ptr, N, bias.ptr, mode, relu);
+        const out = c.data();
+        c.dispose();
+        return out;
+      };
+      const one = run(1), two = run(2);
+      expect(Array.from(two)).toEqual(Array.from(one));
+      // and the values are right: compare one element with a direct dot product
+      const av = a.data(), bv = b.data(), bs = bias.data();
+      const i = M - 1, j = N - 1;
+      let dot = 0;
+      for (let p = 0; p < K; p++) dot += (ta ? av[p * M + i] : av[i * K + p]) * (tb ? bv[j * K + p] : bv[p * N + j]);
+      let ref = 0.75 * dot + 0.25 * 0.5 + (mode === BiasMode.PerColumn ? bs[j] : mode === BiasMode.PerRow ? bs[i] : 0);
+      if (relu) ref = Math.max(ref, 0);
+      expect(one[i * N + j]).toBeCloseTo(ref, 3);
+      sg.dispose([a, b, bias]);
+    }
+    sg.setNumThreads(2);
+  });
+
+  it("trains through the pool: linear forward and backward match one thread", () => {
+    sg.manualSeed(5);
+    const x = sg.randn([256, 300]);
+    const w = sg.randn([200, 300], { requiresGrad: true });
+    const grads = [1, 2].map((t) => {
+      sg.setNumThreads(t);
+      const out = sg.tidy(() => {
+        sg.linear(x, w, null, { activation: "relu" }).sum().backward();
+        return w.grad!.data();
+      });
+      w.grad!.dispose();
+      w.grad = null;
+      return out;
+    });
+    expect(Array.from(grads[1])).toEqual(Array.from(grads[0]));
+  });
+});
