@@ -2,7 +2,13 @@
 export * from "./elementwise";
 export * from "./memory";
 export * from "./reduce";
+export * from "./loss";
+export * from "./embedding";
 export { gemm_f32, gemm_workspace_bytes } from "./gemm";
+export * from "./conv";
+export * from "./pool";
+export * from "./norm";
+export * from "./optim";
 
 // The TS allocator must start above the module's static data.
 export function heap_base(): usize { return __heap_base; }

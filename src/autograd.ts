@@ -117,6 +117,7 @@ function topoOrder(root: Node): Node[] {
 }
 
 export function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+  if (root.isDisposed) throw new Error(`backward: tensor ${shapeToString(root.shape)} was disposed and can no longer be used`);
   if (!root.requiresGrad) {
     throw new Error(`backward: tensor ${shapeToString(root.shape)} does not require grad and has no grad_fn`);
   }

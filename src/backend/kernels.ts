@@ -19,10 +19,53 @@ export interface KernelExports {
   softmax_backward_f32(y: number, g: number, dx: number, outer: number, r: number, inner: number, log: number): void;
   gather_dim_f32(x: number, idx: number, y: number, outer: number, r: number, inner: number): void;
   scatter_add_dim_f32(g: number, idx: number, dx: number, outer: number, r: number, inner: number): void;
+  // assembly/loss.ts: fused losses (derivative pointers 0 = not needed).
+  pointwise_loss_f32(op: number, x: number, t: number, pw: number, rows: number, cols: number, param: number,
+    loss: number, dx: number, dt: number): void;
+  class_nll_f32(x: number, target: number, weight: number, loss: number, probs: number,
+    outer: number, C: number, inner: number, smoothing: number, ignoreIndex: number, logits: number): void;
+  class_nll_backward_f32(probs: number, g: number, gStride: number, scale: number, target: number, weight: number, dx: number,
+    outer: number, C: number, inner: number, smoothing: number, ignoreIndex: number): void;
+  embedding_f32(weight: number, idx: number, out: number, n: number, dim: number): void;
+  embedding_backward_f32(g: number, idx: number, dw: number, n: number, dim: number, paddingIdx: number): void;
   gemm_f32(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
     bias: number, biasMode: number, act: number, ws: number): void;
   gemm_workspace_bytes(): number;
+  // assembly/conv.ts: im2col / col2im over a chunk of output rows of nb images.
+  im2col_f32(x: number, col: number, nb: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Wo: number, oh0: number, rows: number): void;
+  col2im_f32(col: number, x: number, nb: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Wo: number, oh0: number, rows: number): void;
+  // assembly/pool.ts: max pooling with argmax, windowed sums from row/column window tables.
+  max_pool2d_f32(x: number, y: number, idx: number, planes: number, H: number, W: number, Ho: number, Wo: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number): void;
+  max_pool2d_backward_f32(g: number, idx: number, dx: number, planes: number, HW: number, L: number): void;
+  avg_pool2d_f32(x: number, y: number, planes: number, H: number, W: number, Ho: number, Wo: number, windows: number, scales: number): void;
+  avg_pool2d_backward_f32(g: number, dx: number, planes: number, H: number, W: number, Ho: number, Wo: number, windows: number, scales: number): void;
+  // assembly/norm.ts: batch norm over [N, C, L], group/layer norm over [N, G, Cg, L] (pointers 0 = absent).
+  batch_norm_stats_f32(x: number, mean: number, variance: number, N: number, C: number, L: number,
+    runMean: number, runVar: number, momentum: number): void;
+  batch_norm_f32(x: number, y: number, N: number, C: number, L: number, mean: number, variance: number,
+    weight: number, bias: number, eps: number): void;
+  batch_norm_backward_f32(x: number, g: number, dx: number, dweight: number, dbias: number, N: number, C: number, L: number,
+    mean: number, variance: number, weight: number, eps: number, training: number): void;
+  group_norm_f32(x: number, y: number, mean: number, rstd: number, N: number, G: number, Cg: number, L: number,
+    weight: number, bias: number, eps: number): void;
+  group_norm_backward_f32(x: number, g: number, mean: number, rstd: number, weight: number, dx: number,
+    dweight: number, dbias: number, N: number, G: number, Cg: number, L: number): void;
+  // assembly/optim.ts: fused optimizer updates (state pointer 0 = buffer unused) and clipping norms.
+  sgd_step_f32(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean): void;
+  adam_step_f32(p: number, g: number, m: number, v: number, vmax: number, n: number, lr: number, beta1: number,
+    beta2: number, eps: number, weightDecay: number, step: number, decoupled: boolean, maximize: boolean): void;
+  rmsprop_step_f32(p: number, g: number, v: number, gradAvg: number, buf: number, n: number, lr: number, alpha: number,
+    eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
+  adagrad_step_f32(p: number, g: number, sum: number, n: number, lr: number, lrDecay: number, eps: number,
+    weightDecay: number, step: number, maximize: boolean): void;
+  adadelta_step_f32(p: number, g: number, v: number, u: number, n: number, lr: number, rho: number, eps: number,
+    weightDecay: number, maximize: boolean): void;
+  lp_norm_pow_f32(x: number, n: number, p: number): number;
 }
 
 // Op codes shared with assembly/elementwise.ts (Unary, Binary enums).
@@ -37,3 +80,9 @@ export const Binary = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, gt: 7, lt: 8, ge: 9, le: 10, eq: 11, ne: 12,
 } as const;
 export type BinaryOp = keyof typeof Binary;
+
+// Op codes shared with assembly/loss.ts (PointwiseLoss enum).
+export const PointwiseLoss = {
+  mse: 0, l1: 1, smoothL1: 2, huber: 3, bce: 4, bceWithLogits: 5, klDiv: 6, klDivLogTarget: 7,
+} as const;
+export type PointwiseLossOp = keyof typeof PointwiseLoss;

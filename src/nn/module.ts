@@ -18,19 +18,35 @@ export function buffer(t: Tensor): Tensor {
   return t.untrack();
 }
 
-export abstract class Module {
+/** A number as Python's repr prints a float (1.0, 0.01, 1e-05), for PyTorch-identical extraRepr(). */
+export function reprFloat(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const ax = Math.abs(x);
+  if (ax !== 0 && (ax < 1e-4 || ax >= 1e16)) return x.toExponential().replace(/e([+-])(\d)$/, (_, sign, d) => `e${sign}0${d}`);
+  return Number.isInteger(x) ? x.toFixed(1) : String(x);
+}
+
+/** A boolean as Python prints it. */
+export const reprBool = (b: boolean): string => (b ? "True" : "False");
+
+/**
+ * Out is what forward returns: a Tensor for layers, a tuple for recurrent layers (output and final
+ * state, as in PyTorch). Subclasses declare their own forward parameters.
+ */
+export abstract class Module<Out = Tensor> {
   training = true;
 
-  abstract forward(...inputs: Tensor[]): Tensor;
+  abstract forward(...inputs: any[]): Out;
 
   /** Shorthand for forward (PyTorch's `module(x)`). */
-  call(...inputs: Tensor[]): Tensor {
+  call(...inputs: Parameters<this["forward"]>): Out {
     return this.forward(...inputs);
   }
 
   /** Direct submodules with their attribute names; arrays of modules are named `name.i`. */
-  namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
+  namedChildren(): [string, Module<unknown>][] {
+    const out: [string, Module<unknown>][] = [];
     for (const [key, value] of Object.entries(this)) {
       if (value instanceof Module) out.push([key, value]);
       else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Module && out.push([`${key}.${i}`, v]));
@@ -38,12 +54,12 @@ export abstract class Module {
     return out;
   }
 
-  children(): Module[] {
+  children(): Module<unknown>[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
   /** This module and every descendant, depth first. */
-  modules(): Module[] {
+  modules(): Module<unknown>[] {
     return [this, ...this.children().flatMap((c) => c.modules())];
   }
 

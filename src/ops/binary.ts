@@ -3,17 +3,12 @@
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryOp } from "../backend/kernels.js";
-import { Tensor, shapeToString } from "../tensor.js";
+import { Tensor, tidy } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { affine, powScalar, clamp, log } from "./elementwise.js";
 import { sumToShape } from "./reduce.js";
 import { full } from "./creation.js";
-
-function checkFloat(op: string, a: Tensor, b: Tensor): void {
-  if (a.dtype !== "float32" || b.dtype !== "float32") {
-    throw new Error(`${op}: expected float32 operands, got ${a.dtype} ${shapeToString(a.shape)} and ${b.dtype} ${shapeToString(b.shape)}`);
-  }
-}
+import { checkFloat, checkLive } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */
 export function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
@@ -29,8 +24,6 @@ export function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor): 
   });
   return out;
 }
-
-const scalarLike = (v: number, like: Tensor) => full([], v);
 
 type GradRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
@@ -95,9 +88,10 @@ export function minimum(a: Tensor, b: Tensor | number): Tensor {
 
 // Comparisons return float32 0/1 masks and are not differentiable.
 function compare(name: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
-  const bt = typeof b === "number" ? scalarLike(b, a) : b;
-  const out = binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());
-  return out;
+  return tidy(() => {
+    const bt = typeof b === "number" ? full([], b) : b;
+    return binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());
+  });
 }
 export const eq = (a: Tensor, b: Tensor | number) => compare("eq", a, b);
 export const ne = (a: Tensor, b: Tensor | number) => compare("ne", a, b);
@@ -108,23 +102,25 @@ export const le = (a: Tensor, b: Tensor | number) => compare("le", a, b);
 
 /** cond != 0 ? a : b, with broadcasting of all three; gradients flow to the selected operand. */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-  const at = typeof a === "number" ? full([], a) : a;
-  const bt = typeof b === "number" ? full([], b) : b;
-  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, at.shape), bt.shape);
-  const c = cond.dtype === "float32" ? cond : cond.float();
-  // Broadcast each operand by adding a zero tensor of the full shape (cheap, keeps one code path).
-  const zeros = full(shape, 0);
-  const cf = binaryKernel("where", "add", c, zeros), af = binaryKernel("where", "add", at, zeros), bf = binaryKernel("where", "add", bt, zeros);
-  const out = Tensor.empty(shape, "float32", "where");
-  backend().kernels.where_f32(cf.ptr, af.ptr, bf.ptr, out.ptr, out.size);
-  zeros.dispose();
-  if (needsGrad(at, bt)) {
-    const aShape = at.shape, bShape = bt.shape;
-    record("where", [at, bt], [out], [cf], ([g], [cs]) => {
-      const picked = mulK(g!, cs);
-      return [at.requiresGrad ? sumToShape(picked, aShape) : null, bt.requiresGrad ? sumToShape(binaryKernel("where", "sub", g!, picked), bShape) : null];
-    });
-  }
-  cf.dispose(); af.dispose(); bf.dispose();
-  return out;
+  checkLive("where", cond);
+  const shapeOf = (v: Tensor | number) => (typeof v === "number" ? [] : v.shape);
+  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, shapeOf(a)), shapeOf(b));
+  return tidy(() => {
+    const at = typeof a === "number" ? full([], a) : a;
+    const bt = typeof b === "number" ? full([], b) : b;
+    // Broadcast each operand by adding a zero tensor of the full shape (cheap, keeps one code path).
+    const zeros = full(shape, 0);
+    const cf = binaryKernel("where", "add", cond.dtype === "float32" ? cond : cond.float(), zeros);
+    const af = binaryKernel("where", "add", at, zeros), bf = binaryKernel("where", "add", bt, zeros);
+    const out = Tensor.empty(shape, "float32", "where");
+    backend().kernels.where_f32(cf.ptr, af.ptr, bf.ptr, out.ptr, out.size);
+    if (needsGrad(at, bt)) {
+      const aShape = at.shape, bShape = bt.shape;
+      record("where", [at, bt], [out], [cf], ([g], [cs]) => {
+        const picked = mulK(g!, cs);
+        return [at.requiresGrad ? sumToShape(picked, aShape) : null, bt.requiresGrad ? sumToShape(binaryKernel("where", "sub", g!, picked), bShape) : null];
+      });
+    }
+    return out;
+  });
 }

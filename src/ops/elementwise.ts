@@ -3,10 +3,7 @@ import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Unary, type UnaryOp } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
-
-function checkFloat(op: string, x: Tensor): void {
-  if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 tensor, got ${x.dtype}`);
-}
+import { checkFloat } from "./checks.js";
 
 /** Applies a unary kernel; p0/p1 are its parameters (slope, alpha, bounds, ...). */
 export function unaryOp(name: string, op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {

@@ -6,6 +6,7 @@ import { backend } from "../backend/wasm.js";
 import { Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
+import { checkFloat } from "./checks.js";
 
 let workspace = 0;
 
@@ -51,12 +52,6 @@ export function gemm(
     const [ta, tb, m, n, kk, al, a, la, b, lb, be, c, lc, bi, bm, ac, ws] = band(0, workspace);
     k.gemm_f32(ta, tb, m, n, kk, al, a, la, b, lb, be, c, lc, bi, bm, ac, ws);
   });
-}
-
-function checkFloat(op: string, a: Tensor, b: Tensor): void {
-  if (a.dtype !== "float32" || b.dtype !== "float32") {
-    throw new Error(`${op}: expected float32 operands, got ${a.dtype} ${shapeToString(a.shape)} and ${b.dtype} ${shapeToString(b.shape)}`);
-  }
 }
 
 /** torch.matmul: 1-D operands are promoted (and the added dim dropped), batch dims broadcast. */
@@ -125,7 +120,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * the GEMM epilogue (and its derivative into the backward).
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor {
-  checkFloat("linear", x, weight);
+  checkFloat("linear", x, weight, ...(bias ? [bias] : []));
   if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${shapeToString(x.shape)} does not match weight ${shapeToString(weight.shape)} (expected input [..., ${weight.shape[1] ?? "?"}])`);
   }

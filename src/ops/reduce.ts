@@ -1,16 +1,20 @@
 // Reductions (sum, mean, max, var, argmax) and softmax / log-softmax. Each kernel reduces one dim
 // of the tensor viewed as [outer, r, inner]; several dims are reduced one after another.
-import { record, needsGrad } from "../autograd.js";
+import { record, needsGrad, noGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, tidy, numel, type Shape } from "../tensor.js";
 import { affine } from "./elementwise.js";
 import { expand } from "./shape.js";
 import { sub } from "./binary.js";
+import { checkFloat, checkLive } from "./checks.js";
 
-export function normalizeDim(op: string, dim: number, ndim: number): number {
+/** dim in [-rank, rank) as a non-negative index (a 0-d tensor takes 0 and -1, like PyTorch). */
+export function normalizeDim(op: string, dim: number, shapeOrRank: Shape | number): number {
+  const ndim = typeof shapeOrRank === "number" ? shapeOrRank : shapeOrRank.length;
   const lo = -Math.max(ndim, 1), hi = Math.max(ndim, 1) - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi) {
-    throw new Error(`${op}: dim ${dim} out of range for a tensor of rank ${ndim} (expected ${lo}..${hi})`);
+    const what = typeof shapeOrRank === "number" ? `rank ${ndim}` : `shape ${shapeToString(shapeOrRank)}`;
+    throw new Error(`${op}: dim ${dim} out of range for a tensor of ${what} (expected ${lo}..${hi})`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
@@ -19,15 +23,11 @@ function splitAt(shape: Shape, dim: number): [number, number, number] {
   return [numel(shape.slice(0, dim)), shape[dim] ?? 1, numel(shape.slice(dim + 1))];
 }
 
-function normalizeDims(op: string, dim: number | number[] | null | undefined, ndim: number): number[] | null {
+function normalizeDims(op: string, dim: number | number[] | null | undefined, shape: Shape): number[] | null {
   if (dim === null || dim === undefined) return null;
-  const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(op, d, ndim));
-  if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);
+  const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(op, d, shape));
+  if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension of ${shapeToString(shape)}`);
   return dims.sort((a, b) => a - b);
-}
-
-function checkFloat(op: string, x: Tensor): void {
-  if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 tensor, got ${x.dtype}`);
 }
 
 /** Sum over the given (sorted, valid) dims with keepdim semantics, no autograd. */
@@ -48,7 +48,7 @@ function sumKernel(x: Tensor, dims: number[]): Tensor {
 
 export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   checkFloat("sum", x);
-  const dims = normalizeDims("sum", dim, x.ndim) ?? x.shape.map((_, i) => i);
+  const dims = normalizeDims("sum", dim, x.shape) ?? x.shape.map((_, i) => i);
   const kept = sumKernel(x, dims);
   const keepAll = dim === null || dim === undefined ? false : keepdim;
   const outShape = keepAll ? kept.shape : x.shape.filter((_, i) => !dims.includes(i));
@@ -64,15 +64,16 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
 
 export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   checkFloat("mean", x);
-  const dims = normalizeDims("mean", dim, x.ndim) ?? x.shape.map((_, i) => i);
+  const dims = normalizeDims("mean", dim, x.shape) ?? x.shape.map((_, i) => i);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   return tidy(() => affine(sum(x, dim, keepdim), 1 / count, 0));
 }
 
 /** Variance; unbiased (divide by n − 1) by default, like torch.var. */
 export function variance(x: Tensor, dim?: number | number[] | null, options: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
+  checkFloat("var", x);
   const { unbiased = true, keepdim = false } = options;
-  const dims = normalizeDims("var", dim, x.ndim) ?? x.shape.map((_, i) => i);
+  const dims = normalizeDims("var", dim, x.shape) ?? x.shape.map((_, i) => i);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   return tidy(() => {
     const centered = sub(x, mean(x, dims, true));
@@ -101,7 +102,7 @@ export function max(x: Tensor, dim?: number | null, keepdim = false): MaxResult 
   checkFloat("max", x);
   if (x.size === 0) throw new Error(`max: cannot reduce an empty tensor ${shapeToString(x.shape)}`);
   const all = dim === null || dim === undefined;
-  const d = all ? 0 : normalizeDim("max", dim, x.ndim);
+  const d = all ? 0 : normalizeDim("max", dim, x.shape);
   const [outer, r, inner] = all ? [1, x.size, 1] : splitAt(x.shape, d);
   const outShape = all ? [] : keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
   const values = Tensor.empty(outShape, "float32", "max");
@@ -109,7 +110,8 @@ export function max(x: Tensor, dim?: number | null, keepdim = false): MaxResult 
   backend().kernels.max_dim_f32(x.ptr, values.ptr, indices.ptr, outer, r, inner);
   if (needsGrad(x)) {
     const xShape = x.shape;
-    record("max", [x], [values, indices], [indices], ([g], [idx]) => {
+    // Only the values are differentiable: indices stay out of the graph (requiresGrad false).
+    record("max", [x], [values], [indices], ([g], [idx]) => {
       const dx = Tensor.empty(xShape, "float32", "max backward").zero_();
       backend().kernels.scatter_add_dim_f32(g!.ptr, idx.ptr, dx.ptr, outer, r, inner);
       return [dx];
@@ -119,14 +121,14 @@ export function max(x: Tensor, dim?: number | null, keepdim = false): MaxResult 
 }
 
 export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  const { values, indices } = max(x.requiresGrad ? x.detach() : x, dim, keepdim);
+  const { values, indices } = noGrad(() => max(x, dim, keepdim));
   values.dispose();
   return indices;
 }
 
 function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor {
   checkFloat(name, x);
-  const d = normalizeDim(name, dim, x.ndim);
+  const d = normalizeDim(name, dim, x.shape);
   const [outer, r, inner] = splitAt(x.shape, d);
   const y = Tensor.empty(x.shape, "float32", name);
   backend().kernels.softmax_f32(x.ptr, y.ptr, outer, r, inner, log);
@@ -146,8 +148,9 @@ export const logSoftmax = (x: Tensor, dim: number) => softmaxOp("logSoftmax", x,
 /** out[o, i] = x[o, index[o, i], i] along dim (index has x's shape with dim of size 1, or squeezed). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkFloat("gather", x);
+  checkLive("gather", index);
   if (index.dtype !== "int32") throw new Error(`gather: index must be int32, got ${index.dtype}`);
-  const d = normalizeDim("gather", dim, x.ndim);
+  const d = normalizeDim("gather", dim, x.shape);
   const [outer, r, inner] = splitAt(x.shape, d);
   if (index.size !== outer * inner) {
     throw new Error(`gather: index of shape ${shapeToString(index.shape)} does not pick one element along dim ${d} of ${shapeToString(x.shape)}`);

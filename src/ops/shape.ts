@@ -6,6 +6,7 @@ import { Tensor, shapeToString, numel, type Shape, type DType } from "../tensor.
 import { contiguousStrides, forEachBlock4 } from "./strided.js";
 import { normalizeDim } from "./reduce.js";
 import { sumToShape } from "./reduce.js";
+import { checkLive } from "./checks.js";
 
 /** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
 function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: Tensor, dstOffset: number, dstStrides: number[], shape: Shape): void {
@@ -22,6 +23,7 @@ function sameShape(a: Shape, b: Shape): boolean {
 
 /** A new handle on x's storage with another shape; backward reshapes the gradient back. */
 function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
+  checkLive(name, x);
   const out = x.aliasAs(shape);
   if (needsGrad(x)) {
     const xShape = x.shape;
@@ -45,14 +47,14 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return viewAs("flatten", x, [1]);
-  const s = normalizeDim("flatten", startDim, x.ndim), e = normalizeDim("flatten", endDim, x.ndim);
+  const s = normalizeDim("flatten", startDim, x.shape), e = normalizeDim("flatten", endDim, x.shape);
   if (s > e) throw new Error(`flatten: start_dim ${startDim} comes after end_dim ${endDim} for shape ${shapeToString(x.shape)}`);
   return viewAs("flatten", x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
   if (dim === undefined) return viewAs("squeeze", x, x.shape.filter((d) => d !== 1));
-  const d = normalizeDim("squeeze", dim, x.ndim);
+  const d = normalizeDim("squeeze", dim, x.shape);
   return viewAs("squeeze", x, x.shape[d] === 1 ? x.shape.filter((_, i) => i !== d) : [...x.shape]);
 }
 
@@ -62,6 +64,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 export function clone(x: Tensor): Tensor {
+  checkLive("clone", x);
   const out = Tensor.empty(x.shape, x.dtype, "clone");
   out.copy_(x);
   if (needsGrad(x)) record("clone", [x], [out], [], ([g]) => [g]);
@@ -69,6 +72,7 @@ export function clone(x: Tensor): Tensor {
 }
 
 export function toDType(x: Tensor, dtype: DType): Tensor {
+  checkLive("toDType", x);
   if (x.dtype === dtype) return x.clone();
   const out = Tensor.empty(x.shape, dtype, "cast");
   const k = backend().kernels;
@@ -78,7 +82,8 @@ export function toDType(x: Tensor, dtype: DType): Tensor {
 }
 
 export function permute(x: Tensor, dims: number[]): Tensor {
-  const nd = dims.map((d) => normalizeDim("permute", d, x.ndim));
+  checkLive("permute", x);
+  const nd = dims.map((d) => normalizeDim("permute", d, x.shape));
   if (nd.length !== x.ndim || new Set(nd).size !== nd.length) {
     throw new Error(`permute: dims ${shapeToString(dims)} are not a permutation of the ${x.ndim} dims of ${shapeToString(x.shape)}`);
   }
@@ -95,7 +100,8 @@ export function permute(x: Tensor, dims: number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
-  const a = normalizeDim("transpose", dim0, x.ndim), b = normalizeDim("transpose", dim1, x.ndim);
+  checkLive("transpose", x);
+  const a = normalizeDim("transpose", dim0, x.shape), b = normalizeDim("transpose", dim1, x.shape);
   const dims = x.shape.map((_, i) => i);
   [dims[a], dims[b]] = [dims[b], dims[a]];
   return permute(x, dims);
@@ -103,7 +109,8 @@ export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
 
 /** Elements start, start+step, ... < end along dim (Python slicing with 0 <= start <= end). */
 export function slice(x: Tensor, dim: number, start: number, end?: number, step = 1): Tensor {
-  const d = normalizeDim("slice", dim, x.ndim);
+  checkLive("slice", x);
+  const d = normalizeDim("slice", dim, x.shape);
   const size = x.shape[d];
   const s = Math.min(Math.max(start < 0 ? start + size : start, 0), size);
   const e = Math.min(Math.max(end === undefined ? size : end < 0 ? end + size : end, s), size);
@@ -126,7 +133,8 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  const d = normalizeDim("narrow", dim, x.ndim);
+  checkLive("narrow", x);
+  const d = normalizeDim("narrow", dim, x.shape);
   const st = start < 0 ? start + x.shape[d] : start;
   if (st < 0 || length < 0 || st + length > x.shape[d]) {
     throw new Error(`narrow: start ${start} and length ${length} exceed dim ${d} of size ${x.shape[d]} in ${shapeToString(x.shape)}`);
@@ -137,7 +145,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
   const first = tensors[0];
-  const d = normalizeDim("cat", dim, first.ndim);
+  checkLive("cat", ...tensors);
+  const d = normalizeDim("cat", dim, first.shape);
   for (const t of tensors) {
     if (t.ndim !== first.ndim || t.shape.some((v, i) => i !== d && v !== first.shape[i]) || t.dtype !== first.dtype) {
       throw new Error(`cat: tensors must match except in dim ${d}; got ${tensors.map((u) => `${shapeToString(u.shape)} ${u.dtype}`).join(", ")}`);
@@ -167,6 +176,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error("stack: expected a non-empty list of tensors");
+  checkLive("stack", ...tensors);
   const d = normalizeDim("stack", dim, tensors[0].ndim + 1);
   for (const t of tensors) {
     if (!sameShape(t.shape, tensors[0].shape)) {
@@ -181,6 +191,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 /** Constant padding: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...] (torch.nn.functional.pad). */
 export function pad(x: Tensor, padding: number[], value = 0): Tensor {
+  checkLive("pad", x);
   if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
     throw new Error(`pad: padding of length ${padding.length} must be even and cover at most ${x.ndim} dims of ${shapeToString(x.shape)}`);
   }
@@ -211,6 +222,7 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
 
 /** Broadcasts x to shape (size-1 dims stretch, new leading dims); copies. Backward sums back. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  checkLive("expand", x);
   const target = shape.map((v, i) => (v === -1 ? x.shape[i - (shape.length - x.ndim)] : v));
   const off = target.length - x.ndim;
   if (off < 0 || x.shape.some((v, i) => v !== 1 && v !== target[i + off])) {

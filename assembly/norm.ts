@@ -1,0 +1,188 @@
+// Normalisation kernels. Batch norm views x as [N, C, L] and normalises each channel over N and L;
+// group norm views x as [N, G, Cg, L] and normalises each (sample, group) over Cg and L with a
+// per-channel affine (layer norm is one group whose channels are the normalised elements, L = 1).
+// Statistics are two-pass (mean, then squared deviations) in f32x4 lanes summed into f64.
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
+}
+
+// Σ x over n contiguous floats.
+function spanSum(x: usize, n: i32): f64 {
+  let acc = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) acc = f32x4.add(acc, v128.load(x + (<usize>k << 2)));
+  let s = hsum(acc);
+  for (; k < n; k++) s += <f64>load<f32>(x + (<usize>k << 2));
+  return s;
+}
+
+// Σ a·(b − m) over n contiguous floats (a = b gives the squared deviations).
+function spanDotDev(a: usize, b: usize, n: i32, m: f32): f64 {
+  const mv = f32x4.splat(m);
+  let acc = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const q = <usize>k << 2;
+    acc = f32x4.add(acc, f32x4.mul(v128.load(a + q), f32x4.sub(v128.load(b + q), mv)));
+  }
+  let s = hsum(acc);
+  for (; k < n; k++) {
+    const q = <usize>k << 2;
+    s += <f64>(load<f32>(a + q) * (load<f32>(b + q) - m));
+  }
+  return s;
+}
+
+// y = x·scale + shift over n contiguous floats.
+function spanAffine(x: usize, y: usize, n: i32, scale: f32, shift: f32): void {
+  const sv = f32x4.splat(scale), tv = f32x4.splat(shift);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const q = <usize>k << 2;
+    v128.store(y + q, f32x4.add(f32x4.mul(v128.load(x + q), sv), tv));
+  }
+  for (; k < n; k++) {
+    const q = <usize>k << 2;
+    store<f32>(y + q, load<f32>(x + q) * scale + shift);
+  }
+}
+
+// dx = a·g − b − c·(x − m) over n contiguous floats: the normalisation backward with the batch
+// statistics' terms b (through the mean) and c (through the variance).
+function spanBackward(x: usize, g: usize, dx: usize, n: i32, m: f32, a: f32, b: f32, c: f32): void {
+  const mv = f32x4.splat(m), av = f32x4.splat(a), bv = f32x4.splat(b), cv = f32x4.splat(c);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const q = <usize>k << 2;
+    const dev = f32x4.sub(v128.load(x + q), mv);
+    v128.store(dx + q, f32x4.sub(f32x4.sub(f32x4.mul(v128.load(g + q), av), bv), f32x4.mul(dev, cv)));
+  }
+  for (; k < n; k++) {
+    const q = <usize>k << 2;
+    store<f32>(dx + q, load<f32>(g + q) * a - b - (load<f32>(x + q) - m) * c);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+// Per-channel batch mean and biased variance. When runMean is non-zero, also
+// runMean = (1 − momentum)·runMean + momentum·mean and the same for runVar with the unbiased variance.
+export function batch_norm_stats_f32(x: usize, mean: usize, variance: usize, N: i32, C: i32, L: i32,
+  runMean: usize, runVar: usize, momentum: f32): void {
+  const count = <f64>N * <f64>L;
+  for (let c = 0; c < C; c++) {
+    let s: f64 = 0;
+    for (let n = 0; n < N; n++) s += spanSum(at(x, (n * C + c) * L), L);
+    const m = <f32>(s / count);
+    let q: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = at(x, (n * C + c) * L);
+      q += spanDotDev(p, p, L, m);
+    }
+    store<f32>(at(mean, c), m);
+    store<f32>(at(variance, c), <f32>(q / count));
+    if (runMean) {
+      store<f32>(at(runMean, c), (1 - momentum) * load<f32>(at(runMean, c)) + momentum * m);
+      store<f32>(at(runVar, c), (1 - momentum) * load<f32>(at(runVar, c)) + momentum * <f32>(q / (count - 1)));
+    }
+  }
+}
+
+// y = (x − mean)/sqrt(var + eps)·weight + bias per channel (weight/bias 0: no affine).
+export function batch_norm_f32(x: usize, y: usize, N: i32, C: i32, L: i32, mean: usize, variance: usize,
+  weight: usize, bias: usize, eps: f32): void {
+  for (let c = 0; c < C; c++) {
+    const invstd: f32 = 1 / Mathf.sqrt(load<f32>(at(variance, c)) + eps);
+    const scale = weight ? load<f32>(at(weight, c)) * invstd : invstd;
+    const shift = (bias ? load<f32>(at(bias, c)) : 0) - load<f32>(at(mean, c)) * scale;
+    for (let n = 0; n < N; n++) {
+      const o = (n * C + c) * L;
+      spanAffine(at(x, o), at(y, o), L, scale, shift);
+    }
+  }
+}
+
+// Gradients of batch_norm_f32 given the upstream g: dweight = Σ g·x̂, dbias = Σ g (written when
+// non-zero), dx (when non-zero). training != 0: mean/var are the batch statistics, so dx includes
+// the paths through them: dx = weight·invstd·(g − Σg/n − x̂·Σ(g·x̂)/n); else dx = weight·invstd·g.
+export function batch_norm_backward_f32(x: usize, g: usize, dx: usize, dweight: usize, dbias: usize,
+  N: i32, C: i32, L: i32, mean: usize, variance: usize, weight: usize, eps: f32, training: i32): void {
+  const count = <f32>N * <f32>L;
+  for (let c = 0; c < C; c++) {
+    const m = load<f32>(at(mean, c));
+    const invstd: f32 = 1 / Mathf.sqrt(load<f32>(at(variance, c)) + eps);
+    let sg: f64 = 0, sgx: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const o = (n * C + c) * L;
+      sg += spanSum(at(g, o), L);
+      sgx += spanDotDev(at(g, o), at(x, o), L, m);
+    }
+    if (dweight) store<f32>(at(dweight, c), <f32>sgx * invstd);
+    if (dbias) store<f32>(at(dbias, c), <f32>sg);
+    if (!dx) continue;
+    const a = weight ? load<f32>(at(weight, c)) * invstd : invstd;
+    const b: f32 = training ? a * <f32>sg / count : 0;
+    const k: f32 = training ? a * <f32>sgx * invstd * invstd / count : 0;
+    for (let n = 0; n < N; n++) {
+      const o = (n * C + c) * L;
+      spanBackward(at(x, o), at(g, o), at(dx, o), L, m, a, b, k);
+    }
+  }
+}
+
+// Per (sample, group) row of Cg·L elements: mean, rstd = 1/sqrt(biased var + eps) (saved for the
+// backward) and y = (x − mean)·rstd·weight[ch] + bias[ch] (weight/bias 0: no affine).
+export function group_norm_f32(x: usize, y: usize, mean: usize, rstd: usize, N: i32, G: i32, Cg: i32, L: i32,
+  weight: usize, bias: usize, eps: f32): void {
+  const D = Cg * L;
+  for (let r = 0; r < N * G; r++) {
+    const row = r * D;
+    const m = <f32>(spanSum(at(x, row), D) / <f64>D);
+    const rs: f32 = 1 / Mathf.sqrt(<f32>(spanDotDev(at(x, row), at(x, row), D, m) / <f64>D) + eps);
+    store<f32>(at(mean, r), m);
+    store<f32>(at(rstd, r), rs);
+    for (let cg = 0; cg < Cg; cg++) {
+      const ch = (r % G) * Cg + cg;
+      const scale = weight ? load<f32>(at(weight, ch)) * rs : rs;
+      const shift = (bias ? load<f32>(at(bias, ch)) : 0) - m * scale;
+      spanAffine(at(x, row + cg * L), at(y, row + cg * L), L, scale, shift);
+    }
+  }
+}
+
+// Gradients of group_norm_f32: dweight/dbias (when non-zero) are accumulated, so clear them first;
+// dx (when non-zero) = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight[ch], means over the row.
+export function group_norm_backward_f32(x: usize, g: usize, mean: usize, rstd: usize, weight: usize,
+  dx: usize, dweight: usize, dbias: usize, N: i32, G: i32, Cg: i32, L: i32): void {
+  const D = Cg * L;
+  for (let r = 0; r < N * G; r++) {
+    const row = r * D;
+    const m = load<f32>(at(mean, r)), rs = load<f32>(at(rstd, r));
+    let sumG: f64 = 0, sumGX: f64 = 0;
+    for (let cg = 0; cg < Cg; cg++) {
+      const ch = (r % G) * Cg + cg;
+      const o = row + cg * L;
+      const sg = spanSum(at(g, o), L);
+      const sgx = spanDotDev(at(g, o), at(x, o), L, m);
+      const w: f64 = weight ? <f64>load<f32>(at(weight, ch)) : 1;
+      sumG += w * sg;
+      sumGX += w * sgx;
+      if (dweight) store<f32>(at(dweight, ch), load<f32>(at(dweight, ch)) + <f32>sgx * rs);
+      if (dbias) store<f32>(at(dbias, ch), load<f32>(at(dbias, ch)) + <f32>sg);
+    }
+    if (!dx) continue;
+    const b = rs * <f32>(sumG / <f64>D);
+    const k = rs * rs * rs * <f32>(sumGX / <f64>D);
+    for (let cg = 0; cg < Cg; cg++) {
+      const ch = (r % G) * Cg + cg;
+      const o = row + cg * L;
+      const a = weight ? load<f32>(at(weight, ch)) * rs : rs;
+      spanBackward(at(x, o), at(g, o), at(dx, o), L, m, a, b, k);
+    }
+  }
+}

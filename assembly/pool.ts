@@ -1,0 +1,137 @@
+// Pooling over NCHW planes (planes = N·C images of H x W).
+
+// First tap t in 0..k−1 with start + t·d ≥ 0, and one past the last with start + t·d < size.
+// @ts-ignore: decorator
+@inline function tapsLo(start: i32, d: i32): i32 {
+  return start >= 0 ? 0 : (d - 1 - start) / d;
+}
+// @ts-ignore: decorator
+@inline function tapsHi(start: i32, d: i32, k: i32, size: i32): i32 {
+  const last = size - 1 - start;
+  return last < 0 ? 0 : min(k, last / d + 1);
+}
+
+// y = the maximum over each window (stride, implicit −∞ padding, dilation); idx = its position
+// h·W + w within the plane (PyTorch's max indices), the first one on ties; NaN wins, as in PyTorch.
+// Windows that run past the input (ceil mode) cover only the real elements. The window is clipped
+// to the input up front and the running maximum kept with selects: data-dependent branches
+// mispredict about half the time on real data.
+export function max_pool2d_f32(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32): void {
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + ((<usize>p * H * W) << 2);
+    for (let oh = 0; oh < Ho; oh++) {
+      const h0 = oh * sh - ph;
+      const iLo = tapsLo(h0, dh), iHi = tapsHi(h0, dh, kh, H);
+      for (let ow = 0; ow < Wo; ow++, out += 4) {
+        const w0 = ow * sw - pw;
+        const jLo = tapsLo(w0, dw), jHi = tapsHi(w0, dw, kw, W);
+        if (iLo >= iHi || jLo >= jHi) {
+          // Dilation gaps can leave a window with no tap inside the input.
+          store<f32>(y + out, -Infinity);
+          store<i32>(idx + out, -1);
+          continue;
+        }
+        let bestIdx = (h0 + iLo * dh) * W + w0 + jLo * dw;
+        let best = load<f32>(plane + (<usize>bestIdx << 2));
+        for (let i = iLo; i < iHi; i++) {
+          const row = (h0 + i * dh) * W + w0;
+          for (let j = jLo; j < jHi; j++) {
+            const at = row + j * dw;
+            const v = load<f32>(plane + (<usize>at << 2));
+            const better = v > best || v != v;
+            best = select<f32>(v, best, better);
+            bestIdx = select<i32>(at, bestIdx, better);
+          }
+        }
+        store<f32>(y + out, best);
+        store<i32>(idx + out, bestIdx);
+      }
+    }
+  }
+}
+
+// dx[plane, idx] += g for every output (idx −1: an empty window); dx is cleared first.
+export function max_pool2d_backward_f32(g: usize, idx: usize, dx: usize, planes: i32, HW: i32, L: i32): void {
+  memory.fill(dx, 0, (<usize>planes * HW) << 2);
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = dx + ((<usize>p * HW) << 2);
+    for (let l = 0; l < L; l++, out += 4) {
+      const i = load<i32>(idx + out);
+      if (i < 0) continue;
+      const d = plane + (<usize>i << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(g + out));
+    }
+  }
+}
+
+// Windowed sums over rectangular windows given as tables, which covers average pooling (with or
+// without padded zeros in the divisor, divisor override), adaptive and global average pooling and
+// nearest-neighbour upsampling (one-element windows):
+//   y[p, i, j] = rowScale[i]·colScale[j]·Σ x[p, r, c]  over r in [rowLo[i], rowHi[i]), c in [colLo[j], colHi[j])
+// windows (i32): rowLo[Ho], rowHi[Ho], colLo[Wo], colHi[Wo] (clipped to the input);
+// scales (f32): rowScale[Ho], colScale[Wo].
+export function avg_pool2d_f32(x: usize, y: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
+  windows: usize, scales: usize): void {
+  const rowLo = windows, rowHi = rowLo + (<usize>Ho << 2), colLo = rowHi + (<usize>Ho << 2), colHi = colLo + (<usize>Wo << 2);
+  const rowScale = scales, colScale = scales + (<usize>Ho << 2);
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + ((<usize>p * H * W) << 2);
+    for (let i = 0; i < Ho; i++) {
+      const r0 = load<i32>(rowLo + (<usize>i << 2)), r1 = load<i32>(rowHi + (<usize>i << 2));
+      const rs = load<f32>(rowScale + (<usize>i << 2));
+      for (let j = 0; j < Wo; j++, out += 4) {
+        const c0 = load<i32>(colLo + (<usize>j << 2)), c1 = load<i32>(colHi + (<usize>j << 2));
+        let s: f32 = 0;
+        for (let r = r0; r < r1; r++) {
+          const row = plane + ((<usize>r * W) << 2);
+          let c = c0;
+          if (c1 - c0 >= 8) {
+            let acc = f32x4.splat(0);
+            for (; c + 4 <= c1; c += 4) acc = f32x4.add(acc, v128.load(row + (<usize>c << 2)));
+            s += f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+          }
+          for (; c < c1; c++) s += load<f32>(row + (<usize>c << 2));
+        }
+        store<f32>(y + out, s * rs * load<f32>(colScale + (<usize>j << 2)));
+      }
+    }
+  }
+}
+
+// The adjoint of avg_pool2d_f32: each g[p, i, j]·rowScale[i]·colScale[j] is added to every input
+// element of its window; dx is cleared first.
+export function avg_pool2d_backward_f32(g: usize, dx: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
+  windows: usize, scales: usize): void {
+  memory.fill(dx, 0, (<usize>planes * H * W) << 2);
+  const rowLo = windows, rowHi = rowLo + (<usize>Ho << 2), colLo = rowHi + (<usize>Ho << 2), colHi = colLo + (<usize>Wo << 2);
+  const rowScale = scales, colScale = scales + (<usize>Ho << 2);
+  let out: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = dx + ((<usize>p * H * W) << 2);
+    for (let i = 0; i < Ho; i++) {
+      const r0 = load<i32>(rowLo + (<usize>i << 2)), r1 = load<i32>(rowHi + (<usize>i << 2));
+      const rs = load<f32>(rowScale + (<usize>i << 2));
+      for (let j = 0; j < Wo; j++, out += 4) {
+        const c0 = load<i32>(colLo + (<usize>j << 2)), c1 = load<i32>(colHi + (<usize>j << 2));
+        const v = load<f32>(g + out) * rs * load<f32>(colScale + (<usize>j << 2));
+        const vv = f32x4.splat(v);
+        for (let r = r0; r < r1; r++) {
+          const row = plane + ((<usize>r * W) << 2);
+          let c = c0;
+          for (; c + 4 <= c1; c += 4) {
+            const q = row + (<usize>c << 2);
+            v128.store(q, f32x4.add(v128.load(q), vv));
+          }
+          for (; c < c1; c++) {
+            const q = row + (<usize>c << 2);
+            store<f32>(q, load<f32>(q) + v);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Workload definitions and the timing loop: warm-up, then benchmark.js samples.
+import Benchmark from "benchmark";
+
+export const IMPLS = ["simdgrad", "tfjs-wasm", "tfjs-cpu"] as const;
+export type Impl = (typeof IMPLS)[number];
+export type Unit = "GFLOP/s" | "samples/s" | "ms";
+
+/** One prepared run: `run` is what gets timed; `dispose` frees what setup allocated. */
+export interface Case {
+  run: () => void;
+  dispose?: () => void;
+}
+
+export interface Workload {
+  name: string;
+  unit: Unit;
+  /** FLOPs per call (GFLOP/s) or samples per call (samples/s); unused for ms. */
+  perCall?: number;
+  /** Builds simdgrad's case. */
+  simdgrad: () => Case;
+  /** Builds TF.js's case, run once per backend (the runner switches backend first). */
+  tfjs: () => Case;
+  /** Implementations skipped unless --include-slow (a single call takes minutes). */
+  slow?: Impl[];
+}
+
+export interface Timing {
+  /** seconds per call: median of the benchmark.js samples (each a mean over a cycle of calls) */
+  seconds: number;
+  /** relative margin of error of the mean, in percent (benchmark.js) */
+  rme: number | null;
+  samples: number;
+  /** how it was measured when not by benchmark.js */
+  method: string;
+}
+
+export interface TimingOptions {
+  quick: boolean;
+  /** a warm-up call longer than this (s) is timed once more by hand instead of by benchmark.js */
+  slowCallSeconds: number;
+}
+
+// Inline decompilation of the test body breaks closures; call the function instead.
+(Benchmark as unknown as { support: { decompilation: boolean } }).support.decompilation = false;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function timeOnce(run: () => void): number {
+  const t0 = performance.now();
+  run();
+  return (performance.now() - t0) / 1e3;
+}
+
+/**
+ * Warm-up (V8 runs wasm in its baseline tier for the first calls and tiers up after a few), then
+ * benchmark.js. Calls that take over `slowCallSeconds` get one more hand-timed warm call instead:
+ * benchmark.js would need 5+ of them.
+ */
+export function measure(run: () => void, opts: TimingOptions): Timing {
+  const first = timeOnce(run);
+  if (first > opts.slowCallSeconds) {
+    const second = timeOnce(run);
+    return { seconds: second, rme: null, samples: 1, method: "1 timed call after 1 warm-up (too slow for benchmark.js)" };
+  }
+  const warmCalls = opts.quick ? 4 : 10;
+  const warmSeconds = opts.quick ? 0.1 : 0.3;
+  let calls = 1, spent = first;
+  while ((calls < warmCalls || spent < warmSeconds) && spent < 2) {
+    spent += timeOnce(run);
+    calls++;
+  }
+  global.gc?.();
+
+  const bench = new Benchmark({
+    fn: run,
+    minSamples: opts.quick ? 3 : 5,
+    maxTime: opts.quick ? 0.25 : 1,
+    initCount: 1,
+  });
+  bench.run({ async: false });
+  if (bench.error) throw bench.error;
+  return { seconds: median(bench.stats.sample), rme: bench.stats.rme, samples: bench.stats.sample.length, method: "benchmark.js" };
+}
+
+/** Converts seconds per call to the workload's unit. */
+export function toValue(w: Workload, seconds: number): number {
+  if (w.unit === "ms") return seconds * 1e3;
+  if (w.unit === "GFLOP/s") return w.perCall! / seconds / 1e9;
+  return w.perCall! / seconds;
+}
+
+/** simdgrad's advantage over a peer: > 1 means simdgrad is better, for throughput, time and bytes. */
+export function advantage(unit: string, mine: number, peer: number): number {
+  return unit === "ms" || unit === "bytes" ? peer / mine : mine / peer;
+}

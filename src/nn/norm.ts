@@ -1,0 +1,142 @@
+// Normalisation layers: BatchNorm1d/2d (running statistics as buffers, PyTorch's state-dict keys
+// running_mean, running_var, num_batches_tracked), LayerNorm and GroupNorm.
+import { Tensor, shapeToString } from "../tensor.js";
+import { batchNorm, layerNorm, groupNorm } from "../ops/norm.js";
+import { Module, parameter, buffer, reprBool, reprFloat } from "./module.js";
+import { reprTuple } from "./conv.js";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of each batch in the running statistics; null = cumulative average (1/num_batches_tracked). Default 0.1. */
+  momentum?: number | null;
+  /** Learnable per-channel weight (ones) and bias (zeros). Default true. */
+  affine?: boolean;
+  /** Keep running statistics for eval (else eval uses the batch statistics too). Default true. */
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormNd extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  // Field names are PyTorch's state-dict keys.
+  readonly running_mean: Tensor | null;
+  readonly running_var: Tensor | null;
+  readonly num_batches_tracked: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+
+  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
+    this.eps = eps;
+    this.momentum = momentum;
+    const name = this.constructor.name;
+    this.weight = affine ? parameter(Tensor.empty([numFeatures], "float32", `${name} weight`).fill_(1)) : null;
+    this.bias = affine ? parameter(Tensor.empty([numFeatures], "float32", `${name} bias`).zero_()) : null;
+    this.running_mean = trackRunningStats ? buffer(Tensor.empty([numFeatures], "float32", `${name} running_mean`)) : null;
+    this.running_var = trackRunningStats ? buffer(Tensor.empty([numFeatures], "float32", `${name} running_var`)) : null;
+    this.num_batches_tracked = trackRunningStats ? buffer(Tensor.empty([], "int32", `${name} num_batches_tracked`)) : null;
+    this.resetRunningStats();
+  }
+
+  /** running_mean = 0, running_var = 1, num_batches_tracked = 0. */
+  resetRunningStats(): void {
+    this.running_mean?.zero_();
+    this.running_var?.fill_(1);
+    this.num_batches_tracked?.zero_();
+  }
+
+  /** Ranks of input this layer accepts, for the error message. */
+  protected abstract checkRank(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    const name = this.constructor.name;
+    this.checkRank(x);
+    if (x.shape[1] !== this.numFeatures) {
+      throw new Error(`${name}: expected ${this.numFeatures} channels (dim 1), got input ${shapeToString(x.shape)}`);
+    }
+    const tracked = this.num_batches_tracked;
+    const updating = this.training && tracked !== null;
+    const batches = updating ? tracked.view()[0] + 1 : 0;
+    const momentum = updating && this.momentum === null ? 1 / batches : (this.momentum ?? 0);
+    const y = batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
+      training: this.training || this.running_mean === null, momentum, eps: this.eps,
+    });
+    if (updating) tracked.view()[0] = batches;
+    return y;
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${reprFloat(this.eps)}, momentum=${this.momentum === null ? "None" : reprFloat(this.momentum)}, ` +
+      `affine=${reprBool(this.weight !== null)}, track_running_stats=${reprBool(this.running_mean !== null)}`;
+  }
+}
+
+/** Batch norm over [N, C] or [N, C, L]: per-channel statistics over the batch (and length). */
+export class BatchNorm1d extends BatchNormNd {
+  protected checkRank(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`BatchNorm1d: expected a 2-D [N, C] or 3-D [N, C, L] input, got ${shapeToString(x.shape)}`);
+  }
+}
+
+/** Batch norm over [N, C, H, W]: per-channel statistics over the batch and the plane. */
+export class BatchNorm2d extends BatchNormNd {
+  protected checkRank(x: Tensor): void {
+    if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected a 4-D [N, C, H, W] input, got ${shapeToString(x.shape)}`);
+  }
+}
+
+/** Normalises over the last dims (normalizedShape) of each sample, with an elementwise affine of that shape. */
+export class LayerNorm extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly normalizedShape: number[];
+  readonly eps: number;
+
+  constructor(normalizedShape: number | readonly number[], options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+    super();
+    const { eps = 1e-5, elementwiseAffine = true, bias = true } = options;
+    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.eps = eps;
+    const shape = this.normalizedShape;
+    this.weight = elementwiseAffine ? parameter(Tensor.empty(shape, "float32", "LayerNorm weight").fill_(1)) : null;
+    this.bias = elementwiseAffine && bias ? parameter(Tensor.empty(shape, "float32", "LayerNorm bias").zero_()) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${reprTuple(this.normalizedShape)}, eps=${reprFloat(this.eps)}, elementwise_affine=${reprBool(this.weight !== null)}`;
+  }
+}
+
+/** Normalises each sample over groups of numChannels/numGroups channels, with a per-channel affine. */
+export class GroupNorm extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly eps: number;
+
+  constructor(readonly numGroups: number, readonly numChannels: number, options: { eps?: number; affine?: boolean } = {}) {
+    super();
+    const { eps = 1e-5, affine = true } = options;
+    if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
+      throw new Error(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
+    }
+    this.eps = eps;
+    this.weight = affine ? parameter(Tensor.empty([numChannels], "float32", "GroupNorm weight").fill_(1)) : null;
+    this.bias = affine ? parameter(Tensor.empty([numChannels], "float32", "GroupNorm bias").zero_()) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
+      throw new Error(`GroupNorm: expected an input [N, ${this.numChannels}, ...], got ${shapeToString(x.shape)}`);
+    }
+    return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${reprFloat(this.eps)}, affine=${reprBool(this.weight !== null)}`;
+  }
+}

@@ -1,0 +1,107 @@
+// Pooling and upsampling layers over [N, C, H, W] (or [C, H, W]): thin modules over src/ops/pool.ts,
+// printed like PyTorch's (sizes shown as given: 2 or (2, 3)).
+import { Tensor } from "../tensor.js";
+import {
+  maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, interpolate,
+  type MaxPool2dOptions, type AvgPool2dOptions,
+} from "../ops/pool.js";
+import type { Size2 } from "../ops/conv.js";
+import { Module, reprBool, reprFloat } from "./module.js";
+import { reprTuple } from "./conv.js";
+
+const reprSize = (v: Size2): string => (typeof v === "number" ? String(v) : reprTuple(v));
+
+export class MaxPool2d extends Module {
+  readonly stride: Size2;
+  readonly padding: Size2;
+  readonly dilation: Size2;
+  readonly ceilMode: boolean;
+
+  /** stride defaults to the kernel size. */
+  constructor(readonly kernelSize: Size2, options: MaxPool2dOptions = {}) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.ceilMode = options.ceilMode ?? false;
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${reprSize(this.kernelSize)}, stride=${reprSize(this.stride)}, padding=${reprSize(this.padding)}, ` +
+      `dilation=${reprSize(this.dilation)}, ceil_mode=${reprBool(this.ceilMode)}`;
+  }
+}
+
+export class AvgPool2d extends Module {
+  readonly stride: Size2;
+  readonly options: AvgPool2dOptions;
+
+  /** stride defaults to the kernel size; countIncludePad defaults to true. */
+  constructor(readonly kernelSize: Size2, options: AvgPool2dOptions = {}) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+    this.options = { ...options, stride: this.stride };
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${reprSize(this.kernelSize)}, stride=${reprSize(this.stride)}, padding=${reprSize(this.options.padding ?? 0)}`;
+  }
+}
+
+/** Average pooling to a fixed output size (null keeps that input size). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | readonly [number | null, number | null]) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    const o = this.outputSize;
+    return `output_size=${typeof o === "number" ? o : `(${o.map((v) => v ?? "None").join(", ")})`}`;
+  }
+}
+
+/** Mean over each channel's plane: [N, C, H, W] -> [N, C] (a classifier head; Keras' GlobalAveragePooling2D). */
+export class GlobalAvgPool2d extends Module {
+  forward(x: Tensor): Tensor {
+    return globalAvgPool2d(x);
+  }
+}
+
+/** Nearest-neighbour upsampling to `size` or by `scaleFactor` (torch.nn.Upsample, mode "nearest"). */
+export class Upsample extends Module {
+  readonly size: Size2 | null;
+  readonly scaleFactor: number | readonly [number, number] | null;
+  readonly mode = "nearest" as const;
+
+  constructor(options: { size?: Size2; scaleFactor?: number | readonly [number, number]; mode?: "nearest" }) {
+    super();
+    if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new Error("Upsample: give exactly one of size and scaleFactor");
+    if (options.mode !== undefined && options.mode !== "nearest") throw new Error(`Upsample: mode "${options.mode}" is not supported (only "nearest")`);
+    this.size = options.size ?? null;
+    this.scaleFactor = options.scaleFactor ?? null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return interpolate(x, this.size !== null ? { size: this.size } : { scaleFactor: this.scaleFactor! });
+  }
+
+  override extraRepr(): string {
+    const f = this.scaleFactor;
+    const info = f !== null
+      ? `scale_factor=${typeof f === "number" ? reprFloat(f) : `(${f.map(reprFloat).join(", ")})`}`
+      : `size=${reprSize(this.size!)}`;
+    return `${info}, mode='${this.mode}'`;
+  }
+}

@@ -1,0 +1,36 @@
+// Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701): the step is the ratio of running RMS of
+// past updates to running RMS of gradients, so it has the units of the parameter and lr defaults to 1.
+import { backend } from "../backend/wasm.js";
+import type { Tensor } from "../tensor.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+
+export interface AdadeltaOptions {
+  lr: number;
+  rho: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
+export class Adadelta extends Optimizer<AdadeltaOptions> {
+  constructor(params: Tensor[] | ParamGroupSpec<AdadeltaOptions>[], options: Partial<AdadeltaOptions> = {}) {
+    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options);
+  }
+
+  protected override get name(): string {
+    return "Adadelta";
+  }
+
+  protected checkOptions(o: AdadeltaOptions): void {
+    checkOption(this.name, o.lr >= 0, "learning rate", o.lr);
+    checkOption(this.name, o.rho >= 0 && o.rho <= 1, "rho value (expected 0 <= rho <= 1)", o.rho);
+    checkOption(this.name, o.eps >= 0, "epsilon value", o.eps);
+    checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<AdadeltaOptions>): void {
+    const v = this.buffer(state, "square_avg", p).ptr;
+    const u = this.buffer(state, "acc_delta", p).ptr;
+    backend().kernels.adadelta_step_f32(p.ptr, g.ptr, v, u, p.size, o.lr, o.rho, o.eps, o.weightDecay, o.maximize);
+  }
+}

@@ -1,0 +1,61 @@
+// Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) with PyTorch's bias correction and
+// optional AMSGrad (Reddi et al. 2018), and AdamW (Loshchilov & Hutter 2017,
+// https://arxiv.org/abs/1711.05101), whose weight decay shrinks the weights directly instead of
+// being added to the gradient (where Adam's normalisation would cancel most of it).
+import { backend } from "../backend/wasm.js";
+import type { Tensor } from "../tensor.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: Tensor[] | ParamGroupSpec<AdamOptions>[], options: Partial<AdamOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
+  }
+
+  protected override get name(): string {
+    return "Adam";
+  }
+
+  /** AdamW: weight decay applied to the weights, not the gradient. */
+  protected get decoupled(): boolean {
+    return false;
+  }
+
+  protected checkOptions(o: AdamOptions): void {
+    checkOption(this.name, o.lr >= 0, "learning rate", o.lr);
+    checkOption(this.name, o.eps >= 0, "epsilon value", o.eps);
+    checkOption(this.name, Array.isArray(o.betas) && o.betas.length === 2, "betas (expected two numbers)", o.betas);
+    o.betas.forEach((b, i) => checkOption(this.name, b >= 0 && b < 1, `beta parameter at index ${i} (expected 0 <= beta < 1)`, b));
+    checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<AdamOptions>): void {
+    const m = this.buffer(state, "exp_avg", p).ptr;
+    const v = this.buffer(state, "exp_avg_sq", p).ptr;
+    const vmax = o.amsgrad ? this.buffer(state, "max_exp_avg_sq", p).ptr : 0;
+    backend().kernels.adam_step_f32(p.ptr, g.ptr, m, v, vmax, p.size, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay,
+      state.step, this.decoupled, o.maximize);
+  }
+}
+
+export class AdamW extends Adam {
+  constructor(params: Tensor[] | ParamGroupSpec<AdamOptions>[], options: Partial<AdamOptions> = {}) {
+    super(params, { weightDecay: 1e-2, ...options });
+  }
+
+  protected override get name(): string {
+    return "AdamW";
+  }
+
+  protected override get decoupled(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,287 @@
+// Learning-rate schedulers (torch.optim.lr_scheduler), called once per epoch (or per step) after
+// optimizer.step(). Each epoch-based scheduler is a closed form lr(e) of the group's base lr —
+// PyTorch's _get_closed_form_lr — so long schedules do not accumulate rounding, and the value at
+// any epoch is known without replaying the previous ones. The price: a scheduler overwrites the
+// lr instead of multiplying whatever is there (PyTorch's "chainable" form), so two schedulers on
+// one optimizer do not compose; chain them in time with SequentialLR (e.g. warmup then cosine).
+// ReduceLROnPlateau is the exception: it reacts to a metric, so it scales the current lr.
+import { Tensor } from "../tensor.js";
+import type { Optimizer } from "./optimizer.js";
+
+/** PyTorch's layout: `last_epoch`, `base_lrs`, `_last_lr`. */
+export interface SchedulerStateDict {
+  last_epoch: number;
+  base_lrs: number[];
+  _last_lr: number[];
+}
+
+function check(scheduler: string, ok: boolean, what: string, value: unknown): void {
+  if (!ok) throw new Error(`${scheduler}: invalid ${what}: ${Array.isArray(value) ? `[${value.join(", ")}]` : value}`);
+}
+
+export abstract class LRScheduler<O = unknown> {
+  /** Number of step() calls so far (PyTorch's last_epoch). */
+  lastEpoch = 0;
+  /** Each group's lr at epoch 0: its initialLr (set here from lr by the first scheduler attached). */
+  baseLrs: number[];
+  private lastLr: number[] = [];
+
+  constructor(readonly optimizer: Optimizer, protected readonly options: O) {
+    this.checkOptions(options);
+    for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
+    this.apply();
+  }
+
+  /** For error messages; subclasses override it (a getter, so it works during construction). */
+  protected get name(): string {
+    return "LRScheduler";
+  }
+
+  protected abstract checkOptions(options: O): void;
+
+  /** The lr at epoch e of a group whose base lr is baseLr. */
+  abstract lrAt(epoch: number, baseLr: number): number;
+
+  /** Advances one epoch and writes the new lr into every parameter group. */
+  step(): void {
+    this.lastEpoch++;
+    this.apply();
+  }
+
+  private apply(): void {
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lrAt(this.lastEpoch, this.baseLrs[i])));
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The lr of each group as this scheduler last set it. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): SchedulerStateDict {
+    return { last_epoch: this.lastEpoch, base_lrs: [...this.baseLrs], _last_lr: [...this.lastLr] };
+  }
+
+  /** Restores the epoch count and base lrs, and sets every group's lr for that epoch (so the order of loading this and the optimizer's state does not matter). */
+  loadStateDict(sd: SchedulerStateDict): void {
+    const n = this.optimizer.paramGroups.length;
+    if (sd.base_lrs.length !== n) throw new Error(`${this.name}.loadStateDict: ${sd.base_lrs.length} base lrs for ${n} parameter groups`);
+    this.lastEpoch = sd.last_epoch;
+    this.baseLrs = [...sd.base_lrs];
+    this.apply();
+  }
+}
+
+/** lr · gamma^floor(e / stepSize): decays by gamma every stepSize epochs. */
+export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
+  protected override get name(): string {
+    return "StepLR";
+  }
+  protected checkOptions(o: { stepSize: number; gamma?: number }): void {
+    check(this.name, Number.isInteger(o.stepSize) && o.stepSize > 0, "stepSize (expected a positive integer)", o.stepSize);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    return baseLr * (this.options.gamma ?? 0.1) ** Math.floor(epoch / this.options.stepSize);
+  }
+}
+
+/** lr · gamma^(number of milestones ≤ e): decays by gamma at each milestone epoch. */
+export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: number }> {
+  protected override get name(): string {
+    return "MultiStepLR";
+  }
+  protected checkOptions(o: { milestones: number[]; gamma?: number }): void {
+    check(this.name, o.milestones.every((m, i) => Number.isInteger(m) && (i === 0 || m >= o.milestones[i - 1])), "milestones (expected increasing integers)", o.milestones);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    return baseLr * (this.options.gamma ?? 0.1) ** this.options.milestones.filter((m) => m <= epoch).length;
+  }
+}
+
+/** lr · gamma^e. */
+export class ExponentialLR extends LRScheduler<{ gamma: number }> {
+  protected override get name(): string {
+    return "ExponentialLR";
+  }
+  protected checkOptions(o: { gamma: number }): void {
+    check(this.name, o.gamma > 0, "gamma", o.gamma);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    return baseLr * this.options.gamma ** epoch;
+  }
+}
+
+/**
+ * Cosine annealing (Loshchilov & Hutter 2016, SGDR, without restarts):
+ * etaMin + (lr − etaMin)·(1 + cos(π·e/tMax))/2. Past tMax it rises again (period 2·tMax), as in PyTorch.
+ */
+export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: number }> {
+  protected override get name(): string {
+    return "CosineAnnealingLR";
+  }
+  protected checkOptions(o: { tMax: number; etaMin?: number }): void {
+    check(this.name, o.tMax > 0, "tMax (expected > 0)", o.tMax);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    const etaMin = this.options.etaMin ?? 0;
+    return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * epoch) / this.options.tMax))) / 2;
+  }
+}
+
+export interface LinearLROptions {
+  /** factor at epoch 0 (default 1/3) */
+  startFactor?: number;
+  /** factor from epoch totalIters on (default 1) */
+  endFactor?: number;
+  /** default 5 */
+  totalIters?: number;
+}
+
+/** lr · (start + (end − start)·min(e, totalIters)/totalIters): linear warmup (or decay) of the factor. */
+export class LinearLR extends LRScheduler<LinearLROptions> {
+  constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
+    super(optimizer, options);
+  }
+  protected override get name(): string {
+    return "LinearLR";
+  }
+  protected checkOptions(o: LinearLROptions): void {
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = o;
+    check(this.name, startFactor > 0 && startFactor <= 1, "startFactor (expected 0 < startFactor <= 1)", startFactor);
+    check(this.name, endFactor >= 0 && endFactor <= 1, "endFactor (expected 0 <= endFactor <= 1)", endFactor);
+    check(this.name, Number.isInteger(totalIters) && totalIters > 0, "totalIters (expected a positive integer)", totalIters);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = this.options;
+    return baseLr * (startFactor + ((endFactor - startFactor) * Math.min(epoch, totalIters)) / totalIters);
+  }
+}
+
+/** lr · lrLambda(e) for any schedule given as a function of the epoch. */
+export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number }> {
+  protected override get name(): string {
+    return "LambdaLR";
+  }
+  protected checkOptions(o: { lrLambda: (epoch: number) => number }): void {
+    check(this.name, typeof o.lrLambda === "function", "lrLambda (expected a function)", o.lrLambda);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    return baseLr * this.options.lrLambda(epoch);
+  }
+}
+
+/**
+ * Runs schedulers one after another: schedulers[i] from epoch milestones[i − 1] on, counting its
+ * epochs from 0 there (like PyTorch's SequentialLR). Warmup then cosine:
+ *
+ *   new SequentialLR(opt, { schedulers: [new LinearLR(opt, { startFactor: 0.1, totalIters: 5 }),
+ *     new CosineAnnealingLR(opt, { tMax: 95 })], milestones: [5] })
+ */
+export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; milestones: number[] }> {
+  protected override get name(): string {
+    return "SequentialLR";
+  }
+  protected checkOptions(o: { schedulers: LRScheduler<any>[]; milestones: number[] }): void {
+    check(this.name, o.schedulers.length >= 1, "schedulers (expected at least one)", o.schedulers.length);
+    check(this.name, o.milestones.length === o.schedulers.length - 1, `milestones (expected ${o.schedulers.length - 1} for ${o.schedulers.length} schedulers)`, o.milestones);
+    check(this.name, o.milestones.every((m, i) => Number.isInteger(m) && m > (i === 0 ? 0 : o.milestones[i - 1])), "milestones (expected increasing positive integers)", o.milestones);
+    check(this.name, o.schedulers.every((s) => s.optimizer === this.optimizer), "schedulers (each must be attached to the same optimizer)", o.schedulers.length);
+  }
+  lrAt(epoch: number, baseLr: number): number {
+    const { schedulers, milestones } = this.options;
+    const i = milestones.filter((m) => m <= epoch).length;
+    return schedulers[i].lrAt(epoch - (i === 0 ? 0 : milestones[i - 1]), baseLr);
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** "min": the metric should go down (a loss); "max": up (an accuracy). Default "min". */
+  mode?: "min" | "max";
+  /** lr multiplier on a plateau (< 1). Default 0.1. */
+  factor?: number;
+  /** epochs without improvement tolerated before reducing. Default 10. */
+  patience?: number;
+  /** what counts as an improvement, relative ("rel": by a factor 1 ∓ threshold) or absolute. Default 1e-4. */
+  threshold?: number;
+  thresholdMode?: "rel" | "abs";
+  /** epochs to wait after a reduction before counting bad epochs again. Default 0. */
+  cooldown?: number;
+  /** lower bound on the lr, one for all groups or one per group. Default 0. */
+  minLr?: number | number[];
+  /** reductions smaller than this are skipped. Default 1e-8. */
+  eps?: number;
+}
+
+/** Divides the lr by 1/factor when a metric has stopped improving for `patience` epochs. */
+export class ReduceLROnPlateau {
+  lastEpoch = 0;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  private readonly o: Required<Omit<ReduceLROnPlateauOptions, "minLr">> & { minLrs: number[] };
+  private lastLr: number[];
+
+  constructor(readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+    const name = "ReduceLROnPlateau";
+    const groups = optimizer.paramGroups.length;
+    check(name, mode === "min" || mode === "max", 'mode (expected "min" or "max")', mode);
+    check(name, thresholdMode === "rel" || thresholdMode === "abs", 'thresholdMode (expected "rel" or "abs")', thresholdMode);
+    check(name, factor < 1 && factor >= 0, "factor (expected 0 <= factor < 1)", factor);
+    check(name, Number.isInteger(patience) && patience >= 0, "patience", patience);
+    check(name, Number.isInteger(cooldown) && cooldown >= 0, "cooldown", cooldown);
+    check(name, !Array.isArray(minLr) || minLr.length === groups, `minLr (expected ${groups} values, one per parameter group)`, minLr);
+    const minLrs = Array.isArray(minLr) ? [...minLr] : new Array<number>(groups).fill(minLr);
+    this.o = { mode, factor, patience, threshold, thresholdMode, cooldown, eps, minLrs };
+    this.best = mode === "min" ? Infinity : -Infinity;
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  private isBetter(a: number): boolean {
+    const { mode, threshold, thresholdMode } = this.o;
+    if (mode === "min") return thresholdMode === "rel" ? a < this.best * (1 - threshold) : a < this.best - threshold;
+    return thresholdMode === "rel" ? a > this.best * (1 + threshold) : a > this.best + threshold;
+  }
+
+  /** Records this epoch's metric (a number or a one-element tensor) and reduces the lr on a plateau. */
+  step(metric: number | Tensor): void {
+    const current = metric instanceof Tensor ? metric.item() : metric;
+    this.lastEpoch++;
+    if (this.isBetter(current)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs++;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0; // bad epochs during cooldown do not count
+    }
+    if (this.numBadEpochs > this.o.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const lr = Math.max(g.lr * this.o.factor, this.o.minLrs[i]);
+        if (g.lr - lr > this.o.eps) g.lr = lr;
+      });
+      this.cooldownCounter = this.o.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): { last_epoch: number; best: number; num_bad_epochs: number; cooldown_counter: number; _last_lr: number[] } {
+    return { last_epoch: this.lastEpoch, best: this.best, num_bad_epochs: this.numBadEpochs, cooldown_counter: this.cooldownCounter, _last_lr: [...this.lastLr] };
+  }
+
+  loadStateDict(sd: ReturnType<ReduceLROnPlateau["stateDict"]>): void {
+    this.lastEpoch = sd.last_epoch;
+    this.best = sd.best;
+    this.numBadEpochs = sd.num_bad_epochs;
+    this.cooldownCounter = sd.cooldown_counter;
+    this.lastLr = [...sd._last_lr];
+  }
+}

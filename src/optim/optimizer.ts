@@ -1,0 +1,214 @@
+// Optimizer base, PyTorch's torch.optim.Optimizer camelCased: parameter groups with their own
+// options (a mutable `lr` that schedulers write), per-parameter state allocated lazily on the first
+// step, zeroGrad, and state dicts shaped like PyTorch's ({state: {index: {...}}, param_groups}).
+// Each subclass's update is one fused wasm kernel call per parameter tensor (assembly/optim.ts).
+import { Tensor, shapeToString } from "../tensor.js";
+
+export interface OptimizerOptions {
+  lr: number;
+}
+
+/** A parameter group: its tensors and its options (defaults filled in). */
+export type ParamGroup<O extends OptimizerOptions = OptimizerOptions> = O & {
+  params: Tensor[];
+  /** The lr a scheduler started from (set by the first scheduler attached, like PyTorch's initial_lr). */
+  initialLr?: number;
+};
+
+/** What the constructor accepts per group: the tensors and any options that differ from the defaults. */
+export type ParamGroupSpec<O extends OptimizerOptions = OptimizerOptions> = { params: Tensor[] } & Partial<O>;
+
+/** Per-parameter state: the step count and the named buffers (PyTorch's names: exp_avg, ...). */
+export interface ParamState {
+  step: number;
+  buffers: Record<string, Tensor>;
+}
+
+export interface OptimizerStateDict {
+  /** By parameter index (over all groups, in order): `step` and copies of the state buffers. */
+  state: Record<number, Record<string, Tensor | number>>;
+  /** Group options with PyTorch's snake_case keys; `params` lists the parameter indices. */
+  param_groups: Record<string, unknown>[];
+}
+
+const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camelCase = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
+  readonly paramGroups: ParamGroup<O>[] = [];
+  protected readonly state = new Map<Tensor, ParamState>();
+
+  /** The options of a group that does not set its own: the optimizer's defaults overridden by the constructor's options. */
+  readonly defaults: O;
+
+  constructor(params: Tensor[] | ParamGroupSpec<O>[], defaults: O, options: Partial<O>) {
+    this.checkKnown(options, defaults);
+    this.defaults = { ...defaults, ...options };
+    const list = [...params];
+    if (list.length === 0) throw new Error(`${this.name}: got an empty parameter list`);
+    const specs = list.every((p) => p instanceof Tensor) ? [{ params: list as Tensor[] }] : list;
+    for (const spec of specs) {
+      if (spec instanceof Tensor) throw new Error(`${this.name}: pass either tensors or parameter groups, not a mix`);
+      this.addParamGroup(spec as ParamGroupSpec<O>);
+    }
+  }
+
+  /** For error messages; subclasses override it (a getter, so it works during construction and survives minification). */
+  protected get name(): string {
+    return "Optimizer";
+  }
+
+  /** Validates one group's options (ranges of lr, betas, ...); throws with the optimizer's name. */
+  protected abstract checkOptions(options: O): void;
+
+  /** Applies the update to one parameter whose gradient is set; state.step is already incremented. */
+  protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+
+  addParamGroup(spec: ParamGroupSpec<O>): void {
+    const params = [...spec.params];
+    this.checkKnown(spec, this.defaults);
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    for (const p of params) {
+      if (!(p instanceof Tensor)) throw new Error(`${this.name}: parameters must be Tensors, got ${p}`);
+      if (p.dtype !== "float32") throw new Error(`${this.name}: can only optimize float32 tensors, got ${p.dtype} ${shapeToString(p.shape)}`);
+      if (!p.isLeaf) throw new Error(`${this.name}: can't optimize a non-leaf tensor ${shapeToString(p.shape)}`);
+      if (seen.has(p)) throw new Error(`${this.name}: a parameter ${shapeToString(p.shape)} appears more than once (within or across groups)`);
+      seen.add(p);
+    }
+    const group = { ...this.defaults, ...spec, params } as ParamGroup<O>;
+    this.checkOptions(group);
+    this.paramGroups.push(group);
+  }
+
+  private checkKnown(options: object, defaults: O): void {
+    for (const key of Object.keys(options)) {
+      if (key !== "params" && key !== "initialLr" && !(key in defaults)) {
+        throw new Error(`${this.name}: unknown option "${key}" (options are ${Object.keys(defaults).join(", ")})`);
+      }
+    }
+  }
+
+  /** Drops the gradients (disposing them), or with setToNone = false zeroes them in place. */
+  zeroGrad(setToNone = true): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (!p.grad) continue;
+        if (setToNone) {
+          p.grad.dispose();
+          p.grad = null;
+        } else {
+          p.grad.zero_();
+        }
+      }
+    }
+  }
+
+  /** One update of every parameter that has a gradient (parameters whose grad is null are skipped). */
+  step(): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (!grad) continue;
+        if (grad.size !== p.size || grad.dtype !== "float32") {
+          throw new Error(`${this.name}: gradient ${shapeToString(grad.shape)} ${grad.dtype} does not match parameter ${shapeToString(p.shape)} float32`);
+        }
+        let state = this.state.get(p);
+        if (!state) this.state.set(p, (state = { step: 0, buffers: {} }));
+        state.step++;
+        this.update(p, grad, state, group);
+      }
+    }
+  }
+
+  /** The named state buffer of p, created on first use filled with `init` (untracked: tidy() never frees it). */
+  protected buffer(state: ParamState, name: string, p: Tensor, init = 0): Tensor {
+    return (state.buffers[name] ??= Tensor.empty(p.shape, "float32", `${this.name} ${name}`).fill_(init).untrack());
+  }
+
+  private get allParams(): Tensor[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+
+  /** A copy of the optimizer state: PyTorch's layout and key names, tensors cloned. */
+  stateDict(): OptimizerStateDict {
+    const index = new Map(this.allParams.map((p, i) => [p, i]));
+    const state: OptimizerStateDict["state"] = {};
+    for (const [p, s] of this.state) {
+      const entry: Record<string, Tensor | number> = { step: s.step };
+      for (const [name, t] of Object.entries(s.buffers)) entry[name] = t.clone();
+      state[index.get(p)!] = entry;
+    }
+    const param_groups = this.paramGroups.map((group) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(group)) {
+        if (key === "params") out.params = group.params.map((p) => index.get(p));
+        else out[snakeCase(key)] = Array.isArray(value) ? [...value] : value;
+      }
+      return out;
+    });
+    return { state, param_groups };
+  }
+
+  /**
+   * Replaces options and state with those of a state dict (copies; the dict stays the caller's).
+   * Groups must match in number and size, state tensors the shapes of their parameters; on any
+   * mismatch nothing is changed.
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const groups = sd.param_groups;
+    if (groups.length !== this.paramGroups.length) {
+      throw new Error(`${this.name}.loadStateDict: the state dict has ${groups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+    }
+    groups.forEach((g, i) => {
+      const n = (g.params as unknown[] | undefined)?.length;
+      if (n !== this.paramGroups[i].params.length) {
+        throw new Error(`${this.name}.loadStateDict: parameter group ${i} has ${n} parameters in the state dict, ${this.paramGroups[i].params.length} in the optimizer`);
+      }
+    });
+    const params = this.allParams;
+    const options = groups.map((g) => {
+      const o: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(g)) if (key !== "params") o[camelCase(key)] = Array.isArray(value) ? [...value] : value;
+      this.checkKnown(o, this.defaults);
+      this.checkOptions({ ...this.defaults, ...o } as O);
+      return o;
+    });
+    const entries = Object.entries(sd.state).map(([key, entry]) => {
+      const p = params[Number(key)];
+      if (!p) throw new Error(`${this.name}.loadStateDict: state for parameter ${key}, but the optimizer has ${params.length} parameters`);
+      if (typeof entry.step !== "number" && !(entry.step instanceof Tensor)) throw new Error(`${this.name}.loadStateDict: state ${key} has no step count`);
+      for (const [name, t] of Object.entries(entry)) {
+        if (name !== "step" && (!(t instanceof Tensor) || shapeToString(t.shape) !== shapeToString(p.shape))) {
+          throw new Error(`${this.name}.loadStateDict: state ${key}.${name} is ${t instanceof Tensor ? shapeToString(t.shape) : typeof t}, its parameter ${shapeToString(p.shape)}`);
+        }
+      }
+      return [p, entry] as const;
+    });
+
+    this.disposeState();
+    groups.forEach((_, i) => Object.assign(this.paramGroups[i], options[i]));
+    for (const [p, entry] of entries) {
+      const state: ParamState = { step: 0, buffers: {} };
+      for (const [name, t] of Object.entries(entry)) {
+        if (name === "step") state.step = t instanceof Tensor ? t.item() : t;
+        else state.buffers[name] = Tensor.empty(p.shape, "float32", `${this.name} ${name}`).copy_(t as Tensor).untrack();
+      }
+      this.state.set(p, state);
+    }
+  }
+
+  private disposeState(): void {
+    for (const s of this.state.values()) for (const t of Object.values(s.buffers)) t.dispose();
+    this.state.clear();
+  }
+
+  /** Frees the state buffers (momentum, moment estimates, ...). The optimizer can keep stepping. */
+  dispose(): void {
+    this.disposeState();
+  }
+}
+
+/** Throws `<optimizer>: invalid <what>: <value>` unless ok. */
+export function checkOption(optimizer: string, ok: boolean, what: string, value: unknown): void {
+  if (!ok) throw new Error(`${optimizer}: invalid ${what}: ${Array.isArray(value) ? `[${value.join(", ")}]` : value}`);
+}

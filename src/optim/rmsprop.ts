@@ -1,0 +1,40 @@
+// RMSprop (Hinton, Coursera lecture 6e): divide the gradient by a running RMS of recent gradients;
+// `centered` subtracts the running mean first (Graves 2013), so it normalises by the variance.
+import { backend } from "../backend/wasm.js";
+import type { Tensor } from "../tensor.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+
+export interface RMSpropOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: Tensor[] | ParamGroupSpec<RMSpropOptions>[], options: Partial<RMSpropOptions> = {}) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
+  }
+
+  protected override get name(): string {
+    return "RMSprop";
+  }
+
+  protected checkOptions(o: RMSpropOptions): void {
+    checkOption(this.name, o.lr >= 0, "learning rate", o.lr);
+    checkOption(this.name, o.eps >= 0, "epsilon value", o.eps);
+    checkOption(this.name, o.alpha >= 0, "alpha value", o.alpha);
+    checkOption(this.name, o.momentum >= 0, "momentum value", o.momentum);
+    checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<RMSpropOptions>): void {
+    const v = this.buffer(state, "square_avg", p).ptr;
+    const gradAvg = o.centered ? this.buffer(state, "grad_avg", p).ptr : 0;
+    const buf = o.momentum > 0 ? this.buffer(state, "momentum_buffer", p).ptr : 0;
+    backend().kernels.rmsprop_step_f32(p.ptr, g.ptr, v, gradAvg, buf, p.size, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.maximize);
+  }
+}

@@ -1,0 +1,38 @@
+// Stochastic gradient descent with momentum (Polyak, or Nesterov as in Sutskever et al. 2013),
+// PyTorch's formulation: the first step seeds the momentum buffer with the gradient itself.
+import { backend } from "../backend/wasm.js";
+import type { Tensor } from "../tensor.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Tensor[] | ParamGroupSpec<SGDOptions>[], options: Partial<SGDOptions> & { lr: number }) {
+    // lr has no default, as in PyTorch.
+    super(params, { lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+  }
+
+  protected override get name(): string {
+    return "SGD";
+  }
+
+  protected checkOptions(o: SGDOptions): void {
+    checkOption(this.name, o.lr >= 0, "learning rate", o.lr);
+    checkOption(this.name, o.momentum >= 0, "momentum value", o.momentum);
+    checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
+    checkOption(this.name, !o.nesterov || (o.momentum > 0 && o.dampening === 0), "nesterov (requires momentum > 0 and zero dampening)", o.nesterov);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<SGDOptions>): void {
+    const first = o.momentum !== 0 && !state.buffers.momentum_buffer;
+    const buf = o.momentum !== 0 ? this.buffer(state, "momentum_buffer", p).ptr : 0;
+    backend().kernels.sgd_step_f32(p.ptr, g.ptr, buf, p.size, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, o.maximize, first);
+  }
+}
