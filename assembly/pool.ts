@@ -3,51 +3,98 @@
 // First tap t in 0..k−1 with start + t·d ≥ 0, and one past the last with start + t·d < size.
 // @ts-ignore: decorator
 @inline function tapsLo(start: i32, d: i32): i32 {
-  return start >= 0 ? 0 : (d - 1 - start) / d;
+  if (start >= 0) return 0;
+  return d == 1 ? -start : (d - 1 - start) / d;
 }
 // @ts-ignore: decorator
 @inline function tapsHi(start: i32, d: i32, k: i32, size: i32): i32 {
   const last = size - 1 - start;
-  return last < 0 ? 0 : min(k, last / d + 1);
+  if (last < 0) return 0;
+  return min(k, (d == 1 ? last : last / d) + 1);
+}
+
+// The maximum over one window clipped to rows iLo..iHi−1 of taps; writes y and its index (−1 and
+// −∞ for a window with no tap inside the input, which dilation gaps can leave).
+// @ts-ignore: decorator
+@inline function maxWindow(plane: usize, W: i32, h0: i32, iLo: i32, iHi: i32, dh: i32,
+  w0: i32, kw: i32, dw: i32, y: usize, idx: usize): void {
+  const jLo = tapsLo(w0, dw), jHi = tapsHi(w0, dw, kw, W);
+  if (iLo >= iHi || jLo >= jHi) {
+    store<f32>(y, -Infinity);
+    store<i32>(idx, -1);
+    return;
+  }
+  let bestIdx = (h0 + iLo * dh) * W + w0 + jLo * dw;
+  let best = load<f32>(plane + (<usize>bestIdx << 2));
+  for (let i = iLo; i < iHi; i++) {
+    const row = (h0 + i * dh) * W + w0;
+    for (let j = jLo; j < jHi; j++) {
+      const at = row + j * dw;
+      const v = load<f32>(plane + (<usize>at << 2));
+      if (v > best || v != v) {
+        best = v;
+        bestIdx = at;
+      }
+    }
+  }
+  store<f32>(y, best);
+  store<i32>(idx, bestIdx);
+}
+
+// Four values at p, p + s, p + 2s, p + 3s (s in floats).
+// @ts-ignore: decorator
+@inline function loadStrided(p: usize, s: i32): v128 {
+  if (s == 1) return v128.load(p);
+  // p+3..p+6, not p+4..p+7: never read past the last value needed (the end of memory).
+  if (s == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 12), 0, 2, 5, 7);
+  const b = <usize>s << 2;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + b));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * b));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * b));
 }
 
 // y = the maximum over each window (stride, implicit −∞ padding, dilation); idx = its position
 // h·W + w within the plane (PyTorch's max indices), the first one on ties; NaN wins, as in PyTorch.
-// Windows that run past the input (ceil mode) cover only the real elements. The window is clipped
-// to the input up front and the running maximum kept with selects: data-dependent branches
-// mispredict about half the time on real data.
+// Windows that run past the input (ceil mode) cover only the real elements. Columns whose windows
+// lie wholly inside the input run four windows per f32x4 with compare-and-bitselect: V8 compiles
+// scalar float max/select to branches, which mispredict about half the time on real data.
 export function max_pool2d_f32(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32): void {
+  // Interior output columns [owA, owB): every tap of the window inside 0 .. W−1.
+  const owA = min(Wo, (pw + sw - 1) / sw);
+  const lastStart = W - 1 - (kw - 1) * dw + pw;
+  const owB = lastStart < 0 ? owA : max(owA, min(Wo, lastStart / sw + 1));
+  const laneStep = i32x4(0, sw, 2 * sw, 3 * sw);
   let out: usize = 0;
   for (let p = 0; p < planes; p++) {
     const plane = x + ((<usize>p * H * W) << 2);
     for (let oh = 0; oh < Ho; oh++) {
       const h0 = oh * sh - ph;
       const iLo = tapsLo(h0, dh), iHi = tapsHi(h0, dh, kh, H);
-      for (let ow = 0; ow < Wo; ow++, out += 4) {
-        const w0 = ow * sw - pw;
-        const jLo = tapsLo(w0, dw), jHi = tapsHi(w0, dw, kw, W);
-        if (iLo >= iHi || jLo >= jHi) {
-          // Dilation gaps can leave a window with no tap inside the input.
-          store<f32>(y + out, -Infinity);
-          store<i32>(idx + out, -1);
-          continue;
-        }
-        let bestIdx = (h0 + iLo * dh) * W + w0 + jLo * dw;
-        let best = load<f32>(plane + (<usize>bestIdx << 2));
-        for (let i = iLo; i < iHi; i++) {
-          const row = (h0 + i * dh) * W + w0;
-          for (let j = jLo; j < jHi; j++) {
-            const at = row + j * dw;
-            const v = load<f32>(plane + (<usize>at << 2));
-            const better = v > best || v != v;
-            best = select<f32>(v, best, better);
-            bestIdx = select<i32>(at, bestIdx, better);
+      let ow = 0;
+      for (; ow < owA; ow++, out += 4) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out, idx + out);
+      if (iLo < iHi) {
+        for (; ow + 4 <= owB; ow += 4, out += 16) {
+          const w0 = ow * sw - pw;
+          let at = (h0 + iLo * dh) * W + w0;
+          let bestIdx = i32x4.add(i32x4.splat(at), laneStep);
+          let best = loadStrided(plane + (<usize>at << 2), sw);
+          for (let i = iLo; i < iHi; i++) {
+            const row = (h0 + i * dh) * W + w0;
+            for (let j = 0; j < kw; j++) {
+              at = row + j * dw;
+              const v = loadStrided(plane + (<usize>at << 2), sw);
+              const better = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+              best = v128.bitselect(v, best, better);
+              bestIdx = v128.bitselect(i32x4.add(i32x4.splat(at), laneStep), bestIdx, better);
+            }
           }
+          v128.store(y + out, best);
+          v128.store(idx + out, bestIdx);
         }
-        store<f32>(y + out, best);
-        store<i32>(idx + out, bestIdx);
       }
+      for (; ow < Wo; ow++, out += 4) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out, idx + out);
     }
   }
 }

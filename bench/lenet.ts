@@ -25,7 +25,7 @@ function tfjsLenet(): { vars: tf.Variable[]; forward: (x: tf.Tensor4D) => tf.Ten
     }
     let z = tf.reshape(h, [x.shape[0], FC[0]]) as tf.Tensor2D;
     dense.forEach(({ w, b }, i) => {
-      z = tf.fused.matMul({ a: z, b: w as tf.Tensor2D, bias: b, activation: i + 1 < dense.length ? "relu" : "linear" });
+      z = tf.fused.matMul({ a: z, b: w as tf.Tensor2D, bias: b, activation: i + 1 < dense.length ? "relu" : "linear" }) as tf.Tensor2D;
     });
     return z;
   };

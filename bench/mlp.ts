@@ -29,7 +29,7 @@ function tfjsMlp(): { vars: tf.Variable[]; forward: (x: tf.Tensor2D) => tf.Tenso
     let h = x;
     for (let i = 0; i < vars.length; i += 2) {
       const activation = i + 2 < vars.length ? "relu" : "linear";
-      h = tf.fused.matMul({ a: h, b: vars[i] as tf.Tensor2D, bias: vars[i + 1], activation });
+      h = tf.fused.matMul({ a: h, b: vars[i] as tf.Tensor2D, bias: vars[i + 1], activation }) as tf.Tensor2D;
     }
     return h;
   };

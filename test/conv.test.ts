@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
 import { tensor, randn, conv1d, conv2d, convTranspose2d, gradcheck, tidy, memoryStats, manualSeed, nn, type Tensor } from "../src/index.js";
 
 /** Direct-definition conv2d in float64 with asymmetric padding [top, bottom, left, right]: output and, given g, all gradients. */
@@ -81,6 +82,21 @@ describe("conv2d", () => {
       { x: [1, 1, 3, 3], w: [1, 1, 3, 3], padding: [0, 0] }, // a single output
     ];
     for (const c of cases) checkAgainstReference(c);
+  });
+
+  it("matches the direct definition on random geometries (property)", () => {
+    const geometry = fc.record({
+      N: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 3 }), cinG: fc.integer({ min: 1, max: 3 }), coutG: fc.integer({ min: 1, max: 3 }),
+      H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 9 }), kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
+      sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+      dh: fc.integer({ min: 1, max: 3 }), dw: fc.integer({ min: 1, max: 3 }), bias: fc.boolean(),
+    }).filter((g) => g.dh * (g.kh - 1) + 1 <= g.H + 2 * g.ph && g.dw * (g.kw - 1) + 1 <= g.W + 2 * g.pw);
+    fc.assert(fc.property(geometry, (g) => {
+      checkAgainstReference({
+        x: [g.N, g.cinG * g.groups, g.H, g.W], w: [g.coutG * g.groups, g.cinG, g.kh, g.kw], stride: [g.sh, g.sw],
+        padding: [g.ph, g.pw], dilation: [g.dh, g.dw], groups: g.groups, bias: g.bias,
+      });
+    }), { numRuns: 60, seed: 7 });
   });
 
   it("lowers large inputs in chunks of images and of output rows within the 16 MiB buffer", () => {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
 import {
   tensor, randn, arange, maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, interpolate,
   gradcheck, manualSeed, tidy, nn,
@@ -46,6 +47,11 @@ describe("maxPool2d", () => {
       { x: [2, 1, 8, 9], k: [3, 3], s: [3, 2], p: [1, 1], d: [1, 1], ceil: true },
       { x: [1, 2, 9, 8], k: [3, 2], s: [2, 2], p: [1, 1], d: [2, 3], ceil: true },
       { x: [1, 1, 5, 5], k: [5, 5], s: [1, 1], p: [2, 0], d: [1, 1], ceil: false },
+      // wide rows: four windows per SIMD step in the interior, strides 1, 2, 3 and dilation
+      { x: [2, 2, 4, 19], k: [2, 2], s: [2, 1], p: [1, 1], d: [1, 1], ceil: false },
+      { x: [1, 2, 5, 21], k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], ceil: true },
+      { x: [1, 2, 6, 17], k: [2, 3], s: [1, 3], p: [0, 1], d: [1, 1], ceil: false },
+      { x: [1, 1, 7, 23], k: [3, 3], s: [2, 2], p: [1, 1], d: [2, 2], ceil: true },
     ] as const;
     for (const c of cases) {
       tidy(() => {
@@ -60,6 +66,27 @@ describe("maxPool2d", () => {
         for (let i = 0; i < iv.length; i++) expect(xv[Math.floor(i / plane) * H * W + iv[i]]).toBe(vv[i]);
       });
     }
+  });
+
+  it("max and average pooling match the definition on random geometries (property)", () => {
+    const geometry = fc.record({
+      P: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 12 }), W: fc.integer({ min: 1, max: 20 }),
+      kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }), sh: fc.integer({ min: 1, max: 4 }), sw: fc.integer({ min: 1, max: 4 }),
+      ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }), dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }),
+      ceil: fc.boolean(), include: fc.boolean(),
+    }).filter((g) => 2 * g.ph <= g.kh && 2 * g.pw <= g.kw && g.dh * (g.kh - 1) + 1 <= g.H + 2 * g.ph && g.dw * (g.kw - 1) + 1 <= g.W + 2 * g.pw);
+    fc.assert(fc.property(geometry, (g) => {
+      tidy(() => {
+        const x = randn([g.P, g.H, g.W]);
+        const k: [number, number] = [g.kh, g.kw], s: [number, number] = [g.sh, g.sw], p: [number, number] = [g.ph, g.pw];
+        const ref = referencePool(x.data(), g.P, g.H, g.W, k, s, p, [g.dh, g.dw], g.ceil, (v) => (v.length ? maxOf(v) : -Infinity));
+        const y = maxPool2d(x, k, { stride: s, padding: p, dilation: [g.dh, g.dw], ceilMode: g.ceil });
+        expect(y.shape).toEqual([g.P, ref.Ho, ref.Wo]);
+        expect(Array.from(y.data())).toEqual(ref.y.map(Math.fround));
+        const avg = referencePool(x.data(), g.P, g.H, g.W, k, s, p, [1, 1], g.ceil, (v, withPad) => v.reduce((a, b) => a + b, 0) / (g.include ? withPad : v.length));
+        expectClose(avgPool2d(x, k, { stride: s, padding: p, ceilMode: g.ceil, countIncludePad: g.include }).data(), avg.y);
+      });
+    }), { numRuns: 150, seed: 11 });
   });
 
   it("routes each window's gradient to its maximum, accumulating where windows overlap", () => {

@@ -63,17 +63,20 @@ export abstract class Module<Out = Tensor> {
     return [this, ...this.children().flatMap((c) => c.modules())];
   }
 
-  private namedTensors(role: "parameter" | "buffer", prefix: string): [string, Tensor][] {
+  // PyTorch's order: each module's own parameters, then its own buffers, then its children's.
+  private namedTensors(roles: readonly Tensor["role"][], prefix: string): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Tensor && value.role === role) out.push([prefix + key, value]);
+    for (const role of roles) {
+      for (const [key, value] of Object.entries(this)) {
+        if (value instanceof Tensor && value.role === role) out.push([prefix + key, value]);
+      }
     }
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedTensors(role, `${prefix}${name}.`));
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedTensors(roles, `${prefix}${name}.`));
     return out;
   }
 
   namedParameters(): [string, Tensor][] {
-    return this.namedTensors("parameter", "");
+    return this.namedTensors(["parameter"], "");
   }
 
   parameters(): Tensor[] {
@@ -81,7 +84,7 @@ export abstract class Module<Out = Tensor> {
   }
 
   namedBuffers(): [string, Tensor][] {
-    return this.namedTensors("buffer", "");
+    return this.namedTensors(["buffer"], "");
   }
 
   /** Number of learnable scalars. */
@@ -108,7 +111,7 @@ export abstract class Module<Out = Tensor> {
 
   /** Parameters and buffers by PyTorch key. The tensors are the module's own (not copies). */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries([...this.namedParameters(), ...this.namedBuffers()]);
+    return Object.fromEntries(this.namedTensors(["parameter", "buffer"], ""));
   }
 
   /**

@@ -145,7 +145,7 @@ function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
   for (const [name, t] of [["input", x], ["weight", weight], ["bias", bias]] as const) {
     if (t && t.dtype !== "float32") throw new Error(`${op}: expected float32 ${name}, got ${t.dtype}`);
   }
-  if (x.ndim !== 4) throw new Error(`${op}: expected a 4-D input [N, C, H, W], got ${shapeToString(x.shape)}`);
+  if (x.ndim !== 4) throw new Error(`${op}: expected a 4-D input [N, C, H, W] (or 3-D unbatched), got ${shapeToString(x.shape)}`);
   if (weight.ndim !== 4) throw new Error(`${op}: expected a 4-D weight, got ${shapeToString(weight.shape)}`);
   if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
   if (x.shape[1] % groups !== 0) throw new Error(`${op}: input channels (${x.shape[1]}) must be divisible by groups (${groups})`);
