@@ -68,7 +68,7 @@ class RandomShift implements Dataset {
 
 manualSeed(seed);
 // Standardised pixels, as [N, 1, 28, 28] images (channels first, PyTorch's layout).
-const asImages = ({ images, labels }: { images: Tensor; labels: Tensor }) => new TensorDataset(images.aliasAs([labels.shape[0], 1, 28, 28]), labels);
+const asImages = ({ images, labels }: { images: Tensor; labels: Tensor }) => new TensorDataset(images.reshape(-1, 1, 28, 28), labels);
 const train = asImages(loadMnist("train", { normalize: true }));
 const test = asImages(loadMnist("test", { normalize: true }));
 const [trainSet, valSet] = randomSplit(train, [55000, 5000], new Generator(seed));

@@ -3,7 +3,7 @@
 // global average pooling and a linear classifier. Trained briefly on a subset of the training
 // images with Adam; the running loss is printed as it falls, then the test accuracy.
 //
-// Run: npm run resnet [-- --epochs 2 --train-size 10000 --batch-size 64 --lr 2e-3 --width 8 --seed 0]
+// Run: npm run resnet [-- --epochs 2 --train-size 10000 --batch-size 64 --lr 2e-3 --width 16 --seed 0]
 import { parseArgs } from "node:util";
 import { nn, optim, manualSeed, Generator, TensorDataset, DataLoader, randomSplit, fit, evaluate, type Tensor } from "../src/index.js";
 import { loadMnist } from "../src/node.js";
@@ -14,7 +14,7 @@ const { values: flags } = parseArgs({
     "train-size": { type: "string", default: "10000" },
     "batch-size": { type: "string", default: "64" },
     lr: { type: "string", default: "2e-3" },
-    width: { type: "string", default: "8" },
+    width: { type: "string", default: "16" },
     seed: { type: "string", default: "0" },
   },
 });
@@ -27,7 +27,7 @@ const epochs = number("epochs"), trainSize = number("train-size"), batchSize = n
 const lr = number("lr"), width = number("width"), seed = number("seed");
 
 manualSeed(seed);
-const asImages = ({ images, labels }: { images: Tensor; labels: Tensor }) => new TensorDataset(images.aliasAs([labels.shape[0], 1, 28, 28]), labels);
+const asImages = ({ images, labels }: { images: Tensor; labels: Tensor }) => new TensorDataset(images.reshape(-1, 1, 28, 28), labels);
 const train = asImages(loadMnist("train", { normalize: true }));
 const test = asImages(loadMnist("test", { normalize: true }));
 const [trainSet] = randomSplit(train, [trainSize, train.length - trainSize], new Generator(seed));
