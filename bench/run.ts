@@ -12,7 +12,7 @@ import { gemmWorkloads } from "./gemm.js";
 import { advantage, IMPLS, measure, toValue, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
 import { lenetWorkloads } from "./lenet.js";
 import { mlpWorkloads } from "./mlp.js";
-import { cannotTrain, initPeers, peerInfo, threadsOf, tf, useBackend } from "./peers.js";
+import { cannotTrain, initPeers, peerInfo, threadsOf, useBackend } from "./peers.js";
 
 interface Row {
   workload: string;
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   }
   if (!args.json) {
     printSummary(all);
-    console.log(`\n${((performance.now() - t0) / 1e3).toFixed(0)} s; tfjs engine: ${tf.memory().numTensors} tensors left`);
+    console.log(`\n${((performance.now() - t0) / 1e3).toFixed(0)} s`);
   }
 }
 
