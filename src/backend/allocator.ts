@@ -48,8 +48,10 @@ export class Allocator {
     const memory = this.b.memory;
     if (end > memory.buffer.byteLength) {
       const needed = Math.ceil((end - memory.buffer.byteLength) / PAGE);
-      // Grow by at least 1/4 of the current size so repeated growth stays amortised.
-      const pages = Math.max(needed, Math.ceil(memory.buffer.byteLength / PAGE / 4));
+      // Growing commits pages without copying (the engine reserves the address space), so grow by
+      // little more than needed: peak wasm memory stays close to peak use. The 1/16 slack keeps
+      // a run of small growths from becoming one grow per allocation.
+      const pages = Math.max(needed, Math.ceil(memory.buffer.byteLength / PAGE / 16));
       try {
         memory.grow(pages);
       } catch {

@@ -16,8 +16,9 @@ export interface Backend {
 
 let current: Backend | null = null;
 
-// 16 MiB to start; the allocator grows it on demand up to the 4 GiB wasm32 limit.
-const INITIAL_PAGES = 256;
+// 2 MiB to start (the GEMM workspace and small models fit); the allocator grows it on demand,
+// close to what is needed, up to the 4 GiB wasm32 limit.
+const INITIAL_PAGES = 32;
 const MAXIMUM_PAGES = 65536;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
