@@ -7,6 +7,8 @@ import { load, save } from "./io/state.js";
 import type { FitCallbacks } from "./train/fit.js";
 
 export { loadMnist, mnistDataDir, type Mnist, type MnistOptions, type MnistSplit } from "./data/mnist-node.js";
+/** Pass as `init({ threads: 2, spawnWorker: nodeWorkerSpawner })` to start worker threads in Node. */
+export { nodeWorkerSpawner } from "./backend/threads-node.js";
 
 /** Writes tensors (e.g. `model.stateDict()`) to a .safetensors file. */
 export function saveFile(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): void {
