@@ -1,11 +1,12 @@
 // im2col / col2im for 2-D convolution over NCHW images with zero padding, stride and dilation.
 //
-// The column matrix of one image covers a chunk of output rows oh0 .. oh0+rows−1 and is laid out
-// [C·kh·kw, rows·Wo]: row (c, i, j) holds, for every output position (oh, ow) of the chunk, the
-// input pixel (oh·sh − ph + i·dh, ow·sw − pw + j·dw) of channel c, or 0 where that lies in the
-// padding. A convolution is then one GEMM per image and group; col2im is the adjoint of im2col
-// (it adds every entry back onto the pixel it came from), which gives the input gradient and the
-// transposed convolution. nb images are processed per call, their column matrices one after another.
+// The column matrix covers nb images and a chunk of output rows oh0 .. oh0+rows−1 of each. Row
+// (c, i, j) of it holds, for every image n and output position (oh, ow) of the chunk, the input
+// pixel (oh·sh − ph + i·dh, ow·sw − pw + j·dw) of channel c of image n, or 0 where that lies in the
+// padding. Columns are image-major: image n's rows·Wo columns start at n·rows·Wo, and rows are ld
+// floats apart (ld ≥ nb·rows·Wo). One GEMM per group then convolves all nb images at once, or one
+// per image reads its own block of columns. col2im is the adjoint of im2col (it adds every entry
+// back onto the pixel it came from), which gives the input gradient and the transposed convolution.
 
 // Output columns [lo, hi) whose input column ow·sw + off lies inside 0 .. W−1 (off = j·dw − pw).
 // @ts-ignore: decorator
@@ -18,74 +19,408 @@
   return last < 0 ? lo : max(lo, min(Wo, last / s + 1));
 }
 
+// dst[0 .. n) = src[0 .. n) four floats at a time; a run of at least 4 ends with one overlapping
+// vector instead of a scalar tail. (memory.copy is a call per run: slow for runs this short.)
+// @ts-ignore: decorator
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  if (n < 4) {
+    for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+    return;
+  }
+  const last = <usize>(n - 4) << 2;
+  for (let q: usize = 0; q < last; q += 16) v128.store(dst + q, v128.load(src + q));
+  v128.store(dst + last, v128.load(src + last));
+}
+
+// dst[0 .. n) = 0.
+// @ts-ignore: decorator
+@inline function zeroRun(dst: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), f32x4.splat(0));
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
+}
+
+// dst[0 .. n) += src[0 .. n).
+// @ts-ignore: decorator
+@inline function addRun(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const q = <usize>k << 2;
+    v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
+  }
+  for (; k < n; k++) {
+    const q = <usize>k << 2;
+    store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q));
+  }
+}
+
 export function im2col_f32(x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32): void {
-  const rowBytes = <usize>Wo << 2;
-  let dst = col;
-  for (let p = 0; p < nb * C; p++) {
-    const plane = x + ((<usize>p * H * W) << 2);
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
+  const planeBytes = <usize>H * W << 2;
+  for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const off = j * dw - pw;
         const lo = validLo(off, sw, Wo);
         const hi = validHi(off, sw, W, Wo, lo);
-        for (let r = 0; r < rows; r++, dst += rowBytes) {
-          const ih = (oh0 + r) * sh - ph + i * dh;
-          if (ih < 0 || ih >= H || lo == hi) {
-            memory.fill(dst, 0, rowBytes);
-            continue;
+        const row = col + ((<usize>((c * kh + i) * kw + j) * ld) << 2);
+        for (let n = 0; n < nb; n++) {
+          const plane = x + <usize>(n * C + c) * planeBytes;
+          let dst = row + ((<usize>n * rows * Wo) << 2);
+          for (let r = 0; r < rows; r++, dst += <usize>Wo << 2) {
+            const ih = (oh0 + r) * sh - ph + i * dh;
+            if (ih < 0 || ih >= H) {
+              zeroRun(dst, Wo);
+              continue;
+            }
+            const src = plane + ((<usize>ih * W) << 2);
+            zeroRun(dst, lo);
+            if (sw == 1) {
+              copyRun(dst + (<usize>lo << 2), src + (<usize>(lo + off) << 2), hi - lo);
+            } else {
+              for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * sw + off) << 2)));
+            }
+            zeroRun(dst + (<usize>hi << 2), Wo - hi);
           }
-          const src = plane + ((<usize>ih * W) << 2);
-          if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-          if (sw == 1) {
-            memory.copy(dst + (<usize>lo << 2), src + (<usize>(lo + off) << 2), <usize>(hi - lo) << 2);
-          } else {
-            for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * sw + off) << 2)));
-          }
-          if (hi < Wo) memory.fill(dst + (<usize>hi << 2), 0, <usize>(Wo - hi) << 2);
         }
       }
     }
   }
 }
 
-// x[pixel] += col[entry] for every entry im2col_f32 would fill from the image (x is not cleared).
+// x[pixel] += col[entry] for every entry im2col_f32 would fill from the images (x is not cleared).
 export function col2im_f32(col: usize, x: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32): void {
-  const rowBytes = <usize>Wo << 2;
-  let src = col;
-  for (let p = 0; p < nb * C; p++) {
-    const plane = x + ((<usize>p * H * W) << 2);
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
+  const planeBytes = <usize>H * W << 2;
+  for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const off = j * dw - pw;
         const lo = validLo(off, sw, Wo);
         const hi = validHi(off, sw, W, Wo, lo);
-        for (let r = 0; r < rows; r++, src += rowBytes) {
-          const ih = (oh0 + r) * sh - ph + i * dh;
-          if (ih < 0 || ih >= H) continue;
-          const dst = plane + ((<usize>ih * W) << 2);
-          if (sw == 1) {
-            const d = dst + (<usize>(lo + off) << 2);
-            const s = src + (<usize>lo << 2);
-            const n = hi - lo;
-            let k = 0;
-            for (; k + 4 <= n; k += 4) {
-              const q = <usize>k << 2;
-              v128.store(d + q, f32x4.add(v128.load(d + q), v128.load(s + q)));
-            }
-            for (; k < n; k++) {
-              const q = <usize>k << 2;
-              store<f32>(d + q, load<f32>(d + q) + load<f32>(s + q));
-            }
-          } else {
-            for (let ow = lo; ow < hi; ow++) {
-              const d = dst + (<usize>(ow * sw + off) << 2);
-              store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ow << 2)));
+        const row = col + ((<usize>((c * kh + i) * kw + j) * ld) << 2);
+        for (let n = 0; n < nb; n++) {
+          const plane = x + <usize>(n * C + c) * planeBytes;
+          let src = row + ((<usize>n * rows * Wo) << 2);
+          for (let r = 0; r < rows; r++, src += <usize>Wo << 2) {
+            const ih = (oh0 + r) * sh - ph + i * dh;
+            if (ih < 0 || ih >= H) continue;
+            const dst = plane + ((<usize>ih * W) << 2);
+            if (sw == 1) {
+              addRun(dst + (<usize>(lo + off) << 2), src + (<usize>lo << 2), hi - lo);
+            } else {
+              for (let ow = lo; ow < hi; ow++) {
+                const d = dst + (<usize>(ow * sw + off) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ow << 2)));
+              }
             }
           }
         }
       }
+    }
+  }
+}
+
+// Winograd F(2x2, 3x3) for stride-1, undilated 3x3 convolutions: each 2x2 output tile comes from
+// the 4x4 input patch d under it as Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, 16 multiplies per channel pair
+// instead of 36. Summed over input channels, the ⊙ becomes 16 GEMMs
+// M[ξ] [Cout, T] = U[ξ] [Cout, Cin] · V[ξ] [Cin, T] over the T tiles of a chunk of images, between
+// the transforms below. Their coefficients are 0, ±1 and ½, exact in f32:
+//   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 -1 -1]
+// Tiles are numbered t = (n·tilesH + a)·tilesW + b for the tile at output row 2a, column 2b of
+// image n, with tilesW a multiple of 4 (the input and output transforms do four tiles at once);
+// V[ξ] and M[ξ] are [channels, ld] with ld ≥ T.
+
+// (G v)[r] for a 3-vector v.
+// @ts-ignore: decorator
+@inline function gRow(r: i32, v0: f32, v1: f32, v2: f32): f32 {
+  return r == 0 ? v0 : r == 1 ? (v0 + v1 + v2) * 0.5 : r == 2 ? (v0 - v1 + v2) * 0.5 : v2;
+}
+
+// U[ξ][m][k] = (G g Gᵀ)[ξ] for the 3x3 kernel g = w[co][ci] with m = co, k = ci. The adjoint (input
+// gradient) is the convolution with each kernel flipped and the channel roles swapped: m = ci, k = co.
+export function winograd_weights_f32(w: usize, u: usize, Cout: i32, Cin: i32, adjoint: i32): void {
+  const K = adjoint ? Cout : Cin;
+  const plane = <usize>Cout * Cin << 2;
+  for (let co = 0; co < Cout; co++) {
+    for (let ci = 0; ci < Cin; ci++) {
+      const g = w + (<usize>(co * Cin + ci) * 9 << 2);
+      const dst = u + (<usize>(adjoint ? ci * K + co : co * K + ci) << 2);
+      for (let s = 0; s < 4; s++) {
+        // h[i] = (g Gᵀ)[i][s] for kernel row i (rows and columns reversed for the adjoint)
+        let h0: f32 = 0, h1: f32 = 0, h2: f32 = 0;
+        for (let i = 0; i < 3; i++) {
+          const row = g + (<usize>(adjoint ? 2 - i : i) * 3 << 2);
+          const a = load<f32>(row), b = load<f32>(row + 4), c = load<f32>(row + 8);
+          const h = adjoint ? gRow(s, c, b, a) : gRow(s, a, b, c);
+          if (i == 0) h0 = h;
+          else if (i == 1) h1 = h;
+          else h2 = h;
+        }
+        for (let r = 0; r < 4; r++) store<f32>(dst + <usize>(r * 4 + s) * plane, gRow(r, h0, h1, h2));
+      }
+    }
+  }
+}
+
+// xp[p] = plane p of x [planes, H, W] placed at row top, column left of a zeroed [Hp, Wp] plane
+// (cropped to it).
+export function pad_planes_f32(x: usize, xp: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
+  const n = min(W, Wp - left);
+  let dst = xp;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + (<usize>p * H * W << 2);
+    for (let r = 0; r < Hp; r++, dst += <usize>Wp << 2) {
+      const ih = r - top;
+      if (ih < 0 || ih >= H) {
+        zeroRun(dst, Wp);
+        continue;
+      }
+      zeroRun(dst, left);
+      copyRun(dst + (<usize>left << 2), plane + (<usize>ih * W << 2), n);
+      zeroRun(dst + (<usize>(left + n) << 2), Wp - left - n);
+    }
+  }
+}
+
+// Column s of the 4x4 patches of four neighbouring tiles, whose patch row starts at p (patch
+// columns 2b+s, 2b+2+s, 2b+4+s, 2b+6+s), times B on the right: (d B)[s] for one patch row.
+// @ts-ignore: decorator
+@inline function rowTimesB(p: usize, s: i32): v128 {
+  const a = v128.load(p), b = v128.load(p + 16), c = v128.load(p + 8), d = v128.load(p + 24);
+  const c0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6), c1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+  const c2 = v128.shuffle<f32>(c, d, 0, 2, 4, 6), c3 = v128.shuffle<f32>(c, d, 1, 3, 5, 7);
+  return s == 0 ? f32x4.sub(c0, c2) : s == 1 ? f32x4.add(c1, c2) : s == 2 ? f32x4.sub(c2, c1) : f32x4.sub(c1, c3);
+}
+
+// Column s of Bᵀ d B for four tiles: stored at V[r·4 + s] for r = 0..3 (planes xi bytes apart).
+// @ts-ignore: decorator
+@inline function inputColumn(p: usize, rowBytes: usize, dst: usize, xi: usize, s: i32): void {
+  const q0 = rowTimesB(p, s), q1 = rowTimesB(p + rowBytes, s), q2 = rowTimesB(p + 2 * rowBytes, s), q3 = rowTimesB(p + 3 * rowBytes, s);
+  v128.store(dst + <usize>s * xi, f32x4.sub(q0, q2));
+  v128.store(dst + <usize>(4 + s) * xi, f32x4.add(q1, q2));
+  v128.store(dst + <usize>(8 + s) * xi, f32x4.sub(q2, q1));
+  v128.store(dst + <usize>(12 + s) * xi, f32x4.sub(q1, q3));
+}
+
+// V[ξ][c][t] = (Bᵀ d B)[ξ] for the patch d of every tile t and channel c of nb images. xp holds the
+// images padded (pad_planes_f32) to [nb, C, Hp, Wp] so that patch (a, b) starts at row 2a, column
+// 2b, with Hp ≥ 2·tilesH + 2 and Wp ≥ 2·tilesW + 2.
+export function winograd_input_f32(xp: usize, v: usize, nb: i32, C: i32, Hp: i32, Wp: i32, tilesH: i32, tilesW: i32, ld: i32): void {
+  const xi = <usize>C * ld << 2;
+  const rowBytes = <usize>Wp << 2;
+  for (let n = 0; n < nb; n++) {
+    for (let c = 0; c < C; c++) {
+      const plane = xp + (<usize>(n * C + c) * Hp * Wp << 2);
+      for (let a = 0; a < tilesH; a++) {
+        const row = plane + <usize>(2 * a) * rowBytes;
+        const dst = v + (<usize>(c * ld + (n * tilesH + a) * tilesW) << 2);
+        for (let b = 0; b < tilesW; b += 4) {
+          const p = row + (<usize>(2 * b) << 2), d = dst + (<usize>b << 2);
+          inputColumn(p, rowBytes, d, xi, 0);
+          inputColumn(p, rowBytes, d, xi, 1);
+          inputColumn(p, rowBytes, d, xi, 2);
+          inputColumn(p, rowBytes, d, xi, 3);
+        }
+      }
+    }
+  }
+}
+
+// (Aᵀ m)[r] for column s of four tiles' products m (planes xi bytes apart, starting at src).
+// @ts-ignore: decorator
+@inline function aTransposeM(src: usize, xi: usize, r: i32, s: i32): v128 {
+  const m1 = v128.load(src + <usize>(4 + s) * xi), m2 = v128.load(src + <usize>(8 + s) * xi);
+  return r == 0
+    ? f32x4.add(f32x4.add(v128.load(src + <usize>s * xi), m1), m2)
+    : f32x4.sub(f32x4.sub(m1, m2), v128.load(src + <usize>(12 + s) * xi));
+}
+
+// Output row 2a + r of four tiles: (Aᵀ m A)[r] + bias, through max(·, 0) when relu, stored to the
+// eight pixels at dst as far as they lie within the image (cols of the row are left).
+// @ts-ignore: decorator
+@inline function outputRow(src: usize, xi: usize, r: i32, bias: v128, relu: i32, dst: usize, cols: i32): void {
+  const f0 = aTransposeM(src, xi, r, 0), f1 = aTransposeM(src, xi, r, 1), f2 = aTransposeM(src, xi, r, 2), f3 = aTransposeM(src, xi, r, 3);
+  let y0 = f32x4.add(f32x4.add(f32x4.add(f0, f1), f2), bias);
+  let y1 = f32x4.add(f32x4.sub(f32x4.sub(f1, f2), f3), bias);
+  if (relu) {
+    y0 = f32x4.max(y0, f32x4.splat(0));
+    y1 = f32x4.max(y1, f32x4.splat(0));
+  }
+  const lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+  if (cols >= 8) {
+    v128.store(dst, lo);
+    v128.store(dst + 16, hi);
+    return;
+  }
+  // the image's last columns: lane by lane
+  if (cols > 0) store<f32>(dst, f32x4.extract_lane(lo, 0));
+  if (cols > 1) store<f32>(dst + 4, f32x4.extract_lane(lo, 1));
+  if (cols > 2) store<f32>(dst + 8, f32x4.extract_lane(lo, 2));
+  if (cols > 3) store<f32>(dst + 12, f32x4.extract_lane(lo, 3));
+  if (cols > 4) store<f32>(dst + 16, f32x4.extract_lane(hi, 0));
+  if (cols > 5) store<f32>(dst + 20, f32x4.extract_lane(hi, 1));
+  if (cols > 6) store<f32>(dst + 24, f32x4.extract_lane(hi, 2));
+}
+
+// y[n][c] = Aᵀ M A (+ bias[c], then max(·, 0) when relu) over the tiles of nb images [nb, C, Ho, Wo]
+// (bias 0 = none).
+export function winograd_output_f32(m: usize, y: usize, bias: usize, relu: i32, nb: i32, C: i32, Ho: i32, Wo: i32,
+  tilesH: i32, tilesW: i32, ld: i32): void {
+  const xi = <usize>C * ld << 2;
+  for (let n = 0; n < nb; n++) {
+    for (let c = 0; c < C; c++) {
+      const bv = f32x4.splat(bias ? load<f32>(bias + (<usize>c << 2)) : 0);
+      const plane = y + (<usize>(n * C + c) * Ho * Wo << 2);
+      for (let a = 0; a < tilesH; a++) {
+        const src = m + (<usize>(c * ld + (n * tilesH + a) * tilesW) << 2);
+        const row0 = plane + (<usize>(2 * a * Wo) << 2);
+        const twoRows = 2 * a + 1 < Ho;
+        for (let b = 0; b < tilesW && 2 * b < Wo; b += 4) {
+          const s = src + (<usize>b << 2), d = row0 + (<usize>(2 * b) << 2), cols = Wo - 2 * b;
+          outputRow(s, xi, 0, bv, relu, d, cols);
+          if (twoRows) outputRow(s, xi, 1, bv, relu, d + (<usize>Wo << 2), cols);
+        }
+      }
+    }
+  }
+}
+
+// Direct convolution: the GEMM's micro-kernel with its B panel read straight from the (padded)
+// input, which saves im2col and the GEMM's packing. Output channels go 8 to a tile (two vectors),
+// output positions 4 to a tile: for every tap k = (c, i, j) of the kernel, each of the 4 positions
+// broadcasts its input pixel at offset off[k] from its own base, times the 8 channels' weights.
+// Any stride and dilation; nothing packed per call but the weights. The weight gradient runs the
+// same way with taps in place of positions (conv_direct_wgrad_f32).
+
+// wp[cb][k][0..8) = the weights of output channels cb·8 .. cb·8+7 (zero past the last) at tap k:
+// w [Cout, Cin, taps] itself, K = Cin·taps; for the adjoint (the input gradient, a convolution of
+// the output gradient) channels swap roles and the kernel is flipped: output channel ci, tap
+// (co, t) is w[co][ci][taps−1−t], K = Cout·taps.
+export function conv_direct_pack_f32(w: usize, wp: usize, Cout: i32, Cin: i32, taps: i32, adjoint: i32): void {
+  const M = adjoint ? Cin : Cout, K = (adjoint ? Cout : Cin) * taps;
+  const blocks = (M + 7) >> 3;
+  for (let cb = 0; cb < blocks; cb++) {
+    for (let k = 0; k < K; k++) {
+      const dst = wp + (<usize>(cb * K + k) << 5);
+      const c = k / taps, t = k % taps;
+      for (let r = 0; r < 8; r++) {
+        const m = cb * 8 + r;
+        const src = adjoint ? (c * Cin + m) * taps + taps - 1 - t : m * K + k;
+        store<f32>(dst + (<usize>r << 2), m < M ? load<f32>(w + (<usize>src << 2)) : 0);
+      }
+    }
+  }
+}
+
+// Four vectors of 4 channels' values (one vector per output position, or per tap) as one vector of
+// the four per channel, + bias, through max(·, 0) when relu, stored to (or, accumulating, added to)
+// the channels' rows at y, rowBytes apart: only the first `channels` rows and `count` values.
+// @ts-ignore: decorator
+@inline function storeTransposed(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: i32, accumulate: bool,
+  y: usize, rowBytes: usize, channels: i32, count: i32): void {
+  const t0 = v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(p0, p1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(p2, p3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(p2, p3, 2, 6, 3, 7);
+  for (let r = 0; r < 4 && r < channels; r++) {
+    let v = r == 0 ? v128.shuffle<f32>(t0, t2, 0, 1, 4, 5) : r == 1 ? v128.shuffle<f32>(t0, t2, 2, 3, 6, 7)
+      : r == 2 ? v128.shuffle<f32>(t1, t3, 0, 1, 4, 5) : v128.shuffle<f32>(t1, t3, 2, 3, 6, 7);
+    if (bias) v = f32x4.add(v, v128.load32_splat(bias + (<usize>r << 2)));
+    if (relu) v = f32x4.max(v, f32x4.splat(0));
+    const d = y + <usize>r * rowBytes;
+    if (count == 4) {
+      v128.store(d, accumulate ? f32x4.add(v128.load(d), v) : v);
+    } else {
+      store<f32>(d, (accumulate ? load<f32>(d) : 0) + f32x4.extract_lane(v, 0));
+      if (count > 1) store<f32>(d + 4, (accumulate ? load<f32>(d + 4) : 0) + f32x4.extract_lane(v, 1));
+      if (count > 2) store<f32>(d + 8, (accumulate ? load<f32>(d + 8) : 0) + f32x4.extract_lane(v, 2));
+    }
+  }
+}
+
+// y[n][co][oh·Wo + ow] = Σ_k wp[co][k] · x[n][(oh·sh)·Wp + ow·sw + off[k]] (+ bias[co], then
+// max(·, 0) when relu) for nb images of x (xImage floats apart; padded so that every read is inside)
+// and y (yImage floats apart, channel rows Ho·Wo floats apart). off: K i32 offsets; bias 0 = none.
+export function conv_direct_f32(x: usize, wp: usize, off: usize, K: i32, y: usize, bias: usize, relu: i32, nb: i32,
+  Cout: i32, Ho: i32, Wo: i32, sh: i32, sw: i32, Wp: i32, xImage: i32, yImage: i32): void {
+  const L = Ho * Wo, blocks = (Cout + 7) >> 3;
+  const rowBytes = <usize>L << 2;
+  for (let n = 0; n < nb; n++) {
+    const xn = x + (<usize>n * xImage << 2), yn = y + (<usize>n * yImage << 2);
+    for (let cb = 0; cb < blocks; cb++) {
+      const wb = wp + (<usize>(cb * K) << 5), yb = yn + <usize>(cb * 8) * rowBytes;
+      const bb = bias ? bias + (<usize>(cb * 8) << 2) : 0;
+      const channels = Cout - cb * 8;
+      let oh = 0, ow = 0; // position q
+      for (let q = 0; q < L; q += 4) {
+        // base pointers of positions q .. q+3 (past the end: the last position again, not stored)
+        const b0 = xn + (<usize>(oh * sh * Wp + ow * sw) << 2);
+        if (++ow == Wo) { ow = 0; oh++; }
+        const b1 = q + 1 < L ? xn + (<usize>(oh * sh * Wp + ow * sw) << 2) : b0;
+        if (++ow == Wo) { ow = 0; oh++; }
+        const b2 = q + 2 < L ? xn + (<usize>(oh * sh * Wp + ow * sw) << 2) : b1;
+        if (++ow == Wo) { ow = 0; oh++; }
+        const b3 = q + 3 < L ? xn + (<usize>(oh * sh * Wp + ow * sw) << 2) : b2;
+        if (++ow == Wo) { ow = 0; oh++; }
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+        let d0 = f32x4.splat(0), d1 = f32x4.splat(0), e0 = f32x4.splat(0), e1 = f32x4.splat(0);
+        let w = wb;
+        for (let k = 0; k < K; k++, w += 32) {
+          const o = <usize>load<i32>(off + (<usize>k << 2)) << 2;
+          const lo = v128.load(w), hi = v128.load(w + 16);
+          const x0 = v128.load32_splat(b0 + o), x1 = v128.load32_splat(b1 + o);
+          const x2 = v128.load32_splat(b2 + o), x3 = v128.load32_splat(b3 + o);
+          a0 = f32x4.add(a0, f32x4.mul(x0, lo)); a1 = f32x4.add(a1, f32x4.mul(x0, hi));
+          c0 = f32x4.add(c0, f32x4.mul(x1, lo)); c1 = f32x4.add(c1, f32x4.mul(x1, hi));
+          d0 = f32x4.add(d0, f32x4.mul(x2, lo)); d1 = f32x4.add(d1, f32x4.mul(x2, hi));
+          e0 = f32x4.add(e0, f32x4.mul(x3, lo)); e1 = f32x4.add(e1, f32x4.mul(x3, hi));
+        }
+        const count = min(4, L - q), d = yb + (<usize>q << 2);
+        storeTransposed(a0, c0, d0, e0, bb, relu, false, d, rowBytes, channels, count);
+        if (channels > 4) storeTransposed(a1, c1, d1, e1, bb ? bb + 16 : 0, relu, false, d + 4 * rowBytes, rowBytes, channels - 4, count);
+      }
+    }
+  }
+}
+
+// The weight gradient, direct: dw[co][k] += Σ over images n and output positions q of
+// g[n][co][q] · x[n][base(q) + off[k]] for taps k < K, with base(q) = (oh·sh)·Wp + ow·sw as in
+// conv_direct_f32 and dw's rows ldw floats apart. The output gradient comes packed by
+// conv_direct_pack_f32 to g[n][cb][q][0..8) (8-channel blocks, gImage floats between images).
+// Tiles of 8 channels x 4 taps keep their sums in registers over all n and q.
+export function conv_direct_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw: usize, ldw: i32, nb: i32, Cout: i32,
+  Ho: i32, Wo: i32, sh: i32, sw: i32, Wp: i32, xImage: i32, gImage: i32): void {
+  const L = Ho * Wo, blocks = (Cout + 7) >> 3;
+  const rowBytes = <usize>ldw << 2;
+  const rowStep = <usize>(sh * Wp) << 2, colStep = <usize>sw << 2;
+  for (let cb = 0; cb < blocks; cb++) {
+    const channels = Cout - cb * 8;
+    for (let k = 0; k < K; k += 4) {
+      // the tile's taps (past the last: the last again, not stored)
+      const o0 = <usize>load<i32>(off + (<usize>k << 2)) << 2;
+      const o1 = k + 1 < K ? <usize>load<i32>(off + (<usize>(k + 1) << 2)) << 2 : o0;
+      const o2 = k + 2 < K ? <usize>load<i32>(off + (<usize>(k + 2) << 2)) << 2 : o1;
+      const o3 = k + 3 < K ? <usize>load<i32>(off + (<usize>(k + 3) << 2)) << 2 : o2;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+      let d0 = f32x4.splat(0), d1 = f32x4.splat(0), e0 = f32x4.splat(0), e1 = f32x4.splat(0);
+      for (let n = 0; n < nb; n++) {
+        let gq = g + (<usize>(n * gImage + cb * L * 8) << 2);
+        let row = x + (<usize>n * xImage << 2);
+        for (let oh = 0; oh < Ho; oh++, row += rowStep) {
+          let b = row;
+          for (let ow = 0; ow < Wo; ow++, b += colStep, gq += 32) {
+            const lo = v128.load(gq), hi = v128.load(gq + 16);
+            const x0 = v128.load32_splat(b + o0), x1 = v128.load32_splat(b + o1);
+            const x2 = v128.load32_splat(b + o2), x3 = v128.load32_splat(b + o3);
+            a0 = f32x4.add(a0, f32x4.mul(x0, lo)); a1 = f32x4.add(a1, f32x4.mul(x0, hi));
+            c0 = f32x4.add(c0, f32x4.mul(x1, lo)); c1 = f32x4.add(c1, f32x4.mul(x1, hi));
+            d0 = f32x4.add(d0, f32x4.mul(x2, lo)); d1 = f32x4.add(d1, f32x4.mul(x2, hi));
+            e0 = f32x4.add(e0, f32x4.mul(x3, lo)); e1 = f32x4.add(e1, f32x4.mul(x3, hi));
+          }
+        }
+      }
+      const count = min(4, K - k), d = dw + (<usize>(cb * 8) * rowBytes) + (<usize>k << 2);
+      storeTransposed(a0, c0, d0, e0, 0, 0, true, d, rowBytes, channels, count);
+      if (channels > 4) storeTransposed(a1, c1, d1, e1, 0, 0, true, d + 4 * rowBytes, rowBytes, channels - 4, count);
     }
   }
 }

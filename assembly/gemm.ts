@@ -8,6 +8,9 @@
 // The micro-kernel writes its tile to the workspace; the epilogue then merges
 // the valid part into C (beta on the first K block, bias and activation on
 // the last one).
+// Few rows of op(A) (matrix-vector products) or, with transB, few columns skip
+// the packing, which would cost more than the product: see the unpacked paths
+// before gemm_f32.
 
 // Micro-tile: 4 rows x 8 columns = 8 f32x4 accumulators, which V8 keeps in
 // registers (more than ~9 spill).
@@ -18,6 +21,15 @@ const NR = 8;
 const KC = 256;
 const MC = 128;
 const NC = 1024;
+// Unpacked paths (measured against the packed one): always up to GEMV_MAX_M
+// rows of op(A); while B is at most UNPACKED_MAX_B_BYTES, also up to
+// DOT_MAX_M rows (transB = 1) or AXPY_MAX_M rows (transB = 0), and any rows
+// when transB = 1 and N <= DOT_MAX_N.
+const GEMV_MAX_M = 3;
+const UNPACKED_MAX_B_BYTES = 4 << 20;
+const DOT_MAX_M = 16;
+const AXPY_MAX_M = 8;
+const DOT_MAX_N = 16;
 
 const TILE_BYTES = MR * NR * 4;
 const PACK_A_BYTES = MC * KC * 4;
@@ -290,6 +302,247 @@ function storeTile(tile: usize, C: usize, ldc: i32, rows: i32, cols: i32, m: i32
   }
 }
 
+// Small M (matrix-vector) and, with transB = 1, small N: op(B) is read in place
+// once per pair of rows of op(A) instead of being packed on every call.
+
+// The first `count` (1..4) floats at p, zero past count; reads nothing beyond them.
+// @ts-ignore: decorator
+@inline function loadPartial(p: usize, count: i32): v128 {
+  if (count >= 4) return v128.load(p);
+  if (count == 1) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return count == 3 ? v128.load32_lane(p, v, 2, 8) : v;
+}
+
+// Stores the first `count` (1..4) lanes of v at p.
+// @ts-ignore: decorator
+@inline function storePartial(p: usize, v: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(p, v);
+  } else if (count == 1) {
+    v128.store32_lane(p, v, 0);
+  } else {
+    v128.store64_lane(p, v, 0);
+    if (count == 3) v128.store32_lane(p, v, 2, 8);
+  }
+}
+
+// [sum(a), sum(b), sum(c), sum(d)]
+// @ts-ignore: decorator
+@inline function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(interleaveLo(a, b), interleaveHi(a, b));
+  const cd = f32x4.add(interleaveLo(c, d), interleaveHi(c, d));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+}
+
+// C[m][n .. n+count) = act(alpha * sums + beta * C + bias) from the first count
+// (1..4) lanes of sums. beta == 0 does not read C.
+function storeSums(sums: v128, C: usize, ldc: i32, m: i32, n: i32, count: i32, alpha: f32,
+                   beta: f32, bias: usize, biasMode: i32, relu: bool): void {
+  const c = C + (<usize>m * ldc + n) * 4;
+  let v = f32x4.mul(sums, f32x4.splat(alpha));
+  if (beta != 0) v = madd(f32x4.splat(beta), loadPartial(c, count), v);
+  if (biasMode == 1) v = f32x4.add(v, loadPartial(bias + <usize>n * 4, count));
+  else if (biasMode == 2) v = f32x4.add(v, v128.load32_splat(bias + <usize>m * 4));
+  if (relu) v = f32x4.pmax(v, f32x4.splat(0));
+  storePartial(c, v, count);
+}
+
+// transA = 0, transB = 1: C[m][n] = dot(row m of A, row n of B), both rows
+// contiguous. Tiles of `rows` (1 or 2) rows of A by 4 rows of B; rows of B
+// past N repeat row N-1 (computed, not stored).
+// @ts-ignore: decorator
+@inline function dotTile(rows: i32, m: i32, n: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32,
+                         B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, bias: usize,
+                         biasMode: i32, relu: bool): void {
+  const a0 = A + <usize>m * lda * 4;
+  const a1 = a0 + <usize>lda * 4;
+  const b0 = B + <usize>n * ldb * 4;
+  const b1 = B + <usize>min(n + 1, N - 1) * ldb * 4;
+  const b2 = B + <usize>min(n + 2, N - 1) * ldb * 4;
+  const b3 = B + <usize>min(n + 3, N - 1) * ldb * 4;
+  const zero = f32x4.splat(0);
+  let s00 = zero, s01 = zero, s02 = zero, s03 = zero;
+  let s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+  let k = 0;
+  if (rows == 1) {
+    // Two chunks of k per step, added in a tree: 8 products per step on only
+    // 4 accumulators (more accumulators run slower in V8).
+    for (; k + 8 <= K; k += 8) {
+      const o = <usize>k * 4;
+      const x0 = v128.load(a0 + o);
+      const x1 = v128.load(a0 + o, 16);
+      s00 = f32x4.add(s00, madd(x1, v128.load(b0 + o, 16), f32x4.mul(x0, v128.load(b0 + o))));
+      s01 = f32x4.add(s01, madd(x1, v128.load(b1 + o, 16), f32x4.mul(x0, v128.load(b1 + o))));
+      s02 = f32x4.add(s02, madd(x1, v128.load(b2 + o, 16), f32x4.mul(x0, v128.load(b2 + o))));
+      s03 = f32x4.add(s03, madd(x1, v128.load(b3 + o, 16), f32x4.mul(x0, v128.load(b3 + o))));
+    }
+  }
+  for (; k + 4 <= K; k += 4) {
+    const o = <usize>k * 4;
+    const x0 = v128.load(a0 + o);
+    const w0 = v128.load(b0 + o);
+    const w1 = v128.load(b1 + o);
+    const w2 = v128.load(b2 + o);
+    const w3 = v128.load(b3 + o);
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
+    s02 = madd(x0, w2, s02);
+    s03 = madd(x0, w3, s03);
+    if (rows == 2) {
+      const x1 = v128.load(a1 + o);
+      s10 = madd(x1, w0, s10);
+      s11 = madd(x1, w1, s11);
+      s12 = madd(x1, w2, s12);
+      s13 = madd(x1, w3, s13);
+    }
+  }
+  if (k < K) {
+    const o = <usize>k * 4;
+    const r = K - k;
+    const x0 = loadPartial(a0 + o, r);
+    const w0 = loadPartial(b0 + o, r);
+    const w1 = loadPartial(b1 + o, r);
+    const w2 = loadPartial(b2 + o, r);
+    const w3 = loadPartial(b3 + o, r);
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
+    s02 = madd(x0, w2, s02);
+    s03 = madd(x0, w3, s03);
+    if (rows == 2) {
+      const x1 = loadPartial(a1 + o, r);
+      s10 = madd(x1, w0, s10);
+      s11 = madd(x1, w1, s11);
+      s12 = madd(x1, w2, s12);
+      s13 = madd(x1, w3, s13);
+    }
+  }
+  const count = min(4, N - n);
+  storeSums(sum4(s00, s01, s02, s03), C, ldc, m, n, count, alpha, beta, bias, biasMode, relu);
+  if (rows == 2) {
+    storeSums(sum4(s10, s11, s12, s13), C, ldc, m + 1, n, count, alpha, beta, bias, biasMode, relu);
+  }
+}
+
+function gemvDot(M: i32, N: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
+                 beta: f32, C: usize, ldc: i32, bias: usize, biasMode: i32, relu: bool): void {
+  let m = 0;
+  for (; m + 2 <= M; m += 2) {
+    for (let n = 0; n < N; n += 4) {
+      dotTile(2, m, n, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, relu);
+    }
+  }
+  if (m < M) {
+    for (let n = 0; n < N; n += 4) {
+      dotTile(1, m, n, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, relu);
+    }
+  }
+}
+
+// transB = 0: rows of B are read front to back, 4 at a time, into running sums
+// of `rows` (1 or 2) rows of C kept in acc (accStride bytes apart). (Register
+// accumulators over column strips would walk B down its columns instead, which
+// stalls on power-of-two ldb of 1024 and up: every row is on a new page.)
+
+// acc0[0..count) (and acc1 for rows == 2) += x0*B[0] + x1*B[1] + x2*B[2] + x3*B[3]
+// for the 4 rows of B at b, rowStride bytes apart.
+// @ts-ignore: decorator
+@inline function axpyStep(rows: i32, count: i32, acc0: usize, acc1: usize, b: usize, rowStride: usize,
+                          x00: v128, x01: v128, x02: v128, x03: v128,
+                          x10: v128, x11: v128, x12: v128, x13: v128): void {
+  const w0 = loadPartial(b, count);
+  const w1 = loadPartial(b + rowStride, count);
+  const w2 = loadPartial(b + rowStride * 2, count);
+  const w3 = loadPartial(b + rowStride * 3, count);
+  const s0 = f32x4.add(madd(x01, w1, f32x4.mul(x00, w0)), madd(x03, w3, f32x4.mul(x02, w2)));
+  v128.store(acc0, f32x4.add(v128.load(acc0), s0));
+  if (rows == 2) {
+    const s1 = f32x4.add(madd(x11, w1, f32x4.mul(x10, w0)), madd(x13, w3, f32x4.mul(x12, w2)));
+    v128.store(acc1, f32x4.add(v128.load(acc1), s1));
+  }
+}
+
+// acc rows = sum over k of op(A)[m + r][k] * B[k][n0 .. n0+nb), where op(A)[m][k]
+// sits at A + m*am + k*ak bytes (so transA costs nothing).
+// @ts-ignore: decorator
+@inline function axpyRows(rows: i32, m: i32, n0: i32, nb: i32, K: i32, A: usize, am: usize, ak: usize,
+                          B: usize, ldb: i32, acc: usize, accStride: usize): void {
+  const zero = f32x4.splat(0);
+  const acc1 = acc + accStride;
+  for (let j = 0; j < nb; j += 4) {
+    v128.store(acc + <usize>j * 4, zero);
+    if (rows == 2) v128.store(acc1 + <usize>j * 4, zero);
+  }
+  const rowStride = <usize>ldb * 4;
+  const a0 = A + <usize>m * am;
+  const a1 = a0 + am;
+  const nv = nb & ~3;
+  const tail = nb - nv;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const ka = <usize>k * ak;
+    const x00 = v128.load32_splat(a0 + ka);
+    const x01 = v128.load32_splat(a0 + ka + ak);
+    const x02 = v128.load32_splat(a0 + ka + ak * 2);
+    const x03 = v128.load32_splat(a0 + ka + ak * 3);
+    let x10 = zero, x11 = zero, x12 = zero, x13 = zero;
+    if (rows == 2) {
+      x10 = v128.load32_splat(a1 + ka);
+      x11 = v128.load32_splat(a1 + ka + ak);
+      x12 = v128.load32_splat(a1 + ka + ak * 2);
+      x13 = v128.load32_splat(a1 + ka + ak * 3);
+    }
+    const b = B + (<usize>k * ldb + n0) * 4;
+    for (let j = 0; j < nv; j += 4) {
+      const o = <usize>j * 4;
+      axpyStep(rows, 4, acc + o, acc1 + o, b + o, rowStride, x00, x01, x02, x03, x10, x11, x12, x13);
+    }
+    if (tail != 0) {
+      const o = <usize>nv * 4;
+      axpyStep(rows, tail, acc + o, acc1 + o, b + o, rowStride, x00, x01, x02, x03, x10, x11, x12, x13);
+    }
+  }
+  // The last K % 4 rows of B, one at a time.
+  for (; k < K; k++) {
+    const ka = <usize>k * ak;
+    const x0 = v128.load32_splat(a0 + ka);
+    const x1 = rows == 2 ? v128.load32_splat(a1 + ka) : zero;
+    const b = B + (<usize>k * ldb + n0) * 4;
+    for (let j = 0; j < nb; j += 4) {
+      const o = <usize>j * 4;
+      const w = loadPartial(b + o, min(4, nb - j));
+      v128.store(acc + o, madd(x0, w, v128.load(acc + o)));
+      if (rows == 2) v128.store(acc1 + o, madd(x1, w, v128.load(acc1 + o)));
+    }
+  }
+}
+
+// Columns per pass, so that two rows of running sums stay in L1 (they live in
+// the packed-A part of the workspace).
+const AXPY_NB = 2048;
+
+// acc: workspace of 2 * AXPY_NB floats.
+function gemvAxpy(M: i32, N: i32, K: i32, alpha: f32, A: usize, am: usize, ak: usize, B: usize,
+                  ldb: i32, beta: f32, C: usize, ldc: i32, bias: usize, biasMode: i32,
+                  relu: bool, acc: usize): void {
+  const accStride = <usize>AXPY_NB * 4;
+  for (let m = 0; m < M; m += 2) {
+    const rows = min(2, M - m);
+    for (let n0 = 0; n0 < N; n0 += AXPY_NB) {
+      const nb = min(AXPY_NB, N - n0);
+      if (rows == 2) axpyRows(2, m, n0, nb, K, A, am, ak, B, ldb, acc, accStride);
+      else axpyRows(1, m, n0, nb, K, A, am, ak, B, ldb, acc, accStride);
+      for (let r = 0; r < rows; r++) {
+        const sums = acc + <usize>r * accStride;
+        for (let j = 0; j < nb; j += 4) {
+          storeSums(v128.load(sums + <usize>j * 4), C, ldc, m + r, n0 + j, min(4, nb - j), alpha, beta,
+                    bias, biasMode, relu);
+        }
+      }
+    }
+  }
+}
+
 // C = act(alpha * op(A) * op(B) + beta * C + bias)
 // op(A) is M x K: transA=0 -> A[m*lda + k], transA=1 -> A[k*lda + m]
 // op(B) is K x N: transB=0 -> B[k*ldb + n], transB=1 -> B[n*ldb + k]
@@ -316,6 +569,21 @@ export function gemm_f32(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha
                   i, j, beta, bias, biasMode, relu);
       }
     }
+    return;
+  }
+
+  // Few rows of op(A) (or, with transB, few columns): read B in place. Past
+  // GEMV_MAX_M rows only while B fits in cache, as B is read once per 2 rows.
+  const bCached = <i64>N * K * 4 <= UNPACKED_MAX_B_BYTES;
+  if (transB != 0 && transA == 0
+      && (M <= GEMV_MAX_M || (bCached && (M <= DOT_MAX_M || N <= DOT_MAX_N)))) {
+    gemvDot(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, relu);
+    return;
+  }
+  if (transB == 0 && (M <= GEMV_MAX_M || (bCached && M <= AXPY_MAX_M))) {
+    const am: usize = transA != 0 ? 4 : <usize>lda * 4;
+    const ak: usize = transA != 0 ? <usize>lda * 4 : 4;
+    gemvAxpy(M, N, K, alpha, A, am, ak, B, ldb, beta, C, ldc, bias, biasMode, relu, packedA);
     return;
   }
 

@@ -1,8 +1,10 @@
 // Fused optimizer updates: one pass over a parameter, its gradient and its state buffers, with the
-// PyTorch 1.13 update rules (torch/optim/*.py, _single_tensor_*). A state pointer of 0 means the
-// buffer is not used (no momentum, no amsgrad, not centered). Hyperparameters arrive as f64 so the
-// per-step scalars (bias corrections, decayed lr) are computed in double precision, like PyTorch's
-// Python floats; the element-wise work is f32x4. `maximize` ascends instead (g = −g).
+// PyTorch 1.13 update rules (torch/optim/*.py, _single_tensor_*). Each exported step kernel updates a
+// whole parameter group in one call: it walks a table with one row per parameter (layout below) and
+// applies the per-tensor update to each row. A state pointer of 0 means the buffer is not used (no
+// momentum, no amsgrad, not centered). Hyperparameters arrive as f64 so the per-step scalars (bias
+// corrections, decayed lr) are computed in double precision, like PyTorch's Python floats; the
+// element-wise work is f32x4. `maximize` ascends instead (g = −g).
 import { loadLane, storeLane } from "./vmath";
 
 // Loads and stores for the vector body (vec = true) and the scalar tail (lane 0 only). Every
@@ -10,6 +12,14 @@ import { loadLane, storeLane } from "./vmath";
 @inline function ld(p: usize, vec: bool): v128 { return vec ? v128.load(p) : loadLane(p); }
 @inline function st(p: usize, v: v128, vec: bool): void { if (vec) v128.store(p, v); else storeLane(p, v); }
 @inline function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
+
+// A row of the step table: 8 u32, written by src/optim/optimizer.ts (ROW there). STATE is the first of
+// three state pointers (each optimizer's order is in its kernel's comment); STEP is the parameter's
+// step count (1 on its first step); FRESH is 1 when the first state buffer was created for this step.
+const ROW_BYTES: usize = 32;
+const PARAM = 0, GRAD = 1, STATE = 2, NUMEL = 5, STEP = 6, FRESH = 7;
+@inline function field(row: usize, column: i32): usize { return <usize>load<u32>(row + (<usize>column << 2)); }
+@inline function rowAt(rows: usize, r: i32): usize { return rows + <usize>r * ROW_BYTES; }
 
 // g·sign + wd·p: the gradient with maximize and L2 weight decay folded in.
 @inline function decayedGrad(o: usize, p: usize, g: usize, sign: v128, wd: v128, vec: bool): v128 {
@@ -29,14 +39,24 @@ import { loadLane, storeLane } from "./vmath";
   st(p + o, f32x4.sub(ld(p + o, vec), f32x4.mul(lr, d)), vec);
 }
 
-export function sgd_step_f32(p: usize, g: usize, buf: usize, n: i32, lr: f64, momentum: f64, dampening: f64,
-  weightDecay: f64, nesterov: bool, maximize: bool, first: bool): void {
-  const vlr = f32x4.splat(<f32>lr), vm = f32x4.splat(<f32>momentum), vd = f32x4.splat(<f32>(1 - dampening));
-  const vwd = f32x4.splat(<f32>weightDecay), sign = f32x4.splat(maximize ? -1 : 1);
+@inline function sgdTensor(p: usize, g: usize, buf: usize, n: i32, lr: v128, momentum: v128, damp: v128, wd: v128, sign: v128,
+  nesterov: bool, first: bool): void {
   const vecN = n & ~3;
   let i = 0;
-  for (; i < vecN; i += 4) sgdAt(<usize>i << 2, true, p, g, buf, vlr, vm, vd, vwd, sign, nesterov, first);
-  for (; i < n; i++) sgdAt(<usize>i << 2, false, p, g, buf, vlr, vm, vd, vwd, sign, nesterov, first);
+  for (; i < vecN; i += 4) sgdAt(<usize>i << 2, true, p, g, buf, lr, momentum, damp, wd, sign, nesterov, first);
+  for (; i < n; i++) sgdAt(<usize>i << 2, false, p, g, buf, lr, momentum, damp, wd, sign, nesterov, first);
+}
+
+// State: momentum_buffer (0 without momentum); a FRESH buffer is seeded with the gradient.
+export function sgd_step_multi_f32(rows: usize, count: i32, lr: f64, momentum: f64, dampening: f64, weightDecay: f64,
+  nesterov: bool, maximize: bool): void {
+  const vlr = f32x4.splat(<f32>lr), vm = f32x4.splat(<f32>momentum), vd = f32x4.splat(<f32>(1 - dampening));
+  const vwd = f32x4.splat(<f32>weightDecay), sign = f32x4.splat(maximize ? -1 : 1);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    sgdTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), <i32>field(row, NUMEL), vlr, vm, vd, vwd, sign,
+      nesterov, field(row, FRESH) != 0);
+  }
 }
 
 // ---- Adam / AdamW (https://arxiv.org/abs/1412.6980, https://arxiv.org/abs/1711.05101)
@@ -59,19 +79,30 @@ export function sgd_step_f32(p: usize, g: usize, buf: usize, n: i32, lr: f64, mo
   st(p + o, f32x4.sub(pt, f32x4.div(f32x4.mul(stepSize, mt), denom)), vec);
 }
 
-export function adam_step_f32(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, lr: f64, beta1: f64,
-  beta2: f64, eps: f64, weightDecay: f64, step: i32, decoupled: bool, maximize: bool): void {
+@inline function adamTensor(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, b1: v128, c1: v128, b2: v128, c2: v128,
+  eps: v128, wd: v128, shrink: v128, stepSize: v128, invBc2: v128, sign: v128): void {
+  const vecN = n & ~3;
+  let i = 0;
+  for (; i < vecN; i += 4) adamAt(<usize>i << 2, true, p, g, m, v, vmax, b1, c1, b2, c2, eps, wd, shrink, stepSize, invBc2, sign);
+  for (; i < n; i++) adamAt(<usize>i << 2, false, p, g, m, v, vmax, b1, c1, b2, c2, eps, wd, shrink, stepSize, invBc2, sign);
+}
+
+// State: exp_avg, exp_avg_sq, max_exp_avg_sq (0 without amsgrad). Bias corrections use each row's STEP.
+export function adam_step_multi_f32(rows: usize, count: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64,
+  decoupled: bool, maximize: bool): void {
   const b1 = f32x4.splat(<f32>beta1), c1 = f32x4.splat(<f32>(1 - beta1));
   const b2 = f32x4.splat(<f32>beta2), c2 = f32x4.splat(<f32>(1 - beta2));
   const veps = f32x4.splat(<f32>eps), sign = f32x4.splat(maximize ? -1 : 1);
   const wd = f32x4.splat(decoupled ? 0 : <f32>weightDecay);
   const shrink = f32x4.splat(decoupled ? <f32>(1 - lr * weightDecay) : 1);
-  const stepSize = f32x4.splat(<f32>(lr / (1 - Math.pow(beta1, step))));
-  const invBc2 = f32x4.splat(<f32>(1 / Math.sqrt(1 - Math.pow(beta2, step))));
-  const vecN = n & ~3;
-  let i = 0;
-  for (; i < vecN; i += 4) adamAt(<usize>i << 2, true, p, g, m, v, vmax, b1, c1, b2, c2, veps, wd, shrink, stepSize, invBc2, sign);
-  for (; i < n; i++) adamAt(<usize>i << 2, false, p, g, m, v, vmax, b1, c1, b2, c2, veps, wd, shrink, stepSize, invBc2, sign);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    const step = <f64>field(row, STEP);
+    const stepSize = f32x4.splat(<f32>(lr / (1 - Math.pow(beta1, step))));
+    const invBc2 = f32x4.splat(<f32>(1 / Math.sqrt(1 - Math.pow(beta2, step))));
+    adamTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), field(row, STATE + 1), field(row, STATE + 2),
+      <i32>field(row, NUMEL), b1, c1, b2, c2, veps, wd, shrink, stepSize, invBc2, sign);
+  }
 }
 
 // ---- RMSprop (Hinton, lecture 6e): v = α·v + (1 − α)·g²;  centered: ga = α·ga + (1 − α)·g, v − ga²
@@ -96,15 +127,25 @@ export function adam_step_f32(p: usize, g: usize, m: usize, v: usize, vmax: usiz
   st(p + o, f32x4.sub(ld(p + o, vec), f32x4.mul(lr, delta)), vec);
 }
 
-export function rmsprop_step_f32(p: usize, g: usize, v: usize, gradAvg: usize, buf: usize, n: i32, lr: f64, alpha: f64,
-  eps: f64, weightDecay: f64, momentum: f64, maximize: bool): void {
+@inline function rmspropTensor(p: usize, g: usize, v: usize, gradAvg: usize, buf: usize, n: i32, a: v128, ca: v128, eps: v128,
+  wd: v128, lr: v128, momentum: v128, sign: v128): void {
+  const vecN = n & ~3;
+  let i = 0;
+  for (; i < vecN; i += 4) rmspropAt(<usize>i << 2, true, p, g, v, gradAvg, buf, a, ca, eps, wd, lr, momentum, sign);
+  for (; i < n; i++) rmspropAt(<usize>i << 2, false, p, g, v, gradAvg, buf, a, ca, eps, wd, lr, momentum, sign);
+}
+
+// State: square_avg, grad_avg (0 unless centered), momentum_buffer (0 without momentum).
+export function rmsprop_step_multi_f32(rows: usize, count: i32, lr: f64, alpha: f64, eps: f64, weightDecay: f64,
+  momentum: f64, maximize: bool): void {
   const a = f32x4.splat(<f32>alpha), ca = f32x4.splat(<f32>(1 - alpha)), veps = f32x4.splat(<f32>eps);
   const wd = f32x4.splat(<f32>weightDecay), vlr = f32x4.splat(<f32>lr), vm = f32x4.splat(<f32>momentum);
   const sign = f32x4.splat(maximize ? -1 : 1);
-  const vecN = n & ~3;
-  let i = 0;
-  for (; i < vecN; i += 4) rmspropAt(<usize>i << 2, true, p, g, v, gradAvg, buf, a, ca, veps, wd, vlr, vm, sign);
-  for (; i < n; i++) rmspropAt(<usize>i << 2, false, p, g, v, gradAvg, buf, a, ca, veps, wd, vlr, vm, sign);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    rmspropTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), field(row, STATE + 1), field(row, STATE + 2),
+      <i32>field(row, NUMEL), a, ca, veps, wd, vlr, vm, sign);
+  }
 }
 
 // ---- Adagrad (Duchi et al. 2011): sum += g²;  p −= lr/(1 + (t − 1)·lr_decay) · g / (sqrt(sum) + eps)
@@ -116,14 +157,22 @@ export function rmsprop_step_f32(p: usize, g: usize, v: usize, gradAvg: usize, b
   st(p + o, f32x4.sub(ld(p + o, vec), f32x4.div(f32x4.mul(clr, d), f32x4.add(f32x4.sqrt(sum), eps))), vec);
 }
 
-export function adagrad_step_f32(p: usize, g: usize, sum: usize, n: i32, lr: f64, lrDecay: f64, eps: f64,
-  weightDecay: f64, step: i32, maximize: bool): void {
-  const clr = f32x4.splat(<f32>(lr / (1 + (step - 1) * lrDecay)));
-  const veps = f32x4.splat(<f32>eps), wd = f32x4.splat(<f32>weightDecay), sign = f32x4.splat(maximize ? -1 : 1);
+@inline function adagradTensor(p: usize, g: usize, sum: usize, n: i32, clr: v128, eps: v128, wd: v128, sign: v128): void {
   const vecN = n & ~3;
   let i = 0;
-  for (; i < vecN; i += 4) adagradAt(<usize>i << 2, true, p, g, sum, clr, veps, wd, sign);
-  for (; i < n; i++) adagradAt(<usize>i << 2, false, p, g, sum, clr, veps, wd, sign);
+  for (; i < vecN; i += 4) adagradAt(<usize>i << 2, true, p, g, sum, clr, eps, wd, sign);
+  for (; i < n; i++) adagradAt(<usize>i << 2, false, p, g, sum, clr, eps, wd, sign);
+}
+
+// State: sum. The decayed lr uses each row's STEP.
+export function adagrad_step_multi_f32(rows: usize, count: i32, lr: f64, lrDecay: f64, eps: f64, weightDecay: f64,
+  maximize: bool): void {
+  const veps = f32x4.splat(<f32>eps), wd = f32x4.splat(<f32>weightDecay), sign = f32x4.splat(maximize ? -1 : 1);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    const clr = f32x4.splat(<f32>(lr / (1 + (<f64>field(row, STEP) - 1) * lrDecay)));
+    adagradTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), <i32>field(row, NUMEL), clr, veps, wd, sign);
+  }
 }
 
 // ---- Adadelta (https://arxiv.org/abs/1212.5701): v = ρ·v + (1 − ρ)·g²;  δ = sqrt(u + eps)/sqrt(v + eps)·g
@@ -140,14 +189,24 @@ export function adagrad_step_f32(p: usize, g: usize, sum: usize, n: i32, lr: f64
   st(p + o, f32x4.sub(ld(p + o, vec), f32x4.mul(lr, delta)), vec);
 }
 
-export function adadelta_step_f32(p: usize, g: usize, v: usize, u: usize, n: i32, lr: f64, rho: f64, eps: f64,
-  weightDecay: f64, maximize: bool): void {
-  const vr = f32x4.splat(<f32>rho), cr = f32x4.splat(<f32>(1 - rho)), veps = f32x4.splat(<f32>eps);
-  const wd = f32x4.splat(<f32>weightDecay), vlr = f32x4.splat(<f32>lr), sign = f32x4.splat(maximize ? -1 : 1);
+@inline function adadeltaTensor(p: usize, g: usize, v: usize, u: usize, n: i32, rho: v128, cr: v128, eps: v128, wd: v128,
+  lr: v128, sign: v128): void {
   const vecN = n & ~3;
   let i = 0;
-  for (; i < vecN; i += 4) adadeltaAt(<usize>i << 2, true, p, g, v, u, vr, cr, veps, wd, vlr, sign);
-  for (; i < n; i++) adadeltaAt(<usize>i << 2, false, p, g, v, u, vr, cr, veps, wd, vlr, sign);
+  for (; i < vecN; i += 4) adadeltaAt(<usize>i << 2, true, p, g, v, u, rho, cr, eps, wd, lr, sign);
+  for (; i < n; i++) adadeltaAt(<usize>i << 2, false, p, g, v, u, rho, cr, eps, wd, lr, sign);
+}
+
+// State: square_avg, acc_delta.
+export function adadelta_step_multi_f32(rows: usize, count: i32, lr: f64, rho: f64, eps: f64, weightDecay: f64,
+  maximize: bool): void {
+  const vr = f32x4.splat(<f32>rho), cr = f32x4.splat(<f32>(1 - rho)), veps = f32x4.splat(<f32>eps);
+  const wd = f32x4.splat(<f32>weightDecay), vlr = f32x4.splat(<f32>lr), sign = f32x4.splat(maximize ? -1 : 1);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(rows, r);
+    adadeltaTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), field(row, STATE + 1), <i32>field(row, NUMEL),
+      vr, cr, veps, wd, vlr, sign);
+  }
 }
 
 // ---- Gradient norms for clipping: Σ|x|^p accumulated in f64 (p = 1, 2 fast paths), or max|x| for p = ∞.

@@ -1,12 +1,13 @@
 // simdgrad vs TensorFlow.js (wasm/XNNPACK and cpu backends, 1 thread each) in one process.
-//   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow]
+//   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N]
 // Prints a table per workload and a summary; ratios > 1 mean simdgrad is better (faster or
-// higher throughput). --json prints one object per result line instead.
+// higher throughput). --json prints one object per result line instead. --threads N starts
+// simdgrad's worker pool and measures simdgrad at N threads and at 1 (TF.js stays at 1).
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as sg from "../src/index.js";
-import { backend } from "../src/backend/wasm.js";
+import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
 import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";
 import { advantage, IMPLS, measure, toValue, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
@@ -21,19 +22,33 @@ interface Row {
   value: number | null;
   unit: string;
   ratioVsTfjsWasm: number | null;
+  /** with --threads N: simdgrad's advantage over its own single thread (null for TF.js) */
+  ratioVsOwn1Thread?: number | null;
   note?: string;
   build?: string;
   [extra: string]: unknown;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N]
   --quick         fewer samples (about 3x faster, noisier)
   --json          one JSON object per line: workload, impl, threads, value, unit, ratioVsTfjsWasm
+                  (with --threads also ratioVsOwn1Thread)
   --filter <re>   only workloads whose name matches the regular expression
-  --include-slow  also run peer cases that take minutes per call (tfjs-cpu conv-res64-fwdbwd)`;
+  --include-slow  also run peer cases that take minutes per call (tfjs-cpu conv-res64-fwdbwd)
+  --threads N     start simdgrad's worker pool with N threads; simdgrad is measured at N threads
+                  and at 1 (setNumThreads) in the same process; TF.js stays at 1 thread`;
+
+function parseThreads(v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: --threads needs a whole number >= 1, got ${v}\n${HELP}`);
+    process.exit(2);
+  }
+  return n;
+}
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null };
+  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") args.quick = true;
@@ -41,6 +56,8 @@ function parseArgs(argv: string[]) {
     else if (a === "--include-slow") args.includeSlow = true;
     else if (a === "--filter" && i + 1 < argv.length) args.filter = new RegExp(argv[++i]);
     else if (a.startsWith("--filter=")) args.filter = new RegExp(a.slice("--filter=".length));
+    else if (a === "--threads") args.threads = parseThreads(argv[++i]);
+    else if (a.startsWith("--threads=")) args.threads = parseThreads(a.slice("--threads=".length));
     else {
       console.error(a === "--help" || a === "-h" ? HELP : `bench: unknown argument ${a}\n${HELP}`);
       process.exit(a === "--help" || a === "-h" ? 0 : 2);
@@ -52,35 +69,65 @@ function parseArgs(argv: string[]) {
 const args = parseArgs(process.argv.slice(2));
 const timing: TimingOptions = { quick: args.quick, slowCallSeconds: 1 };
 const MEMORY_WORKLOAD = "mlp-train-peak-mem";
-const simdgradBuild = backend().build;
+/** --threads N with N > 1: simdgrad is measured at N threads and at 1 (its own baseline). */
+const multiThreaded = args.threads > 1;
+// The pool must start before any tensor exists, so no workload is built before this.
+const simdgradBuild = (await sg.init(multiThreaded ? { threads: args.threads, spawnWorker: nodeWorkerSpawner } : {})).build;
 
-function threads(impl: Impl): number {
-  return impl === "simdgrad" ? sg.getNumThreads() : threadsOf(impl);
+/** One measured column: an implementation at a thread count. */
+interface Variant {
+  impl: Impl;
+  threads: number;
+}
+
+const VARIANTS: Variant[] = [
+  { impl: "simdgrad", threads: args.threads },
+  ...(multiThreaded ? [{ impl: "simdgrad" as const, threads: 1 }] : []),
+  { impl: "tfjs-wasm", threads: 1 }, // threadsOf("tfjs-wasm") once the peers are initialised
+  { impl: "tfjs-cpu", threads: 1 },
+];
+
+function threads(v: Variant): number {
+  return v.impl === "simdgrad" ? v.threads : threadsOf(v.impl);
 }
 
 function describeError(e: unknown): string {
   return cannotTrain(e) ?? `error: ${String((e as Error)?.message ?? e).split("\n")[0]}`;
 }
 
-async function switchTo(impl: Impl): Promise<void> {
-  if (impl !== "simdgrad") await useBackend(impl === "tfjs-wasm" ? "wasm" : "cpu");
+async function switchTo(v: Variant): Promise<void> {
+  if (v.impl === "simdgrad") sg.setNumThreads(v.threads);
+  else await useBackend(v.impl === "tfjs-wasm" ? "wasm" : "cpu");
+}
+
+/** Fills ratioVsTfjsWasm and, with --threads, ratioVsOwn1Thread (simdgrad rows only). */
+function addRatios(rows: Row[]): Row[] {
+  const value = (impl: Impl, threads?: number) => rows.find((r) => r.impl === impl && (threads === undefined || r.threads === threads))?.value ?? null;
+  const ratio = (r: Row, base: number | null) => (r.value !== null && base !== null ? advantage(r.unit, r.value, base) : null);
+  const peer = value("tfjs-wasm"), own1 = value("simdgrad", 1);
+  for (const r of rows) {
+    r.ratioVsTfjsWasm = ratio(r, peer);
+    if (multiThreaded) r.ratioVsOwn1Thread = r.impl === "simdgrad" ? ratio(r, own1) : null;
+  }
+  return rows;
 }
 
 /**
- * simdgrad and tfjs-wasm are measured in alternating rounds (A B A B) and each keeps its best
- * round: load from other processes only ever slows a round down, and alternation keeps a burst of
- * it from landing on one side only. tfjs-cpu and hand-timed slow cases run once.
+ * simdgrad and tfjs-wasm are measured in alternating rounds (A B A B; with --threads, simdgrad at
+ * N and at 1 thread then tfjs-wasm: A B C A B C) and each keeps its best round: load from other
+ * processes only ever slows a round down, and alternation keeps a burst of it from landing on one
+ * side only. tfjs-cpu and hand-timed slow cases run once. simdgrad's thread counts share one case.
  */
 async function runWorkload(w: Workload): Promise<Row[]> {
   const cases = new Map<Impl, Case>();
   const notes = new Map<Impl, string>();
-  const best = new Map<Impl, Timing>();
+  const best = new Map<Variant, Timing>();
   for (const impl of IMPLS) {
     if (w.slow?.includes(impl) && !args.includeSlow) {
       notes.set(impl, "skipped: one call takes minutes (--include-slow runs it)");
       continue;
     }
-    await switchTo(impl);
+    await switchTo(VARIANTS.find((v) => v.impl === impl)!);
     try {
       cases.set(impl, impl === "simdgrad" ? w.simdgrad() : w.tfjs());
     } catch (e) {
@@ -89,67 +136,69 @@ async function runWorkload(w: Workload): Promise<Row[]> {
   }
   const rounds = args.quick ? 1 : 2;
   for (let round = 0; round < rounds; round++) {
-    for (const impl of IMPLS) {
-      const c = cases.get(impl);
-      const prev = best.get(impl);
-      if (!c || (round > 0 && (impl === "tfjs-cpu" || prev?.method !== "benchmark.js"))) continue;
-      if (args.json) process.stderr.write(`${w.name} ${impl} (round ${round + 1})...\n`);
-      await switchTo(impl);
+    for (const v of VARIANTS) {
+      const c = cases.get(v.impl);
+      const prev = best.get(v);
+      if (!c || (round > 0 && (v.impl === "tfjs-cpu" || prev?.method !== "benchmark.js"))) continue;
+      if (args.json) process.stderr.write(`${w.name} ${v.impl} ${v.threads}t (round ${round + 1})...\n`);
+      await switchTo(v);
       try {
         const t = measure(c.run, timing);
-        if (!prev || t.seconds < prev.seconds) best.set(impl, t);
+        if (!prev || t.seconds < prev.seconds) best.set(v, t);
       } catch (e) {
-        notes.set(impl, describeError(e));
-        cases.delete(impl);
+        notes.set(v.impl, describeError(e));
+        cases.delete(v.impl);
         c.dispose?.();
       }
       global.gc?.();
     }
   }
   for (const [impl, c] of cases) {
-    await switchTo(impl);
+    await switchTo(VARIANTS.find((v) => v.impl === impl)!);
     c.dispose?.();
   }
 
-  const rows: Row[] = IMPLS.map((impl) => {
-    const t = best.get(impl);
-    const note = notes.get(impl);
+  return addRatios(VARIANTS.map((v) => {
+    const t = best.get(v);
+    const note = notes.get(v.impl);
     return {
-      workload: w.name, impl, threads: threads(impl), value: t ? toValue(w, t.seconds) : null, unit: w.unit, ratioVsTfjsWasm: null,
-      ...(impl === "simdgrad" ? { build: simdgradBuild } : {}),
+      workload: w.name, impl: v.impl, threads: threads(v), value: t ? toValue(w, t.seconds) : null, unit: w.unit, ratioVsTfjsWasm: null,
+      ...(v.impl === "simdgrad" ? { build: simdgradBuild } : {}),
       ...(note ? { note } : {}),
       ...(t ? { rme: t.rme, samples: t.samples, method: t.method } : {}),
     };
-  });
-  const peer = rows.find((r) => r.impl === "tfjs-wasm")!.value;
-  for (const r of rows) r.ratioVsTfjsWasm = r.value !== null && peer !== null ? advantage(w.unit, r.value, peer) : null;
-  return rows;
+  }));
 }
 
-/** Peak memory of MLP training, measured in a fresh process (wasm memories only ever grow). */
+/**
+ * Peak memory of MLP training, measured in a fresh process (wasm memories only ever grow), one
+ * per simdgrad thread count; TF.js wasm's heap comes from the first.
+ */
 function runMemory(): Row[] {
   const script = fileURLToPath(new URL("./mlp-memory.ts", import.meta.url));
-  const child = spawnSync(process.execPath, [...process.execArgv, script, args.quick ? "5" : "20"], { encoding: "utf8" });
-  const line = child.stdout.trim().split("\n").pop() ?? "";
-  const base = { workload: MEMORY_WORKLOAD, unit: "bytes" };
-  let m;
-  try {
-    m = JSON.parse(line);
-  } catch {
-    const note = `error: ${child.stderr.trim().split("\n").slice(-3).join(" ")}`.slice(0, 300);
-    return IMPLS.map((impl) => ({ ...base, impl, threads: threads(impl), value: null, ratioVsTfjsWasm: null, note }));
-  }
-  return [
-    {
-      ...base, impl: "simdgrad", threads: threads("simdgrad"), value: m.peakWasmMemoryBytes, build: simdgradBuild,
-      ratioVsTfjsWasm: advantage("bytes", m.peakWasmMemoryBytes, m.tfjsWasmHeapBytes),
+  const base = { workload: MEMORY_WORKLOAD, unit: "bytes", ratioVsTfjsWasm: null };
+  let peer: number | null = null;
+  const rows = VARIANTS.map((v): Row => {
+    if (v.impl === "tfjs-wasm") return { ...base, impl: v.impl, threads: threads(v), value: peer, note: "wasm heap after the same steps" };
+    if (v.impl === "tfjs-cpu") return { ...base, impl: v.impl, threads: 1, value: null, note: "n/a (JS heap, no wasm memory)" };
+    const child = spawnSync(process.execPath, [...process.execArgv, script, args.quick ? "5" : "20", String(v.threads)], { encoding: "utf8" });
+    const line = child.stdout.trim().split("\n").pop() ?? "";
+    let m;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      const note = `error: ${child.stderr.trim().split("\n").slice(-3).join(" ")}`.slice(0, 300);
+      return { ...base, impl: v.impl, threads: v.threads, value: null, note };
+    }
+    peer ??= m.tfjsWasmHeapBytes;
+    return {
+      ...base, impl: v.impl, threads: v.threads, value: m.peakWasmMemoryBytes, build: simdgradBuild,
       budgetBytes: m.budgetBytes, allocatorHighWaterBytes: m.allocatorHighWaterBytes, budget: m.budget, steps: m.steps,
       note: `budget (params+grads+Adam+activations) ${m.budgetBytes} B; allocator high-water ${m.allocatorHighWaterBytes} B = ` +
         `${(m.allocatorHighWaterBytes / m.budgetBytes).toFixed(2)}x budget; wasm memory = ${(m.peakWasmMemoryBytes / m.budgetBytes).toFixed(2)}x budget`,
-    },
-    { ...base, impl: "tfjs-wasm", threads: threads("tfjs-wasm"), value: m.tfjsWasmHeapBytes, ratioVsTfjsWasm: 1, note: "wasm heap after the same steps" },
-    { ...base, impl: "tfjs-cpu", threads: 1, value: null, ratioVsTfjsWasm: null, note: "n/a (JS heap, no wasm memory)" },
-  ];
+    };
+  });
+  return addRatios(rows);
 }
 
 function fmt(v: number | null, unit: string): string {
@@ -168,32 +217,40 @@ function fmtRatio(r: number | null): string {
 function printWorkloadTable(rows: Row[]): void {
   const { workload, unit } = rows[0];
   const better = unit === "ms" || unit === "bytes" ? "lower is better" : "higher is better";
+  const own1 = (r: Row | null) => (multiThreaded ? ` ${(r ? fmtRatio(r.ratioVsOwn1Thread ?? null) : "vs 1 thread").padStart(12)}` : "");
   console.log(`\n${workload}  [${unit}, ${better}]`);
-  console.log(`  ${"impl".padEnd(10)} ${"threads".padStart(7)} ${"value".padStart(11)} ${"±rme".padStart(7)} ${"vs tfjs-wasm".padStart(13)}  note`);
+  console.log(`  ${"impl".padEnd(10)} ${"threads".padStart(7)} ${"value".padStart(11)} ${"±rme".padStart(7)} ${"vs tfjs-wasm".padStart(13)}${own1(null)}  note`);
   for (const r of rows) {
     const rme = typeof r.rme === "number" ? `${r.rme.toFixed(1)}%` : "";
     const note = [r.note, r.method && r.method !== "benchmark.js" ? r.method : null].filter(Boolean).join("; ");
-    console.log(`  ${r.impl.padEnd(10)} ${String(r.threads).padStart(7)} ${fmt(r.value, unit).padStart(11)} ${rme.padStart(7)} ${fmtRatio(r.ratioVsTfjsWasm).padStart(13)}  ${note}`);
+    console.log(`  ${r.impl.padEnd(10)} ${String(r.threads).padStart(7)} ${fmt(r.value, unit).padStart(11)} ${rme.padStart(7)} ${fmtRatio(r.ratioVsTfjsWasm).padStart(13)}${own1(r)}  ${note}`);
   }
 }
 
+/** Rows come in VARIANTS order: simdgrad at N threads first, then (with --threads) at 1. */
 function printSummary(all: Row[][]): void {
+  const n = args.threads;
+  const label = (v: Variant) => (v.impl === "simdgrad" && multiThreaded ? `simdgrad ${v.threads}t` : v.impl);
+  const ratios = multiThreaded ? [`${n}t vs 1t`, `${n}t vs tfjs-wasm`, "1t vs tfjs-wasm", `${n}t vs tfjs-cpu`] : ["vs tfjs-wasm", "vs tfjs-cpu"];
   console.log("\n## Summary (ratios: simdgrad's advantage; > 1 = simdgrad better)\n");
-  console.log("| workload | unit | simdgrad | tfjs-wasm | tfjs-cpu | vs tfjs-wasm | vs tfjs-cpu |");
-  console.log("|---|---|---:|---:|---:|---:|---:|");
+  console.log(`| workload | unit | ${VARIANTS.map(label).join(" | ")} | ${ratios.join(" | ")} |`);
+  console.log(`|---|---|${"---:|".repeat(VARIANTS.length + ratios.length)}`);
   for (const rows of all) {
-    const by = (impl: Impl) => rows.find((r) => r.impl === impl)!;
-    const [mine, wasm, cpu] = IMPLS.map(by);
+    const mine = rows[0];
+    const cpu = rows.find((r) => r.impl === "tfjs-cpu")!;
     const cell = (r: Row) => (r.value === null ? (r.note ?? "—").replace(/\|/g, "/") : fmt(r.value, r.unit));
     const vsCpu = mine.value !== null && cpu.value !== null ? advantage(mine.unit, mine.value, cpu.value) : null;
-    console.log(`| ${mine.workload} | ${mine.unit} | ${cell(mine)} | ${cell(wasm)} | ${cell(cpu)} | ${fmtRatio(mine.ratioVsTfjsWasm)} | ${fmtRatio(vsCpu)} |`);
+    const ratioCells = multiThreaded
+      ? [mine.ratioVsOwn1Thread ?? null, mine.ratioVsTfjsWasm, rows[1].ratioVsTfjsWasm, vsCpu]
+      : [mine.ratioVsTfjsWasm, vsCpu];
+    console.log(`| ${mine.workload} | ${mine.unit} | ${rows.map(cell).join(" | ")} | ${ratioCells.map(fmtRatio).join(" | ")} |`);
   }
 }
 
 async function main(): Promise<void> {
   await initPeers();
   const header =
-    `simdgrad build: ${simdgradBuild} (${sg.getNumThreads()} thread) | ${peerInfo()} | node ${process.version} | ` +
+    `simdgrad build: ${simdgradBuild} (${multiThreaded ? `pool of ${args.threads} threads, also measured at 1` : "1 thread"}) | ${peerInfo()} | node ${process.version} | ` +
     `${cpus()[0]?.model ?? "?"} x${cpus().length} | load ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${args.quick ? "quick" : "full"}`;
   if (args.json) process.stderr.write(header + "\n");
   else console.log(header);

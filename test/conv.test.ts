@@ -40,21 +40,31 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-4
   expect(worst).toBeLessThan(tol);
 }
 
-type Case = { x: number[]; w: number[]; stride?: [number, number]; padding?: [number, number] | "same"; dilation?: [number, number]; groups?: number; bias?: boolean };
+type Case = {
+  x: number[]; w: number[]; stride?: [number, number]; padding?: [number, number] | "same"; dilation?: [number, number]; groups?: number;
+  bias?: boolean; activation?: "relu";
+};
 
 /** conv2d forward and backward against the reference. */
 function checkAgainstReference(c: Case, tol = 1e-4): void {
   tidy(() => {
-    const { stride = [1, 1], padding = [0, 0], dilation = [1, 1], groups = 1, bias = true } = c;
+    const { stride = [1, 1], padding = [0, 0], dilation = [1, 1], groups = 1, bias = true, activation } = c;
     const x = randn(c.x, { requiresGrad: true }), w = randn(c.w, { requiresGrad: true }), b = bias ? randn([c.w[0]], { requiresGrad: true }) : null;
     const [kh, kw] = c.w.slice(2);
     const th = dilation[0] * (kh - 1), tw = dilation[1] * (kw - 1);
     const pads: [number, number, number, number] = padding === "same"
       ? [th >> 1, th - (th >> 1), tw >> 1, tw - (tw >> 1)] : [padding[0], padding[0], padding[1], padding[1]];
-    const y = conv2d(x, w, b, { stride, padding, dilation, groups });
+    const y = conv2d(x, w, b, { stride, padding, dilation, groups, activation });
     const g = randn(y.shape);
-    const ref = referenceConv2d(x.data() as Float32Array, c.x, w.data() as Float32Array, c.w, b ? (b.data() as Float32Array) : null,
-      { stride, pads, dilation, groups }, g.data() as Float32Array);
+    const reference = (g: Float32Array) => referenceConv2d(x.data() as Float32Array, c.x, w.data() as Float32Array, c.w,
+      b ? (b.data() as Float32Array) : null, { stride, pads, dilation, groups }, g);
+    let ref = reference(g.data() as Float32Array);
+    if (activation === "relu") {
+      // max(z, 0) and, through it, only the gradient where z > 0
+      const z = ref.y;
+      ref = reference((g.data() as Float32Array).map((v, i) => (z[i] > 0 ? v : 0)));
+      ref.y = z.map((v) => Math.max(v, 0));
+    }
     expect(y.shape).toEqual(ref.shape);
     expectClose(y.data(), ref.y, tol);
     y.backward(g);
@@ -78,6 +88,7 @@ describe("conv2d", () => {
       { x: [2, 4, 4, 6], w: [6, 2, 1, 1], groups: 2 },
       { x: [1, 2, 5, 5], w: [2, 2, 1, 1], stride: [2, 2] }, // 1x1 strided: needs im2col
       { x: [1, 3, 6, 7], w: [2, 3, 4, 2], padding: "same" }, // even kernel: asymmetric padding
+      { x: [2, 3, 5, 6], w: [4, 3, 2, 2], padding: "same" }, // padding on the bottom and right only
       { x: [2, 2, 5, 6], w: [3, 2, 3, 3], padding: "same", dilation: [2, 1] },
       { x: [1, 1, 3, 3], w: [1, 1, 3, 3], padding: [0, 0] }, // a single output
     ];
@@ -97,6 +108,67 @@ describe("conv2d", () => {
         padding: [g.ph, g.pw], dilation: [g.dh, g.dw], groups: g.groups, bias: g.bias,
       });
     }), { numRuns: 60, seed: 7 });
+  });
+
+  it("convolves chunks of small images in one GEMM (im2col + GEMM, col2im): 3 chunks (2, 2, 1 images), groups, stride, dilation, ReLU", () => {
+    manualSeed(8);
+    // Two output channels per group (too few for the direct kernels) and a stride (so the input
+    // gradient takes col2im too); 300 x 204 floats of columns per image: two images per 128K-float chunk.
+    checkAgainstReference({ x: [5, 12, 14, 37], w: [2, 12, 5, 5], stride: [1, 2], padding: [1, 2], dilation: [1, 2] }, 2e-4);
+    checkAgainstReference({ x: [5, 12, 14, 37], w: [4, 6, 5, 5], stride: [1, 2], padding: [1, 2], dilation: [1, 2], groups: 2, activation: "relu" }, 2e-4);
+    checkAgainstReference({ x: [7, 6, 13, 11], w: [6, 2, 3, 4], stride: [2, 3], padding: [1, 0], dilation: [2, 1], groups: 3, activation: "relu" });
+  });
+
+  it("gives the same result for a batch as for its images one at a time (chunked GEMM vs one GEMM per image)", () => {
+    manualSeed(9);
+    tidy(() => {
+      const opts = { stride: [1, 2] as [number, number], padding: [2, 1] as [number, number], dilation: [2, 1] as [number, number], groups: 2, activation: "relu" as const };
+      const x = randn([5, 4, 11, 9]), w = randn([4, 2, 3, 3]), b = randn([4]);
+      const batch = conv2d(x, w, b, opts).data();
+      const perImage = Array.from({ length: 5 }, (_, n) => Array.from(conv2d(x.narrow(0, n, 1), w, b, opts).data())).flat();
+      expectClose(batch, perImage, 1e-6);
+    });
+  });
+
+  it("runs direct: partial 8-channel blocks, groups, strides, dilations, and input chunks of the padded copy", () => {
+    manualSeed(13);
+    const cases: Case[] = [
+      { x: [3, 5, 9, 8], w: [11, 5, 3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 2] }, // 8 + 3 channels; strided: GEMM adjoint
+      { x: [2, 10, 7, 9], w: [12, 5, 3, 3], padding: [2, 1], groups: 2, activation: "relu" }, // direct adjoint, padded by 0 and 1
+      { x: [5, 3, 6, 6], w: [9, 1, 2, 3], padding: [1, 0], dilation: [2, 2], groups: 3 },
+      { x: [2, 4, 5, 5], w: [8, 4, 1, 1], stride: [2, 2] }, // 1x1 strided
+      // 1.36M floats of padded input per image: chunks of 3 images (2 for the weight gradient)
+      { x: [4, 256, 72, 72], w: [3, 256, 1, 2], padding: [0, 1] },
+    ];
+    for (const c of cases) checkAgainstReference(c, 2e-4);
+  });
+
+  it("runs 3x3 stride-1 convolutions with enough channels by Winograd F(2x2, 3x3): odd sizes, paddings 0..2, 'same', ReLU, chunks", () => {
+    manualSeed(11);
+    const cases: Case[] = [
+      { x: [3, 17, 7, 13], w: [20, 17, 3, 3], padding: [1, 1], activation: "relu" }, // odd height and width: partial tiles
+      { x: [2, 16, 5, 9], w: [16, 16, 3, 3] },
+      { x: [2, 24, 11, 6], w: [16, 24, 3, 3], padding: [2, 0], bias: false },
+      { x: [1, 8, 6, 17], w: [16, 8, 3, 3], padding: "same" },
+      { x: [2, 16, 1, 1], w: [16, 16, 3, 3], padding: [1, 1] }, // a single pixel
+      { x: [9, 16, 30, 30], w: [16, 16, 3, 3], padding: [1, 1] }, // 240 tiles per image: chunks of 2 images
+    ];
+    for (const c of cases) checkAgainstReference(c, 2e-4);
+    const x = randn([2, 16, 5, 3], { requiresGrad: true }), w = randn([8, 16, 3, 3], { requiresGrad: true }), b = randn([8], { requiresGrad: true });
+    expect(gradcheck((x, w, b) => conv2d(x, w, b, { padding: 1 }), [x, w, b]).mismatch).toBeNull();
+  });
+
+  it("fuses ReLU: conv2d(..., {activation: 'relu'}) = relu(conv2d(...)), passes gradcheck, and rejects other activations", () => {
+    manualSeed(10);
+    const x = randn([3, 4, 7, 6], { requiresGrad: true }), w = randn([4, 2, 3, 2], { requiresGrad: true }), b = randn([4], { requiresGrad: true });
+    const opts = { stride: [2, 1] as [number, number], padding: [1, 1] as [number, number], dilation: [1, 2] as [number, number], groups: 2 };
+    tidy(() => {
+      const fused = conv2d(x, w, b, { ...opts, activation: "relu" });
+      expect(fused.gradFn!.name).toBe("conv2dRelu");
+      expect(Array.from(fused.data())).toEqual(Array.from(conv2d(x, w, b, opts).relu().data()));
+    });
+    expect(gradcheck((x, w, b) => conv2d(x, w, b, { ...opts, activation: "relu" }), [x, w, b]).mismatch).toBeNull();
+    expect(() => conv2d(x, w, b, { activation: "tanh" as "relu" })).toThrow(/conv2d: activation must be "relu" or absent, got "tanh"/);
   });
 
   it("lowers large inputs in chunks of images and of output rows within the 16 MiB buffer", () => {
@@ -209,6 +281,9 @@ describe("convTranspose2d", () => {
     const opts = { stride: [2, 3] as [number, number], padding: [1, 0] as [number, number], outputPadding: [1, 2] as [number, number], dilation: [1, 2] as [number, number], groups: 2 };
     expect(convTranspose2d(x, w, b, opts).shape).toEqual([2, 6, 6, 14]);
     expect(gradcheck((x, w, b) => convTranspose2d(x, w, b, opts), [x, w, b]).mismatch).toBeNull();
+    // 5 input channels: its backward's convolutions run direct
+    const x2 = randn([2, 5, 3, 4], { requiresGrad: true }), w2 = randn([5, 2, 3, 3], { requiresGrad: true });
+    expect(gradcheck((x, w) => convTranspose2d(x, w, null, { stride: 2, padding: 1 }), [x2, w2]).mismatch).toBeNull();
   });
 
   it("rejects output padding that is not smaller than stride or dilation, and mismatched channels", () => {
@@ -265,5 +340,27 @@ describe("nn conv layers", () => {
     expect(y.shape).toEqual([2, 2, 10, 10]);
     y.sum().backward();
     for (const p of model.parameters().slice(0, 4)) expect(p.grad).not.toBeNull();
+  });
+
+  it("run a Conv2d followed by a ReLU in Sequential as one fused conv + ReLU, with the same values and gradients", () => {
+    manualSeed(12);
+    const model = new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: "same", dilation: 2 }), new nn.ReLU(), new nn.Conv2d(4, 6, 3, { stride: 2, groups: 2 }), new nn.ReLU());
+    const x = randn([3, 3, 9, 8]);
+    const unfused = (): number[][] => tidy(() => {
+      let h = x;
+      for (const layer of model) h = layer.forward(h);
+      h.square().sum().backward();
+      return [Array.from(h.data()), ...model.parameters().map((p) => Array.from(p.grad!.data()))];
+    });
+    const want = unfused();
+    model.zeroGrad();
+    const got = tidy(() => {
+      const y = model.forward(x);
+      expect(y.gradFn!.name).toBe("conv2dRelu");
+      y.square().sum().backward();
+      return [Array.from(y.data()), ...model.parameters().map((p) => Array.from(p.grad!.data()))];
+    });
+    got.forEach((v, i) => expectClose(v, want[i], 1e-5));
+    model.dispose();
   });
 });

@@ -345,6 +345,77 @@ function dispose(ts: Tensor[]): void {
   for (const t of ts) t.dispose();
 }
 
+// ---- a step updates a whole group in one kernel call, from a table with one row per parameter
+
+describe("one kernel call per parameter group", () => {
+  // Which parameters have a gradient at each step: the rows differ from step to step, and so do the
+  // parameters' step counts (and whether SGD's momentum buffer is new).
+  const schedule = [[0, 1], [0, 1, 2], [1, 2], [0, 2]];
+
+  for (const [op, options] of resumeConfigs) {
+    it(`${op}: stepping a group equals stepping each parameter alone, bit for bit`, () => {
+      const gen = new Generator(7);
+      const sizes = [7, 33, 3];
+      const grouped = sizes.map((n) => randn([n], { generator: gen, requiresGrad: true }));
+      const alone = grouped.map((p) => tensor(p.data(), p.shape, { requiresGrad: true }));
+      const opt = makers[op](grouped, options);
+      const single = alone.map((p) => makers[op]([p], options));
+      for (const withGrad of schedule) {
+        for (const i of withGrad) {
+          const g = randn([sizes[i]], { generator: gen });
+          grouped[i].grad = g;
+          alone[i].grad = g.clone();
+        }
+        opt.step();
+        for (const i of withGrad) single[i].step();
+        opt.zeroGrad();
+        for (const o of single) o.zeroGrad();
+        grouped.forEach((p, i) => expect(Array.from(p.data())).toEqual(Array.from(alone[i].data())));
+      }
+      for (const o of [opt, ...single]) o.dispose();
+      for (const p of [...grouped, ...alone]) p.dispose();
+    });
+  }
+
+  it("writes the rows after state buffers that grow the wasm memory (which detaches views)", () => {
+    const gen = new Generator(8);
+    const big = 1 << 20;
+    const params = [randn([5], { generator: gen, requiresGrad: true }), randn([big], { generator: gen, requiresGrad: true }), randn([6], { generator: gen, requiresGrad: true })];
+    for (const p of params) p.grad = randn(p.shape, { generator: gen });
+    // Each update is element-wise, so the first 8 elements of the big parameter stand for all of it.
+    const alone = params.map((p) => tensor(p.data().slice(0, 8), [Math.min(p.size, 8)], { requiresGrad: true }));
+    alone.forEach((p, i) => (p.grad = tensor(params[i].grad!.data().slice(0, 8), p.shape)));
+    const options = { lr: 0.05, amsgrad: true };
+    const opt = new optim.Adam(params, options);
+    const memoryBefore = memoryStats().wasmMemoryBytes;
+    opt.step(); // creates 3 state buffers of 4 MiB for row 1, then row 2's
+    expect(memoryStats().wasmMemoryBytes).toBeGreaterThan(memoryBefore);
+    const single = alone.map((p) => new optim.Adam([p], options));
+    for (const o of single) o.step();
+    params.forEach((p, i) => expect(Array.from(p.data().slice(0, 8))).toEqual(Array.from(alone[i].data())));
+    for (const o of [opt, ...single]) {
+      o.zeroGrad();
+      o.dispose();
+    }
+    for (const p of [...params, ...alone]) p.dispose();
+  });
+
+  it("a gradient of the wrong shape in any group leaves every parameter and its state untouched", () => {
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const b = tensor([3, 4], undefined, { requiresGrad: true });
+    const opt = new optim.SGD([{ params: [a] }, { params: [b] }], { lr: 0.1, momentum: 0.9 });
+    a.grad = tensor([1, 1]);
+    b.grad = tensor([1, 1, 1]);
+    expect(() => opt.step()).toThrow(/SGD: gradient \[3\] float32 does not match parameter \[2\]/);
+    expect(Array.from(a.data())).toEqual([1, 2]);
+    expect(opt.stateDict().state).toEqual({});
+    opt.zeroGrad();
+    opt.dispose();
+    a.dispose();
+    b.dispose();
+  });
+});
+
 describe("steady state", () => {
   for (const [op, options] of [...resumeConfigs, ["adam", { amsgrad: true, maximize: true }] as [string, any]]) {
     it(`${op} ${JSON.stringify(options)}: step() allocates nothing after the first step`, () => {

@@ -22,6 +22,9 @@ describe("worker threads", () => {
       [true, false, 97, 301, 64, BiasMode.PerRow, false],
       [false, true, 12, 517, 90, BiasMode.None, false], // few rows: split by columns
       [true, true, 133, 77, 257, BiasMode.PerColumn, false],
+      [false, true, 128, 10, 256, BiasMode.PerColumn, false], // matrix-vector path in each band
+      [false, true, 40, 300, 200, BiasMode.None, true], // just above the small-M cut-off
+      [false, false, 24, 700, 300, BiasMode.None, false],
     ];
     for (const [ta, tb, M, N, K, mode, relu] of cases) {
       const a = sg.randn(ta ? [K, M] : [M, K]), b = sg.randn(tb ? [N, K] : [K, N]);

@@ -32,11 +32,23 @@ export interface KernelExports {
     A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
     bias: number, biasMode: number, act: number, ws: number): void;
   gemm_workspace_bytes(): number;
-  // assembly/conv.ts: im2col / col2im over a chunk of output rows of nb images.
+  // assembly/conv.ts: im2col / col2im over a chunk of output rows of nb images (columns image-major, rows ld apart).
   im2col_f32(x: number, col: number, nb: number, C: number, H: number, W: number, kh: number, kw: number,
-    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Wo: number, oh0: number, rows: number): void;
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Wo: number, oh0: number, rows: number, ld: number): void;
   col2im_f32(col: number, x: number, nb: number, C: number, H: number, W: number, kh: number, kw: number,
-    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Wo: number, oh0: number, rows: number): void;
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Wo: number, oh0: number, rows: number, ld: number): void;
+  // assembly/conv.ts: Winograd F(2x2, 3x3) transforms (weights, padded input tiles, output tiles + bias/ReLU).
+  winograd_weights_f32(w: number, u: number, Cout: number, Cin: number, adjoint: number): void;
+  pad_planes_f32(x: number, xp: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number): void;
+  winograd_input_f32(xp: number, v: number, nb: number, C: number, Hp: number, Wp: number, tilesH: number, tilesW: number, ld: number): void;
+  winograd_output_f32(m: number, y: number, bias: number, relu: number, nb: number, C: number, Ho: number, Wo: number,
+    tilesH: number, tilesW: number, ld: number): void;
+  // assembly/conv.ts: direct convolution (weights packed 8 channels a block, i32 tap offsets).
+  conv_direct_pack_f32(w: number, wp: number, Cout: number, Cin: number, taps: number, adjoint: number): void;
+  conv_direct_f32(x: number, wp: number, off: number, K: number, y: number, bias: number, relu: number, nb: number,
+    Cout: number, Ho: number, Wo: number, sh: number, sw: number, Wp: number, xImage: number, yImage: number): void;
+  conv_direct_wgrad_f32(x: number, g: number, off: number, K: number, dw: number, ldw: number, nb: number, Cout: number,
+    Ho: number, Wo: number, sh: number, sw: number, Wp: number, xImage: number, gImage: number): void;
   // assembly/pool.ts: max pooling with argmax, windowed sums from row/column window tables.
   max_pool2d_f32(x: number, y: number, idx: number, planes: number, H: number, W: number, Ho: number, Wo: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number): void;
@@ -54,17 +66,18 @@ export interface KernelExports {
     weight: number, bias: number, eps: number): void;
   group_norm_backward_f32(x: number, g: number, mean: number, rstd: number, weight: number, dx: number,
     dweight: number, dbias: number, N: number, G: number, Cg: number, L: number): void;
-  // assembly/optim.ts: fused optimizer updates (state pointer 0 = buffer unused) and clipping norms.
-  sgd_step_f32(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
-    weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean): void;
-  adam_step_f32(p: number, g: number, m: number, v: number, vmax: number, n: number, lr: number, beta1: number,
-    beta2: number, eps: number, weightDecay: number, step: number, decoupled: boolean, maximize: boolean): void;
-  rmsprop_step_f32(p: number, g: number, v: number, gradAvg: number, buf: number, n: number, lr: number, alpha: number,
-    eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
-  adagrad_step_f32(p: number, g: number, sum: number, n: number, lr: number, lrDecay: number, eps: number,
-    weightDecay: number, step: number, maximize: boolean): void;
-  adadelta_step_f32(p: number, g: number, v: number, u: number, n: number, lr: number, rho: number, eps: number,
-    weightDecay: number, maximize: boolean): void;
+  // assembly/optim.ts: fused optimizer updates of a parameter group, one row per parameter in the table at
+  // `rows` (layout: ROW in src/optim/optimizer.ts), and clipping norms.
+  sgd_step_multi_f32(rows: number, count: number, lr: number, momentum: number, dampening: number, weightDecay: number,
+    nesterov: boolean, maximize: boolean): void;
+  adam_step_multi_f32(rows: number, count: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+    decoupled: boolean, maximize: boolean): void;
+  rmsprop_step_multi_f32(rows: number, count: number, lr: number, alpha: number, eps: number, weightDecay: number,
+    momentum: number, maximize: boolean): void;
+  adagrad_step_multi_f32(rows: number, count: number, lr: number, lrDecay: number, eps: number, weightDecay: number,
+    maximize: boolean): void;
+  adadelta_step_multi_f32(rows: number, count: number, lr: number, rho: number, eps: number, weightDecay: number,
+    maximize: boolean): void;
   lp_norm_pow_f32(x: number, n: number, p: number): number;
 }
 

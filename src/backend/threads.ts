@@ -13,7 +13,7 @@ export interface WorkerLike {
 export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 
 /** Kernels a worker can run, by index in the job descriptor. */
-export const PARALLEL_KERNELS = ["gemm_f32"] as const;
+export const PARALLEL_KERNELS = ["gemm_f32", "conv_direct_f32", "conv_direct_wgrad_f32"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export interface Job {
@@ -25,6 +25,10 @@ export interface Job {
 // worker (f64: kernel index, argument count, arguments).
 const SEQ = 0, DONE = 1, READY = 2;
 const JOB_BASE = 64, JOB_BYTES = 256, MAX_ARGS = JOB_BYTES / 8 - 2;
+// Waking a thread blocked in Atomics.wait takes tens of microseconds — as long as a small GEMM.
+// Both sides spin this many checks (well under a millisecond) before they block, so a training
+// step's back-to-back kernels hand over without sleeping.
+const SPIN_CHECKS = 100_000;
 
 // The worker's main(message): runs in a Web Worker or a Node worker_threads Worker alike.
 const WORKER_MAIN = `function main({ module, memory, control, index, kernels }) {
@@ -36,6 +40,7 @@ const WORKER_MAIN = `function main({ module, memory, control, index, kernels }) 
   Atomics.notify(i32, ${READY});
   let seen = 0;
   for (;;) {
+    for (let spin = 0; spin < ${SPIN_CHECKS} && Atomics.load(i32, ${SEQ}) === seen; spin++);
     Atomics.wait(i32, ${SEQ}, seen);
     seen = Atomics.load(i32, ${SEQ});
     if (seen < 0) return;
@@ -126,8 +131,9 @@ export class ThreadPool {
     Atomics.notify(this.i32, SEQ);
     own();
     const total = this.workers.length;
+    let spin = 0;
     for (let done = Atomics.load(this.i32, DONE); done < total; done = Atomics.load(this.i32, DONE)) {
-      if (this.canBlock) Atomics.wait(this.i32, DONE, done);
+      if (this.canBlock && ++spin > SPIN_CHECKS) Atomics.wait(this.i32, DONE, done);
     }
   }
 

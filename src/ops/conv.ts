@@ -1,16 +1,19 @@
-// Convolutions on the packed GEMM (im2col + GEMM, col2im for the adjoint), NCHW.
-//
-// Every convolution here is made of three passes of conv2d, for input X [N, Cin, H, W], weight
-// W [Cout, Cin/groups, kh, kw] and output Y [N, Cout, Ho, Wo], per image and group:
-//   lower:     Y   = W · im2col(X) + bias        (bias through the GEMM's per-row epilogue)
-//   weight:    dW += dY · im2col(X)ᵀ              (the GEMM reads the column matrix in place, transposed)
-//   adjoint:   dX += col2im(Wᵀ · dY)
+// Convolutions, NCHW. Every convolution here is made of three passes of conv2d, for input
+// X [N, Cin, H, W], weight W [Cout, Cin/groups, kh, kw] and output Y [N, Cout, Ho, Wo]:
+//   lower:     Y   = W ⋆ X + bias                (bias, and a fused ReLU, in the kernels' epilogues)
+//   weight:    dW += dY ⋆ X
+//   adjoint:   dX  = Wᵀ ⋆ dY                      (the input gradient)
 // conv2d's backward is weight + adjoint; conv_transpose2d's forward is the adjoint pass and its
 // backward is lower + weight with the roles of the two spaces swapped. conv1d is conv2d with a
-// height of 1. A 1x1, stride-1, unpadded convolution needs no im2col: X is its own column matrix.
+// height of 1. Each pass runs by the first of three methods that applies (see lower/adjoint/weightGrad):
+//   Winograd F(2x2, 3x3): stride-1 undilated 3x3 convolutions with enough channels (lower, adjoint);
+//   direct kernels: the GEMM's micro-kernel reading the input in place (most of the rest);
+//   im2col + GEMM, col2im for the adjoint: 1x1 unit-stride layers (X is its own column matrix),
+//     few output channels, the adjoint of a strided convolution, conv_transpose2d's forward.
 import { record, needsGrad } from "../autograd.js";
-import { heap } from "../backend/allocator.js";
+import { heap, i32View } from "../backend/allocator.js";
 import { backend } from "../backend/wasm.js";
+import { Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { gemm, BiasMode } from "./matmul.js";
 import { squeeze, unsqueeze } from "./shape.js";
@@ -23,6 +26,8 @@ export interface Conv2dOptions {
   padding?: Size2 | "same" | "valid";
   dilation?: Size2;
   groups?: number;
+  /** "relu" applies max(·, 0) in the GEMM's epilogue (and its derivative in the backward): a fused Conv2d + ReLU. */
+  activation?: "relu";
 }
 
 export interface Conv1dOptions {
@@ -52,6 +57,7 @@ interface Passes {
   x?: number; // X, lowered by im2col for the `y` and `dw` passes
   y?: number; // Y = W ⋆ X (+ bias), overwritten
   bias?: number;
+  relu?: boolean; // Y = max(W ⋆ X + bias, 0), in the GEMM's epilogue
   dy?: number; // dW += dy ⋆ X
   dw?: number;
   adj?: number; // dX += col2im(Wᵀ · adj)
@@ -73,53 +79,304 @@ function scratchBuffer(floats: number): number {
   return scratch.ptr;
 }
 
+// When an image's column matrix is small, images are convolved a chunk at a time: one GEMM per
+// group with N = images·Ho·Wo instead of a narrow one per image (which packs the weights again
+// each time and is too small to split over threads). The chunk's column block stays within
+// BATCH_COLUMN_FLOATS (512 KiB, in L2 with the GEMM's packed panels): larger blocks measured
+// slower, their rows' long stride thrashing the cache as the GEMM packs them. Images too large
+// for two per chunk keep a GEMM each, written straight into Y.
+const BATCH_COLUMN_FLOATS = 1 << 17;
+
 function runPasses(g: Geometry, p: Passes): void {
+  const K = g.Cin * g.kh * g.kw, L = g.Ho * g.Wo;
+  // (the reordered Y beside the columns must fit the scratch block too)
+  const images = Math.min(g.N, Math.floor(BATCH_COLUMN_FLOATS / (K * L)), Math.floor(SCRATCH_FLOATS / ((K + g.Cout) * L)));
+  if (images >= 2) runBatched(g, p, images);
+  else runPerImage(g, p);
+}
+
+/**
+ * The passes over `images` images at a time: their column matrix [Cin·kh·kw, images·Ho·Wo] and, after
+ * it in the scratch block, Y, dY or the adjoint's input reordered from [images, Cout, Ho·Wo] to
+ * [Cout, images·Ho·Wo] (the GEMMs' layout).
+ */
+function runBatched(g: Geometry, p: Passes, images: number): void {
+  const k = backend().kernels;
+  const { N, Cin, H, W, Cout, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, groups } = g;
+  const cinG = Cin / groups, coutG = Cout / groups, kG = cinG * kh * kw, K = Cin * kh * kw;
+  const L = Ho * Wo, HW = H * W;
+  const buf = scratchBuffer(images * (K + Cout) * L);
+  const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo, 0, Ho] as const;
+  const wOf = (grp: number) => p.weight + grp * coutG * kG * 4;
+
+  for (let n0 = 0; n0 < N; n0 += images) {
+    const nb = Math.min(images, N - n0), cols = nb * L;
+    const col = buf, rows = buf + K * cols * 4;
+    const colOf = (grp: number) => col + grp * kG * cols * 4;
+    const rowsOf = (grp: number) => rows + grp * coutG * cols * 4;
+    // [nb, Cout, L] (at image n0 of t) <-> rows [Cout, nb·L]
+    const gather = (t: number) => k.copy_strided_32(t + n0 * Cout * L * 4, rows, Cout, nb, 1, L, L, Cout * L, 0, 1, cols, L, 0, 1);
+    const scatter = (t: number) => k.copy_strided_32(rows, t + n0 * Cout * L * 4, Cout, nb, 1, L, cols, L, 0, 1, L, Cout * L, 0, 1);
+
+    if (p.x && (p.y || p.dw)) k.im2col_f32(p.x + n0 * Cin * HW * 4, col, nb, Cin, H, W, ...geometry, cols);
+    if (p.y) {
+      for (let grp = 0; grp < groups; grp++) {
+        gemm(false, false, coutG, cols, kG, 1, wOf(grp), kG, colOf(grp), cols, 0, rowsOf(grp), cols,
+          p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.PerRow : BiasMode.None, p.relu);
+      }
+      scatter(p.y);
+    }
+    if (p.dw) {
+      gather(p.dy!);
+      for (let grp = 0; grp < groups; grp++) gemm(false, true, coutG, kG, cols, 1, rowsOf(grp), cols, colOf(grp), cols, 1, p.dw + grp * coutG * kG * 4, kG);
+    }
+    if (p.adj) {
+      gather(p.adj);
+      for (let grp = 0; grp < groups; grp++) gemm(true, false, kG, cols, coutG, 1, wOf(grp), kG, rowsOf(grp), cols, 0, colOf(grp), cols);
+      k.col2im_f32(col, p.dx! + n0 * Cin * HW * 4, nb, Cin, H, W, ...geometry, cols);
+    }
+  }
+}
+
+/** The passes one image (or, for a very large one, a chunk of output rows) at a time, a GEMM per image and group. */
+function runPerImage(g: Geometry, p: Passes): void {
   const k = backend().kernels;
   const { N, Cin, H, W, Cout, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, groups } = g;
   const cinG = Cin / groups, coutG = Cout / groups, kG = cinG * kh * kw, K = Cin * kh * kw;
   const L = Ho * Wo, HW = H * W;
   const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0 && Ho === H && Wo === W;
   const lower = !!p.x && (!!p.y || !!p.dw);
-  let images = N, rows = Ho;
-  if (!direct) {
-    if (K * L <= SCRATCH_FLOATS) images = Math.min(N, Math.floor(SCRATCH_FLOATS / (K * L)));
-    else [images, rows] = [1, Math.max(1, Math.floor(SCRATCH_FLOATS / (K * Wo)))];
-  }
-  const col = direct ? 0 : scratchBuffer(images * K * rows * Wo);
-  const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo] as const;
+  const rows = direct || K * L <= SCRATCH_FLOATS ? Ho : Math.max(1, Math.floor(SCRATCH_FLOATS / (K * Wo)));
+  const col = direct ? 0 : scratchBuffer(K * rows * Wo);
+  const wOf = (grp: number) => p.weight + grp * coutG * kG * 4;
 
-  for (let n0 = 0; n0 < N; n0 += images) {
-    const nb = Math.min(images, N - n0);
+  for (let n = 0; n < N; n++) {
     for (let r0 = 0; r0 < Ho; r0 += rows) {
       const nr = Math.min(rows, Ho - r0), Lc = nr * Wo;
-      // Column matrix of image i, group grp (direct: the image's channels themselves).
-      const colOf = (i: number, grp: number, base: number) =>
-        direct ? base + ((n0 + i) * Cin + grp * cinG) * HW * 4 : col + (i * K + grp * kG) * Lc * 4;
-      const yOffset = (i: number, grp: number) => (((n0 + i) * Cout + grp * coutG) * L + r0 * Wo) * 4;
-      const wOf = (grp: number) => p.weight + grp * coutG * kG * 4;
+      const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo, r0, nr, Lc] as const;
+      // Column matrix of group grp (direct: the image's channels themselves).
+      const colOf = (grp: number, base: number) => direct ? base + (n * Cin + grp * cinG) * HW * 4 : col + grp * kG * Lc * 4;
+      const yOffset = (grp: number) => ((n * Cout + grp * coutG) * L + r0 * Wo) * 4;
       if (lower) {
-        if (!direct) k.im2col_f32(p.x! + n0 * Cin * HW * 4, col, nb, Cin, H, W, ...geometry, r0, nr);
-        for (let i = 0; i < nb; i++) {
-          for (let grp = 0; grp < groups; grp++) {
-            const c = colOf(i, grp, p.x!);
-            if (p.y) {
-              gemm(false, false, coutG, Lc, kG, 1, wOf(grp), kG, c, Lc, 0, p.y + yOffset(i, grp), L,
-                p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.PerRow : BiasMode.None);
-            }
-            if (p.dw) gemm(false, true, coutG, kG, Lc, 1, p.dy! + yOffset(i, grp), L, c, Lc, 1, p.dw + grp * coutG * kG * 4, kG);
+        if (!direct) k.im2col_f32(p.x! + n * Cin * HW * 4, col, 1, Cin, H, W, ...geometry);
+        for (let grp = 0; grp < groups; grp++) {
+          const c = colOf(grp, p.x!);
+          if (p.y) {
+            gemm(false, false, coutG, Lc, kG, 1, wOf(grp), kG, c, Lc, 0, p.y + yOffset(grp), L,
+              p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.PerRow : BiasMode.None, p.relu);
           }
+          if (p.dw) gemm(false, true, coutG, kG, Lc, 1, p.dy! + yOffset(grp), L, c, Lc, 1, p.dw + grp * coutG * kG * 4, kG);
         }
       }
       if (p.adj) {
-        for (let i = 0; i < nb; i++) {
-          for (let grp = 0; grp < groups; grp++) {
-            gemm(true, false, kG, Lc, coutG, 1, wOf(grp), kG, p.adj + yOffset(i, grp), L, direct ? 1 : 0, colOf(i, grp, p.dx!), Lc);
-          }
+        for (let grp = 0; grp < groups; grp++) {
+          gemm(true, false, kG, Lc, coutG, 1, wOf(grp), kG, p.adj + yOffset(grp), L, direct ? 1 : 0, colOf(grp, p.dx!), Lc);
         }
-        if (!direct) k.col2im_f32(col, p.dx! + n0 * Cin * HW * 4, nb, Cin, H, W, ...geometry, r0, nr);
+        if (!direct) k.col2im_f32(col, p.dx! + n * Cin * HW * 4, 1, Cin, H, W, ...geometry);
       }
     }
   }
+}
+
+// Convolutions run direct (assembly/conv.ts, conv_direct_f32): the GEMM's micro-kernel reading
+// the input in place, 8 channels x 4 positions a tile, with no im2col and nothing packed but the
+// weights. Measured as fast as im2col + GEMM or faster (up to 2x on small layers) for every shape
+// but the 1x1 unit-stride one, whose input already is the GEMM's column matrix, and those with
+// fewer than DIRECT_MIN_CHANNELS output channels per group, which leave most of a tile empty.
+const DIRECT_MIN_CHANNELS = 3;
+
+/** The convolution a direct kernel runs: x [N, C, H, W] -> y [N, Co, Ho, Wo], its input read from planeH x planeW planes. */
+interface DirectPlan {
+  C: number; H: number; W: number; Co: number; Ho: number; Wo: number; sh: number; sw: number;
+  top: number; left: number; cG: number; coG: number; kG: number;
+  padded: boolean; // read from a zero-padded copy of the input (else from x itself)
+  planeH: number; planeW: number;
+}
+
+/**
+ * The direct kernels' view of conv2d g, or of its adjoint (the input gradient: the stride-1
+ * convolution of the output gradient with the flipped kernels, channels swapped, padded by
+ * d·(k − 1) − p); null where they do not apply.
+ */
+function directPlan(g: Geometry, adjoint: boolean): DirectPlan | null {
+  const { kh, kw, sh, sw, dh, dw, groups } = g;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && g.ph === 0 && g.pw === 0) return null;
+  if (adjoint && (sh !== 1 || sw !== 1 || g.ph > dh * (kh - 1) || g.pw > dw * (kw - 1))) return null;
+  const [C, H, W, Co, Ho, Wo] = adjoint ? [g.Cout, g.Ho, g.Wo, g.Cin, g.H, g.W] : [g.Cin, g.H, g.W, g.Cout, g.Ho, g.Wo];
+  if (Co / groups < DIRECT_MIN_CHANNELS) return null;
+  const [top, left] = adjoint ? [dh * (kh - 1) - g.ph, dw * (kw - 1) - g.pw] : [g.ph, g.pw];
+  // The part of the padded input the kernels read.
+  const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1, Wp = (Wo - 1) * sw + (kw - 1) * dw + 1;
+  const padded = top > 0 || left > 0 || Hp > H || Wp > W; // ("same" may pad the bottom or right only)
+  return {
+    C, H, W, Co, Ho, Wo, sh: adjoint ? 1 : sh, sw: adjoint ? 1 : sw, top, left, cG: C / groups, coG: Co / groups, kG: (C / groups) * kh * kw,
+    padded, planeH: padded ? Hp : H, planeW: padded ? Wp : W,
+  };
+}
+
+/**
+ * The direct kernels' batch loop. The scratch block holds `fixed` floats (at `head`: packed weights),
+ * the taps' input offsets (`off`), `perImage` floats per image of a chunk (at `chunk`) and the
+ * chunk's padded input planes, if padded. Fills the offsets, calls prepare(head), then, for every
+ * chunk of images n0 .. n0+nb−1, pass(head, off, x, n0, nb, chunk) with x at the chunk's input
+ * planes. False if one image does not fit.
+ */
+function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perImage: number,
+  pass: (head: number, off: number, x: number, n0: number, nb: number, chunk: number) => void, prepare: (head: number) => void): boolean {
+  const { kh, kw, dh, dw, N } = g;
+  const planeFloats = p.planeH * p.planeW;
+  const imageFloats = perImage + (p.padded ? p.C * planeFloats : 0);
+  const images = Math.min(N, Math.floor((SCRATCH_FLOATS - fixed - p.kG) / imageFloats));
+  if (images < 1) return false;
+  const k = backend().kernels;
+  const head = scratchBuffer(fixed + p.kG + images * imageFloats);
+  const off = head + fixed * 4, chunk = off + p.kG * 4, xp = chunk + images * perImage * 4;
+  const offsets = i32View(off, p.kG);
+  for (let c = 0, t = 0; c < p.cG; c++) {
+    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) offsets[t++] = (c * p.planeH + i * dh) * p.planeW + j * dw;
+  }
+  prepare(head);
+  for (let n0 = 0; n0 < N; n0 += images) {
+    const nb = Math.min(images, N - n0);
+    let src = x + n0 * p.C * p.H * p.W * 4;
+    if (p.padded) {
+      k.pad_planes_f32(src, xp, nb * p.C, p.H, p.W, p.planeH, p.planeW, p.top, p.left);
+      src = xp;
+    }
+    pass(head, off, src, n0, nb, chunk);
+  }
+  return true;
+}
+
+/**
+ * y = conv(x) (+ bias, then ReLU) by the direct kernel, or, for the adjoint, y = the input gradient
+ * of conv g given its output gradient x. False if g does not qualify or does not fit.
+ */
+function direct(g: Geometry, x: number, weight: number, y: number, adjoint: boolean, bias = 0, relu = false): boolean {
+  const p = directPlan(g, adjoint);
+  if (!p) return false;
+  const { groups, kh, kw } = g;
+  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
+  const wpGroup = 8 * Math.ceil(coG / 8) * kG, L = Ho * Wo;
+  const [wOut, wIn] = [g.Cout / groups, g.Cin / groups];
+  const k = backend().kernels;
+  return directChunks(g, p, x, groups * wpGroup, 0, (wp, off, src, n0, nb) => {
+    const xImage = C * planeH * planeW;
+    for (let grp = 0; grp < groups; grp++) {
+      // ranges of images
+      splitOverThreads("conv_direct_f32", nb, 1, nb * coG * L * kG, (lo, n) => [
+        src + (lo * xImage + grp * cG * planeH * planeW) * 4, wp + grp * wpGroup * 4, off, kG, y + ((n0 + lo) * Co + grp * coG) * L * 4,
+        bias ? bias + grp * coG * 4 : 0, +relu, n, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
+      ]);
+    }
+  }, (wp) => {
+    for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(weight + grp * wOut * wIn * kh * kw * 4, wp + grp * wpGroup * 4, wOut, wIn, kh * kw, +adjoint);
+  });
+}
+
+/** dW += the weight gradient of conv g given its input x and output gradient gy, by the direct kernel; false if g does not qualify or fit. */
+function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boolean {
+  const p = directPlan(g, false);
+  if (!p) return false;
+  const { groups } = g;
+  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
+  const L = Ho * Wo, gGroup = 8 * Math.ceil(coG / 8) * L, gImage = groups * gGroup;
+  const k = backend().kernels;
+  return directChunks(g, p, x, 0, gImage, (_, off, src, n0, nb, gp) => {
+    // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
+    for (let n = 0; n < nb; n++) {
+      for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(gy + ((n0 + n) * Co + grp * coG) * L * 4, gp + (n * gImage + grp * gGroup) * 4, coG, L, 1, 0);
+    }
+    for (let grp = 0; grp < groups; grp++) {
+      // ranges of taps, whole 4-tap tiles
+      splitOverThreads("conv_direct_wgrad_f32", kG, 4, nb * coG * L * kG, (lo, n) => [
+        src + grp * cG * planeH * planeW * 4, gp + grp * gGroup * 4, off + lo * 4, n, dW + (grp * coG * kG + lo) * 4, kG,
+        nb, coG, Ho, Wo, p.sh, p.sw, planeW, C * planeH * planeW, gImage,
+      ]);
+    }
+  }, () => {});
+}
+
+// Below this many multiply-adds, waking the workers costs more than it saves (as for the GEMM).
+const PARALLEL_MIN_MACS = 1 << 19;
+
+/**
+ * kernel(...args(lo, n)) over [lo, lo + n) = [0, extent), split into one range per thread (in
+ * multiples of `step`) when the worker pool is on and the work (`macs` multiply-adds) is large enough.
+ */
+function splitOverThreads(kernel: "conv_direct_f32" | "conv_direct_wgrad_f32", extent: number, step: number, macs: number,
+  args: (lo: number, n: number) => number[]): void {
+  const { kernels: k, pool } = backend();
+  const threads = pool?.threads ?? 1;
+  const run = (lo: number, n: number) => (k[kernel] as (...a: number[]) => void)(...args(lo, n));
+  if (!pool || threads === 1 || extent < threads * step || macs < PARALLEL_MIN_MACS) return run(0, extent);
+  const edges = Array.from({ length: threads + 1 }, (_, t) => (t === threads ? extent : Math.round((extent * t) / threads / step) * step));
+  const jobs = Array.from({ length: threads - 1 }, (_, w) => ({ kernel, args: args(edges[w + 1], edges[w + 2] - edges[w + 1]) }));
+  pool.run(jobs, () => run(0, edges[1]));
+}
+
+// Winograd F(2x2, 3x3) (assembly/conv.ts) does a stride-1, undilated, ungrouped 3x3 convolution
+// with 16 multiplies per 2x2 output tile and channel pair instead of 36, in 16 GEMMs
+// [Cout, Cin] x [Cin, tiles]. Its transforms cost about as much as the im2col they replace, and
+// the GEMMs are short (K = Cin), so it pays once there are enough channels: measured about 2x
+// faster from 16 -> 16 up (and 8 -> 16), slower for 8 -> 8 or fewer than 8 on either side.
+const WINOGRAD_MIN_CHANNELS = 8;
+const WINOGRAD_MIN_CHANNEL_PAIRS = 128;
+// Images per chunk: their transformed tiles (16·(Cin + Cout) floats per tile) stay within
+// WINOGRAD_CHUNK_FLOATS (1 MiB, in L2 for the GEMMs); larger chunks measured slower.
+const WINOGRAD_CHUNK_FLOATS = 1 << 18;
+
+/**
+ * Runs conv2d g by Winograd when it qualifies and fits the scratch block: y = conv(x) (+ bias, then
+ * ReLU), or, for the adjoint, y = its input gradient given the output gradient x (the convolution
+ * of x with the flipped kernels, channels swapped, padded by 2 − p). False if it does not qualify.
+ */
+function winograd(g: Geometry, x: number, weight: number, y: number, adjoint: boolean, bias = 0, relu = false): boolean {
+  const { N, kh, kw, sh, sw, dh, dw, groups } = g;
+  if (kh !== 3 || kw !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1 || groups !== 1 || g.ph > 2 || g.pw > 2) return false;
+  // the convolution to run: x [N, C, H, W] -> y [N, Co, Ho, Wo], padded `top` rows and `left` columns
+  const [C, H, W, Co, Ho, Wo] = adjoint ? [g.Cout, g.Ho, g.Wo, g.Cin, g.H, g.W] : [g.Cin, g.H, g.W, g.Cout, g.Ho, g.Wo];
+  const [top, left] = adjoint ? [2 - g.ph, 2 - g.pw] : [g.ph, g.pw];
+  if (Math.min(C, Co) < WINOGRAD_MIN_CHANNELS || C * Co < WINOGRAD_MIN_CHANNEL_PAIRS) return false;
+  const tilesH = Math.ceil(Ho / 2), tilesW = 4 * Math.ceil(Wo / 8); // whole groups of four tiles
+  const Hp = 2 * tilesH + 2, Wp = 2 * tilesW + 2;
+  const tiles = tilesH * tilesW, uFloats = 16 * C * Co;
+  const imageFloats = C * Hp * Wp + 16 * (C + Co) * (tiles + 4);
+  const images = Math.min(N, Math.max(1, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (C + Co) * tiles))), Math.floor((SCRATCH_FLOATS - uFloats) / imageFloats));
+  if (images < 1) return false;
+
+  const k = backend().kernels;
+  const u = scratchBuffer(uFloats + images * imageFloats);
+  k.winograd_weights_f32(weight, u, g.Cout, g.Cin, +adjoint);
+  for (let n0 = 0; n0 < N; n0 += images) {
+    const nb = Math.min(images, N - n0), T = nb * tiles;
+    const ld = T + 4; // rows of V and M a little off a power of two apart: the GEMMs' packing reads them in columns
+    const xp = u + uFloats * 4, v = xp + nb * C * Hp * Wp * 4, m = v + 16 * C * ld * 4;
+    k.pad_planes_f32(x + n0 * C * H * W * 4, xp, nb * C, H, W, Hp, Wp, top, left);
+    k.winograd_input_f32(xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld);
+    for (let xi = 0; xi < 16; xi++) gemm(false, false, Co, T, C, 1, u + xi * Co * C * 4, C, v + xi * C * ld * 4, ld, 0, m + xi * Co * ld * 4, ld);
+    k.winograd_output_f32(m, y + n0 * Co * Ho * Wo * 4, bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld);
+  }
+  return true;
+}
+
+// The three passes, each by the first method that applies.
+
+/** y = conv g of x (+ bias, then ReLU), overwritten. */
+function lower(g: Geometry, x: number, weight: number, y: number, bias = 0, relu = false): void {
+  if (!winograd(g, x, weight, y, false, bias, relu) && !direct(g, x, weight, y, false, bias, relu)) runPasses(g, { weight, x, y, bias, relu });
+}
+
+/** dx = the input gradient of conv g given its output gradient dy, overwritten. */
+function adjoint(g: Geometry, dy: number, weight: number, dx: number): void {
+  if (winograd(g, dy, weight, dx, true) || direct(g, dy, weight, dx, true)) return;
+  backend().kernels.fill_f32(dx, g.N * g.Cin * g.H * g.W, 0);
+  runPasses(g, { weight, adj: dy, dx });
+}
+
+/** dW += the weight gradient of conv g given its input x and output gradient dy. */
+function weightGrad(g: Geometry, x: number, dy: number, weight: number, dW: number): void {
+  if (!directWeightGrad(g, x, dy, dW)) runPasses(g, { weight, x, dy, dw: dW });
 }
 
 /** db[c] = Σ over n and positions of g[n, c, ·] (the bias gradient). */
@@ -177,8 +434,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
 }
 
 function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions): Tensor {
-  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
+  const { stride = 1, padding = 0, dilation = 1, groups = 1, activation } = options;
   checkOperands(op, x, weight, bias, groups, weight.shape[0]);
+  if (activation !== undefined && activation !== "relu") throw new Error(`${op}: activation must be "relu" or absent, got ${JSON.stringify(activation)}`);
   const [N, Cin, H, W] = x.shape;
   const [Cout, cinG, kh, kw] = weight.shape;
   if (cinG * groups !== Cin) {
@@ -204,15 +462,22 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
     N, Cin, H, W, Cout, Ho: Math.floor((paddedH - effH) / sh) + 1, Wo: Math.floor((paddedW - effW) / sw) + 1,
     kh, kw, sh, sw, ph: pads[0], pw: pads[2], dh, dw, groups,
   };
+  const relu = activation === "relu";
   const y = Tensor.empty([N, Cout, g.Ho, g.Wo], "float32", op);
-  runPasses(g, { weight: weight.ptr, x: x.ptr, y: y.ptr, bias: bias?.ptr });
+  lower(g, x.ptr, weight.ptr, y.ptr, bias?.ptr ?? 0, relu);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   if (needsGrad(...inputs)) {
-    record(op, inputs, [y], [x, weight], ([gy], [xs, ws]) => {
-      const dx = x.requiresGrad ? Tensor.empty(xs.shape, "float32", `${op} backward`).zero_() : null;
+    record(relu ? `${op}Relu` : op, inputs, [y], relu ? [x, weight, y] : [x, weight], ([g0], [xs, ws, ys]) => {
+      let gy = g0!;
+      if (relu) {
+        gy = Tensor.empty(ys.shape, "float32", `${op} backward`);
+        backend().kernels.unary_backward_f32(Unary.relu, ys.ptr, ys.ptr, g0!.ptr, gy.ptr, ys.size, 0, 0);
+      }
+      const dx = x.requiresGrad ? Tensor.empty(xs.shape, "float32", `${op} backward`) : null;
+      if (dx) adjoint(g, gy.ptr, ws.ptr, dx.ptr);
       const dW = weight.requiresGrad ? Tensor.empty(ws.shape, "float32", `${op} backward`).zero_() : null;
-      if (dx || dW) runPasses(g, { weight: ws.ptr, x: xs.ptr, dy: gy!.ptr, dw: dW?.ptr, adj: dx ? gy!.ptr : 0, dx: dx?.ptr });
-      const db = bias?.requiresGrad ? channelSums(gy!, N, Cout, g.Ho * g.Wo) : null;
+      if (dW) weightGrad(g, xs.ptr, gy.ptr, ws.ptr, dW.ptr);
+      const db = bias?.requiresGrad ? channelSums(gy, N, Cout, g.Ho * g.Wo) : null;
       return bias ? [dx, dW, db] : [dx, dW];
     });
   }
@@ -277,8 +542,9 @@ function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null |
   if (needsGrad(...inputs)) {
     record(op, inputs, [y], [x, weight], ([gy], [xs, ws]) => {
       const dx = x.requiresGrad ? Tensor.empty(xs.shape, "float32", `${op} backward`) : null;
+      if (dx) lower(g, gy!.ptr, ws.ptr, dx.ptr);
       const dW = weight.requiresGrad ? Tensor.empty(ws.shape, "float32", `${op} backward`).zero_() : null;
-      if (dx || dW) runPasses(g, { weight: ws.ptr, x: gy!.ptr, y: dx?.ptr, dy: xs.ptr, dw: dW?.ptr });
+      if (dW) weightGrad(g, gy!.ptr, xs.ptr, ws.ptr, dW.ptr);
       const db = bias?.requiresGrad ? channelSums(gy!, N, Cout, Ho * Wo) : null;
       return bias ? [dx, dW, db] : [dx, dW];
     });

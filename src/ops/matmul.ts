@@ -27,8 +27,12 @@ export function gemm(
   const { kernels: k, pool } = backend();
   if (!workspace) workspace = heap().alloc(k.gemm_workspace_bytes(), "GEMM packing workspace");
   const threads = pool?.threads ?? 1;
-  const byRows = M >= 8 * threads;
-  if (!pool || threads === 1 || M * N * K < PARALLEL_MIN_FLOPS || (!byRows && N < 16 * threads)) {
+  // The kernel takes a matrix-vector path for M <= 16 or N <= 16 (assembly/gemm.ts). Bands stay
+  // clear of those cut-offs, so every band takes the path the whole product would, and results
+  // are bit-identical for any thread count.
+  const byRows = M >= 20 * threads;
+  const byCols = !byRows && M > 16 && N >= 32 * threads;
+  if (!pool || threads === 1 || M * N * K < PARALLEL_MIN_FLOPS || !(byRows || byCols)) {
     k.gemm_f32(+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, workspace);
     return;
   }

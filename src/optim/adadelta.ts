@@ -2,7 +2,7 @@
 // past updates to running RMS of gradients, so it has the units of the parameter and lr defaults to 1.
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 export interface AdadeltaOptions {
   lr: number;
@@ -28,9 +28,11 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<AdadeltaOptions>): void {
-    const v = this.buffer(state, "square_avg", p).ptr;
-    const u = this.buffer(state, "acc_delta", p).ptr;
-    backend().kernels.adadelta_step_f32(p.ptr, g.ptr, v, u, p.size, o.lr, o.rho, o.eps, o.weightDecay, o.maximize);
+  protected stateBuffers(): readonly (string | null)[] {
+    return ["square_avg", "acc_delta"];
+  }
+
+  protected updateRows(rows: number, count: number, o: ParamGroup<AdadeltaOptions>): void {
+    backend().kernels.adadelta_step_multi_f32(rows, count, o.lr, o.rho, o.eps, o.weightDecay, o.maximize);
   }
 }

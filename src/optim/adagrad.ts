@@ -2,7 +2,7 @@
 // gradients so far, so rarely-updated coordinates keep large steps.
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 export interface AdagradOptions {
   lr: number;
@@ -30,8 +30,15 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     checkOption(this.name, o.eps >= 0, "epsilon value", o.eps);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<AdagradOptions>): void {
-    const sum = this.buffer(state, "sum", p, o.initialAccumulatorValue).ptr;
-    backend().kernels.adagrad_step_f32(p.ptr, g.ptr, sum, p.size, o.lr, o.lrDecay, o.eps, o.weightDecay, state.step, o.maximize);
+  protected stateBuffers(): readonly (string | null)[] {
+    return ["sum"];
+  }
+
+  protected override initialStateValue(o: ParamGroup<AdagradOptions>): number {
+    return o.initialAccumulatorValue;
+  }
+
+  protected updateRows(rows: number, count: number, o: ParamGroup<AdagradOptions>): void {
+    backend().kernels.adagrad_step_multi_f32(rows, count, o.lr, o.lrDecay, o.eps, o.weightDecay, o.maximize);
   }
 }

@@ -4,7 +4,7 @@
 // being added to the gradient (where Adam's normalisation would cancel most of it).
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 export interface AdamOptions {
   lr: number;
@@ -37,12 +37,12 @@ export class Adam extends Optimizer<AdamOptions> {
     checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<AdamOptions>): void {
-    const m = this.buffer(state, "exp_avg", p).ptr;
-    const v = this.buffer(state, "exp_avg_sq", p).ptr;
-    const vmax = o.amsgrad ? this.buffer(state, "max_exp_avg_sq", p).ptr : 0;
-    backend().kernels.adam_step_f32(p.ptr, g.ptr, m, v, vmax, p.size, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay,
-      state.step, this.decoupled, o.maximize);
+  protected stateBuffers(o: ParamGroup<AdamOptions>): readonly (string | null)[] {
+    return ["exp_avg", "exp_avg_sq", o.amsgrad ? "max_exp_avg_sq" : null];
+  }
+
+  protected updateRows(rows: number, count: number, o: ParamGroup<AdamOptions>): void {
+    backend().kernels.adam_step_multi_f32(rows, count, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, this.decoupled, o.maximize);
   }
 }
 

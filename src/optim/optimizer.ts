@@ -1,7 +1,10 @@
 // Optimizer base, PyTorch's torch.optim.Optimizer camelCased: parameter groups with their own
 // options (a mutable `lr` that schedulers write), per-parameter state allocated lazily on the first
 // step, zeroGrad, and state dicts shaped like PyTorch's ({state: {index: {...}}, param_groups}).
-// Each subclass's update is one fused wasm kernel call per parameter tensor (assembly/optim.ts).
+// A step is one fused wasm kernel call per parameter group (assembly/optim.ts): the group's parameters
+// that have a gradient are listed, with their state buffers, in a table of rows in wasm memory that
+// the kernel walks.
+import { heap, i32View } from "../backend/allocator.js";
 import { Tensor, shapeToString } from "../tensor.js";
 
 export interface OptimizerOptions {
@@ -31,12 +34,25 @@ export interface OptimizerStateDict {
   param_groups: Record<string, unknown>[];
 }
 
+// A row of the step table (ROW_BYTES and the columns in assembly/optim.ts): param, grad, three state
+// pointers (0 = unused), element count, step count, and 1 when the first state buffer is new this step.
+const ROW = 8;
+
+/** A group's step table: wasm memory for `rows` rows, allocated once and reused every step. */
+interface StepTable {
+  ptr: number;
+  rows: number;
+}
+
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camelCase = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   readonly paramGroups: ParamGroup<O>[] = [];
   protected readonly state = new Map<Tensor, ParamState>();
+  private readonly tables = new Map<ParamGroup<O>, StepTable>();
+  /** Scratch for step(): the state pointers of the row being written (resolveState). */
+  private readonly statePtrs = [0, 0, 0];
 
   /** The options of a group that does not set its own: the optimizer's defaults overridden by the constructor's options. */
   readonly defaults: O;
@@ -61,8 +77,16 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** Validates one group's options (ranges of lr, betas, ...); throws with the optimizer's name. */
   protected abstract checkOptions(options: O): void;
 
-  /** Applies the update to one parameter whose gradient is set; state.step is already incremented. */
-  protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+  /** The names (PyTorch's) of a group's state buffers in its kernel's row order; null where the options need none. */
+  protected abstract stateBuffers(group: ParamGroup<O>): readonly (string | null)[];
+
+  /** The value new state buffers start from. */
+  protected initialStateValue(_group: ParamGroup<O>): number {
+    return 0;
+  }
+
+  /** Runs the group's update kernel over the `count` rows of the step table at `rows` (steps already incremented). */
+  protected abstract updateRows(rows: number, count: number, group: ParamGroup<O>): void;
 
   addParamGroup(spec: ParamGroupSpec<O>): void {
     const params = [...spec.params];
@@ -105,24 +129,70 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /** One update of every parameter that has a gradient (parameters whose grad is null are skipped). */
   step(): void {
+    // Checked up front so that a bad gradient leaves every parameter and its state untouched.
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const grad = p.grad;
-        if (!grad) continue;
-        if (grad.size !== p.size || grad.dtype !== "float32") {
+        if (grad && (grad.size !== p.size || grad.dtype !== "float32")) {
           throw new Error(`${this.name}: gradient ${shapeToString(grad.shape)} ${grad.dtype} does not match parameter ${shapeToString(p.shape)} float32`);
         }
+      }
+    }
+    for (const group of this.paramGroups) {
+      const table = this.stepTable(group);
+      const names = this.stateBuffers(group);
+      let rows = i32View(table.ptr, table.rows * ROW);
+      let count = 0;
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (!grad) continue;
         let state = this.state.get(p);
         if (!state) this.state.set(p, (state = { step: 0, buffers: {} }));
         state.step++;
-        this.update(p, grad, state, group);
+        const created = this.resolveState(p, state, names, group);
+        // Creating a buffer may have grown the wasm memory, which detaches the view.
+        if (created) rows = i32View(table.ptr, table.rows * ROW);
+        const at = count++ * ROW;
+        rows[at] = p.ptr;
+        rows[at + 1] = grad.ptr;
+        rows[at + 2] = this.statePtrs[0];
+        rows[at + 3] = this.statePtrs[1];
+        rows[at + 4] = this.statePtrs[2];
+        rows[at + 5] = p.size;
+        rows[at + 6] = state.step;
+        rows[at + 7] = created & 1;
       }
+      if (count > 0) this.updateRows(table.ptr, count, group);
     }
   }
 
-  /** The named state buffer of p, created on first use filled with `init` (untracked: tidy() never frees it). */
-  protected buffer(state: ParamState, name: string, p: Tensor, init = 0): Tensor {
-    return (state.buffers[name] ??= Tensor.empty(p.shape, "float32", `${this.name} ${name}`).fill_(init).untrack());
+  /**
+   * Puts the pointers of p's state buffers (0 where a name is null) in statePtrs, creating the missing
+   * buffers (untracked: tidy() never frees them). Returns a bit mask of the buffers it created.
+   */
+  private resolveState(p: Tensor, state: ParamState, names: readonly (string | null)[], group: ParamGroup<O>): number {
+    let created = 0;
+    for (let i = 0; i < 3; i++) {
+      const name = names[i];
+      let buffer = name ? state.buffers[name] : undefined;
+      if (name && !buffer) {
+        buffer = state.buffers[name] = Tensor.empty(p.shape, "float32", `${this.name} ${name}`).fill_(this.initialStateValue(group)).untrack();
+        created |= 1 << i;
+      }
+      this.statePtrs[i] = buffer ? buffer.ptr : 0;
+    }
+    return created;
+  }
+
+  /** The group's step table, allocated on its first step and regrown only if its parameter list grew. */
+  private stepTable(group: ParamGroup<O>): StepTable {
+    let table = this.tables.get(group);
+    if (table && table.rows >= group.params.length) return table;
+    if (table) heap().release(table.ptr, table.rows * ROW * 4);
+    const rows = group.params.length;
+    table = { ptr: heap().alloc(rows * ROW * 4, `${this.name} step table`), rows };
+    this.tables.set(group, table);
+    return table;
   }
 
   private get allParams(): Tensor[] {
@@ -202,9 +272,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.state.clear();
   }
 
-  /** Frees the state buffers (momentum, moment estimates, ...). The optimizer can keep stepping. */
+  /** Frees the state buffers (momentum, moment estimates, ...) and step tables. The optimizer can keep stepping. */
   dispose(): void {
     this.disposeState();
+    for (const table of this.tables.values()) heap().release(table.ptr, table.rows * ROW * 4);
+    this.tables.clear();
   }
 }
 

@@ -2,7 +2,7 @@
 // `centered` subtracts the running mean first (Graves 2013), so it normalises by the variance.
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 export interface RMSpropOptions {
   lr: number;
@@ -31,10 +31,11 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkOption(this.name, o.weightDecay >= 0, "weightDecay value", o.weightDecay);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<RMSpropOptions>): void {
-    const v = this.buffer(state, "square_avg", p).ptr;
-    const gradAvg = o.centered ? this.buffer(state, "grad_avg", p).ptr : 0;
-    const buf = o.momentum > 0 ? this.buffer(state, "momentum_buffer", p).ptr : 0;
-    backend().kernels.rmsprop_step_f32(p.ptr, g.ptr, v, gradAvg, buf, p.size, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.maximize);
+  protected stateBuffers(o: ParamGroup<RMSpropOptions>): readonly (string | null)[] {
+    return ["square_avg", o.centered ? "grad_avg" : null, o.momentum > 0 ? "momentum_buffer" : null];
+  }
+
+  protected updateRows(rows: number, count: number, o: ParamGroup<RMSpropOptions>): void {
+    backend().kernels.rmsprop_step_multi_f32(rows, count, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.maximize);
   }
 }

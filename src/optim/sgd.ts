@@ -2,7 +2,7 @@
 // PyTorch's formulation: the first step seeds the momentum buffer with the gradient itself.
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
 
 export interface SGDOptions {
   lr: number;
@@ -30,9 +30,11 @@ export class SGD extends Optimizer<SGDOptions> {
     checkOption(this.name, !o.nesterov || (o.momentum > 0 && o.dampening === 0), "nesterov (requires momentum > 0 and zero dampening)", o.nesterov);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, o: ParamGroup<SGDOptions>): void {
-    const first = o.momentum !== 0 && !state.buffers.momentum_buffer;
-    const buf = o.momentum !== 0 ? this.buffer(state, "momentum_buffer", p).ptr : 0;
-    backend().kernels.sgd_step_f32(p.ptr, g.ptr, buf, p.size, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, o.maximize, first);
+  protected stateBuffers(o: ParamGroup<SGDOptions>): readonly (string | null)[] {
+    return [o.momentum !== 0 ? "momentum_buffer" : null];
+  }
+
+  protected updateRows(rows: number, count: number, o: ParamGroup<SGDOptions>): void {
+    backend().kernels.sgd_step_multi_f32(rows, count, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, o.maximize);
   }
 }
