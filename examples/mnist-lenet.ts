@@ -6,27 +6,12 @@
 // per epoch and at the end, and the weights are saved as safetensors.
 //
 // Run: npm run lenet [-- --epochs 15 --batch-size 64 --lr 1e-3 --shift 2 --seed 0 --out mnist-lenet.safetensors]
-import { parseArgs } from "node:util";
-import { nn, optim, manualSeed, Generator, TensorDataset, DataLoader, randomSplit, fit, evaluate, type Dataset, type Tensor } from "../src/index.js";
-import { loadMnist, progressBar, saveFile } from "../src/node.js";
+import { nn, manualSeed, Generator, TensorDataset, randomSplit, type Dataset, type Tensor } from "../src/index.js";
+import { loadMnist } from "../src/node.js";
+import { parseFlags, trainMnist } from "./mnist-training.js";
 
-const { values: flags } = parseArgs({
-  options: {
-    epochs: { type: "string", default: "15" },
-    "batch-size": { type: "string", default: "64" },
-    lr: { type: "string", default: "1e-3" },
-    shift: { type: "string", default: "2" },
-    seed: { type: "string", default: "0" },
-    out: { type: "string", default: "mnist-lenet.safetensors" },
-  },
-});
-const number = (name: keyof typeof flags) => {
-  const v = Number(flags[name]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`mnist-lenet: --${name} must be a non-negative number, got ${flags[name]}`);
-  return v;
-};
-const epochs = number("epochs"), batchSize = number("batch-size"), lr = number("lr");
-const shift = number("shift"), seed = number("seed");
+const flags = parseFlags("mnist-lenet", { epochs: 15, "batch-size": 64, lr: 1e-3, shift: 2, seed: 0 }, "mnist-lenet.safetensors");
+const { shift, seed } = flags;
 
 /**
  * Training-time augmentation: every batch drawn from `dataset` (images [N, 1, 28, 28]) has each
@@ -72,12 +57,6 @@ const asImages = ({ images, labels }: { images: Tensor; labels: Tensor }) => new
 const train = asImages(loadMnist("train", { normalize: true }));
 const test = asImages(loadMnist("test", { normalize: true }));
 const [trainSet, valSet] = randomSplit(train, [55000, 5000], new Generator(seed));
-const loaders = {
-  train: new DataLoader(shift > 0 ? new RandomShift(trainSet, shift, new Generator(seed + 2)) : trainSet, { batchSize, shuffle: true, generator: new Generator(seed + 1) }),
-  val: new DataLoader(valSet, { batchSize: 1000 }),
-  test: new DataLoader(test, { batchSize: 1000 }),
-};
-
 const model = new nn.Sequential(
   new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
   new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
@@ -86,36 +65,9 @@ const model = new nn.Sequential(
   new nn.Linear(120, 84), new nn.ReLU(),
   new nn.Linear(84, 10),
 );
-const optimizer = new optim.Adam(model.parameters(), { lr });
-const loss = (logits: Tensor, target: Tensor) => nn.functional.crossEntropy(logits, target);
-console.log(model.toString());
-console.log(
-  `${model.numParameters()} parameters; ${trainSet.length} training, ${valSet.length} validation, ${test.length} test images; ` +
-    `batch ${batchSize}, Adam lr ${lr} cosine-annealed over ${epochs} epochs, shifts up to ${shift} px`,
-);
-
-const percent = (x: number | null) => `${(100 * (x ?? NaN)).toFixed(2)}%`;
-const start = performance.now();
-fit(model, {
-  train: loaders.train,
-  val: loaders.val,
-  optimizer,
-  scheduler: new optim.CosineAnnealingLR(optimizer, { tMax: epochs }),
-  loss,
-  epochs,
-  callbacks: [progressBar()],
-  onEpochEnd(log) {
-    const testError = evaluate(model, loaders.test, loss).error;
-    const speed = Math.round(trainSet.length / log.seconds);
-    console.log(
-      `epoch ${String(log.epoch).padStart(String(epochs).length)}/${epochs}  train loss ${log.trainLoss.toFixed(4)}  ` +
-        `val loss ${log.valLoss!.toFixed(4)}  val error ${percent(1 - log.valAccuracy!)}  test error ${percent(testError)}  ` +
-        `lr ${log.lr.toExponential(2)}  ${log.seconds.toFixed(1)}s (${speed} samples/s)`,
-    );
-  },
+trainMnist({
+  model, valSet, testSet: test,
+  trainSet: shift > 0 ? new RandomShift(trainSet, shift, new Generator(seed + 2)) : trainSet,
+  epochs: flags.epochs, batchSize: flags["batch-size"], lr: flags.lr, seed, out: flags.out,
+  description: `lenet-5 relu maxpool, shifts up to ${shift} px`,
 });
-const minutes = (performance.now() - start) / 60000;
-
-saveFile(flags.out!, model.stateDict(), { format: "pt", model: "lenet-5 relu maxpool", epochs: String(epochs) });
-console.log(`trained in ${minutes.toFixed(1)} min; weights saved to ${flags.out}`);
-console.log(`test error: ${percent(evaluate(model, loaders.test, loss).error)}`);
