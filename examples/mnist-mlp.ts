@@ -9,13 +9,14 @@ import { nn, manualSeed, Generator, TensorDataset, randomSplit } from "../src/in
 import { loadMnist } from "../src/node.js";
 import { parseFlags, trainMnist } from "./mnist-training.js";
 
-const flags = parseFlags("mnist-mlp", { epochs: 15, "batch-size": 100, lr: 1e-3, dropout: 0.25, noise: 0.2, seed: 0 }, "mnist-mlp.safetensors");
+const flags = parseFlags("mnist-mlp", { epochs: 15, "batch-size": 100, lr: 1e-3, dropout: 0.25, noise: 0.2, seed: 0, "val-size": 5000 }, "mnist-mlp.safetensors");
 const seed = flags.seed;
 
 manualSeed(seed);
 const train = loadMnist("train");
 const test = loadMnist("test");
-const [trainSet, valSet] = randomSplit(new TensorDataset(train.images, train.labels), [55000, 5000], new Generator(seed));
+const valSize = flags["val-size"];
+const [trainSet, valSet] = randomSplit(new TensorDataset(train.images, train.labels), [60000 - valSize, valSize], new Generator(seed));
 
 const model = new nn.Sequential(
   new nn.GaussianNoise(flags.noise),

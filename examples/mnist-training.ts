@@ -39,7 +39,7 @@ export function trainMnist(run: MnistRun): void {
   const { model, epochs, lr } = run;
   const loaders = {
     train: new DataLoader(run.trainSet, { batchSize: run.batchSize, shuffle: true, generator: new Generator(run.seed + 1) }),
-    val: new DataLoader(run.valSet, { batchSize: 1000 }),
+    val: run.valSet.length > 0 ? new DataLoader(run.valSet, { batchSize: 1000 }) : undefined,
     test: new DataLoader(run.testSet, { batchSize: 1000 }),
   };
   const optimizer = new optim.Adam(model.parameters(), { lr });
@@ -65,7 +65,8 @@ export function trainMnist(run: MnistRun): void {
       const speed = Math.round(run.trainSet.length / log.seconds);
       console.log(
         `epoch ${String(log.epoch).padStart(String(epochs).length)}/${epochs}  train loss ${log.trainLoss.toFixed(4)}  ` +
-          `val loss ${log.valLoss!.toFixed(4)}  val error ${percent(1 - log.valAccuracy!)}  test error ${percent(testError)}  ` +
+          (log.valLoss === null ? "" : `val loss ${log.valLoss.toFixed(4)}  val error ${percent(1 - log.valAccuracy!)}  `) +
+          `test error ${percent(testError)}  ` +
           `lr ${log.lr.toExponential(2)}  ${log.seconds.toFixed(1)}s (${speed} samples/s)`,
       );
     },

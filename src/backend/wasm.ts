@@ -42,6 +42,30 @@ function pickBuild(relaxed: string, simd: string, preferRelaxed: boolean): { byt
   return { bytes, build: "simd" };
 }
 
+// Runtimes that forbid compiling wasm at run time (Cloudflare workerd: "Wasm code generation
+// disallowed by embedder"; pages whose CSP lacks 'wasm-unsafe-eval') throw a bare CompileError:
+// say what to do instead.
+function explainCompileError(e: unknown): unknown {
+  if (!(e instanceof WebAssembly.CompileError)) return e;
+  return new Error(
+    `simdgrad: compiling the wasm kernels failed (${e.message}). If this runtime forbids compiling wasm at run time ` +
+      `(e.g. Cloudflare Workers), import the precompiled module ("simdgrad/simdgrad.wasm") and pass it to init({ source })`,
+    { cause: e },
+  );
+}
+
+function compileSync(bytes: BufferSource): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (e) {
+    throw explainCompileError(e);
+  }
+}
+
+function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(bytes).catch((e) => Promise.reject(explainCompileError(e)));
+}
+
 function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory, pool: ThreadPool | null): Backend {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   current = { memory, kernels: instance.exports as unknown as KernelExports, build, pool };
@@ -75,9 +99,9 @@ export function initSync(options: Omit<InitOptions, "threads" | "spawnWorker"> =
   const { source, relaxedSimd = true } = options;
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
   if (source instanceof WebAssembly.Module) return instantiate(source, "custom", memory, null);
-  if (source) return instantiate(new WebAssembly.Module(source), "custom", memory, null);
+  if (source) return instantiate(compileSync(source), "custom", memory, null);
   const { bytes, build } = pickBuild(relaxedWasmBase64, simdWasmBase64, relaxedSimd);
-  return instantiate(new WebAssembly.Module(bytes), build, memory, null);
+  return instantiate(compileSync(bytes), build, memory, null);
 }
 
 export async function init(options: InitOptions = {}): Promise<Backend> {
@@ -87,9 +111,9 @@ export async function init(options: InitOptions = {}): Promise<Backend> {
   if (threads <= 1) {
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
     if (source instanceof WebAssembly.Module) return instantiate(source, "custom", memory, null);
-    if (source) return instantiate(await WebAssembly.compile(source), "custom", memory, null);
+    if (source) return instantiate(await compile(source), "custom", memory, null);
     const { bytes, build } = pickBuild(relaxedWasmBase64, simdWasmBase64, relaxedSimd);
-    return instantiate(await WebAssembly.compile(bytes), build, memory, null);
+    return instantiate(await compile(bytes), build, memory, null);
   }
   if (typeof SharedArrayBuffer === "undefined") {
     throw new Error("init: threads need SharedArrayBuffer (in browsers, a cross-origin isolated page); use threads: 1");
@@ -98,11 +122,11 @@ export async function init(options: InitOptions = {}): Promise<Backend> {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   let module: WebAssembly.Module, build: Backend["build"];
   if (source) {
-    module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+    module = source instanceof WebAssembly.Module ? source : await compile(source);
     build = "custom";
   } else {
     const picked = pickBuild(shared.relaxedSharedWasmBase64, shared.simdSharedWasmBase64, relaxedSimd);
-    module = await WebAssembly.compile(picked.bytes);
+    module = await compile(picked.bytes);
     build = picked.build;
   }
   const backend = instantiate(module, build, memory, null);
