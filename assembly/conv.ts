@@ -54,7 +54,11 @@
   }
 }
 
-export function im2col_f32(x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
+// Visits every entry of the column matrix with the image row it reads: im2col gathers the pixels
+// into the columns (writing zeros for the padding), col2im scatters the columns back by adding
+// onto the pixels. `scatter` is a constant at both call sites, so each compiles to its own loop.
+// @ts-ignore: decorator
+@inline function walkColumns(scatter: bool, x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
   const planeBytes = <usize>H * W << 2;
   for (let c = 0; c < C; c++) {
@@ -66,21 +70,27 @@ export function im2col_f32(x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32
         const row = col + ((<usize>((c * kh + i) * kw + j) * ld) << 2);
         for (let n = 0; n < nb; n++) {
           const plane = x + <usize>(n * C + c) * planeBytes;
-          let dst = row + ((<usize>n * rows * Wo) << 2);
-          for (let r = 0; r < rows; r++, dst += <usize>Wo << 2) {
+          let entries = row + ((<usize>n * rows * Wo) << 2);
+          for (let r = 0; r < rows; r++, entries += <usize>Wo << 2) {
             const ih = (oh0 + r) * sh - ph + i * dh;
             if (ih < 0 || ih >= H) {
-              zeroRun(dst, Wo);
+              if (!scatter) zeroRun(entries, Wo);
               continue;
             }
-            const src = plane + ((<usize>ih * W) << 2);
-            zeroRun(dst, lo);
+            const pixels = plane + ((<usize>ih * W) << 2);
+            if (!scatter) zeroRun(entries, lo);
             if (sw == 1) {
-              copyRun(dst + (<usize>lo << 2), src + (<usize>(lo + off) << 2), hi - lo);
+              if (scatter) addRun(pixels + (<usize>(lo + off) << 2), entries + (<usize>lo << 2), hi - lo);
+              else copyRun(entries + (<usize>lo << 2), pixels + (<usize>(lo + off) << 2), hi - lo);
             } else {
-              for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * sw + off) << 2)));
+              for (let ow = lo; ow < hi; ow++) {
+                const p = pixels + (<usize>(ow * sw + off) << 2);
+                const e = entries + (<usize>ow << 2);
+                if (scatter) store<f32>(p, load<f32>(p) + load<f32>(e));
+                else store<f32>(e, load<f32>(p));
+              }
             }
-            zeroRun(dst + (<usize>hi << 2), Wo - hi);
+            if (!scatter) zeroRun(entries + (<usize>hi << 2), Wo - hi);
           }
         }
       }
@@ -88,37 +98,15 @@ export function im2col_f32(x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32
   }
 }
 
+export function im2col_f32(x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
+  walkColumns(false, x, col, nb, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Wo, oh0, rows, ld);
+}
+
 // x[pixel] += col[entry] for every entry im2col_f32 would fill from the images (x is not cleared).
 export function col2im_f32(col: usize, x: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
-  const planeBytes = <usize>H * W << 2;
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const off = j * dw - pw;
-        const lo = validLo(off, sw, Wo);
-        const hi = validHi(off, sw, W, Wo, lo);
-        const row = col + ((<usize>((c * kh + i) * kw + j) * ld) << 2);
-        for (let n = 0; n < nb; n++) {
-          const plane = x + <usize>(n * C + c) * planeBytes;
-          let src = row + ((<usize>n * rows * Wo) << 2);
-          for (let r = 0; r < rows; r++, src += <usize>Wo << 2) {
-            const ih = (oh0 + r) * sh - ph + i * dh;
-            if (ih < 0 || ih >= H) continue;
-            const dst = plane + ((<usize>ih * W) << 2);
-            if (sw == 1) {
-              addRun(dst + (<usize>(lo + off) << 2), src + (<usize>lo << 2), hi - lo);
-            } else {
-              for (let ow = lo; ow < hi; ow++) {
-                const d = dst + (<usize>(ow * sw + off) << 2);
-                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ow << 2)));
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  walkColumns(true, x, col, nb, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Wo, oh0, rows, ld);
 }
 
 // Winograd F(2x2, 3x3) for stride-1, undilated 3x3 convolutions: each 2x2 output tile comes from

@@ -146,6 +146,15 @@ export function pointwise_loss_f32(op: i32, x: usize, t: usize, pw: usize, rows:
   return s;
 }
 
+// Σ_c w_c, the smoothing term's total weight (C when there are no class weights).
+// @ts-ignore: decorator
+@inline function classWeightSum(weight: usize, C: i32): f32 {
+  if (!weight) return <f32>C;
+  let sum: f32 = 0;
+  for (let c = 0; c < C; c++) sum += load<f32>(weight + (<usize>c << 2));
+  return sum;
+}
+
 // Negative log-likelihood over classes, for input x [outer, C, inner] and int32 target [outer, inner]:
 //   loss[o, i] = Σ_c coef_c · (−logp_c),  coef_c = (1 − ε)·w_t·[c = t] + (ε/C)·w_c
 // (w = class weights, all 1 when weight = 0; zero where t = ignoreIndex). logits ≠ 0: x are logits
@@ -154,11 +163,7 @@ export function pointwise_loss_f32(op: i32, x: usize, t: usize, pw: usize, rows:
 export function class_nll_f32(x: usize, target: usize, weight: usize, loss: usize, probs: usize,
   outer: i32, C: i32, inner: i32, smoothing: f32, ignoreIndex: i32, logits: i32): void {
   const step = <usize>inner << 2;
-  let wsum: f32 = <f32>C;
-  if (weight && smoothing != 0) {
-    wsum = 0;
-    for (let c = 0; c < C; c++) wsum += load<f32>(weight + (<usize>c << 2));
-  }
+  const wsum = classWeightSum(weight, C);
   const share = smoothing / <f32>C;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -196,11 +201,7 @@ export function class_nll_f32(x: usize, target: usize, weight: usize, loss: usiz
 export function class_nll_backward_f32(probs: usize, g: usize, gStride: i32, scale: f32, target: usize, weight: usize, dx: usize,
   outer: i32, C: i32, inner: i32, smoothing: f32, ignoreIndex: i32): void {
   const step = <usize>inner << 2;
-  let wsum: f32 = <f32>C;
-  if (weight && smoothing != 0) {
-    wsum = 0;
-    for (let c = 0; c < C; c++) wsum += load<f32>(weight + (<usize>c << 2));
-  }
+  const wsum = classWeightSum(weight, C);
   const share = smoothing / <f32>C;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
