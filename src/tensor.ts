@@ -319,8 +319,19 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // Like a normal exit, minus the result: what the failed function created is freed.
     scopes.pop();
+    for (const t of [...scope]) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    // The async work would run after its tensors were freed: refuse before freeing anything.
+    const scopeTensors = [...scope];
+    const parent = scopes[scopes.length - 1] ?? null;
+    for (const t of scopeTensors) t.adoptInto(parent);
+    throw new Error("tidy: the function returned a Promise; tidy() is synchronous — await outside it, or dispose() tensors yourself");
   }
   const kept = new Set<Tensor>();
   collectTensors(result, kept);

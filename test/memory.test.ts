@@ -68,6 +68,32 @@ describe("tensor lifetime", () => {
     expect(memoryStats()).toMatchObject({ bytesInUse: before.bytesInUse, liveTensors: before.liveTensors });
   });
 
+  it("tidy frees what a throwing function created, and rethrows", () => {
+    const before = memoryStats();
+    const outside = tensor([1, 2]);
+    expect(() =>
+      tidy(() => {
+        outside.mul(3);
+        tensor([[1, 2, 3]]).matmul(tensor([[1, 2]]));
+      }),
+    ).toThrow(/matmul/);
+    expect(memoryStats().liveTensors).toBe(before.liveTensors + 1);
+    expect(Array.from(outside.data())).toEqual([1, 2]);
+    outside.dispose();
+  });
+
+  it("tidy refuses an async function without freeing what it created", () => {
+    let inner!: Tensor;
+    expect(() =>
+      tidy(() => {
+        inner = tensor([4, 5]);
+        return Promise.resolve(inner) as unknown as Tensor;
+      }),
+    ).toThrow(/tidy: the function returned a Promise/);
+    expect(Array.from(inner.data())).toEqual([4, 5]);
+    inner.dispose();
+  });
+
   it("keep() lets a tensor outlive its scope", () => {
     let k!: Tensor;
     tidy(() => {

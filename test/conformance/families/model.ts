@@ -4,26 +4,16 @@ import { nn, optim, tidy, type Tensor } from "../../../src/index.js";
 import { compareTensor, fromJson, type JsonTensor } from "../load.js";
 
 function buildLayer(spec: any): nn.Module {
-  // Conv2d / MaxPool2d come from the conv engineer's src/nn/conv.ts and pool.ts, looked up lazily.
-  const layers = nn as unknown as Record<string, new (...args: any[]) => nn.Module>;
-  const need = (name: string) => {
-    if (!layers[name]) throw new Error(`nn.${name} is not available`);
-    return layers[name];
-  };
   switch (spec.type) {
     case "linear": return new nn.Linear(spec.in_features, spec.out_features, { bias: spec.bias ?? true });
     case "relu": return new nn.ReLU();
     case "flatten": return new nn.Flatten(spec.start_dim ?? 1, spec.end_dim ?? -1);
-    case "conv2d": {
-      const Conv2d = need("Conv2d");
-      return new Conv2d(spec.in_channels, spec.out_channels, spec.kernel_size, {
+    case "conv2d":
+      return new nn.Conv2d(spec.in_channels, spec.out_channels, spec.kernel_size, {
         stride: spec.stride, padding: spec.padding, dilation: spec.dilation, groups: spec.groups, bias: spec.bias ?? true,
       });
-    }
-    case "max_pool2d": {
-      const MaxPool2d = need("MaxPool2d");
-      return new MaxPool2d(spec.kernel_size, { stride: spec.stride, padding: spec.padding });
-    }
+    case "max_pool2d":
+      return new nn.MaxPool2d(spec.kernel_size, { stride: spec.stride, padding: spec.padding });
     default: throw new Error(`unknown layer type "${spec.type}"`);
   }
 }
