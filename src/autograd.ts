@@ -80,8 +80,34 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
  * backward has used them, even if the caller disposes the originals; the closure must read them
  * from its `saved` argument. The closure returns one gradient (or null) per input.
  */
+let anomalyDetection = false;
+
+/**
+ * Anomaly detection (torch.autograd.set_detect_anomaly): when on, every op recorded for autograd
+ * checks its outputs, and backward checks every gradient it computes, for NaN and ±Infinity, and
+ * throws naming the op. It reads every value back, so it is for debugging, not for speed.
+ */
+export function setDetectAnomaly(on: boolean): void {
+  anomalyDetection = on;
+}
+
+export function isAnomalyEnabled(): boolean {
+  return anomalyDetection;
+}
+
+function checkFinite(what: string, t: Tensor): void {
+  if (t.dtype !== "float32") return;
+  const v = t.view();
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new Error(`${what} produced ${v[i]} at element ${i} of a ${shapeToString(t.shape)} tensor (anomaly detection is on)`);
+    }
+  }
+}
+
 export function record(name: string, inputs: Tensor[], outputs: Tensor[], saved: Tensor[], backward: BackwardFn): void {
   if (!needsGrad(...inputs)) return;
+  if (anomalyDetection) for (const o of outputs) checkFinite(name, o);
   const aliases = saved.map((t) => t.aliasAs(t.shape).untrack());
   const node = new Node(name, inputs, aliases, backward, outputs.length);
   outputs.forEach((o, k) => o.setGradFn(node, k));
@@ -147,7 +173,13 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, retainGr
     buffers.delete(node);
     let inputGrads: (Tensor | null)[];
     try {
-      inputGrads = noGrad(() => tidy(() => node.runBackward(grads)));
+      inputGrads = noGrad(() =>
+        tidy(() => {
+          const computed = node.runBackward(grads);
+          if (anomalyDetection) computed.forEach((g, i) => g && checkFinite(`backward of ${node.name} (gradient of input ${i})`, g));
+          return computed;
+        }),
+      );
     } catch (e) {
       for (const g of grads) g?.dispose();
       for (const bufs of buffers.values()) for (const g of bufs) g?.dispose();
