@@ -66,9 +66,10 @@ function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(bytes).catch((e) => Promise.reject(explainCompileError(e)));
 }
 
-function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory, pool: ThreadPool | null): Backend {
+// The pool, if any, is attached by init() once its workers run on this instance's memory.
+function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory): Backend {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  current = { memory, kernels: instance.exports as unknown as KernelExports, build, pool };
+  current = { memory, kernels: instance.exports as unknown as KernelExports, build, pool: null };
   return current;
 }
 
@@ -90,49 +91,55 @@ function checkFresh(): void {
   if (current) throw new Error("simdgrad: already initialised; init() must come before any tensor is created");
 }
 
+interface Binaries {
+  relaxed: string;
+  simd: string;
+}
+
+const embedded: Binaries = { relaxed: relaxedWasmBase64, simd: simdWasmBase64 };
+
+// The shared-memory builds are a separate generated module, loaded only when threads are asked for.
+async function sharedBinaries(): Promise<Binaries> {
+  const shared = await import("./generated/wasm-binaries-shared.js");
+  return { relaxed: shared.relaxedSharedWasmBase64, simd: shared.simdSharedWasmBase64 };
+}
+
+function newMemory(shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
+}
+
+/** The user's module or bytes if given, else the embedded build this runtime validates. */
+function chooseModule(source: WasmSource | undefined, relaxedSimd: boolean, binaries: Binaries): { module?: WebAssembly.Module; bytes?: BufferSource; build: Backend["build"] } {
+  if (source instanceof WebAssembly.Module) return { module: source, build: "custom" };
+  if (source) return { bytes: source, build: "custom" };
+  return pickBuild(binaries.relaxed, binaries.simd, relaxedSimd);
+}
+
 /**
  * Loads the kernels synchronously. Called on first use in Node; browsers' main threads refuse
  * synchronous compilation of large modules, so there call `await init()` before creating tensors.
  */
 export function initSync(options: Omit<InitOptions, "threads" | "spawnWorker"> = {}): Backend {
   checkFresh();
-  const { source, relaxedSimd = true } = options;
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-  if (source instanceof WebAssembly.Module) return instantiate(source, "custom", memory, null);
-  if (source) return instantiate(compileSync(source), "custom", memory, null);
-  const { bytes, build } = pickBuild(relaxedWasmBase64, simdWasmBase64, relaxedSimd);
-  return instantiate(compileSync(bytes), build, memory, null);
+  const chosen = chooseModule(options.source, options.relaxedSimd ?? true, embedded);
+  return instantiate(chosen.module ?? compileSync(chosen.bytes!), chosen.build, newMemory(false));
 }
 
 export async function init(options: InitOptions = {}): Promise<Backend> {
   const { source, relaxedSimd = true, threads = 1 } = options;
   if (current && threads <= 1 && !source) return current;
   checkFresh();
-  if (threads <= 1) {
-    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
-    if (source instanceof WebAssembly.Module) return instantiate(source, "custom", memory, null);
-    if (source) return instantiate(await compile(source), "custom", memory, null);
-    const { bytes, build } = pickBuild(relaxedWasmBase64, simdWasmBase64, relaxedSimd);
-    return instantiate(await compile(bytes), build, memory, null);
-  }
-  if (typeof SharedArrayBuffer === "undefined") {
+  const shared = threads > 1;
+  if (shared && typeof SharedArrayBuffer === "undefined") {
     throw new Error("init: threads need SharedArrayBuffer (in browsers, a cross-origin isolated page); use threads: 1");
   }
-  const shared = await import("./generated/wasm-binaries-shared.js");
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
-  let module: WebAssembly.Module, build: Backend["build"];
-  if (source) {
-    module = source instanceof WebAssembly.Module ? source : await compile(source);
-    build = "custom";
-  } else {
-    const picked = pickBuild(shared.relaxedSharedWasmBase64, shared.simdSharedWasmBase64, relaxedSimd);
-    module = await compile(picked.bytes);
-    build = picked.build;
-  }
-  const backend = instantiate(module, build, memory, null);
-  const pool = await ThreadPool.start(module, backend, threads - 1, options.spawnWorker);
-  current = { ...backend, pool };
-  return current;
+  const binaries = shared ? await sharedBinaries() : embedded;
+  const chosen = chooseModule(source, relaxedSimd, binaries);
+  const module = chosen.module ?? (await compile(chosen.bytes!));
+  const b = instantiate(module, chosen.build, newMemory(shared));
+  if (!shared) return b;
+  const pool = await ThreadPool.start(module, b, threads - 1, options.spawnWorker);
+  return (current = { ...b, pool });
 }
 
 export function backend(): Backend {

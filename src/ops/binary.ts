@@ -8,6 +8,7 @@ import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } f
 import { affine, powScalar, clamp, log } from "./elementwise.js";
 import { sumToShape } from "./reduce.js";
 import { full } from "./creation.js";
+import { broadcastTo } from "./shape.js";
 import { checkFloat, checkLive } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */
@@ -108,10 +109,8 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   return tidy(() => {
     const at = typeof a === "number" ? full([], a) : a;
     const bt = typeof b === "number" ? full([], b) : b;
-    // Broadcast each operand by adding a zero tensor of the full shape (cheap, keeps one code path).
-    const zeros = full(shape, 0);
-    const cf = binaryKernel("where", "add", cond.dtype === "float32" ? cond : cond.float(), zeros);
-    const af = binaryKernel("where", "add", at, zeros), bf = binaryKernel("where", "add", bt, zeros);
+    const cf = broadcastTo(cond.dtype === "float32" ? cond : cond.float(), shape);
+    const af = broadcastTo(at, shape), bf = broadcastTo(bt, shape);
     const out = Tensor.empty(shape, "float32", "where");
     backend().kernels.where_f32(cf.ptr, af.ptr, bf.ptr, out.ptr, out.size);
     if (needsGrad(at, bt)) {

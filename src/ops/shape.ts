@@ -3,7 +3,7 @@
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, type Shape, type DType } from "../tensor.js";
-import { contiguousStrides, forEachBlock4 } from "./strided.js";
+import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { normalizeDim } from "./reduce.js";
 import { sumToShape } from "./reduce.js";
 import { checkLive } from "./checks.js";
@@ -220,6 +220,13 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
   return out;
 }
 
+/** x copied out to a shape it broadcasts to (no checks, no autograd): expand's forward, where's operands. */
+export function broadcastTo(x: Tensor, target: readonly number[]): Tensor {
+  const out = Tensor.empty(target, x.dtype, "expand");
+  copyStrided(x, 0, broadcastStrides(x.shape, target), out, 0, contiguousStrides(target), target);
+  return out;
+}
+
 /** Broadcasts x to shape (size-1 dims stretch, new leading dims); copies. Backward sums back. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkLive("expand", x);
@@ -228,10 +235,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (off < 0 || x.shape.some((v, i) => v !== 1 && v !== target[i + off])) {
     throw new Error(`expand: cannot expand ${shapeToString(x.shape)} to ${shapeToString(shape)}`);
   }
-  const xs = contiguousStrides(x.shape);
-  const srcStrides = target.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : xs[i - off]));
-  const out = Tensor.empty(target, x.dtype, "expand");
-  copyStrided(x, 0, srcStrides, out, 0, contiguousStrides(target), target);
+  const out = broadcastTo(x, target);
   if (needsGrad(x)) {
     const xShape = x.shape;
     record("expand", [x], [out], [], ([g]) => [sumToShape(g!, xShape)]);
