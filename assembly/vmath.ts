@@ -6,7 +6,15 @@ const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
 
 // exp by range reduction x = n*ln2 + r, a degree-5 polynomial on r, and 2^n built in the exponent bits.
+// Outside [-87.3, 88.7] the result is exactly 0 / +Infinity (PyTorch's float32 exp, up to the
+// denormals below e^-87.3), so a -Infinity attention mask gives softmax weights of exactly 0.
 @inline export function exp4(x: v128): v128 {
+  const under = f32x4.lt(x, f32x4.splat(-87.3));
+  const over = f32x4.gt(x, f32x4.splat(88.7));
+  return v128.bitselect(f32x4.splat(Infinity), v128.andnot(expInRange4(x), under), over);
+}
+
+@inline function expInRange4(x: v128): v128 {
   x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.7));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));

@@ -35,7 +35,9 @@ export interface Index {
 }
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const conformanceDir = resolve(repoRoot, process.env.CONFORMANCE_DIR ?? "../shared/conformance");
+/** The vectors: $CONFORMANCE_DIR when set, else the copy the repository carries (refreshed from
+ * ../shared/conformance by `npm run conformance:refresh`). */
+export const conformanceDir = resolve(repoRoot, process.env.CONFORMANCE_DIR ?? "test/conformance/vectors");
 
 export function loadIndex(): Index {
   return JSON.parse(readFileSync(resolve(conformanceDir, "index.json"), "utf8"));
