@@ -152,11 +152,9 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, retainGr
       `backward: a gradient can be created implicitly only for scalar outputs; got shape ${shapeToString(root.shape)} — pass backward(gradient)`,
     );
   }
-  if (gradient && gradient.size !== root.size) {
-    throw new Error(`backward: gradient shape ${shapeToString(gradient.shape)} does not match output shape ${shapeToString(root.shape)}`);
-  }
-  const seed = tidy(() => (gradient ? gradient.detach().clone() : Tensor.empty(root.shape).fill_(1))).untrack();
-  const rootGrad = seed.shape.length === root.shape.length ? seed : reshapeOwned(seed, root.shape);
+  if (gradient) checkSeedGradient(root, gradient);
+  // An integer gradient is cast to float32, as PyTorch does (never reinterpreted as float bits).
+  const rootGrad = tidy(() => (gradient ? gradient.detach().float() : Tensor.empty(root.shape).fill_(1))).untrack();
 
   if (!root.gradFn) {
     accumulateLeaf(root, rootGrad);
@@ -214,6 +212,15 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, retainGr
         accumulateLeaf(input, gs);
       }
     });
+  }
+}
+
+// PyTorch: the gradient passed to backward must have the output's exact shape (no silent reshape).
+function checkSeedGradient(root: Tensor, gradient: Tensor): void {
+  if (!(gradient instanceof Tensor)) throw new Error(`backward: gradient must be a Tensor, got ${typeof gradient}`);
+  if (gradient.isDisposed) throw new Error(`backward: the gradient ${shapeToString(gradient.shape)} was disposed and can no longer be used`);
+  if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
+    throw new Error(`backward: mismatch in shape: gradient has a shape of ${shapeToString(gradient.shape)} and the output has a shape of ${shapeToString(root.shape)}`);
   }
 }
 
