@@ -7,7 +7,7 @@ export { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
 export { maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, interpolate } from "../ops/pool.js";
 export { batchNorm, layerNorm, groupNorm } from "../ops/norm.js";
 export { prelu } from "./activation.js";
-export { dropout, gaussianNoise } from "./regularization.js";
+export { dropout, gaussianNoise } from "../ops/dropout.js";
 export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, klDiv,
   type Reduction, type KlDivReduction, type ClassLossOptions,
