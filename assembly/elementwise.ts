@@ -1,6 +1,7 @@
 // Unary and binary elementwise kernels, forward and backward. Each exported kernel switches on
 // the op code once, outside the loop: the switch below is inlined with a constant op, so every
-// case compiles to its own tight f32x4 loop. Op codes mirror src/backend/opcodes.ts.
+// case compiles to its own tight f32x4 loop. The build generates the TypeScript op codes from the
+// enums below (src/backend/generated/kernels.ts).
 import { exp4, sigmoid4, tanh4, erf4, log4, sin4, cos4, pow4, loadLane, storeLane } from "./vmath";
 
 export const enum Unary {

@@ -12,6 +12,10 @@
 // the packing, which would cost more than the product: see the unpacked paths
 // before gemm_f32.
 
+// Where gemm_f32 adds its bias: nowhere, bias[n] to every row (a Linear layer's
+// output features), or bias[m] to every column (a convolution's output channels).
+export const enum BiasMode { None = 0, PerColumn = 1, PerRow = 2 }
+
 // Micro-tile: 4 rows x 8 columns = 8 f32x4 accumulators, which V8 keeps in
 // registers (more than ~9 spill).
 const MR = 4;
@@ -256,7 +260,7 @@ function storeTile(tile: usize, C: usize, ldc: i32, rows: i32, cols: i32, m: i32
     const vs = f32x4.splat(cScale);
     const zero = f32x4.splat(0);
     let bias0 = zero, bias1 = zero;
-    if (biasMode == 1) {
+    if (biasMode == BiasMode.PerColumn) {
       bias0 = v128.load(bias + <usize>n * 4, 0);
       bias1 = v128.load(bias + <usize>n * 4, 16);
     }
@@ -268,10 +272,10 @@ function storeTile(tile: usize, C: usize, ldc: i32, rows: i32, cols: i32, m: i32
         v0 = madd(vs, v128.load(c, 0), v0);
         v1 = madd(vs, v128.load(c, 16), v1);
       }
-      if (biasMode == 1) {
+      if (biasMode == BiasMode.PerColumn) {
         v0 = f32x4.add(v0, bias0);
         v1 = f32x4.add(v1, bias1);
-      } else if (biasMode == 2) {
+      } else if (biasMode == BiasMode.PerRow) {
         const br = v128.load32_splat(bias + <usize>(m + r) * 4);
         v0 = f32x4.add(v0, br);
         v1 = f32x4.add(v1, br);
@@ -293,8 +297,8 @@ function storeTile(tile: usize, C: usize, ldc: i32, rows: i32, cols: i32, m: i32
       for (let j = 0; j < cols; j++) {
         let v = load<f32>(t + <usize>j * 4);
         if (cScale != 0) v += cScale * load<f32>(c + <usize>j * 4);
-        if (biasMode == 1) v += load<f32>(bias + <usize>(n + j) * 4);
-        else if (biasMode == 2) v += load<f32>(bias + <usize>(m + r) * 4);
+        if (biasMode == BiasMode.PerColumn) v += load<f32>(bias + <usize>(n + j) * 4);
+        else if (biasMode == BiasMode.PerRow) v += load<f32>(bias + <usize>(m + r) * 4);
         if (relu && v < 0) v = 0;
         store<f32>(c + <usize>j * 4, v);
       }
@@ -342,8 +346,8 @@ function storeSums(sums: v128, C: usize, ldc: i32, m: i32, n: i32, count: i32, a
   const c = C + (<usize>m * ldc + n) * 4;
   let v = f32x4.mul(sums, f32x4.splat(alpha));
   if (beta != 0) v = madd(f32x4.splat(beta), loadPartial(c, count), v);
-  if (biasMode == 1) v = f32x4.add(v, loadPartial(bias + <usize>n * 4, count));
-  else if (biasMode == 2) v = f32x4.add(v, v128.load32_splat(bias + <usize>m * 4));
+  if (biasMode == BiasMode.PerColumn) v = f32x4.add(v, loadPartial(bias + <usize>n * 4, count));
+  else if (biasMode == BiasMode.PerRow) v = f32x4.add(v, v128.load32_splat(bias + <usize>m * 4));
   if (relu) v = f32x4.pmax(v, f32x4.splat(0));
   storePartial(c, v, count);
 }
@@ -546,7 +550,6 @@ function gemvAxpy(M: i32, N: i32, K: i32, alpha: f32, A: usize, am: usize, ak: u
 // C = act(alpha * op(A) * op(B) + beta * C + bias)
 // op(A) is M x K: transA=0 -> A[m*lda + k], transA=1 -> A[k*lda + m]
 // op(B) is K x N: transB=0 -> B[k*ldb + n], transB=1 -> B[n*ldb + k]
-// biasMode: 0 none, 1 per column (bias[n]), 2 per row (bias[m]).
 // act: 0 identity, 1 relu.
 // beta == 0 ignores the contents of C. K == 0 or alpha == 0 gives
 // C = act(beta * C + bias) without reading A or B (as BLAS does).
@@ -598,7 +601,7 @@ export function gemm_f32(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha
       const first = pc == 0;
       const last = pc + kc >= K;
       const cScale: f32 = first ? beta : 1;
-      const tileBias = last ? biasMode : 0;
+      const tileBias = last ? biasMode : BiasMode.None;
       const tileRelu = last && relu;
       packB(transB, B, ldb, pc, jc, kc, nc, packedB);
       for (let ic = 0; ic < M; ic += MC) {

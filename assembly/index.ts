@@ -4,7 +4,7 @@ export * from "./memory";
 export * from "./reduce";
 export * from "./loss";
 export * from "./embedding";
-export { gemm_f32, gemm_workspace_bytes } from "./gemm";
+export { gemm_f32, gemm_workspace_bytes, BiasMode } from "./gemm";
 export * from "./conv";
 export * from "./pool";
 export * from "./norm";

@@ -13,13 +13,13 @@ import { loadLane, storeLane } from "./vmath";
 @inline function st(p: usize, v: v128, vec: bool): void { if (vec) v128.store(p, v); else storeLane(p, v); }
 @inline function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
 
-// A row of the step table: 8 u32, written by src/optim/optimizer.ts (ROW there). STATE is the first of
-// three state pointers (each optimizer's order is in its kernel's comment); STEP is the parameter's
-// step count (1 on its first step); FRESH is 1 when the first state buffer was created for this step.
-const ROW_BYTES: usize = 32;
-const PARAM = 0, GRAD = 1, STATE = 2, NUMEL = 5, STEP = 6, FRESH = 7;
+// The columns of a row of the step table (Columns u32), written by src/optim/optimizer.ts. State is the
+// first of three state pointers (0 = unused; each optimizer's order is in its kernel's comment); Step is
+// the parameter's step count (1 on its first step); Fresh is 1 when the first state buffer was created for
+// this step.
+export const enum StepRow { Param = 0, Grad = 1, State = 2, Numel = 5, Step = 6, Fresh = 7, Columns = 8 }
 @inline function field(row: usize, column: i32): usize { return <usize>load<u32>(row + (<usize>column << 2)); }
-@inline function rowAt(rows: usize, r: i32): usize { return rows + <usize>r * ROW_BYTES; }
+@inline function rowAt(rows: usize, r: i32): usize { return rows + <usize>r * StepRow.Columns * 4; }
 
 // g·sign + wd·p: the gradient with maximize and L2 weight decay folded in.
 @inline function decayedGrad(o: usize, p: usize, g: usize, sign: v128, wd: v128, vec: bool): v128 {
@@ -47,15 +47,15 @@ const PARAM = 0, GRAD = 1, STATE = 2, NUMEL = 5, STEP = 6, FRESH = 7;
   for (; i < n; i++) sgdAt(<usize>i << 2, false, p, g, buf, lr, momentum, damp, wd, sign, nesterov, first);
 }
 
-// State: momentum_buffer (0 without momentum); a FRESH buffer is seeded with the gradient.
+// State: momentum_buffer (0 without momentum); a Fresh buffer is seeded with the gradient.
 export function sgd_step_multi_f32(rows: usize, count: i32, lr: f64, momentum: f64, dampening: f64, weightDecay: f64,
   nesterov: bool, maximize: bool): void {
   const vlr = f32x4.splat(<f32>lr), vm = f32x4.splat(<f32>momentum), vd = f32x4.splat(<f32>(1 - dampening));
   const vwd = f32x4.splat(<f32>weightDecay), sign = f32x4.splat(maximize ? -1 : 1);
   for (let r = 0; r < count; r++) {
     const row = rowAt(rows, r);
-    sgdTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), <i32>field(row, NUMEL), vlr, vm, vd, vwd, sign,
-      nesterov, field(row, FRESH) != 0);
+    sgdTensor(field(row, StepRow.Param), field(row, StepRow.Grad), field(row, StepRow.State), <i32>field(row, StepRow.Numel), vlr, vm, vd, vwd, sign,
+      nesterov, field(row, StepRow.Fresh) != 0);
   }
 }
 
@@ -87,7 +87,7 @@ export function sgd_step_multi_f32(rows: usize, count: i32, lr: f64, momentum: f
   for (; i < n; i++) adamAt(<usize>i << 2, false, p, g, m, v, vmax, b1, c1, b2, c2, eps, wd, shrink, stepSize, invBc2, sign);
 }
 
-// State: exp_avg, exp_avg_sq, max_exp_avg_sq (0 without amsgrad). Bias corrections use each row's STEP.
+// State: exp_avg, exp_avg_sq, max_exp_avg_sq (0 without amsgrad). Bias corrections use each row's Step.
 export function adam_step_multi_f32(rows: usize, count: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64,
   decoupled: bool, maximize: bool): void {
   const b1 = f32x4.splat(<f32>beta1), c1 = f32x4.splat(<f32>(1 - beta1));
@@ -97,11 +97,11 @@ export function adam_step_multi_f32(rows: usize, count: i32, lr: f64, beta1: f64
   const shrink = f32x4.splat(decoupled ? <f32>(1 - lr * weightDecay) : 1);
   for (let r = 0; r < count; r++) {
     const row = rowAt(rows, r);
-    const step = <f64>field(row, STEP);
+    const step = <f64>field(row, StepRow.Step);
     const stepSize = f32x4.splat(<f32>(lr / (1 - Math.pow(beta1, step))));
     const invBc2 = f32x4.splat(<f32>(1 / Math.sqrt(1 - Math.pow(beta2, step))));
-    adamTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), field(row, STATE + 1), field(row, STATE + 2),
-      <i32>field(row, NUMEL), b1, c1, b2, c2, veps, wd, shrink, stepSize, invBc2, sign);
+    adamTensor(field(row, StepRow.Param), field(row, StepRow.Grad), field(row, StepRow.State), field(row, StepRow.State + 1), field(row, StepRow.State + 2),
+      <i32>field(row, StepRow.Numel), b1, c1, b2, c2, veps, wd, shrink, stepSize, invBc2, sign);
   }
 }
 
@@ -143,8 +143,8 @@ export function rmsprop_step_multi_f32(rows: usize, count: i32, lr: f64, alpha: 
   const sign = f32x4.splat(maximize ? -1 : 1);
   for (let r = 0; r < count; r++) {
     const row = rowAt(rows, r);
-    rmspropTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), field(row, STATE + 1), field(row, STATE + 2),
-      <i32>field(row, NUMEL), a, ca, veps, wd, vlr, vm, sign);
+    rmspropTensor(field(row, StepRow.Param), field(row, StepRow.Grad), field(row, StepRow.State), field(row, StepRow.State + 1), field(row, StepRow.State + 2),
+      <i32>field(row, StepRow.Numel), a, ca, veps, wd, vlr, vm, sign);
   }
 }
 
@@ -164,14 +164,14 @@ export function rmsprop_step_multi_f32(rows: usize, count: i32, lr: f64, alpha: 
   for (; i < n; i++) adagradAt(<usize>i << 2, false, p, g, sum, clr, eps, wd, sign);
 }
 
-// State: sum. The decayed lr uses each row's STEP.
+// State: sum. The decayed lr uses each row's Step.
 export function adagrad_step_multi_f32(rows: usize, count: i32, lr: f64, lrDecay: f64, eps: f64, weightDecay: f64,
   maximize: bool): void {
   const veps = f32x4.splat(<f32>eps), wd = f32x4.splat(<f32>weightDecay), sign = f32x4.splat(maximize ? -1 : 1);
   for (let r = 0; r < count; r++) {
     const row = rowAt(rows, r);
-    const clr = f32x4.splat(<f32>(lr / (1 + (<f64>field(row, STEP) - 1) * lrDecay)));
-    adagradTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), <i32>field(row, NUMEL), clr, veps, wd, sign);
+    const clr = f32x4.splat(<f32>(lr / (1 + (<f64>field(row, StepRow.Step) - 1) * lrDecay)));
+    adagradTensor(field(row, StepRow.Param), field(row, StepRow.Grad), field(row, StepRow.State), <i32>field(row, StepRow.Numel), clr, veps, wd, sign);
   }
 }
 
@@ -204,7 +204,7 @@ export function adadelta_step_multi_f32(rows: usize, count: i32, lr: f64, rho: f
   const wd = f32x4.splat(<f32>weightDecay), vlr = f32x4.splat(<f32>lr), sign = f32x4.splat(maximize ? -1 : 1);
   for (let r = 0; r < count; r++) {
     const row = rowAt(rows, r);
-    adadeltaTensor(field(row, PARAM), field(row, GRAD), field(row, STATE), field(row, STATE + 1), <i32>field(row, NUMEL),
+    adadeltaTensor(field(row, StepRow.Param), field(row, StepRow.Grad), field(row, StepRow.State), field(row, StepRow.State + 1), <i32>field(row, StepRow.Numel),
       vr, cr, veps, wd, vlr, sign);
   }
 }

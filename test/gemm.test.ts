@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { tensor, type Tensor } from "../src/index.js";
-import { gemm, BiasMode } from "../src/ops/matmul.js";
+import { gemm } from "../src/ops/matmul.js";
+import { BiasMode } from "../src/backend/kernels.js";
 
 // gemm() against a float64 reference, with shapes that reach every kernel path: the packed 4x8
 // GEMM, the unpacked small-M paths (dot products of rows for transB, streamed rows of B
@@ -32,7 +33,7 @@ function makeCase(M: number, N: number, K: number, tA: boolean, tB: boolean, opt
   return {
     tA, tB, M, N, K, lda, ldb, ldc, beta, C0,
     alpha: opts.alpha ?? pick([1, 1, 0.5, -2]),
-    biasMode: opts.biasMode ?? pick([BiasMode.None, BiasMode.PerColumn, BiasMode.PerRow]),
+    biasMode: opts.biasMode ?? pick([BiasMode.none, BiasMode.perColumn, BiasMode.perRow]),
     relu: opts.relu ?? rnd() < 0.5,
     A: opts.A ?? fill((tA ? K : M) * lda), B: opts.B ?? fill((tB ? N : K) * ldb), bias: fill(Math.max(M, N)),
   };
@@ -57,7 +58,7 @@ function reference(c: Case): { out: Float64Array; mag: Float64Array } {
         v += c.beta * c.C0[m * c.ldc + n];
         a += Math.abs(c.beta * c.C0[m * c.ldc + n]);
       }
-      const b = c.biasMode === BiasMode.PerColumn ? c.bias[n] : c.biasMode === BiasMode.PerRow ? c.bias[m] : 0;
+      const b = c.biasMode === BiasMode.perColumn ? c.bias[n] : c.biasMode === BiasMode.perRow ? c.bias[m] : 0;
       v += b;
       a += Math.abs(b);
       out[m * c.N + n] = c.relu && v < 0 ? 0 : v;
@@ -76,7 +77,7 @@ function check(c: Case): string | null {
   const tensors: Tensor[] = [a, b, bias, C];
   try {
     gemm(c.tA, c.tB, c.M, c.N, c.K, c.alpha, a.ptr, c.lda, b.ptr, c.ldb, c.beta, C.ptr, c.ldc,
-      c.biasMode === BiasMode.None ? 0 : bias.ptr, c.biasMode, c.relu);
+      c.biasMode === BiasMode.none ? 0 : bias.ptr, c.biasMode, c.relu);
     const got = C.data();
     const { out, mag } = reference(c);
     const where = `M=${c.M} N=${c.N} K=${c.K} tA=${c.tA} tB=${c.tB} alpha=${c.alpha} beta=${c.beta} bias=${c.biasMode} relu=${c.relu} lda=${c.lda} ldb=${c.ldb} ldc=${c.ldc}`;
@@ -121,7 +122,7 @@ describe("gemm", () => {
     const cases: Case[] = [];
     for (const M of [1, 2, 3]) {
       for (const [tA, tB] of transposes) {
-        for (const biasMode of [BiasMode.None, BiasMode.PerColumn, BiasMode.PerRow]) {
+        for (const biasMode of [BiasMode.none, BiasMode.perColumn, BiasMode.perRow]) {
           for (const relu of [false, true]) {
             for (const beta of [0, 1, 0.5]) cases.push(makeCase(M, 23, 45, tA, tB, { biasMode, relu, beta, alpha: -0.75 }));
           }

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { backend } from "../src/backend/wasm.js";
 import type { KernelExports } from "../src/backend/kernels.js";
-import { Unary } from "../src/backend/kernels.js";
+import { bindKernels, Unary } from "../src/backend/kernels.js";
 
 // A sum of K products rounds differently when fused: compare with an error scaled to 1 + |value|.
 // Runs only with SIMDGRAD_RELAXED=1 (vitest.config.ts adds Node's relaxed-SIMD flag): the two
@@ -10,7 +10,7 @@ import { Unary } from "../src/backend/kernels.js";
 function load(file: string): { k: KernelExports; mem: WebAssembly.Memory } {
   const mem = new WebAssembly.Memory({ initial: 512 });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory: mem } });
-  return { k: inst.exports as unknown as KernelExports, mem };
+  return { k: bindKernels(inst.exports), mem };
 }
 
 describe("relaxed-SIMD build", () => {

@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as sg from "../src/index.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
-import { gemm, BiasMode } from "../src/ops/matmul.js";
+import { gemm } from "../src/ops/matmul.js";
+import { BiasMode } from "../src/backend/kernels.js";
 
 // This file runs in its own process (vitest forks), so it can start the pool before any tensor.
 beforeAll(async () => {
@@ -18,13 +19,13 @@ describe("worker threads", () => {
   it("splits GEMM over threads with results identical to the single-threaded path", () => {
     sg.manualSeed(11);
     const cases: [boolean, boolean, number, number, number, BiasMode, boolean][] = [
-      [false, false, 200, 150, 130, BiasMode.PerColumn, true],
-      [true, false, 97, 301, 64, BiasMode.PerRow, false],
-      [false, true, 12, 517, 90, BiasMode.None, false], // few rows: split by columns
-      [true, true, 133, 77, 257, BiasMode.PerColumn, false],
-      [false, true, 128, 10, 256, BiasMode.PerColumn, false], // matrix-vector path in each band
-      [false, true, 40, 300, 200, BiasMode.None, true], // just above the small-M cut-off
-      [false, false, 24, 700, 300, BiasMode.None, false],
+      [false, false, 200, 150, 130, BiasMode.perColumn, true],
+      [true, false, 97, 301, 64, BiasMode.perRow, false],
+      [false, true, 12, 517, 90, BiasMode.none, false], // few rows: split by columns
+      [true, true, 133, 77, 257, BiasMode.perColumn, false],
+      [false, true, 128, 10, 256, BiasMode.perColumn, false], // matrix-vector path in each band
+      [false, true, 40, 300, 200, BiasMode.none, true], // just above the small-M cut-off
+      [false, false, 24, 700, 300, BiasMode.none, false],
     ];
     for (const [ta, tb, M, N, K, mode, relu] of cases) {
       const a = sg.randn(ta ? [K, M] : [M, K]), b = sg.randn(tb ? [N, K] : [K, N]);
@@ -44,7 +45,7 @@ describe("worker threads", () => {
       const i = M - 1, j = N - 1;
       let dot = 0;
       for (let p = 0; p < K; p++) dot += (ta ? av[p * M + i] : av[i * K + p]) * (tb ? bv[j * K + p] : bv[p * N + j]);
-      let ref = 0.75 * dot + 0.25 * 0.5 + (mode === BiasMode.PerColumn ? bs[j] : mode === BiasMode.PerRow ? bs[i] : 0);
+      let ref = 0.75 * dot + 0.25 * 0.5 + (mode === BiasMode.perColumn ? bs[j] : mode === BiasMode.perRow ? bs[i] : 0);
       if (relu) ref = Math.max(ref, 0);
       expect(one[i * N + j]).toBeCloseTo(ref, 3);
       sg.dispose([a, b, bias]);

@@ -5,6 +5,7 @@
 // to run concurrently on disjoint outputs.
 import type { Backend } from "./wasm.js";
 import { heap } from "./allocator.js";
+import type { KernelExports } from "./kernels.js";
 
 export interface WorkerLike {
   terminate(): unknown;
@@ -13,7 +14,7 @@ export interface WorkerLike {
 export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 
 /** Kernels a worker can run, by index in the job descriptor. */
-export const PARALLEL_KERNELS = ["gemm_f32", "conv_direct_f32", "conv_direct_wgrad_f32"] as const;
+export const PARALLEL_KERNELS = ["gemm_f32", "conv_direct_f32", "conv_direct_wgrad_f32"] as const satisfies readonly (keyof KernelExports)[];
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 export interface Job {

@@ -3,7 +3,7 @@
 // compiling wasm from bytes (Cloudflare workerd) passes a precompiled WebAssembly.Module.
 // With `threads > 1` the shared-memory builds are loaded instead and a worker pool is started.
 import { relaxedWasmBase64, simdWasmBase64 } from "./generated/wasm-binaries.js";
-import type { KernelExports } from "./kernels.js";
+import { bindKernels, type KernelExports } from "./kernels.js";
 import { ThreadPool, type WorkerSpawner } from "./threads.js";
 
 export interface Backend {
@@ -69,7 +69,7 @@ function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
 // The pool, if any, is attached by init() once its workers run on this instance's memory.
 function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory): Backend {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  current = { memory, kernels: instance.exports as unknown as KernelExports, build, pool: null };
+  current = { memory, kernels: bindKernels(instance.exports), build, pool: null };
   return current;
 }
 

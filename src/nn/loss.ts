@@ -3,7 +3,7 @@
 // the reduction is a sum over that, and the backward scales the saved derivatives by the upstream.
 import { record, needsGrad, noGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
-import { PointwiseLoss, type PointwiseLossOp } from "../backend/kernels.js";
+import { PointwiseLoss, type PointwiseLossName } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { mul } from "../ops/binary.js";
 import { affine } from "../ops/elementwise.js";
@@ -35,7 +35,7 @@ function scaleBySaved(g: Tensor, derivative: Tensor, reduction: string, divisor:
   return reduction === "none" ? mul(derivative, g) : affine(derivative, g.item() / divisor, 0);
 }
 
-function pointwiseLoss(name: string, op: PointwiseLossOp, input: Tensor, target: Tensor, reduction: string, options: {
+function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, target: Tensor, reduction: string, options: {
   param?: number; posWeight?: Tensor | null; divisor?: number; reductions?: readonly string[];
 } = {}): Tensor {
   const { param = 0, posWeight = null, reductions } = options;

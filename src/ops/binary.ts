@@ -2,7 +2,7 @@
 // gradient over the broadcast dims back to each operand's shape (reduce.sumToShape).
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
-import { Binary, type BinaryOp } from "../backend/kernels.js";
+import { Binary, type BinaryName } from "../backend/kernels.js";
 import { Tensor, tidy } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { affine, powScalar, clamp, log } from "./elementwise.js";
@@ -12,7 +12,7 @@ import { broadcastTo } from "./shape.js";
 import { checkFloat, checkLive } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */
-export function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor): Tensor {
   checkFloat(name, a, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = Tensor.empty(shape, "float32", name);
@@ -28,7 +28,7 @@ export function binaryKernel(name: string, op: BinaryOp, a: Tensor, b: Tensor): 
 
 type GradRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binaryOp(name: string, op: BinaryOp, a: Tensor, b: Tensor, grad: GradRule, saveOut = false): Tensor {
+function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: GradRule, saveOut = false): Tensor {
   const out = binaryKernel(name, op, a, b);
   if (needsGrad(a, b)) {
     const aShape = a.shape, bShape = b.shape;
@@ -40,7 +40,7 @@ function binaryOp(name: string, op: BinaryOp, a: Tensor, b: Tensor, grad: GradRu
   return out;
 }
 
-const mask = (op: BinaryOp, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
+const mask = (op: BinaryName, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
 const mulK = (a: Tensor, b: Tensor) => binaryKernel("mul", "mul", a, b);
 const divK = (a: Tensor, b: Tensor) => binaryKernel("div", "div", a, b);
 
@@ -88,7 +88,7 @@ export function minimum(a: Tensor, b: Tensor | number): Tensor {
 }
 
 // Comparisons return float32 0/1 masks and are not differentiable.
-function compare(name: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
+function compare(name: BinaryName, a: Tensor, b: Tensor | number): Tensor {
   return tidy(() => {
     const bt = typeof b === "number" ? full([], b) : b;
     return binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());

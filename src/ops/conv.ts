@@ -13,9 +13,9 @@
 import { record, needsGrad } from "../autograd.js";
 import { heap, i32View } from "../backend/allocator.js";
 import { backend } from "../backend/wasm.js";
-import { Unary } from "../backend/kernels.js";
+import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
-import { gemm, BiasMode } from "./matmul.js";
+import { gemm } from "./matmul.js";
 import { squeeze, unsqueeze } from "./shape.js";
 
 export type Size2 = number | readonly [number, number];
@@ -122,7 +122,7 @@ function runBatched(g: Geometry, p: Passes, images: number): void {
     if (p.y) {
       for (let grp = 0; grp < groups; grp++) {
         gemm(false, false, coutG, cols, kG, 1, wOf(grp), kG, colOf(grp), cols, 0, rowsOf(grp), cols,
-          p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.PerRow : BiasMode.None, p.relu);
+          p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
       }
       scatter(p.y);
     }
@@ -163,7 +163,7 @@ function runPerImage(g: Geometry, p: Passes): void {
           const c = colOf(grp, p.x!);
           if (p.y) {
             gemm(false, false, coutG, Lc, kG, 1, wOf(grp), kG, c, Lc, 0, p.y + yOffset(grp), L,
-              p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.PerRow : BiasMode.None, p.relu);
+              p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
           }
           if (p.dw) gemm(false, true, coutG, kG, Lc, 1, p.dy! + yOffset(grp), L, c, Lc, 1, p.dw + grp * coutG * kG * 4, kG);
         }
@@ -533,7 +533,7 @@ function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null |
   const y = Tensor.empty([N, Cout, Ho, Wo], "float32", op);
   if (bias) {
     // A GEMM with K = 0 is its epilogue alone: each image starts as the per-channel bias.
-    for (let n = 0; n < N; n++) gemm(false, false, Cout, Ho * Wo, 0, 1, 0, 0, 0, 0, 0, y.ptr + n * Cout * Ho * Wo * 4, Ho * Wo, bias.ptr, BiasMode.PerRow);
+    for (let n = 0; n < N; n++) gemm(false, false, Cout, Ho * Wo, 0, 1, 0, 0, 0, 0, 0, y.ptr + n * Cout * Ho * Wo * 4, Ho * Wo, bias.ptr, BiasMode.perRow);
   } else {
     y.zero_();
   }

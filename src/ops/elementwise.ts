@@ -1,12 +1,12 @@
 // Unary elementwise ops: one wasm kernel pass forward, one backward (dx = g * f'(x)).
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
-import { Unary, type UnaryOp } from "../backend/kernels.js";
+import { Unary, type UnaryName } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
 import { checkFloat } from "./checks.js";
 
 /** Applies a unary kernel; p0/p1 are its parameters (slope, alpha, bounds, ...). */
-export function unaryOp(name: string, op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {
+export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkFloat(name, x);
   const y = Tensor.empty(x.shape, "float32", name);
   backend().kernels.unary_f32(Unary[op], x.ptr, y.ptr, x.size, p0, p1);

@@ -3,14 +3,12 @@
 import { record, needsGrad } from "../autograd.js";
 import { heap } from "../backend/allocator.js";
 import { backend } from "../backend/wasm.js";
-import { Unary } from "../backend/kernels.js";
+import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
 import { checkFloat } from "./checks.js";
 
 let workspace = 0;
-
-export const enum BiasMode { None = 0, PerColumn = 1, PerRow = 2 }
 
 // Below this many multiply-adds, waking workers costs more than it saves.
 const PARALLEL_MIN_FLOPS = 1 << 19;
@@ -22,7 +20,7 @@ const PARALLEL_MIN_FLOPS = 1 << 19;
 export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
-  bias = 0, biasMode: BiasMode = BiasMode.None, relu = false,
+  bias = 0, biasMode: BiasMode = BiasMode.none, relu = false,
 ): void {
   const { kernels: k, pool } = backend();
   if (!workspace) workspace = heap().alloc(k.gemm_workspace_bytes(), "GEMM packing workspace");
@@ -44,11 +42,11 @@ export function gemm(
     const lo = edges[t], len = edges[t + 1] - lo;
     if (byRows) {
       const a = A + (transA ? lo : lo * lda) * 4;
-      const b = biasMode === BiasMode.PerRow ? bias + lo * 4 : bias;
+      const b = biasMode === BiasMode.perRow ? bias + lo * 4 : bias;
       return [+transA, +transB, len, N, K, alpha, a, lda, B, ldb, beta, C + lo * ldc * 4, ldc, b, biasMode, +relu, ws];
     }
     const bp = B + (transB ? lo * ldb : lo) * 4;
-    const b = biasMode === BiasMode.PerColumn ? bias + lo * 4 : bias;
+    const b = biasMode === BiasMode.perColumn ? bias + lo * 4 : bias;
     return [+transA, +transB, M, len, K, alpha, A, lda, bp, ldb, beta, C + lo * 4, ldc, b, biasMode, +relu, ws];
   };
   const jobs = pool.workspaces.slice(0, threads - 1).map((ws, w) => ({ kernel: "gemm_f32" as const, args: band(w + 1, ws) }));
@@ -135,7 +133,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const relu = options.activation === "relu";
   const rows = x.size / inF;
   const y = Tensor.empty([...x.shape.slice(0, -1), outF], "float32", "linear");
-  gemm(false, true, rows, outF, inF, 1, x.ptr, inF, weight.ptr, inF, 0, y.ptr, outF, bias ? bias.ptr : 0, bias ? BiasMode.PerColumn : BiasMode.None, relu);
+  gemm(false, true, rows, outF, inF, 1, x.ptr, inF, weight.ptr, inF, 0, y.ptr, outF, bias ? bias.ptr : 0, bias ? BiasMode.perColumn : BiasMode.none, relu);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   if (needsGrad(...inputs)) {
     record(relu ? "linearRelu" : "linear", inputs, [y], relu ? [x, weight, y] : [x, weight], ([g], [xs, ws, ys]) => {

@@ -5,6 +5,7 @@
 // that have a gradient are listed, with their state buffers, in a table of rows in wasm memory that
 // the kernel walks.
 import { heap, i32View } from "../backend/allocator.js";
+import { StepRow } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
 
 export interface OptimizerOptions {
@@ -34,9 +35,9 @@ export interface OptimizerStateDict {
   param_groups: Record<string, unknown>[];
 }
 
-// A row of the step table (ROW_BYTES and the columns in assembly/optim.ts): param, grad, three state
-// pointers (0 = unused), element count, step count, and 1 when the first state buffer is new this step.
-const ROW = 8;
+// A row of the step table (StepRow, from assembly/optim.ts): param, grad, three state pointers
+// (0 = unused), element count, step count, and 1 when the first state buffer is new this step.
+const ROW = StepRow.columns;
 
 /** A group's step table: wasm memory for `rows` rows, allocated once and reused every step. */
 interface StepTable {
@@ -153,14 +154,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         // Creating a buffer may have grown the wasm memory, which detaches the view.
         if (created) rows = i32View(table.ptr, table.rows * ROW);
         const at = count++ * ROW;
-        rows[at] = p.ptr;
-        rows[at + 1] = grad.ptr;
-        rows[at + 2] = this.statePtrs[0];
-        rows[at + 3] = this.statePtrs[1];
-        rows[at + 4] = this.statePtrs[2];
-        rows[at + 5] = p.size;
-        rows[at + 6] = state.step;
-        rows[at + 7] = created & 1;
+        rows[at + StepRow.param] = p.ptr;
+        rows[at + StepRow.grad] = grad.ptr;
+        rows.set(this.statePtrs, at + StepRow.state);
+        rows[at + StepRow.numel] = p.size;
+        rows[at + StepRow.step] = state.step;
+        rows[at + StepRow.fresh] = created & 1;
       }
       if (count > 0) this.updateRows(table.ptr, count, group);
     }

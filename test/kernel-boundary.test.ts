@@ -1,0 +1,44 @@
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bindKernels, kernelNames, BiasMode, Unary } from "../src/backend/kernels.js";
+// @ts-expect-error: a build script without type declarations
+import { readBoundary, renderBoundary } from "../scripts/kernel-boundary.mjs";
+
+// The generated boundary (src/backend/generated/kernels.ts) against the compiled module and the
+// sources it is generated from.
+describe("kernel boundary", () => {
+  it("declares exactly the functions the compiled module exports", () => {
+    const exported = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync("build/simdgrad.wasm")))
+      .filter((e) => e.kind === "function").map((e) => e.name);
+    expect([...kernelNames].sort()).toEqual(exported.sort());
+  });
+
+  it("refuses a module that lacks kernels, naming them", () => {
+    const partial = Object.fromEntries(kernelNames.filter((n) => n !== "gemm_f32" && n !== "heap_base").map((n) => [n, () => 0]));
+    expect(() => bindKernels(partial)).toThrow(/does not export the kernels heap_base, gemm_f32|does not export the kernels gemm_f32, heap_base/);
+  });
+
+  it("carries the enums of assembly/ with their values", () => {
+    const source = readFileSync("assembly/elementwise.ts", "utf8");
+    expect(source).toMatch(/Relu = 0, LeakyRelu = 1/);
+    expect(Unary.relu).toBe(0);
+    expect(Unary.leakyRelu).toBe(1);
+    expect(BiasMode).toEqual({ none: 0, perColumn: 1, perRow: 2 });
+  });
+
+  it("generates signatures and enums from source, and rejects types that cannot cross into JavaScript", () => {
+    const dir = mkdtempSync(join(tmpdir(), "boundary-"));
+    writeFileSync(join(dir, "index.ts"), 'export { k_f32 } from "./k";\nexport * from "./e";\n');
+    writeFileSync(join(dir, "k.ts"), "// scales x\nexport function k_f32(x: usize, n: i32, s: f32, flag: bool): f64 { return 0; }\nexport function hidden(): void {}\n");
+    writeFileSync(join(dir, "e.ts"), "export const enum Mode { First = 3, Second }\nexport function v(a: v128): void {}\n");
+    expect(() => readBoundary(join(dir, "index.ts"))).toThrow(/v\(a\) has type v128/);
+    writeFileSync(join(dir, "e.ts"), "export const enum Mode { First = 3, Second }\n");
+    const text: string = renderBoundary(readBoundary(join(dir, "index.ts")));
+    expect(text).toMatch(/^\/\/ Generated .* Do not edit/);
+    expect(text).toContain("  // scales x\n  k_f32(x: number, n: number, s: number, flag: boolean): number;");
+    expect(text).not.toContain("hidden");
+    expect(text).toContain("export const Mode = {\n  first: 3,\n  second: 4,\n} as const;");
+  });
+});
