@@ -1,5 +1,5 @@
 import { heap, type MemoryStats } from "./backend/allocator.js";
-import { backend } from "./backend/wasm.js";
+import { wasmMemoryBytes } from "./backend/memory.js";
 import { liveTensorCount } from "./tensor.js";
 
 /** Memory held by simdgrad: bytes in live tensors, bytes reserved from wasm memory, live tensors. */
@@ -8,7 +8,7 @@ export function memoryStats(): MemoryStats {
   return {
     bytesInUse: h.bytesInUse,
     bytesReserved: h.bytesReserved,
-    wasmMemoryBytes: backend().memory.buffer.byteLength,
+    wasmMemoryBytes: wasmMemoryBytes(),
     liveTensors: liveTensorCount(),
   };
 }

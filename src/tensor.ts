@@ -1,7 +1,7 @@
 // Tensor: a shape and dtype over a refcounted block of wasm memory, plus its autograd links.
 // Storage is shared by views that need no copy (reshape, flatten, detach, saved-for-backward
 // aliases) and freed when the last holder lets go.
-import { f32View, heap, i32View } from "./backend/allocator.js";
+import { allocElements, copyElements, f32View, i32View, releaseElements } from "./backend/memory.js";
 import type { Node } from "./autograd.js";
 import * as binary from "./ops/binary.js";
 import * as elementwise from "./ops/elementwise.js";
@@ -17,9 +17,9 @@ export type NestedArray = number | NestedArray[];
 
 export class Storage {
   refs = 1;
-  constructor(readonly ptr: number, readonly bytes: number) {}
+  constructor(readonly ptr: number, readonly elements: number) {}
   release(): void {
-    if (--this.refs === 0) heap().release(this.ptr, this.bytes);
+    if (--this.refs === 0) releaseElements(this.ptr, this.elements);
   }
 }
 
@@ -91,8 +91,8 @@ export class Tensor {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${shapeToString(shape)}`);
     }
-    const bytes = numel(shape) * 4;
-    const storage = new Storage(heap().alloc(bytes, `${what} ${shapeToString(shape)} ${dtype}`), bytes);
+    const elements = numel(shape);
+    const storage = new Storage(allocElements(elements, `${what} ${shapeToString(shape)} ${dtype}`), elements);
     return new Tensor(storage, shape, dtype);
   }
 
@@ -228,7 +228,7 @@ export class Tensor {
   copy_(src: Tensor): this {
     if (src.size !== this.size) throw new Error(`copy_: cannot copy ${shapeToString(src.shape)} into ${shapeToString(this.shape)}`);
     if (src.dtype !== this.dtype) throw new Error(`copy_: dtype mismatch, ${src.dtype} into ${this.dtype}`);
-    new Uint8Array(backend().memory.buffer).copyWithin(this.ptr, src.ptr, src.ptr + this.size * 4);
+    copyElements(this.ptr, src.ptr, this.size);
     return this;
   }
 

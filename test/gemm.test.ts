@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { tensor, type Tensor } from "../src/index.js";
-import { gemm } from "../src/ops/matmul.js";
+import { gemm } from "../src/backend/gemm.js";
 import { BiasMode } from "../src/backend/kernels.js";
 
 // gemm() against a float64 reference, with shapes that reach every kernel path: the packed 4x8

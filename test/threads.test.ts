@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as sg from "../src/index.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
-import { gemm } from "../src/ops/matmul.js";
+import { gemm } from "../src/backend/gemm.js";
 import { BiasMode } from "../src/backend/kernels.js";
 
 // This file runs in its own process (vitest forks), so it can start the pool before any tensor.

@@ -84,11 +84,3 @@ let allocator: Allocator | null = null;
 export function heap(): Allocator {
   return (allocator ??= new Allocator(backend()));
 }
-
-// Views are built from the current buffer every time: memory.grow detaches the old ones.
-export function f32View(ptr: number, length: number): Float32Array {
-  return new Float32Array(backend().memory.buffer, ptr, length);
-}
-export function i32View(ptr: number, length: number): Int32Array {
-  return new Int32Array(backend().memory.buffer, ptr, length);
-}

@@ -1,7 +1,7 @@
 // Datasets: indexable collections of samples, each sample a tuple of tensors (input, target, ...),
 // like torch.utils.data. A dataset may also gather many samples at once straight into one batch
 // tensor per field (getBatch), which is what DataLoader uses: no tensor per sample.
-import { backend } from "../backend/wasm.js";
+import { copyElements, elementAt } from "../backend/memory.js";
 import { Tensor, shapeToString, numel, dispose } from "../tensor.js";
 import { stack } from "../ops/shape.js";
 import { defaultGenerator, type Generator } from "../random.js";
@@ -66,15 +66,12 @@ export class TensorDataset implements Dataset {
 
 /** Copies rows `indices` of src (along dim 0) into a new tensor of `shape`; runs of consecutive rows move in one copy. */
 function gatherRows(src: Tensor, indices: ArrayLike<number>, shape: number[]): Tensor {
-  const rowBytes = numel(src.shape.slice(1)) * 4;
+  const row = numel(src.shape.slice(1));
   const out = Tensor.empty(shape, src.dtype, "batch");
-  // After the allocation: memory may have grown, and the buffer is only valid from here on.
-  const memory = new Uint8Array(backend().memory.buffer);
   for (let i = 0; i < indices.length; ) {
     let run = 1;
     while (i + run < indices.length && indices[i + run] === indices[i] + run) run++;
-    const from = src.ptr + indices[i] * rowBytes;
-    memory.copyWithin(out.ptr + i * rowBytes, from, from + run * rowBytes);
+    copyElements(elementAt(out.ptr, i * row), elementAt(src.ptr, indices[i] * row), run * row);
     i += run;
   }
   return out;

@@ -2,7 +2,7 @@
 // tensors are written as F32; int32 tensors as I64, the dtype PyTorch uses for integer buffers
 // (num_batches_tracked) and indices. Reading converts every float dtype to float32 and every
 // integer dtype to int32.
-import { backend } from "../backend/wasm.js";
+import { byteView } from "../backend/memory.js";
 import { Tensor, dispose, type DType } from "../tensor.js";
 import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafeDType } from "./safetensors.js";
 
@@ -11,15 +11,14 @@ export function save(stateDict: Record<string, Tensor>, metadata?: Record<string
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(stateDict)) {
     if (!(t instanceof Tensor)) throw new Error(`save: "${name}" is not a Tensor`);
-    // Wasm memory is little-endian, as safetensors is: float32 bytes copy as they are.
-    const bytes = new Uint8Array(backend().memory.buffer, t.ptr, t.size * 4);
     if (t.dtype === "float32") {
-      raw[name] = { dtype: "F32", shape: [...t.shape], data: bytes.slice() };
+      // Wasm memory is little-endian, as safetensors is: float32 bytes copy as they are.
+      raw[name] = { dtype: "F32", shape: [...t.shape], data: byteView(t.ptr, t.size).slice() };
     } else {
-      const src = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const src = t.view();
       const data = new Uint8Array(t.size * 8);
       const dst = new DataView(data.buffer);
-      for (let i = 0; i < t.size; i++) dst.setBigInt64(i * 8, BigInt(src.getInt32(i * 4, true)), true);
+      for (let i = 0; i < t.size; i++) dst.setBigInt64(i * 8, BigInt(src[i]), true);
       raw[name] = { dtype: "I64", shape: [...t.shape], data };
     }
   }
@@ -78,7 +77,7 @@ export function load(bytes: Uint8Array): Record<string, Tensor> {
       const { dtype, size, read } = READERS[raw.dtype];
       const t = (out[name] = Tensor.empty(raw.shape, dtype, `load "${name}"`));
       if (raw.dtype === "F32" || raw.dtype === "I32") {
-        new Uint8Array(backend().memory.buffer, t.ptr, raw.data.length).set(raw.data);
+        byteView(t.ptr, t.size).set(raw.data);
       } else {
         const v = new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
         const dst = t.view();

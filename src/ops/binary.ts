@@ -1,6 +1,7 @@
 // Binary elementwise ops with NumPy/PyTorch broadcasting. The backward of each op reduces the
 // gradient over the broadcast dims back to each operand's shape (reduce.sumToShape).
 import { record, needsGrad } from "../autograd.js";
+import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryName } from "../backend/kernels.js";
 import { Tensor, tidy } from "../tensor.js";
@@ -21,7 +22,7 @@ export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor)
   forEachBlock4(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape), contiguousStrides(shape)], (off, d, [as, bs, os]) => {
     // The output is contiguous, so its block offset is all the kernel needs.
     void os;
-    k.binary_f32(code, a.ptr + off[0] * 4, b.ptr + off[1] * 4, out.ptr + off[2] * 4, d[0], d[1], d[2], d[3], as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]);
+    k.binary_f32(code, elementAt(a.ptr, off[0]), elementAt(b.ptr, off[1]), elementAt(out.ptr, off[2]), d[0], d[1], d[2], d[3], as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]);
   });
   return out;
 }

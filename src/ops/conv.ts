@@ -11,11 +11,12 @@
 //   im2col + GEMM, col2im for the adjoint: 1x1 unit-stride layers (X is its own column matrix),
 //     few output channels, the adjoint of a strided convolution, conv_transpose2d's forward.
 import { record, needsGrad } from "../autograd.js";
-import { heap, i32View } from "../backend/allocator.js";
-import { backend } from "../backend/wasm.js";
+import { gemm } from "../backend/gemm.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
+import { allocElements, elementAt, i32View, releaseElements } from "../backend/memory.js";
+import { parallelFor } from "../backend/parallel.js";
+import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
-import { gemm } from "./matmul.js";
 import { squeeze, unsqueeze } from "./shape.js";
 
 export type Size2 = number | readonly [number, number];
@@ -72,9 +73,9 @@ let scratch = { ptr: 0, floats: 0 };
 
 function scratchBuffer(floats: number): number {
   if (floats > scratch.floats) {
-    if (scratch.ptr) heap().release(scratch.ptr, scratch.floats * 4);
+    if (scratch.ptr) releaseElements(scratch.ptr, scratch.floats);
     scratch = { ptr: 0, floats: 0 }; // nothing held if the allocation below fails
-    scratch = { ptr: heap().alloc(floats * 4, "conv im2col buffer"), floats };
+    scratch = { ptr: allocElements(floats, "conv im2col buffer"), floats };
   }
   return scratch.ptr;
 }
@@ -107,33 +108,33 @@ function runBatched(g: Geometry, p: Passes, images: number): void {
   const L = Ho * Wo, HW = H * W;
   const buf = scratchBuffer(images * (K + Cout) * L);
   const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo, 0, Ho] as const;
-  const wOf = (grp: number) => p.weight + grp * coutG * kG * 4;
+  const wOf = (grp: number) => elementAt(p.weight, grp * coutG * kG);
 
   for (let n0 = 0; n0 < N; n0 += images) {
     const nb = Math.min(images, N - n0), cols = nb * L;
-    const col = buf, rows = buf + K * cols * 4;
-    const colOf = (grp: number) => col + grp * kG * cols * 4;
-    const rowsOf = (grp: number) => rows + grp * coutG * cols * 4;
+    const col = buf, rows = elementAt(buf, K * cols);
+    const colOf = (grp: number) => elementAt(col, grp * kG * cols);
+    const rowsOf = (grp: number) => elementAt(rows, grp * coutG * cols);
     // [nb, Cout, L] (at image n0 of t) <-> rows [Cout, nb·L]
-    const gather = (t: number) => k.copy_strided_32(t + n0 * Cout * L * 4, rows, Cout, nb, 1, L, L, Cout * L, 0, 1, cols, L, 0, 1);
-    const scatter = (t: number) => k.copy_strided_32(rows, t + n0 * Cout * L * 4, Cout, nb, 1, L, cols, L, 0, 1, L, Cout * L, 0, 1);
+    const gather = (t: number) => k.copy_strided_32(elementAt(t, n0 * Cout * L), rows, Cout, nb, 1, L, L, Cout * L, 0, 1, cols, L, 0, 1);
+    const scatter = (t: number) => k.copy_strided_32(rows, elementAt(t, n0 * Cout * L), Cout, nb, 1, L, cols, L, 0, 1, L, Cout * L, 0, 1);
 
-    if (p.x && (p.y || p.dw)) k.im2col_f32(p.x + n0 * Cin * HW * 4, col, nb, Cin, H, W, ...geometry, cols);
+    if (p.x && (p.y || p.dw)) k.im2col_f32(elementAt(p.x, n0 * Cin * HW), col, nb, Cin, H, W, ...geometry, cols);
     if (p.y) {
       for (let grp = 0; grp < groups; grp++) {
         gemm(false, false, coutG, cols, kG, 1, wOf(grp), kG, colOf(grp), cols, 0, rowsOf(grp), cols,
-          p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
+          p.bias ? elementAt(p.bias, grp * coutG) : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
       }
       scatter(p.y);
     }
     if (p.dw) {
       gather(p.dy!);
-      for (let grp = 0; grp < groups; grp++) gemm(false, true, coutG, kG, cols, 1, rowsOf(grp), cols, colOf(grp), cols, 1, p.dw + grp * coutG * kG * 4, kG);
+      for (let grp = 0; grp < groups; grp++) gemm(false, true, coutG, kG, cols, 1, rowsOf(grp), cols, colOf(grp), cols, 1, elementAt(p.dw, grp * coutG * kG), kG);
     }
     if (p.adj) {
       gather(p.adj);
       for (let grp = 0; grp < groups; grp++) gemm(true, false, kG, cols, coutG, 1, wOf(grp), kG, rowsOf(grp), cols, 0, colOf(grp), cols);
-      k.col2im_f32(col, p.dx! + n0 * Cin * HW * 4, nb, Cin, H, W, ...geometry, cols);
+      k.col2im_f32(col, elementAt(p.dx!, n0 * Cin * HW), nb, Cin, H, W, ...geometry, cols);
     }
   }
 }
@@ -148,31 +149,31 @@ function runPerImage(g: Geometry, p: Passes): void {
   const lower = !!p.x && (!!p.y || !!p.dw);
   const rows = direct || K * L <= SCRATCH_FLOATS ? Ho : Math.max(1, Math.floor(SCRATCH_FLOATS / (K * Wo)));
   const col = direct ? 0 : scratchBuffer(K * rows * Wo);
-  const wOf = (grp: number) => p.weight + grp * coutG * kG * 4;
+  const wOf = (grp: number) => elementAt(p.weight, grp * coutG * kG);
 
   for (let n = 0; n < N; n++) {
     for (let r0 = 0; r0 < Ho; r0 += rows) {
       const nr = Math.min(rows, Ho - r0), Lc = nr * Wo;
       const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo, r0, nr, Lc] as const;
       // Column matrix of group grp (direct: the image's channels themselves).
-      const colOf = (grp: number, base: number) => direct ? base + (n * Cin + grp * cinG) * HW * 4 : col + grp * kG * Lc * 4;
-      const yOffset = (grp: number) => ((n * Cout + grp * coutG) * L + r0 * Wo) * 4;
+      const colOf = (grp: number, base: number) => direct ? elementAt(base, (n * Cin + grp * cinG) * HW) : elementAt(col, grp * kG * Lc);
+      const yOffset = (grp: number) => (n * Cout + grp * coutG) * L + r0 * Wo;
       if (lower) {
-        if (!direct) k.im2col_f32(p.x! + n * Cin * HW * 4, col, 1, Cin, H, W, ...geometry);
+        if (!direct) k.im2col_f32(elementAt(p.x!, n * Cin * HW), col, 1, Cin, H, W, ...geometry);
         for (let grp = 0; grp < groups; grp++) {
           const c = colOf(grp, p.x!);
           if (p.y) {
-            gemm(false, false, coutG, Lc, kG, 1, wOf(grp), kG, c, Lc, 0, p.y + yOffset(grp), L,
-              p.bias ? p.bias + grp * coutG * 4 : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
+            gemm(false, false, coutG, Lc, kG, 1, wOf(grp), kG, c, Lc, 0, elementAt(p.y, yOffset(grp)), L,
+              p.bias ? elementAt(p.bias, grp * coutG) : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
           }
-          if (p.dw) gemm(false, true, coutG, kG, Lc, 1, p.dy! + yOffset(grp), L, c, Lc, 1, p.dw + grp * coutG * kG * 4, kG);
+          if (p.dw) gemm(false, true, coutG, kG, Lc, 1, elementAt(p.dy!, yOffset(grp)), L, c, Lc, 1, elementAt(p.dw, grp * coutG * kG), kG);
         }
       }
       if (p.adj) {
         for (let grp = 0; grp < groups; grp++) {
-          gemm(true, false, kG, Lc, coutG, 1, wOf(grp), kG, p.adj + yOffset(grp), L, direct ? 1 : 0, colOf(grp, p.dx!), Lc);
+          gemm(true, false, kG, Lc, coutG, 1, wOf(grp), kG, elementAt(p.adj, yOffset(grp)), L, direct ? 1 : 0, colOf(grp, p.dx!), Lc);
         }
-        if (!direct) k.col2im_f32(col, p.dx! + n * Cin * HW * 4, 1, Cin, H, W, ...geometry);
+        if (!direct) k.col2im_f32(col, elementAt(p.dx!, n * Cin * HW), 1, Cin, H, W, ...geometry);
       }
     }
   }
@@ -230,7 +231,7 @@ function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perI
   if (images < 1) return false;
   const k = backend().kernels;
   const head = scratchBuffer(fixed + p.kG + images * imageFloats);
-  const off = head + fixed * 4, chunk = off + p.kG * 4, xp = chunk + images * perImage * 4;
+  const off = elementAt(head, fixed), chunk = elementAt(off, p.kG), xp = elementAt(chunk, images * perImage);
   const offsets = i32View(off, p.kG);
   for (let c = 0, t = 0; c < p.cG; c++) {
     for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) offsets[t++] = (c * p.planeH + i * dh) * p.planeW + j * dw;
@@ -238,7 +239,7 @@ function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perI
   prepare(head);
   for (let n0 = 0; n0 < N; n0 += images) {
     const nb = Math.min(images, N - n0);
-    let src = x + n0 * p.C * p.H * p.W * 4;
+    let src = elementAt(x, n0 * p.C * p.H * p.W);
     if (p.padded) {
       k.pad_planes_f32(src, xp, nb * p.C, p.H, p.W, p.planeH, p.planeW, p.top, p.left);
       src = xp;
@@ -264,13 +265,13 @@ function direct(g: Geometry, x: number, weight: number, y: number, adjoint: bool
     const xImage = C * planeH * planeW;
     for (let grp = 0; grp < groups; grp++) {
       // ranges of images
-      splitOverThreads("conv_direct_f32", nb, 1, nb * coG * L * kG, (lo, n) => [
-        src + (lo * xImage + grp * cG * planeH * planeW) * 4, wp + grp * wpGroup * 4, off, kG, y + ((n0 + lo) * Co + grp * coG) * L * 4,
-        bias ? bias + grp * coG * 4 : 0, +relu, n, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
+      parallelFor("conv_direct_f32", nb, 1, nb * coG * L * kG, (lo, n) => [
+        elementAt(src, lo * xImage + grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, ((n0 + lo) * Co + grp * coG) * L),
+        bias ? elementAt(bias, grp * coG) : 0, +relu, n, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
       ]);
     }
   }, (wp) => {
-    for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(weight + grp * wOut * wIn * kh * kw * 4, wp + grp * wpGroup * 4, wOut, wIn, kh * kw, +adjoint);
+    for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint);
   });
 }
 
@@ -285,34 +286,16 @@ function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boole
   return directChunks(g, p, x, 0, gImage, (_, off, src, n0, nb, gp) => {
     // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
     for (let n = 0; n < nb; n++) {
-      for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(gy + ((n0 + n) * Co + grp * coG) * L * 4, gp + (n * gImage + grp * gGroup) * 4, coG, L, 1, 0);
+      for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(gy, ((n0 + n) * Co + grp * coG) * L), elementAt(gp, n * gImage + grp * gGroup), coG, L, 1, 0);
     }
     for (let grp = 0; grp < groups; grp++) {
       // ranges of taps, whole 4-tap tiles
-      splitOverThreads("conv_direct_wgrad_f32", kG, 4, nb * coG * L * kG, (lo, n) => [
-        src + grp * cG * planeH * planeW * 4, gp + grp * gGroup * 4, off + lo * 4, n, dW + (grp * coG * kG + lo) * 4, kG,
+      parallelFor("conv_direct_wgrad_f32", kG, 4, nb * coG * L * kG, (lo, n) => [
+        elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), elementAt(off, lo), n, elementAt(dW, grp * coG * kG + lo), kG,
         nb, coG, Ho, Wo, p.sh, p.sw, planeW, C * planeH * planeW, gImage,
       ]);
     }
   }, () => {});
-}
-
-// Below this many multiply-adds, waking the workers costs more than it saves (as for the GEMM).
-const PARALLEL_MIN_MACS = 1 << 19;
-
-/**
- * kernel(...args(lo, n)) over [lo, lo + n) = [0, extent), split into one range per thread (in
- * multiples of `step`) when the worker pool is on and the work (`macs` multiply-adds) is large enough.
- */
-function splitOverThreads(kernel: "conv_direct_f32" | "conv_direct_wgrad_f32", extent: number, step: number, macs: number,
-  args: (lo: number, n: number) => number[]): void {
-  const { kernels: k, pool } = backend();
-  const threads = pool?.threads ?? 1;
-  const run = (lo: number, n: number) => (k[kernel] as (...a: number[]) => void)(...args(lo, n));
-  if (!pool || threads === 1 || extent < threads * step || macs < PARALLEL_MIN_MACS) return run(0, extent);
-  const edges = Array.from({ length: threads + 1 }, (_, t) => (t === threads ? extent : Math.round((extent * t) / threads / step) * step));
-  const jobs = Array.from({ length: threads - 1 }, (_, w) => ({ kernel, args: args(edges[w + 1], edges[w + 2] - edges[w + 1]) }));
-  pool.run(jobs, () => run(0, edges[1]));
 }
 
 // Winograd F(2x2, 3x3) (assembly/conv.ts) does a stride-1, undilated, ungrouped 3x3 convolution
@@ -351,11 +334,11 @@ function winograd(g: Geometry, x: number, weight: number, y: number, adjoint: bo
   for (let n0 = 0; n0 < N; n0 += images) {
     const nb = Math.min(images, N - n0), T = nb * tiles;
     const ld = T + 4; // rows of V and M a little off a power of two apart: the GEMMs' packing reads them in columns
-    const xp = u + uFloats * 4, v = xp + nb * C * Hp * Wp * 4, m = v + 16 * C * ld * 4;
-    k.pad_planes_f32(x + n0 * C * H * W * 4, xp, nb * C, H, W, Hp, Wp, top, left);
+    const xp = elementAt(u, uFloats), v = elementAt(xp, nb * C * Hp * Wp), m = elementAt(v, 16 * C * ld);
+    k.pad_planes_f32(elementAt(x, n0 * C * H * W), xp, nb * C, H, W, Hp, Wp, top, left);
     k.winograd_input_f32(xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld);
-    for (let xi = 0; xi < 16; xi++) gemm(false, false, Co, T, C, 1, u + xi * Co * C * 4, C, v + xi * C * ld * 4, ld, 0, m + xi * Co * ld * 4, ld);
-    k.winograd_output_f32(m, y + n0 * Co * Ho * Wo * 4, bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld);
+    for (let xi = 0; xi < 16; xi++) gemm(false, false, Co, T, C, 1, elementAt(u, xi * Co * C), C, elementAt(v, xi * C * ld), ld, 0, elementAt(m, xi * Co * ld), ld);
+    k.winograd_output_f32(m, elementAt(y, n0 * Co * Ho * Wo), bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld);
   }
   return true;
 }
@@ -533,7 +516,7 @@ function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null |
   const y = Tensor.empty([N, Cout, Ho, Wo], "float32", op);
   if (bias) {
     // A GEMM with K = 0 is its epilogue alone: each image starts as the per-channel bias.
-    for (let n = 0; n < N; n++) gemm(false, false, Cout, Ho * Wo, 0, 1, 0, 0, 0, 0, 0, y.ptr + n * Cout * Ho * Wo * 4, Ho * Wo, bias.ptr, BiasMode.perRow);
+    for (let n = 0; n < N; n++) gemm(false, false, Cout, Ho * Wo, 0, 1, 0, 0, 0, 0, 0, elementAt(y.ptr, n * Cout * Ho * Wo), Ho * Wo, bias.ptr, BiasMode.perRow);
   } else {
     y.zero_();
   }

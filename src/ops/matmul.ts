@@ -1,60 +1,13 @@
 // matmul (torch.matmul semantics, batched with broadcasting) and linear, on the packed SIMD GEMM.
 // Backward passes run the same GEMM with transpose flags; no transpose is materialised.
 import { record, needsGrad } from "../autograd.js";
-import { heap } from "../backend/allocator.js";
+import { gemm } from "../backend/gemm.js";
+import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
 import { checkFloat } from "./checks.js";
-
-let workspace = 0;
-
-// Below this many multiply-adds, waking workers costs more than it saves.
-const PARALLEL_MIN_FLOPS = 1 << 19;
-
-/**
- * C = act(alpha·op(A)·op(B) + beta·C + bias) on raw pointers (row-major, float32). With a worker
- * pool, C is split into row (or column) bands, one per thread, each with its own workspace.
- */
-export function gemm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
-  bias = 0, biasMode: BiasMode = BiasMode.none, relu = false,
-): void {
-  const { kernels: k, pool } = backend();
-  if (!workspace) workspace = heap().alloc(k.gemm_workspace_bytes(), "GEMM packing workspace");
-  const threads = pool?.threads ?? 1;
-  // The kernel takes a matrix-vector path for M <= 16 or N <= 16 (assembly/gemm.ts). Bands stay
-  // clear of those cut-offs, so every band takes the path the whole product would, and results
-  // are bit-identical for any thread count.
-  const byRows = M >= 20 * threads;
-  const byCols = !byRows && M > 16 && N >= 32 * threads;
-  if (!pool || threads === 1 || M * N * K < PARALLEL_MIN_FLOPS || !(byRows || byCols)) {
-    k.gemm_f32(+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, workspace);
-    return;
-  }
-  // Band edges on multiples of the micro-tile (4 rows or 8 columns) keep every band's tiles full.
-  const extent = byRows ? M : N, tile = byRows ? 4 : 8;
-  const edges = Array.from({ length: threads + 1 }, (_, t) => Math.min(extent, Math.round((extent * t) / threads / tile) * tile));
-  edges[threads] = extent;
-  const band = (t: number, ws: number): number[] => {
-    const lo = edges[t], len = edges[t + 1] - lo;
-    if (byRows) {
-      const a = A + (transA ? lo : lo * lda) * 4;
-      const b = biasMode === BiasMode.perRow ? bias + lo * 4 : bias;
-      return [+transA, +transB, len, N, K, alpha, a, lda, B, ldb, beta, C + lo * ldc * 4, ldc, b, biasMode, +relu, ws];
-    }
-    const bp = B + (transB ? lo * ldb : lo) * 4;
-    const b = biasMode === BiasMode.perColumn ? bias + lo * 4 : bias;
-    return [+transA, +transB, M, len, K, alpha, A, lda, bp, ldb, beta, C + lo * 4, ldc, b, biasMode, +relu, ws];
-  };
-  const jobs = pool.workspaces.slice(0, threads - 1).map((ws, w) => ({ kernel: "gemm_f32" as const, args: band(w + 1, ws) }));
-  pool.run(jobs, () => {
-    const [ta, tb, m, n, kk, al, a, la, b, lb, be, c, lc, bi, bm, ac, ws] = band(0, workspace);
-    k.gemm_f32(ta, tb, m, n, kk, al, a, la, b, lb, be, c, lc, bi, bm, ac, ws);
-  });
-}
 
 /** torch.matmul: 1-D operands are promoted (and the added dim dropped), batch dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -95,7 +48,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
   const out = Tensor.empty(outShape, "float32", "matmul");
   for (const [ao, bo, co] of triples) {
-    gemm(false, false, rows, n, k, 1, a.ptr + ao * 4, k, b.ptr + bo * 4, n, 0, out.ptr + co * 4, n);
+    gemm(false, false, rows, n, k, 1, elementAt(a.ptr, ao), k, elementAt(b.ptr, bo), n, 0, elementAt(out.ptr, co), n);
   }
   const result = finalShape.length === outShape.length ? out : out.aliasAs(finalShape);
   if (result !== out) out.dispose();
@@ -105,11 +58,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       let ga: Tensor | null = null, gb: Tensor | null = null;
       if (a.requiresGrad) {
         ga = Tensor.empty(aDims, "float32", "matmul backward").zero_();
-        for (const [ao, bo, co] of triples) gemm(false, true, rows, k, n, 1, g!.ptr + co * 4, n, bs.ptr + bo * 4, n, 1, ga.ptr + ao * 4, k);
+        for (const [ao, bo, co] of triples) gemm(false, true, rows, k, n, 1, elementAt(g!.ptr, co), n, elementAt(bs.ptr, bo), n, 1, elementAt(ga.ptr, ao), k);
       }
       if (b.requiresGrad) {
         gb = Tensor.empty(bDims, "float32", "matmul backward").zero_();
-        for (const [ao, bo, co] of triples) gemm(true, false, k, n, rows, 1, as.ptr + ao * 4, k, g!.ptr + co * 4, n, 1, gb.ptr + bo * 4, n);
+        for (const [ao, bo, co] of triples) gemm(true, false, k, n, rows, 1, elementAt(as.ptr, ao), k, elementAt(g!.ptr, co), n, 1, elementAt(gb.ptr, bo), n);
       }
       return [ga, gb];
     });

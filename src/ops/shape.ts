@@ -1,6 +1,7 @@
 // Shape ops. reshape/flatten/squeeze/unsqueeze share storage; the rest are one strided copy
 // (copy_strided_32), and the backward of each is the inverse gather/scatter of the gradient.
 import { record, needsGrad } from "../autograd.js";
+import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, type Shape, type DType } from "../tensor.js";
 import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
@@ -12,7 +13,7 @@ import { checkLive } from "./checks.js";
 function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: Tensor, dstOffset: number, dstStrides: number[], shape: Shape): void {
   const k = backend().kernels;
   forEachBlock4(shape, [srcStrides, dstStrides], (off, d, [ss, ds]) => {
-    k.copy_strided_32(src.ptr + (srcOffset + off[0]) * 4, dst.ptr + (dstOffset + off[1]) * 4,
+    k.copy_strided_32(elementAt(src.ptr, srcOffset + off[0]), elementAt(dst.ptr, dstOffset + off[1]),
       d[0], d[1], d[2], d[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
   });
 }

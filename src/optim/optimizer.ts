@@ -4,7 +4,7 @@
 // A step is one fused wasm kernel call per parameter group (assembly/optim.ts): the group's parameters
 // that have a gradient are listed, with their state buffers, in a table of rows in wasm memory that
 // the kernel walks.
-import { heap, i32View } from "../backend/allocator.js";
+import { allocElements, i32View, releaseElements } from "../backend/memory.js";
 import { StepRow } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
 
@@ -187,9 +187,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   private stepTable(group: ParamGroup<O>): StepTable {
     let table = this.tables.get(group);
     if (table && table.rows >= group.params.length) return table;
-    if (table) heap().release(table.ptr, table.rows * ROW * 4);
+    if (table) releaseElements(table.ptr, table.rows * ROW);
     const rows = group.params.length;
-    table = { ptr: heap().alloc(rows * ROW * 4, `${this.name} step table`), rows };
+    table = { ptr: allocElements(rows * ROW, `${this.name} step table`), rows };
     this.tables.set(group, table);
     return table;
   }
@@ -274,7 +274,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** Frees the state buffers (momentum, moment estimates, ...) and step tables. The optimizer can keep stepping. */
   dispose(): void {
     this.disposeState();
-    for (const table of this.tables.values()) heap().release(table.ptr, table.rows * ROW * 4);
+    for (const table of this.tables.values()) releaseElements(table.ptr, table.rows * ROW);
     this.tables.clear();
   }
 }
