@@ -9,6 +9,7 @@ export * from "./conv";
 export * from "./pool";
 export * from "./norm";
 export * from "./optim";
+export * from "./rnn";
 
 // The TS allocator must start above the module's static data.
 export function heap_base(): usize { return __heap_base; }

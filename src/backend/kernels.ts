@@ -3,5 +3,5 @@
 // wasm build into ./generated/kernels.ts, so a kernel change that src/ does not follow fails tsc.
 export {
   type KernelExports, bindKernels, kernelNames,
-  Unary, type UnaryName, Binary, type BinaryName, PointwiseLoss, type PointwiseLossName, BiasMode, StepRow,
+  Unary, type UnaryName, Binary, type BinaryName, PointwiseLoss, type PointwiseLossName, BiasMode, StepRow, RnnKind,
 } from "./generated/kernels.js";

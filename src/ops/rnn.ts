@@ -1,14 +1,24 @@
-// Recurrent cells and single-layer sequence RNNs with torch.nn.RNN / LSTM / GRU semantics
-// (sequence-first [T, N, I] input, PyTorch's gate order in the stacked weights). Everything is
-// composed from linear, sigmoid, tanh, mul, add and narrow, so autograd comes for free.
+// Recurrent networks with torch.nn.RNN / LSTM / GRU semantics: stacked layers, both directions,
+// batch-first layouts, initial states, dropout between layers, variable-length batches (PyTorch's
+// packed-sequence semantics), and the single-step cells.
+//
+// Speed: each layer and direction computes its input projection W_ih x + b_ih for all T steps in
+// one GEMM (`linear`, whose backward is three GEMMs); the time loop is one autograd node whose
+// every step is one GEMM (W_hh h + b_hh) and one fused cell kernel (assembly/rnn.ts), and whose
+// backward is, per step, the fused cell backward and one GEMM, then one GEMM for ∂W_hh over all
+// steps.
+import { record, needsGrad } from "../autograd.js";
+import { backend } from "../backend/wasm.js";
+import { BiasMode, RnnKind } from "../backend/kernels.js";
 import { Tensor, shapeToString, tidy } from "../tensor.js";
-import { linear } from "./matmul.js";
-import { add, mul, sub } from "./binary.js";
-import { relu, sigmoid, tanh } from "./elementwise.js";
-import { narrow, reshape, stack, unsqueeze } from "./shape.js";
+import { gemm, linear } from "./matmul.js";
+import { cat, narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
 import { zeros } from "./creation.js";
+import { dropout } from "./dropout.js";
+import { checkFloat } from "./checks.js";
+import type { Generator } from "../random.js";
 
-/** The parameters of one layer: weightIh [G·H, I], weightHh [G·H, H], biases [G·H] (G gates). */
+/** The parameters of one layer and direction: weightIh [G·H, I], weightHh [G·H, H], biases [G·H] (G gates). */
 export interface RnnWeights {
   weightIh: Tensor;
   weightHh: Tensor;
@@ -18,128 +28,306 @@ export interface RnnWeights {
 
 export type RnnNonlinearity = "tanh" | "relu";
 
+/** Per-sequence lengths of a padded batch: numbers, or a 1-D int32 tensor. */
+export type SequenceLengths = readonly number[] | Int32Array | Tensor;
+
+export interface RnnStackOptions {
+  /** Stacked layers (default 1); `weights` lists numLayers·D entries, layer-major, forward before reverse. */
+  numLayers?: number;
+  /** Run a second, reversed direction per layer; outputs concatenate [forward, reverse] features. */
+  bidirectional?: boolean;
+  /** x and output are [N, T, features] (the states stay [D·numLayers, N, H], as in PyTorch). */
+  batchFirst?: boolean;
+  /** Dropout probability on every layer's output except the last's, applied only when training. */
+  dropout?: number;
+  /** Default true, as in torch.nn.functional.dropout. */
+  training?: boolean;
+  generator?: Generator;
+  /**
+   * Valid steps per sequence (each in [1, T]): steps t ≥ lengths[n] change neither the outputs at
+   * valid steps nor the final states (which are taken at each sequence's last valid step, and
+   * after step 0 for the reverse direction), and their outputs are zero, as with
+   * pack_padded_sequence / pad_packed_sequence (the output keeps all T steps).
+   */
+  lengths?: SequenceLengths | null;
+}
+
+export interface RnnOptions extends RnnStackOptions {
+  nonlinearity?: RnnNonlinearity;
+}
+
 type Kind = "rnn" | "lstm" | "gru";
 const GATES: Record<Kind, number> = { rnn: 1, lstm: 4, gru: 3 };
+const STACK_OPTIONS = ["numLayers", "bidirectional", "batchFirst", "dropout", "training", "generator", "lengths"];
 
-/** Checks the weights against the input size and returns the hidden size H. */
-function hiddenSize(op: string, kind: Kind, w: RnnWeights, inputSize: number): number {
+/** Options not in `known` are an error that names them (nothing is silently ignored). */
+export function checkOptionNames(op: string, options: object, known: readonly string[]): void {
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length) throw new Error(`${op}: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (known: ${known.join(", ")})`);
+}
+
+/** Checks one layer's weights against its input size and returns the hidden size H. */
+function hiddenSize(op: string, kind: Kind, w: RnnWeights, inputSize: number, where = ""): number {
   const G = GATES[kind];
+  checkFloat(op, w.weightIh, w.weightHh, ...[w.biasIh, w.biasHh].filter((b): b is Tensor => !!b));
   const [rows, H] = w.weightHh.shape;
   const ok =
-    w.weightHh.ndim === 2 && rows === G * H &&
+    w.weightHh.ndim === 2 && rows === G * H && H > 0 &&
     w.weightIh.ndim === 2 && w.weightIh.shape[0] === G * H && w.weightIh.shape[1] === inputSize &&
     [w.biasIh, w.biasHh].every((b) => !b || (b.ndim === 1 && b.shape[0] === G * H));
   if (!ok) {
     const bias = (b?: Tensor | null) => (b ? shapeToString(b.shape) : "none");
     throw new Error(
-      `${op}: weights do not fit input size ${inputSize} (expected weightIh [${G}·H, ${inputSize}], weightHh [${G}·H, H], biases [${G}·H]); ` +
+      `${op}: weights${where} do not fit input size ${inputSize} (expected weightIh [${G}·H, ${inputSize}], weightHh [${G}·H, H], biases [${G}·H]); ` +
         `got weightIh ${shapeToString(w.weightIh.shape)}, weightHh ${shapeToString(w.weightHh.shape)}, biasIh ${bias(w.biasIh)}, biasHh ${bias(w.biasHh)}`,
     );
   }
   return H;
 }
 
-/** An initial state of the given shape (zeros when not given). */
-function state(op: string, name: string, s: Tensor | null | undefined, shape: number[]): Tensor {
-  if (!s) return zeros(shape);
+function checkState(op: string, name: string, s: Tensor, shape: number[]): void {
+  checkFloat(op, s);
   if (s.ndim !== shape.length || s.shape.some((d, i) => d !== shape[i])) {
     throw new Error(`${op}: ${name} must be ${shapeToString(shape)}, got ${shapeToString(s.shape)}`);
   }
-  return s;
 }
 
-// Gate k of a stacked pre-activation [N, G·H].
-const gate = (t: Tensor, k: number, H: number) => narrow(t, 1, k * H, H);
-
-// Each step takes gi = W_ih x + b_ih (for a sequence, computed for all steps in one GEMM).
-
-function rnnStep(gi: Tensor, h: Tensor, w: RnnWeights, nonlinearity: RnnNonlinearity): Tensor {
-  const pre = add(gi, linear(h, w.weightHh, w.biasHh));
-  return nonlinearity === "relu" ? relu(pre) : tanh(pre);
+// Copies n float32 words between raw addresses (one memory.copy in the kernel).
+function copyWords(src: number, dst: number, n: number): void {
+  backend().kernels.copy_strided_32(src, dst, 1, 1, 1, n, 0, 0, 0, 1, 0, 0, 0, 1);
 }
 
-function lstmStep(gi: Tensor, h: Tensor, c: Tensor, w: RnnWeights): [Tensor, Tensor] {
-  const H = h.shape[1];
-  const gates = add(gi, linear(h, w.weightHh, w.biasHh));
-  const i = sigmoid(gate(gates, 0, H)), f = sigmoid(gate(gates, 1, H));
-  const g = tanh(gate(gates, 2, H)), o = sigmoid(gate(gates, 3, H));
-  const cNext = add(mul(f, c), mul(i, g));
-  return [mul(o, tanh(cNext)), cNext];
+interface Direction {
+  kind: Kind;
+  code: number; // RnnKind
+  reverse: boolean;
+  /** int32 [N], or null when every sequence has all T steps */
+  lengths: Tensor | null;
 }
 
-function gruStep(gi: Tensor, h: Tensor, w: RnnWeights): Tensor {
-  const H = h.shape[1];
-  const gh = linear(h, w.weightHh, w.biasHh);
-  const r = sigmoid(add(gate(gi, 0, H), gate(gh, 0, H)));
-  const z = sigmoid(add(gate(gi, 1, H), gate(gh, 1, H)));
-  // The reset gate scales W_hn h + b_hn only, as in PyTorch (not h before the product).
-  const n = tanh(add(gate(gi, 2, H), mul(r, gate(gh, 2, H))));
-  return add(n, mul(z, sub(h, n))); // (1 − z)·n + z·h
-}
+/**
+ * One layer and direction over gi = W_ih x + b_ih [T, N, G·H] from h0 (c0) [N, H]: returns the
+ * outputs y [T, N, H] and the final states [N, H]. States live in one buffer hs [T + 1, N, H] in
+ * time order: step t reads slot t and writes slot t + 1 (the reverse direction reads t + 1 and
+ * writes t), so the states entering steps 0 … T−1 are one contiguous block for the ∂W_hh GEMM.
+ */
+function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, weightHh: Tensor, biasHh: Tensor | null): { y: Tensor; hN: Tensor; cN: Tensor | null } {
+  const [T, N, GH] = gi.shape;
+  const H = weightHh.shape[1];
+  const k = backend().kernels;
+  const lstm = d.kind === "lstm", gru = d.kind === "gru";
+  const slot = N * H * 4, giStep = N * GH * 4, savedStep = N * 4 * H * 4;
+  const inSlot = (t: number) => (d.reverse ? t + 1 : t);
+  const outSlot = (t: number) => (d.reverse ? t : t + 1);
+  const first = d.reverse ? T : 0, last = d.reverse ? 0 : T;
+  const lengths = d.lengths ? d.lengths.ptr : 0;
 
-function checkInput(op: string, x: Tensor, rank: number): void {
-  if (x.ndim !== rank) {
-    throw new Error(`${op}: input must be ${rank === 2 ? "[N, input_size]" : "[T, N, input_size]"}, got ${shapeToString(x.shape)}`);
+  const hs = Tensor.empty([T + 1, N, H], "float32", `${d.kind} states`);
+  const cs = lstm ? Tensor.empty([T + 1, N, H], "float32", "lstm cell states") : null;
+  const saved = lstm || gru ? Tensor.empty([T, N, 4 * H], "float32", `${d.kind} gates`) : null;
+  const y = Tensor.empty([T, N, H], "float32", d.kind);
+  const gh = Tensor.empty([N, GH], "float32", `${d.kind} hidden projection`);
+  copyWords(h0.ptr, hs.ptr + first * slot, N * H);
+  if (cs) copyWords(c0!.ptr, cs.ptr + first * slot, N * H);
+  for (let s = 0; s < T; s++) {
+    const t = d.reverse ? T - 1 - s : s;
+    const hPrev = hs.ptr + inSlot(t) * slot;
+    gemm(false, true, N, GH, H, 1, hPrev, H, weightHh.ptr, H, 0, gh.ptr, GH, biasHh ? biasHh.ptr : 0, biasHh ? BiasMode.perColumn : BiasMode.none);
+    k.rnn_cell_f32(d.code, gi.ptr + t * giStep, gh.ptr, hPrev, cs ? cs.ptr + inSlot(t) * slot : 0, hs.ptr + outSlot(t) * slot,
+      cs ? cs.ptr + outSlot(t) * slot : 0, y.ptr + t * slot, saved ? saved.ptr + t * savedStep : 0, N, H, lengths, t);
   }
+  gh.dispose();
+  const hN = Tensor.empty([N, H], "float32", `${d.kind} final state`);
+  copyWords(hs.ptr + last * slot, hN.ptr, N * H);
+  const cN = cs ? Tensor.empty([N, H], "float32", "lstm final cell state") : null;
+  if (cN) copyWords(cs!.ptr + last * slot, cN.ptr, N * H);
+
+  const inputs = [gi, h0, ...(c0 ? [c0] : []), weightHh, ...(biasHh ? [biasHh] : [])];
+  if (needsGrad(...inputs)) {
+    const keep = [hs, weightHh, ...[cs, saved, d.lengths].filter((t): t is Tensor => t !== null)];
+    record(d.kind, inputs, cN ? [y, hN, cN] : [y, hN], keep, ([gy, ghN, gcN], [hsS, wS, ...rest]) => {
+      const csS = cs ? rest.shift()! : null, savedS = saved ? rest.shift()! : null, lengthsS = d.lengths ? rest.shift()!.ptr : 0;
+      const state = (g: Tensor | null | undefined, what: string) => {
+        const s = Tensor.empty([N, H], "float32", `${d.kind} backward ${what}`);
+        if (g) copyWords(g.ptr, s.ptr, N * H);
+        else s.zero_();
+        return s;
+      };
+      const dh = state(ghN, "dh"), dc = lstm ? state(gcN, "dc") : null;
+      const dgi = Tensor.empty([T, N, GH], "float32", `${d.kind} backward`);
+      const dgh = gru ? Tensor.empty([T, N, GH], "float32", "gru backward") : dgi;
+      // Steps in the opposite order of the forward: dh carries ∂/∂h from step to step.
+      for (let s = T - 1; s >= 0; s--) {
+        const t = d.reverse ? T - 1 - s : s;
+        const ci = csS ? csS.ptr + inSlot(t) * slot : 0, co = csS ? csS.ptr + outSlot(t) * slot : 0;
+        k.rnn_cell_backward_f32(d.code, savedS ? savedS.ptr + t * savedStep : 0, hsS.ptr + inSlot(t) * slot, ci,
+          hsS.ptr + outSlot(t) * slot, co, gy ? gy.ptr + t * slot : 0, dh.ptr, dc ? dc.ptr : 0,
+          dgi.ptr + t * giStep, dgh.ptr + t * giStep, N, H, lengthsS, t);
+        gemm(false, false, N, H, GH, 1, dgh.ptr + t * giStep, GH, wS.ptr, H, 1, dh.ptr, H); // dh += dgh·W_hh
+      }
+      let dw: Tensor | null = null, db: Tensor | null = null;
+      if (weightHh.requiresGrad) {
+        // ∂W_hh = Σ_t dgh_tᵀ·h_(state entering t): one GEMM over all T·N rows.
+        dw = Tensor.empty([GH, H], "float32", `${d.kind} backward`);
+        gemm(true, false, GH, H, T * N, 1, dgh.ptr, GH, hsS.ptr + (d.reverse ? slot : 0), H, 0, dw.ptr, H);
+      }
+      if (biasHh?.requiresGrad) {
+        db = Tensor.empty([GH], "float32", `${d.kind} backward`);
+        k.sum_dim_f32(dgh.ptr, db.ptr, 1, T * N, GH);
+      }
+      if (dgh !== dgi) dgh.dispose();
+      return [dgi, dh, ...(c0 ? [dc] : []), dw, ...(biasHh ? [db] : [])];
+    });
+  }
+  for (const t of [hs, cs, saved]) t?.dispose();
+  return { y, hN, cN };
 }
 
-/** One step of an Elman RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh); x [N, I], h [N, H]. */
-export function rnnCell(x: Tensor, h: Tensor | null, w: RnnWeights, nonlinearity: RnnNonlinearity = "tanh"): Tensor {
-  checkInput("rnnCell", x, 2);
-  const H = hiddenSize("rnnCell", "rnn", w, x.shape[1]);
-  return tidy(() => rnnStep(linear(x, w.weightIh, w.biasIh), state("rnnCell", "h", h, [x.shape[0], H]), w, nonlinearity));
+function cellCode(kind: Kind, nonlinearity: RnnNonlinearity): number {
+  if (kind === "lstm") return RnnKind.lstm;
+  if (kind === "gru") return RnnKind.gru;
+  if (nonlinearity !== "tanh" && nonlinearity !== "relu") throw new Error(`rnn: unknown nonlinearity "${nonlinearity}" (expected "tanh" or "relu")`);
+  return RnnKind[nonlinearity];
 }
 
-/** One LSTM step; returns [h', c']. */
-export function lstmCell(x: Tensor, h: Tensor | null, c: Tensor | null, w: RnnWeights): [Tensor, Tensor] {
-  checkInput("lstmCell", x, 2);
-  const H = hiddenSize("lstmCell", "lstm", w, x.shape[1]);
-  const N = x.shape[0];
-  return tidy(() => lstmStep(linear(x, w.weightIh, w.biasIh), state("lstmCell", "h", h, [N, H]), state("lstmCell", "c", c, [N, H]), w));
-}
-
-/** One GRU step. */
-export function gruCell(x: Tensor, h: Tensor | null, w: RnnWeights): Tensor {
-  checkInput("gruCell", x, 2);
-  const H = hiddenSize("gruCell", "gru", w, x.shape[1]);
-  return tidy(() => gruStep(linear(x, w.weightIh, w.biasIh), state("gruCell", "h", h, [x.shape[0], H]), w));
-}
-
-/** Runs `step` over the T steps of x [T, N, I]; states go in and out as [1, N, H] like PyTorch's. */
-function runSequence(op: string, kind: Kind, x: Tensor, initial: (Tensor | null | undefined)[], w: RnnWeights,
-  step: (gi: Tensor, states: Tensor[]) => Tensor[]): { output: Tensor; finals: Tensor[] } {
-  checkInput(op, x, 3);
-  const [T, N, I] = x.shape;
-  if (T === 0) throw new Error(`${op}: the input sequence ${shapeToString(x.shape)} is empty`);
-  const H = hiddenSize(op, kind, w, I);
-  const names = ["h0", "c0"];
-  return tidy(() => {
-    let states = initial.map((s, k) => reshape(state(op, names[k], s, [1, N, H]), [N, H]));
-    const gi = linear(x, w.weightIh, w.biasIh); // [T, N, G·H]: every step's input projection in one GEMM
-    const hs: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      states = tidy(() => step(reshape(narrow(gi, 0, t, 1), [N, gi.shape[2]]), states));
-      hs.push(states[0]);
+/** lengths as an int32 [N] tensor after checking them, or null when every sequence is full. */
+function lengthsTensor(op: string, lengths: SequenceLengths, N: number, T: number): Tensor | null {
+  let values: ArrayLike<number>;
+  if (lengths instanceof Tensor) {
+    if (lengths.isDisposed) throw new Error(`${op}: lengths was disposed and can no longer be used`);
+    if (lengths.dtype !== "int32" || lengths.ndim !== 1) throw new Error(`${op}: lengths must be a 1-D int32 tensor, got ${lengths.dtype} ${shapeToString(lengths.shape)}`);
+    values = lengths.view();
+  } else {
+    values = lengths;
+  }
+  if (values.length !== N) throw new Error(`${op}: lengths has ${values.length} entries for a batch of ${N} sequences`);
+  for (let n = 0; n < N; n++) {
+    const v = values[n];
+    if (!Number.isInteger(v) || v < 1 || v > T) {
+      throw new Error(`${op}: lengths[${n}] = ${v} must be an integer in [1, ${T}] (the padded sequence has ${T} steps)`);
     }
-    return { output: stack(hs, 0), finals: states.map((s) => unsqueeze(s, 0)) };
+  }
+  if (Array.prototype.every.call(values, (v: number) => v === T)) return null;
+  const t = Tensor.empty([N], "int32", `${op} lengths`);
+  (t.view() as Int32Array).set(Array.from(values));
+  return t;
+}
+
+/**
+ * The stacked, possibly bidirectional network over x ([T, N, I], [N, T, I] batch-first, or an
+ * unbatched [T, I]) from the initial states [D·L, N, H] (entry l·D + d: layer l, direction d).
+ */
+function runStack(op: string, kind: Kind, x: Tensor, initial: (Tensor | null | undefined)[], weights: RnnWeights | readonly RnnWeights[],
+  options: RnnOptions, known: readonly string[]): { output: Tensor; finals: Tensor[] } {
+  checkOptionNames(op, options, known);
+  const { numLayers = 1, bidirectional = false, batchFirst = false, dropout: p = 0, training = true, generator, lengths = null } = options;
+  const code = cellCode(kind, options.nonlinearity ?? "tanh");
+  if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`${op}: numLayers must be a positive integer, got ${numLayers}`);
+  if (!(p >= 0 && p <= 1)) throw new Error(`${op}: dropout must be a probability in [0, 1], got ${p}`);
+  checkFloat(op, x);
+  const batched = x.ndim === 3;
+  if (!batched && x.ndim !== 2) {
+    throw new Error(`${op}: input must be [T, N, input_size]${batchFirst ? " ([N, T, input_size] with batchFirst)" : ""} or unbatched [T, input_size], got ${shapeToString(x.shape)}`);
+  }
+  const list = Array.isArray(weights) ? (weights as readonly RnnWeights[]) : [weights as RnnWeights];
+  const D = bidirectional ? 2 : 1;
+  if (list.length !== numLayers * D) {
+    throw new Error(`${op}: expected ${numLayers * D} sets of weights (numLayers ${numLayers} × ${D} direction${D > 1 ? "s" : ""}), got ${list.length}`);
+  }
+  const T = batched && batchFirst ? x.shape[1] : x.shape[0];
+  const N = batched ? (batchFirst ? x.shape[0] : x.shape[1]) : 1;
+  if (T === 0) throw new Error(`${op}: the input sequence ${shapeToString(x.shape)} is empty`);
+  const H = hiddenSize(op, kind, list[0], x.shape[x.ndim - 1], list.length > 1 ? " of layer 0" : "");
+  list.forEach((w, i) => {
+    const l = Math.floor(i / D);
+    const where = list.length > 1 ? ` of layer ${l}${i % D ? " (reverse)" : ""}` : "";
+    if (hiddenSize(op, kind, w, l === 0 ? x.shape[x.ndim - 1] : D * H, where) !== H) {
+      throw new Error(`${op}: weights${where} have hidden size ${w.weightHh.shape[1]}, layer 0 has ${H}`);
+    }
+  });
+  const stateShape = batched ? [numLayers * D, N, H] : [numLayers * D, H];
+  const names = ["h0", "c0"];
+  initial.forEach((s, i) => s && checkState(op, names[i], s, stateShape));
+  if (lengths !== null && !batched) throw new Error(`${op}: lengths needs a batched input, got unbatched ${shapeToString(x.shape)}`);
+
+  return tidy(() => {
+    const lengthsT = lengths === null ? null : lengthsTensor(op, lengths, N, T);
+    // Work sequence-first with a batch dim; states as [D·L, N, H].
+    let input = !batched ? unsqueeze(x, 1) : batchFirst ? transpose(x, 0, 1) : x;
+    const states = initial.map((s) => (s ? (batched ? s : unsqueeze(s, 1)) : null));
+    const finals: Tensor[][] = initial.map(() => []);
+    for (let l = 0; l < numLayers; l++) {
+      if (l > 0) input = dropout(input, p, training, { generator });
+      const outs: Tensor[] = [];
+      for (let dir = 0; dir < D; dir++) {
+        const w = list[l * D + dir], e = l * D + dir;
+        const s0 = states.map((s) => (s ? reshape(narrow(s, 0, e, 1), [N, H]) : zeros([N, H])));
+        const gi = linear(input, w.weightIh, w.biasIh);
+        const { y, hN, cN } = recurrence({ kind, code, reverse: dir === 1, lengths: lengthsT }, gi, s0[0], s0[1] ?? null, w.weightHh, w.biasHh ?? null);
+        outs.push(y);
+        finals[0].push(hN);
+        if (cN) finals[1].push(cN);
+      }
+      input = D === 1 ? outs[0] : cat(outs, 2);
+    }
+    const output = !batched ? squeeze(input, 1) : batchFirst ? transpose(input, 0, 1) : input;
+    return { output, finals: finals.map((f) => (batched ? stack(f, 0) : reshape(stack(f, 0), stateShape))) };
   });
 }
 
-/** Single-layer Elman RNN over x [T, N, I] from h0 [1, N, H] (zeros if null). */
-export function rnn(x: Tensor, h0: Tensor | null, w: RnnWeights, options: { nonlinearity?: RnnNonlinearity } = {}): { output: Tensor; hN: Tensor } {
-  const nonlinearity = options.nonlinearity ?? "tanh";
-  const { output, finals } = runSequence("rnn", "rnn", x, [h0], w, (gi, [h]) => [rnnStep(gi, h, w, nonlinearity)]);
+/**
+ * Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_(t−1) + b_hh). `weights` is one
+ * layer's, or numLayers·D of them (layer-major, forward before reverse). Returns the last layer's
+ * outputs [T, N, D·H] and the final states hN [D·L, N, H].
+ */
+export function rnn(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnOptions = {}): { output: Tensor; hN: Tensor } {
+  const { output, finals } = runStack("rnn", "rnn", x, [h0], weights, options, [...STACK_OPTIONS, "nonlinearity"]);
   return { output, hN: finals[0] };
 }
 
-/** Single-layer LSTM over x [T, N, I] from h0, c0 [1, N, H] (zeros if null). */
-export function lstm(x: Tensor, h0: Tensor | null, c0: Tensor | null, w: RnnWeights): { output: Tensor; hN: Tensor; cN: Tensor } {
-  const { output, finals } = runSequence("lstm", "lstm", x, [h0, c0], w, (gi, [h, c]) => lstmStep(gi, h, c, w));
+/** LSTM (torch.nn.LSTM; gates i, f, g, o) from h0, c0 [D·L, N, H] (zeros if null). */
+export function lstm(x: Tensor, h0: Tensor | null, c0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): { output: Tensor; hN: Tensor; cN: Tensor } {
+  if (!h0 !== !c0) throw new Error(`lstm: give both h0 and c0 or neither (got only ${h0 ? "h0" : "c0"})`);
+  const { output, finals } = runStack("lstm", "lstm", x, [h0, c0], weights, options, STACK_OPTIONS);
   return { output, hN: finals[0], cN: finals[1] };
 }
 
-/** Single-layer GRU over x [T, N, I] from h0 [1, N, H] (zeros if null). */
-export function gru(x: Tensor, h0: Tensor | null, w: RnnWeights): { output: Tensor; hN: Tensor } {
-  const { output, finals } = runSequence("gru", "gru", x, [h0], w, (gi, [h]) => [gruStep(gi, h, w)]);
+/** GRU (torch.nn.GRU; gates r, z, n) from h0 [D·L, N, H] (zeros if null). */
+export function gru(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): { output: Tensor; hN: Tensor } {
+  const { output, finals } = runStack("gru", "gru", x, [h0], weights, options, STACK_OPTIONS);
   return { output, hN: finals[0] };
+}
+
+/** One step for x [N, I] (or unbatched [I]) from states [N, H] ([H]); returns the new states. */
+function cellStep(op: string, kind: Kind, x: Tensor, states: (Tensor | null)[], w: RnnWeights, nonlinearity: RnnNonlinearity): Tensor[] {
+  checkFloat(op, x);
+  if (x.ndim !== 1 && x.ndim !== 2) throw new Error(`${op}: input must be [N, input_size] or unbatched [input_size], got ${shapeToString(x.shape)}`);
+  const code = cellCode(kind, nonlinearity);
+  const H = hiddenSize(op, kind, w, x.shape[x.ndim - 1]);
+  const batched = x.ndim === 2, N = batched ? x.shape[0] : 1;
+  const names = ["h", "c"];
+  states.forEach((s, i) => s && checkState(op, names[i], s, batched ? [N, H] : [H]));
+  return tidy(() => {
+    const s0 = states.map((s) => (s ? reshape(s, [N, H]) : zeros([N, H])));
+    const gi = reshape(linear(x, w.weightIh, w.biasIh), [1, N, GATES[kind] * H]);
+    const { hN, cN } = recurrence({ kind, code, reverse: false, lengths: null }, gi, s0[0], s0[1] ?? null, w.weightHh, w.biasHh ?? null);
+    return (cN ? [hN, cN] : [hN]).map((s) => (batched ? s : reshape(s, [H])));
+  });
+}
+
+/** One step of an Elman RNN (torch.nn.RNNCell): h' = act(W_ih x + b_ih + W_hh h + b_hh). */
+export function rnnCell(x: Tensor, h: Tensor | null, w: RnnWeights, nonlinearity: RnnNonlinearity = "tanh"): Tensor {
+  return cellStep("rnnCell", "rnn", x, [h], w, nonlinearity)[0];
+}
+
+/** One LSTM step (torch.nn.LSTMCell); returns [h', c']. */
+export function lstmCell(x: Tensor, h: Tensor | null, c: Tensor | null, w: RnnWeights): [Tensor, Tensor] {
+  if (!h !== !c) throw new Error(`lstmCell: give both h and c or neither (got only ${h ? "h" : "c"})`);
+  const [h2, c2] = cellStep("lstmCell", "lstm", x, [h, c], w, "tanh");
+  return [h2, c2];
+}
+
+/** One GRU step (torch.nn.GRUCell). */
+export function gruCell(x: Tensor, h: Tensor | null, w: RnnWeights): Tensor {
+  return cellStep("gruCell", "gru", x, [h], w, "tanh")[0];
 }
