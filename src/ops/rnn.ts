@@ -9,9 +9,11 @@
 // steps.
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
+import { gemm } from "../backend/gemm.js";
+import { copyElements, elementAt } from "../backend/memory.js";
 import { BiasMode, RnnKind } from "../backend/kernels.js";
 import { Tensor, shapeToString, tidy } from "../tensor.js";
-import { gemm, linear } from "./matmul.js";
+import { linear } from "./matmul.js";
 import { cat, narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
 import { zeros } from "./creation.js";
 import { dropout } from "./dropout.js";
@@ -92,11 +94,6 @@ function checkState(op: string, name: string, s: Tensor, shape: number[]): void 
   }
 }
 
-// Copies n float32 words between raw addresses (one memory.copy in the kernel).
-function copyWords(src: number, dst: number, n: number): void {
-  backend().kernels.copy_strided_32(src, dst, 1, 1, 1, n, 0, 0, 0, 1, 0, 0, 0, 1);
-}
-
 interface Direction {
   kind: Kind;
   code: number; // RnnKind
@@ -116,7 +113,7 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
   const H = weightHh.shape[1];
   const k = backend().kernels;
   const lstm = d.kind === "lstm", gru = d.kind === "gru";
-  const slot = N * H * 4, giStep = N * GH * 4, savedStep = N * 4 * H * 4;
+  const slot = N * H, giStep = N * GH, savedStep = N * 4 * H; // elements per step
   const inSlot = (t: number) => (d.reverse ? t + 1 : t);
   const outSlot = (t: number) => (d.reverse ? t : t + 1);
   const first = d.reverse ? T : 0, last = d.reverse ? 0 : T;
@@ -127,20 +124,21 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
   const saved = lstm || gru ? Tensor.empty([T, N, 4 * H], "float32", `${d.kind} gates`) : null;
   const y = Tensor.empty([T, N, H], "float32", d.kind);
   const gh = Tensor.empty([N, GH], "float32", `${d.kind} hidden projection`);
-  copyWords(h0.ptr, hs.ptr + first * slot, N * H);
-  if (cs) copyWords(c0!.ptr, cs.ptr + first * slot, N * H);
+  const at = (t: Tensor, index: number) => elementAt(t.ptr, index);
+  copyElements(at(hs, first * slot), h0.ptr, slot);
+  if (cs) copyElements(at(cs, first * slot), c0!.ptr, slot);
   for (let s = 0; s < T; s++) {
     const t = d.reverse ? T - 1 - s : s;
-    const hPrev = hs.ptr + inSlot(t) * slot;
+    const hPrev = at(hs, inSlot(t) * slot);
     gemm(false, true, N, GH, H, 1, hPrev, H, weightHh.ptr, H, 0, gh.ptr, GH, biasHh ? biasHh.ptr : 0, biasHh ? BiasMode.perColumn : BiasMode.none);
-    k.rnn_cell_f32(d.code, gi.ptr + t * giStep, gh.ptr, hPrev, cs ? cs.ptr + inSlot(t) * slot : 0, hs.ptr + outSlot(t) * slot,
-      cs ? cs.ptr + outSlot(t) * slot : 0, y.ptr + t * slot, saved ? saved.ptr + t * savedStep : 0, N, H, lengths, t);
+    k.rnn_cell_f32(d.code, at(gi, t * giStep), gh.ptr, hPrev, cs ? at(cs, inSlot(t) * slot) : 0, at(hs, outSlot(t) * slot),
+      cs ? at(cs, outSlot(t) * slot) : 0, at(y, t * slot), saved ? at(saved, t * savedStep) : 0, N, H, lengths, t);
   }
   gh.dispose();
   const hN = Tensor.empty([N, H], "float32", `${d.kind} final state`);
-  copyWords(hs.ptr + last * slot, hN.ptr, N * H);
+  copyElements(hN.ptr, at(hs, last * slot), slot);
   const cN = cs ? Tensor.empty([N, H], "float32", "lstm final cell state") : null;
-  if (cN) copyWords(cs!.ptr + last * slot, cN.ptr, N * H);
+  if (cN) copyElements(cN.ptr, at(cs!, last * slot), slot);
 
   const inputs = [gi, h0, ...(c0 ? [c0] : []), weightHh, ...(biasHh ? [biasHh] : [])];
   if (needsGrad(...inputs)) {
@@ -149,7 +147,7 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
       const csS = cs ? rest.shift()! : null, savedS = saved ? rest.shift()! : null, lengthsS = d.lengths ? rest.shift()!.ptr : 0;
       const state = (g: Tensor | null | undefined, what: string) => {
         const s = Tensor.empty([N, H], "float32", `${d.kind} backward ${what}`);
-        if (g) copyWords(g.ptr, s.ptr, N * H);
+        if (g) copyElements(s.ptr, g.ptr, slot);
         else s.zero_();
         return s;
       };
@@ -159,17 +157,17 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
       // Steps in the opposite order of the forward: dh carries ∂/∂h from step to step.
       for (let s = T - 1; s >= 0; s--) {
         const t = d.reverse ? T - 1 - s : s;
-        const ci = csS ? csS.ptr + inSlot(t) * slot : 0, co = csS ? csS.ptr + outSlot(t) * slot : 0;
-        k.rnn_cell_backward_f32(d.code, savedS ? savedS.ptr + t * savedStep : 0, hsS.ptr + inSlot(t) * slot, ci,
-          hsS.ptr + outSlot(t) * slot, co, gy ? gy.ptr + t * slot : 0, dh.ptr, dc ? dc.ptr : 0,
-          dgi.ptr + t * giStep, dgh.ptr + t * giStep, N, H, lengthsS, t);
-        gemm(false, false, N, H, GH, 1, dgh.ptr + t * giStep, GH, wS.ptr, H, 1, dh.ptr, H); // dh += dgh·W_hh
+        const ci = csS ? at(csS, inSlot(t) * slot) : 0, co = csS ? at(csS, outSlot(t) * slot) : 0;
+        k.rnn_cell_backward_f32(d.code, savedS ? at(savedS, t * savedStep) : 0, at(hsS, inSlot(t) * slot), ci,
+          at(hsS, outSlot(t) * slot), co, gy ? at(gy, t * slot) : 0, dh.ptr, dc ? dc.ptr : 0,
+          at(dgi, t * giStep), at(dgh, t * giStep), N, H, lengthsS, t);
+        gemm(false, false, N, H, GH, 1, at(dgh, t * giStep), GH, wS.ptr, H, 1, dh.ptr, H); // dh += dgh·W_hh
       }
       let dw: Tensor | null = null, db: Tensor | null = null;
       if (weightHh.requiresGrad) {
         // ∂W_hh = Σ_t dgh_tᵀ·h_(state entering t): one GEMM over all T·N rows.
         dw = Tensor.empty([GH, H], "float32", `${d.kind} backward`);
-        gemm(true, false, GH, H, T * N, 1, dgh.ptr, GH, hsS.ptr + (d.reverse ? slot : 0), H, 0, dw.ptr, H);
+        gemm(true, false, GH, H, T * N, 1, dgh.ptr, GH, at(hsS, d.reverse ? slot : 0), H, 0, dw.ptr, H);
       }
       if (biasHh?.requiresGrad) {
         db = Tensor.empty([GH], "float32", `${d.kind} backward`);
