@@ -2,7 +2,7 @@
 // Storage is shared by views that need no copy (reshape, flatten, detach, saved-for-backward
 // aliases) and freed when the last holder lets go.
 import { allocElements, copyElements, f32View, i32View, releaseElements } from "./backend/memory.js";
-import type { Node } from "./autograd.js";
+import type { Node, BackwardOptions } from "./autograd.js";
 import * as binary from "./ops/binary.js";
 import * as elementwise from "./ops/elementwise.js";
 import * as reduce from "./ops/reduce.js";
@@ -202,9 +202,13 @@ export class Tensor {
     return this;
   }
 
-  /** Computes gradients of this tensor with respect to every leaf that requires them. */
-  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
-    runBackward(this, gradient, options.retainGraph ?? false);
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires them, adding them
+   * into each leaf's .grad. `createGraph` records the backward so those gradients can be
+   * differentiated again (see grad()).
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    runBackward(this, gradient, options);
   }
 
   /** Same data, cut from the graph. Shares storage. */
@@ -341,6 +345,12 @@ export function tidy<T>(fn: () => T): T {
     else t.dispose();
   }
   return result;
+}
+
+/** Internal: hands a tensor nobody tracked (the autograd engine's) to the innermost tidy scope, like a new one. */
+export function track<T extends Tensor>(t: T): T {
+  t.adoptInto(scopes[scopes.length - 1] ?? null);
+  return t;
 }
 
 /** Keeps a tensor created inside tidy() alive after the scope ends. */

@@ -1,6 +1,8 @@
 // Binary elementwise ops with NumPy/PyTorch broadcasting. The backward of each op reduces the
-// gradient over the broadcast dims back to each operand's shape (reduce.sumToShape).
-import { record, needsGrad } from "../autograd.js";
+// gradient over the broadcast dims back to each operand's shape (reduce.sumToShape). The gradient
+// rules are written in these same ops, so one rule serves the fast path (under noGrad they record
+// nothing) and createGraph (they record a graph that can be differentiated again).
+import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryName } from "../backend/kernels.js";
@@ -33,17 +35,17 @@ function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: Grad
   const out = binaryKernel(name, op, a, b);
   if (needsGrad(a, b)) {
     const aShape = a.shape, bShape = b.shape;
-    record(name, [a, b], [out], saveOut ? [a, b, out] : [a, b], ([g], [as, bs, os]) => {
+    const backward: BackwardFn = ([g], [as, bs, os]) => {
       const [ga, gb] = grad(g!, as, bs, os);
       return [a.requiresGrad && ga ? sumToShape(ga, aShape) : null, b.requiresGrad && gb ? sumToShape(gb, bShape) : null];
-    });
+    };
+    record(name, [a, b], [out], saveOut ? [a, b, out] : [a, b], backward, backward);
   }
   return out;
 }
 
+/** A 0/1 mask (a constant: no autograd). */
 const mask = (op: BinaryName, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
-const mulK = (a: Tensor, b: Tensor) => binaryKernel("mul", "mul", a, b);
-const divK = (a: Tensor, b: Tensor) => binaryKernel("div", "div", a, b);
 
 export function add(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return affine(a, 1, b);
@@ -57,15 +59,15 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return affine(a, b, 0);
-  return binaryOp("mul", "mul", a, b, (g, as, bs) => [mulK(g, bs), mulK(g, as)]);
+  return binaryOp("mul", "mul", a, b, (g, as, bs) => [mul(g, bs), mul(g, as)]);
 }
 
 export function div(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return affine(a, 1 / b, 0);
   // d/db (a/b) = -out/b
   return binaryOp("div", "div", a, b, (g, _as, bs, out) => {
-    const ga = divK(g, bs);
-    return [ga, affine(mulK(ga, out), -1, 0)];
+    const ga = div(g, bs);
+    return [ga, affine(mul(ga, out), -1, 0)];
   }, true);
 }
 
@@ -73,19 +75,19 @@ export function pow(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return powScalar(a, b);
   // d/da = b·a^(b−1) = b·out/a ; d/db = out·ln a
   return binaryOp("pow", "pow", a, b, (g, as, bs, out) => [
-    mulK(g, mulK(bs, binaryKernel("pow", "pow", as, affine(bs, 1, -1)))),
-    mulK(g, mulK(out, log(as))),
+    mul(g, mul(bs, pow(as, affine(bs, 1, -1)))),
+    mul(g, mul(out, log(as))),
   ], true);
 }
 
 export function maximum(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return clamp(a, b, null);
-  return binaryOp("maximum", "maximum", a, b, (g, as, bs) => [mulK(g, mask("gt", as, bs)), mulK(g, mask("le", as, bs))]);
+  return binaryOp("maximum", "maximum", a, b, (g, as, bs) => [mul(g, mask("gt", as, bs)), mul(g, mask("le", as, bs))]);
 }
 
 export function minimum(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return clamp(a, null, b);
-  return binaryOp("minimum", "minimum", a, b, (g, as, bs) => [mulK(g, mask("lt", as, bs)), mulK(g, mask("ge", as, bs))]);
+  return binaryOp("minimum", "minimum", a, b, (g, as, bs) => [mul(g, mask("lt", as, bs)), mul(g, mask("ge", as, bs))]);
 }
 
 // Comparisons return float32 0/1 masks and are not differentiable.
@@ -116,10 +118,11 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
     backend().kernels.where_f32(cf.ptr, af.ptr, bf.ptr, out.ptr, out.size);
     if (needsGrad(at, bt)) {
       const aShape = at.shape, bShape = bt.shape;
-      record("where", [at, bt], [out], [cf], ([g], [cs]) => {
-        const picked = mulK(g!, cs);
-        return [at.requiresGrad ? sumToShape(picked, aShape) : null, bt.requiresGrad ? sumToShape(binaryKernel("where", "sub", g!, picked), bShape) : null];
-      });
+      const backward: BackwardFn = ([g], [cs]) => {
+        const picked = mul(g!, cs);
+        return [at.requiresGrad ? sumToShape(picked, aShape) : null, bt.requiresGrad ? sumToShape(sub(g!, picked), bShape) : null];
+      };
+      record("where", [at, bt], [out], [cf], backward, backward);
     }
     return out;
   });

@@ -1,24 +1,106 @@
-// Unary elementwise ops: one wasm kernel pass forward, one backward (dx = g * f'(x)).
-import { record, needsGrad } from "../autograd.js";
+// Unary elementwise ops: one wasm kernel pass forward, one backward (dx = g * f'(x)); with
+// createGraph the backward is g·f'(x) in differentiable ops instead (the `derivatives` table).
+import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Unary, type UnaryName } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
 import { checkFloat } from "./checks.js";
+import { add, mul, where } from "./binary.js";
+
+/** y = op(x) from the kernel, recording nothing. */
+function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+  const y = Tensor.empty(x.shape, "float32", op);
+  backend().kernels.unary_f32(Unary[op], x.ptr, y.ptr, x.size, p0, p1);
+  return y;
+}
+
+/** op'(x) from the fused backward kernel (y = op(x)), recording nothing. */
+function kernelDerivative(op: UnaryName, x: Tensor, y: Tensor, p0 = 0, p1 = 0): Tensor {
+  const ones = Tensor.empty(x.shape, "float32", `${op} derivative`).fill_(1);
+  const d = Tensor.empty(x.shape, "float32", `${op} derivative`);
+  backend().kernels.unary_backward_f32(Unary[op], x.ptr, y.ptr, ones.ptr, d.ptr, x.size, p0, p1);
+  ones.dispose();
+  return d;
+}
+
+/**
+ * f'(x) written in differentiable ops, for the graph backward (createGraph): dx = g·f'(x, y) with
+ * y = f(x); a number is a constant slope. Piecewise-linear ops use the kernel's derivative as a
+ * constant mask: their second derivative is zero wherever they are differentiable.
+ */
+type Derivative = (x: Tensor, y: Tensor, p0: number, p1: number) => Tensor | number;
+const constantMask = (op: UnaryName): Derivative => (x, y, p0, p1) => kernelDerivative(op, x, y, p0, p1);
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_C = 0.044715;
+
+const derivatives: Record<UnaryName, Derivative> = {
+  relu: constantMask("relu"),
+  leakyRelu: constantMask("leakyRelu"),
+  abs: constantMask("abs"),
+  clamp: constantMask("clamp"),
+  sign: () => 0,
+  step: () => 0,
+  neg: () => -1,
+  affine: (_x, _y, scale) => scale,
+  // x > 0: 1; else alpha·eˣ = y + alpha
+  elu: (x, y, alpha) => where(unaryKernel("step", x), 1, affine(y, 1, alpha)),
+  gelu: (x) => geluDerivative(x),
+  // d/dx ½x(1 + tanh u), u = √(2/π)(x + c·x³): ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3c·x²)
+  geluTanh: (x) => {
+    const t = tanh(affine(mul(x, affine(square(x), GELU_TANH_C, 1)), SQRT_2_OVER_PI, 0));
+    const du = affine(square(x), 3 * GELU_TANH_C * SQRT_2_OVER_PI, SQRT_2_OVER_PI);
+    return add(affine(t, 0.5, 0.5), mul(mul(affine(x, 0.5, 0), affine(square(t), -1, 1)), du));
+  },
+  // s(1 + x(1 − s)), s = sigmoid(x)
+  silu: (x) => {
+    const s = sigmoid(x);
+    return mul(s, affine(mul(x, affine(s, -1, 1)), 1, 1));
+  },
+  sigmoid: (_x, y) => mul(y, affine(y, -1, 1)),
+  tanh: (_x, y) => affine(square(y), -1, 1),
+  // sigmoid(beta·x), and 1 where beta·x > threshold (the op is x itself there)
+  softplus: (x, _y, beta, threshold) => where(unaryKernel("step", unaryKernel("affine", x, beta, -threshold)), 1, sigmoid(affine(x, beta, 0))),
+  exp: (_x, y) => y,
+  log: (x) => reciprocal(x),
+  sqrt: (_x, y) => affine(reciprocal(y), 0.5, 0),
+  square: (x) => affine(x, 2, 0),
+  sin: (x) => cos(x),
+  cos: (x) => neg(sin(x)),
+  reciprocal: (_x, y) => neg(square(y)),
+  powScalar: (x, _y, e) => (e === 0 ? 0 : affine(powScalar(x, e - 1), e, 0)),
+};
 
 /** Applies a unary kernel; p0/p1 are its parameters (slope, alpha, bounds, ...). */
 export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkFloat(name, x);
-  const y = Tensor.empty(x.shape, "float32", name);
-  backend().kernels.unary_f32(Unary[op], x.ptr, y.ptr, x.size, p0, p1);
+  const y = unaryKernel(op, x, p0, p1);
   if (needsGrad(x)) {
     record(name, [x], [y], [x, y], ([g], [xs, ys]) => {
       const dx = Tensor.empty(xs.shape, "float32", `${name} backward`);
       backend().kernels.unary_backward_f32(Unary[op], xs.ptr, ys.ptr, g!.ptr, dx.ptr, xs.size, p0, p1);
       return [dx];
+    }, ([g], [xs, ys]) => {
+      const d = derivatives[op](xs, ys, p0, p1);
+      return [typeof d === "number" ? affine(g!, d, 0) : mul(g!, d)];
     });
   }
   return y;
 }
+
+/**
+ * gelu'(x) = Φ(x) + x·φ(x) as an op of its own (Φ is no composition of the other ops), from the
+ * fused gelu backward; its derivative φ(x)·(2 − x²) is written in differentiable ops.
+ */
+function geluDerivative(x: Tensor): Tensor {
+  const d = kernelDerivative("gelu", x, x);
+  const backward: BackwardFn = ([g], [xs]) => [mul(g!, mul(normalPdf(xs), affine(square(xs), -1, 2)))];
+  record("gelu derivative", [x], [d], [x], backward, backward);
+  return d;
+}
+
+/** φ(x) = exp(−x²/2)/√(2π) */
+const normalPdf = (x: Tensor) => affine(exp(affine(square(x), -0.5, 0)), 1 / Math.sqrt(2 * Math.PI), 0);
 
 export const relu = (x: Tensor) => unaryOp("relu", "relu", x);
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unaryOp("leakyRelu", "leakyRelu", x, negativeSlope);

@@ -1,5 +1,6 @@
 // matmul (torch.matmul semantics, batched with broadcasting) and linear, on the packed SIMD GEMM.
-// Backward passes run the same GEMM with transpose flags; no transpose is materialised.
+// Backward passes run the same GEMM with transpose flags; no transpose is materialised. With
+// createGraph the backward is written in matmul itself (transposes materialised), to differentiate again.
 import { record, needsGrad } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { elementAt } from "../backend/memory.js";
@@ -8,6 +9,10 @@ import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
 import { checkFloat } from "./checks.js";
+import { reshape, transpose } from "./shape.js";
+import { sum, sumToShape } from "./reduce.js";
+import { mul } from "./binary.js";
+import { step } from "./elementwise.js";
 
 /** torch.matmul: 1-D operands are promoted (and the added dim dropped), batch dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -65,6 +70,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         for (const [ao, bo, co] of triples) gemm(true, false, k, n, rows, 1, elementAt(as.ptr, ao), k, elementAt(g!.ptr, co), n, 1, elementAt(gb.ptr, bo), n);
       }
       return [ga, gb];
+    }, ([g], [as, bs]) => {
+      // 1-D operands as matrices; the batch dims of each operand's gradient summed back to its own.
+      const a2 = a.ndim === 1 ? reshape(as, aShape) : as, b2 = b.ndim === 1 ? reshape(bs, bShape) : bs;
+      const g2 = reshape(g!, outShape);
+      return [
+        a.requiresGrad ? reshape(sumToShape(matmul(g2, transpose(b2, -1, -2)), aShape), [...aDims]) : null,
+        b.requiresGrad ? reshape(sumToShape(matmul(transpose(a2, -1, -2), g2), bShape), [...bDims]) : null,
+      ];
     });
   }
   return result;
@@ -110,6 +123,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
         k.sum_dim_f32(gz.ptr, gb.ptr, 1, rows, outF);
       }
       return bias ? [gx, gw, gb] : [gx, gw];
+    }, ([g], [xs, ws, ys]) => {
+      const gz = relu ? mul(g!, step(ys)) : g!;
+      const gz2 = reshape(gz, [rows, outF]);
+      return [
+        x.requiresGrad ? matmul(gz, ws) : null,
+        weight.requiresGrad ? matmul(transpose(gz2, 0, 1), reshape(xs, [rows, inF])) : null,
+        ...(bias ? [bias.requiresGrad ? sum(gz2, 0) : null] : []),
+      ];
     });
   }
   return y;

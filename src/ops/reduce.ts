@@ -1,11 +1,11 @@
 // Reductions (sum, mean, max, var, argmax) and softmax / log-softmax. Each kernel reduces one dim
 // of the tensor viewed as [outer, r, inner]; several dims are reduced one after another.
-import { record, needsGrad, noGrad } from "../autograd.js";
+import { record, needsGrad, noGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, tidy, numel, type Shape } from "../tensor.js";
-import { affine } from "./elementwise.js";
-import { expand } from "./shape.js";
-import { sub } from "./binary.js";
+import { affine, exp } from "./elementwise.js";
+import { expand, reshape } from "./shape.js";
+import { mul, sub } from "./binary.js";
 import { checkFloat, checkLive } from "./checks.js";
 
 /** dim in [-rank, rank) as a non-negative index (a 0-d tensor takes 0 and -1, like PyTorch). */
@@ -57,7 +57,8 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
   if (needsGrad(x)) {
     const keepShape = x.shape.map((s, i) => (dims.includes(i) ? 1 : s));
     const xShape = x.shape;
-    record("sum", [x], [out], [], ([g]) => [tidy(() => expand(g!.aliasAs(keepShape), xShape))]);
+    const backward: BackwardFn = ([g]) => [expand(reshape(g!, keepShape), xShape)];
+    record("sum", [x], [out], [], backward, backward);
   }
   return out;
 }
@@ -81,7 +82,7 @@ export function variance(x: Tensor, dim?: number | number[] | null, options: { u
   });
 }
 
-/** Sums a broadcast gradient back to `shape` (leading dims and stretched size-1 dims). */
+/** Sums a broadcast gradient back to `shape` (leading dims and stretched size-1 dims); differentiable. */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
   const off = g.shape.length - shape.length;
@@ -89,6 +90,11 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const kept = sumKernel(g, dims);
   const out = kept.aliasAs(shape);
   kept.dispose();
+  if (needsGrad(g)) {
+    const gShape = g.shape;
+    const backward: BackwardFn = ([gg]) => [expand(gg!, gShape)];
+    record("sumToShape", [g], [out], [], backward, backward);
+  }
   return out;
 }
 
@@ -111,10 +117,16 @@ export function max(x: Tensor, dim?: number | null, keepdim = false): MaxResult 
   if (needsGrad(x)) {
     const xShape = x.shape;
     // Only the values are differentiable: indices stay out of the graph (requiresGrad false).
-    record("max", [x], [values], [indices], ([g], [idx]) => {
+    const scatter = (g: Tensor, idx: Tensor) => {
       const dx = Tensor.empty(xShape, "float32", "max backward").zero_();
-      backend().kernels.scatter_add_dim_f32(g!.ptr, idx.ptr, dx.ptr, outer, r, inner);
-      return [dx];
+      backend().kernels.scatter_add_dim_f32(g.ptr, idx.ptr, dx.ptr, outer, r, inner);
+      return dx;
+    };
+    // The graph backward spreads g over x and keeps the maxima: a constant one-hot mask.
+    const keepShape = all ? xShape.map(() => 1) : xShape.map((s, i) => (i === d ? 1 : s));
+    record("max", [x], [values], [indices], ([g], [idx]) => [scatter(g!, idx)], ([g], [idx]) => {
+      const oneHot = scatter(Tensor.empty(idx.shape, "float32", "max backward").fill_(1), idx);
+      return [mul(expand(reshape(g!, keepShape), xShape), oneHot)];
     });
   }
   return { values, indices };
@@ -137,7 +149,10 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor {
       const dx = Tensor.empty(ys.shape, "float32", `${name} backward`);
       backend().kernels.softmax_backward_f32(ys.ptr, g!.ptr, dx.ptr, outer, r, inner, log);
       return [dx];
-    });
+    }, ([g], [ys]) =>
+      // softmax: y ⊙ (g − Σ g⊙y); log-softmax: g − softmax(x) ⊙ Σ g
+      log ? [sub(g!, mul(exp(ys), sum(g!, d, true)))] : [mul(ys, sub(g!, sum(mul(g!, ys), d, true)))],
+    );
   }
   return y;
 }

@@ -1,6 +1,6 @@
 // Shape ops. reshape/flatten/squeeze/unsqueeze share storage; the rest are one strided copy
 // (copy_strided_32), and the backward of each is the inverse gather/scatter of the gradient.
-import { record, needsGrad } from "../autograd.js";
+import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, type Shape, type DType } from "../tensor.js";
@@ -28,7 +28,8 @@ function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
   const out = x.aliasAs(shape);
   if (needsGrad(x)) {
     const xShape = x.shape;
-    record(name, [x], [out], [], ([g]) => [g!.aliasAs(xShape)]);
+    const backward: BackwardFn = ([g]) => [reshape(g!, [...xShape])];
+    record(name, [x], [out], [], backward, backward);
   }
   return out;
 }
@@ -68,7 +69,8 @@ export function clone(x: Tensor): Tensor {
   checkLive("clone", x);
   const out = Tensor.empty(x.shape, x.dtype, "clone");
   out.copy_(x);
-  if (needsGrad(x)) record("clone", [x], [out], [], ([g]) => [g]);
+  const backward: BackwardFn = ([g]) => [g];
+  if (needsGrad(x)) record("clone", [x], [out], [], backward, backward);
   return out;
 }
 
@@ -95,7 +97,8 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   if (needsGrad(x)) {
     const inverse = new Array<number>(nd.length);
     nd.forEach((d, i) => (inverse[d] = i));
-    record("permute", [x], [out], [], ([g]) => [permute(g!, inverse)]);
+    const backward: BackwardFn = ([g]) => [permute(g!, inverse)];
+    record("permute", [x], [out], [], backward, backward);
   }
   return out;
 }
@@ -239,7 +242,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const out = broadcastTo(x, target);
   if (needsGrad(x)) {
     const xShape = x.shape;
-    record("expand", [x], [out], [], ([g]) => [sumToShape(g!, xShape)]);
+    const backward: BackwardFn = ([g]) => [sumToShape(g!, xShape)];
+    record("expand", [x], [out], [], backward, backward);
   }
   return out;
 }
