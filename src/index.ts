@@ -12,6 +12,7 @@ export * from "./ops/shape.js";
 export { matmul, linear } from "./ops/matmul.js";
 export { embedding } from "./ops/embedding.js";
 export * from "./ops/rnn.js";
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./ops/attention.js";
 export * from "./ops/conv.js";
 export * from "./ops/pool.js";
 export * from "./ops/norm.js";

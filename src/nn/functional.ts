@@ -12,3 +12,5 @@ export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, klDiv,
   type Reduction, type KlDivReduction, type ClassLossOptions,
 } from "./loss.js";
+export { scaledDotProductAttention } from "../ops/attention.js";
+export { multiHeadAttentionForward } from "./attention.js";

@@ -6,6 +6,11 @@ export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Swish, Sigmoid, Tanh, Softplus
 export { Dropout, GaussianNoise } from "./regularization.js";
 export { Embedding } from "./embedding.js";
 export { RNN, LSTM, GRU, type RecurrentOptions } from "./recurrent.js";
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiHeadAttentionCallOptions } from "./attention.js";
+export {
+  TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, SinusoidalPositionalEncoding, LearnedPositionalEncoding,
+  generateSquareSubsequentMask, sinusoidalPositionalEncoding, type TransformerLayerOptions, type TransformerActivation,
+} from "./transformer.js";
 export { Conv1d, Conv2d, ConvTranspose2d } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d, Upsample } from "./pool.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./norm.js";

@@ -8,8 +8,9 @@ import { Tensor, tensor } from "../../src/index.js";
 export interface JsonTensor {
   name: string;
   shape: number[];
-  dtype: "float64" | "int64";
-  data: number[];
+  dtype: "float64" | "int64" | "bool";
+  /** Numbers; `true`/`false` in bool tensors; the string "-Infinity" in additive attention masks. */
+  data: (number | boolean | string)[];
   requires_grad?: boolean;
 }
 
@@ -50,9 +51,12 @@ export function loadCases(file: string): any[] {
 /** The tolerance every comparison uses (index.json's, read once). */
 export const tolerance: Tolerance = loadIndex().tolerance;
 
-/** A tensor from its JSON form: float64 data becomes float32, int64 becomes int32. */
+/**
+ * A tensor from its JSON form: float64 data becomes float32; int64 becomes int32, and so does bool
+ * (0/1: the library's boolean masks are int32).
+ */
 export function fromJson(t: JsonTensor, options: { requiresGrad?: boolean } = {}): Tensor {
-  return tensor(t.data, t.shape, { dtype: t.dtype === "int64" ? "int32" : "float32", requiresGrad: options.requiresGrad ?? false });
+  return tensor(t.data.map(Number), t.shape, { dtype: t.dtype === "float64" ? "float32" : "int32", requiresGrad: options.requiresGrad ?? false });
 }
 
 const fmt = (shape: readonly number[]) => `[${shape.join(", ")}]`;
@@ -67,13 +71,14 @@ export function compareTensor(got: Tensor | null | undefined, ref: JsonTensor, t
   if (got.shape.length !== ref.shape.length || got.shape.some((d, i) => d !== ref.shape[i])) {
     return `shape ${fmt(got.shape)}, expected ${fmt(ref.shape)}`;
   }
-  const exact = ref.dtype === "int64";
+  const exact = ref.dtype !== "float64";
   if (exact && got.dtype !== "int32") return `dtype ${got.dtype}, expected an integer tensor`;
   if (!exact && got.dtype !== "float32") return `dtype ${got.dtype}, expected float32`;
   const data = got.view();
+  const want = ref.data.map(Number);
   let bad = 0, worst = -1, worstExcess = -Infinity;
-  for (let i = 0; i < ref.data.length; i++) {
-    const excess = Math.abs(data[i] - ref.data[i]) - (exact ? 0 : tol.atol + tol.rtol * Math.abs(ref.data[i]));
+  for (let i = 0; i < want.length; i++) {
+    const excess = Math.abs(data[i] - want[i]) - (exact ? 0 : tol.atol + tol.rtol * Math.abs(want[i]));
     // NaN never passes (excess is NaN).
     if (!(excess <= 0)) {
       bad++;
@@ -84,5 +89,5 @@ export function compareTensor(got: Tensor | null | undefined, ref: JsonTensor, t
     }
   }
   if (bad === 0) return null;
-  return `${bad} of ${ref.data.length} elements differ; worst at flat index ${worst}: got ${data[worst]}, expected ${ref.data[worst]}`;
+  return `${bad} of ${want.length} elements differ; worst at flat index ${worst}: got ${data[worst]}, expected ${want[worst]}`;
 }

@@ -1,0 +1,347 @@
+// Transformer layers (torch.nn.TransformerEncoderLayer / TransformerDecoderLayer and their stacks)
+// and positional encodings. Field names are PyTorch's state-dict keys (self_attn.in_proj_weight,
+// linear1.weight, norm1.bias, layers.0.…), so PyTorch weights load unchanged.
+import { Tensor, shapeToString, tidy } from "../tensor.js";
+import { linear } from "../ops/matmul.js";
+import { gelu } from "../ops/elementwise.js";
+import { add } from "../ops/binary.js";
+import { narrow, reshape } from "../ops/shape.js";
+import { causalMask, checkOptionNames } from "../ops/attention.js";
+import type { Generator } from "../random.js";
+import { Module, buffer, parameter, reprFloat } from "./module.js";
+import { MultiheadAttention } from "./attention.js";
+import { Linear } from "./linear.js";
+import { LayerNorm } from "./norm.js";
+import { Dropout } from "./regularization.js";
+import { normal_ } from "./init.js";
+
+export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
+
+export interface TransformerLayerOptions {
+  /** Hidden size of the feed-forward block. Default 2048. */
+  dimFeedforward?: number;
+  /** Dropout after attention, inside and after the feed-forward block, and on the attention weights. Default 0.1. */
+  dropout?: number;
+  /** Feed-forward activation: "relu" (default), "gelu" (erf form) or a function. */
+  activation?: TransformerActivation;
+  layerNormEps?: number;
+  /** Inputs and outputs as [N, L, E] instead of [L, N, E]. Default false. */
+  batchFirst?: boolean;
+  /** Pre-norm: x + f(norm(x)) instead of norm(x + f(x)). Default false. */
+  normFirst?: boolean;
+  /** Biases in the linear layers and layer norms. Default true. */
+  bias?: boolean;
+  generator?: Generator;
+}
+
+const LAYER_OPTIONS = ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst", "bias", "generator"] as const;
+
+/** What both layer kinds share: the feed-forward block and the residual wiring. */
+interface LayerParts {
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  readonly activationFn: TransformerActivation;
+  readonly normFirst: boolean;
+}
+
+function feedForward(layer: LayerParts, x: Tensor): Tensor {
+  const { activationFn: act, linear1 } = layer;
+  const hidden = act === "relu" ? linear(x, linear1.weight, linear1.bias, { activation: "relu" })
+    : act === "gelu" ? gelu(linear1.forward(x)) : act(linear1.forward(x));
+  return layer.linear2.forward(layer.dropout.forward(hidden));
+}
+
+/** One sublayer with its residual: x + f(norm(x)) pre-norm, norm(x + f(x)) post-norm. */
+function residual(layer: LayerParts, x: Tensor, norm: LayerNorm, f: (y: Tensor) => Tensor): Tensor {
+  return layer.normFirst ? add(x, f(norm.forward(x))) : norm.forward(add(x, f(x)));
+}
+
+function checkActivation(op: string, activation: TransformerActivation): void {
+  if (activation !== "relu" && activation !== "gelu" && typeof activation !== "function") {
+    throw new Error(`${op}: activation must be "relu", "gelu" or a function, got ${String(activation)}`);
+  }
+}
+
+function resolveLayerOptions(op: string, options: TransformerLayerOptions) {
+  checkOptionNames(op, options, LAYER_OPTIONS);
+  const { dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false, bias = true, generator } = options;
+  checkActivation(op, activation);
+  return { dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, generator };
+}
+
+export interface EncoderLayerCallOptions {
+  /** [L, L] or [N·nhead, L, L]: int32 (boolean, nonzero = not allowed) or float32 (added). */
+  srcMask?: Tensor | null;
+  /** [N, L]: int32 (boolean, nonzero = padding) or float32 (added). */
+  srcKeyPaddingMask?: Tensor | null;
+  /** Causal self-attention; when srcMask is given it is taken as that mask. */
+  isCausal?: boolean;
+}
+
+/** torch.nn.TransformerEncoderLayer: self-attention and a feed-forward block, each with a residual and a layer norm. */
+export class TransformerEncoderLayer extends Module implements LayerParts {
+  readonly self_attn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly activationFn: TransformerActivation;
+  readonly normFirst: boolean;
+
+  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+    super();
+    const o = resolveLayerOptions("TransformerEncoderLayer", options);
+    const { generator, bias } = o;
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, bias, batchFirst: o.batchFirst, generator });
+    this.linear1 = new Linear(dModel, o.dimFeedforward, { bias, generator });
+    this.dropout = new Dropout(o.dropout, { generator });
+    this.linear2 = new Linear(o.dimFeedforward, dModel, { bias, generator });
+    this.norm1 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
+    this.norm2 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
+    this.dropout1 = new Dropout(o.dropout, { generator });
+    this.dropout2 = new Dropout(o.dropout, { generator });
+    this.activationFn = o.activation;
+    this.normFirst = o.normFirst;
+  }
+
+  forward(src: Tensor, options: EncoderLayerCallOptions = {}): Tensor {
+    checkOptionNames("TransformerEncoderLayer.forward", options, ["srcMask", "srcKeyPaddingMask", "isCausal"]);
+    const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = options;
+    return tidy(() => {
+      const selfAttention = (y: Tensor) =>
+        this.dropout1.forward(this.self_attn.forward(y, y, y, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, isCausal, needWeights: false })[0]);
+      const x = residual(this, src, this.norm1, selfAttention);
+      return residual(this, x, this.norm2, (y) => this.dropout2.forward(feedForward(this, y)));
+    });
+  }
+}
+
+export interface DecoderLayerCallOptions {
+  /** Self-attention mask over the target, [T, T] or [N·nhead, T, T] (MultiheadAttention's conventions). */
+  tgtMask?: Tensor | null;
+  /** Cross-attention mask, [T, S] or [N·nhead, T, S]. */
+  memoryMask?: Tensor | null;
+  /** [N, T] padding of the target. */
+  tgtKeyPaddingMask?: Tensor | null;
+  /** [N, S] padding of the memory. */
+  memoryKeyPaddingMask?: Tensor | null;
+  /** Causal self-attention (tgtMask, if given, is taken as that mask). */
+  tgtIsCausal?: boolean;
+  /** Causal cross-attention (memoryMask, if given, is taken as that mask). */
+  memoryIsCausal?: boolean;
+}
+
+const DECODER_CALL_OPTIONS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal", "memoryIsCausal"] as const;
+
+/** torch.nn.TransformerDecoderLayer: self-attention, attention over the encoder's memory, and a feed-forward block. */
+export class TransformerDecoderLayer extends Module implements LayerParts {
+  readonly self_attn: MultiheadAttention;
+  readonly multihead_attn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly norm3: LayerNorm;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly dropout3: Dropout;
+  readonly activationFn: TransformerActivation;
+  readonly normFirst: boolean;
+
+  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+    super();
+    const o = resolveLayerOptions("TransformerDecoderLayer", options);
+    const { generator, bias } = o;
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, bias, batchFirst: o.batchFirst, generator });
+    this.multihead_attn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, bias, batchFirst: o.batchFirst, generator });
+    this.linear1 = new Linear(dModel, o.dimFeedforward, { bias, generator });
+    this.dropout = new Dropout(o.dropout, { generator });
+    this.linear2 = new Linear(o.dimFeedforward, dModel, { bias, generator });
+    this.norm1 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
+    this.norm2 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
+    this.norm3 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
+    this.dropout1 = new Dropout(o.dropout, { generator });
+    this.dropout2 = new Dropout(o.dropout, { generator });
+    this.dropout3 = new Dropout(o.dropout, { generator });
+    this.activationFn = o.activation;
+    this.normFirst = o.normFirst;
+  }
+
+  forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {
+    checkOptionNames("TransformerDecoderLayer.forward", options, DECODER_CALL_OPTIONS);
+    const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null, tgtIsCausal = false, memoryIsCausal = false } = options;
+    return tidy(() => {
+      const selfAttention = (y: Tensor) =>
+        this.dropout1.forward(this.self_attn.forward(y, y, y, { attnMask: tgtMask, keyPaddingMask: tgtKeyPaddingMask, isCausal: tgtIsCausal, needWeights: false })[0]);
+      const crossAttention = (y: Tensor) =>
+        this.dropout2.forward(this.multihead_attn.forward(y, memory, memory, { attnMask: memoryMask, keyPaddingMask: memoryKeyPaddingMask, isCausal: memoryIsCausal, needWeights: false })[0]);
+      let x = residual(this, tgt, this.norm1, selfAttention);
+      x = residual(this, x, this.norm2, crossAttention);
+      return residual(this, x, this.norm3, (y) => this.dropout3.forward(feedForward(this, y)));
+    });
+  }
+}
+
+type LayerKind = TransformerEncoderLayer | TransformerDecoderLayer;
+
+/**
+ * numLayers layers like `layer`: the layer itself first, then copies with its configuration and
+ * its current weights (PyTorch deep-copies it, so every layer starts from the same weights).
+ */
+function stackOf<L extends LayerKind>(layer: L, numLayers: number, op: string): L[] {
+  if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`${op}: numLayers must be a positive integer, got ${numLayers}`);
+  const Kind = layer.constructor as new (dModel: number, nhead: number, options: TransformerLayerOptions) => L;
+  const state = layer.stateDict();
+  return [layer, ...Array.from({ length: numLayers - 1 }, () => {
+    const copy = new Kind(layer.dModel, layer.nhead, layer.options);
+    copy.loadStateDict(state);
+    return copy;
+  })];
+}
+
+/** torch.nn.TransformerEncoder: numLayers encoder layers (state-dict keys layers.0.…) and an optional final norm. */
+export class TransformerEncoder extends Module {
+  readonly layers: TransformerEncoderLayer[];
+  readonly norm: LayerNorm | null;
+
+  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, options: { norm?: LayerNorm | null } = {}) {
+    super();
+    checkOptionNames("TransformerEncoder", options, ["norm"]);
+    this.layers = stackOf(encoderLayer, numLayers, "TransformerEncoder");
+    this.norm = options.norm ?? null;
+  }
+
+  forward(src: Tensor, options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    checkOptionNames("TransformerEncoder.forward", options, ["mask", "srcKeyPaddingMask", "isCausal"]);
+    const { mask = null, srcKeyPaddingMask = null, isCausal = false } = options;
+    return tidy(() => {
+      let x = src;
+      for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
+      return this.norm ? this.norm.forward(x) : x;
+    });
+  }
+}
+
+/** torch.nn.TransformerDecoder: numLayers decoder layers (layers.0.…) and an optional final norm. */
+export class TransformerDecoder extends Module {
+  readonly layers: TransformerDecoderLayer[];
+  readonly norm: LayerNorm | null;
+
+  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, options: { norm?: LayerNorm | null } = {}) {
+    super();
+    checkOptionNames("TransformerDecoder", options, ["norm"]);
+    this.layers = stackOf(decoderLayer, numLayers, "TransformerDecoder");
+    this.norm = options.norm ?? null;
+  }
+
+  forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {
+    checkOptionNames("TransformerDecoder.forward", options, DECODER_CALL_OPTIONS);
+    return tidy(() => {
+      let x = tgt;
+      for (const layer of this.layers) x = layer.forward(x, memory, options);
+      return this.norm ? this.norm.forward(x) : x;
+    });
+  }
+}
+
+/**
+ * torch.nn.Transformer.generate_square_subsequent_mask: [size, size] float mask, 0 on and below the
+ * diagonal and -Infinity above it (query i sees positions j ≤ i).
+ */
+export function generateSquareSubsequentMask(size: number): Tensor {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`generateSquareSubsequentMask: size must be a positive integer, got ${size}`);
+  return causalMask(size, size);
+}
+
+/**
+ * The sinusoidal encoding of "Attention Is All You Need": [length, dModel] with
+ * pe[p, 2i] = sin(p / 10000^(2i/dModel)) and pe[p, 2i+1] = cos(p / 10000^(2i/dModel)).
+ */
+export function sinusoidalPositionalEncoding(length: number, dModel: number): Tensor {
+  if (!Number.isInteger(length) || length < 0 || !Number.isInteger(dModel) || dModel < 1) {
+    throw new Error(`sinusoidalPositionalEncoding: length (${length}) and dModel (${dModel}) must be a non-negative and a positive integer`);
+  }
+  const pe = Tensor.empty([length, dModel], "float32", "positional encoding");
+  const v = pe.view();
+  for (let p = 0; p < length; p++) {
+    for (let i = 0; i < dModel; i++) {
+      const angle = p / Math.pow(10000, (2 * Math.floor(i / 2)) / dModel);
+      v[p * dModel + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return pe;
+}
+
+interface PositionalOptions {
+  /** Dropout after adding the encoding (PyTorch tutorial's PositionalEncoding). Default 0. */
+  dropout?: number;
+  /** Input [N, L, dModel] instead of [L, N, dModel]. Default false. */
+  batchFirst?: boolean;
+  generator?: Generator;
+}
+
+/** Adds positions 0..L-1 of a [maxLen, dModel] table to x, broadcast over the batch. */
+function addPositions(op: string, x: Tensor, table: Tensor, batchFirst: boolean): Tensor {
+  const [maxLen, dModel] = table.shape;
+  const L = x.shape[batchFirst ? 1 : 0];
+  if (x.ndim !== 3 || x.shape[2] !== dModel || L > maxLen) {
+    throw new Error(`${op}: expected input ${batchFirst ? "[N, L" : "[L, N"}, ${dModel}] with L ≤ ${maxLen}, got ${shapeToString(x.shape)}`);
+  }
+  return tidy(() => {
+    const rows = narrow(table, 0, 0, L);
+    return add(x, batchFirst ? rows : reshape(rows, [L, 1, dModel]));
+  });
+}
+
+/** x + the sinusoidal encoding (a buffer `pe` [maxLen, dModel], as in PyTorch's tutorial), then dropout. */
+export class SinusoidalPositionalEncoding extends Module {
+  readonly pe: Tensor;
+  readonly dropout: Dropout;
+  readonly batchFirst: boolean;
+
+  constructor(readonly dModel: number, options: PositionalOptions & { maxLen?: number } = {}) {
+    super();
+    checkOptionNames("SinusoidalPositionalEncoding", options, ["dropout", "batchFirst", "generator", "maxLen"]);
+    const { maxLen = 5000, dropout = 0, batchFirst = false, generator } = options;
+    this.pe = buffer(sinusoidalPositionalEncoding(maxLen, dModel));
+    this.dropout = new Dropout(dropout, { generator });
+    this.batchFirst = batchFirst;
+  }
+
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.dropout.forward(addPositions("SinusoidalPositionalEncoding", x, this.pe, this.batchFirst)));
+  }
+
+  override extraRepr(): string {
+    return `d_model=${this.dModel}, max_len=${this.pe.shape[0]}, dropout=${reprFloat(this.dropout.p)}`;
+  }
+}
+
+/** x + a learned position table `weight` [maxLen, dModel] (N(0, 1) init, like nn.Embedding), then dropout. */
+export class LearnedPositionalEncoding extends Module {
+  readonly weight: Tensor;
+  readonly dropout: Dropout;
+  readonly batchFirst: boolean;
+
+  constructor(readonly maxLen: number, readonly dModel: number, options: PositionalOptions = {}) {
+    super();
+    checkOptionNames("LearnedPositionalEncoding", options, ["dropout", "batchFirst", "generator"]);
+    const { dropout = 0, batchFirst = false, generator } = options;
+    this.weight = parameter(normal_(Tensor.empty([maxLen, dModel], "float32", "LearnedPositionalEncoding weight"), 0, 1, { generator }));
+    this.dropout = new Dropout(dropout, { generator });
+    this.batchFirst = batchFirst;
+  }
+
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.dropout.forward(addPositions("LearnedPositionalEncoding", x, this.weight, this.batchFirst)));
+  }
+
+  override extraRepr(): string {
+    return `${this.maxLen}, ${this.dModel}`;
+  }
+}

@@ -1,0 +1,145 @@
+// Scaled dot-product attention (torch.nn.functional.scaled_dot_product_attention) and the masks it
+// takes. The attention weights softmax(scale·q·kᵀ + bias) are one op whose forward runs the GEMM
+// per batch with the mask as its accumulator and the softmax in place, and whose backward runs the
+// same GEMM with transpose flags; dropout and the product with v are the existing ops.
+import { record } from "../autograd.js";
+import { backend } from "../backend/wasm.js";
+import { Tensor, shapeToString, numel, tidy, type Shape } from "../tensor.js";
+import type { Generator } from "../random.js";
+import { gemm, matmul } from "./matmul.js";
+import { broadcastShapes } from "./strided.js";
+import { broadcastTo } from "./shape.js";
+import { sumToShape } from "./reduce.js";
+import { where } from "./binary.js";
+import { dropout } from "../nn/regularization.js";
+import { checkFloat, checkLive } from "./checks.js";
+
+const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Throws naming the option when `options` holds a key the op does not know. */
+export function checkOptionNames(op: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new Error(`${op}: unknown option "${key}" (known: ${known.join(", ")})`);
+  }
+}
+
+/**
+ * A boolean mask as an additive one: int32 tensors are the library's boolean masks (it has no bool
+ * dtype); `allowed` says which value lets a position take part — true for scaled dot-product
+ * attention, false for nn.MultiheadAttention's masks (true = not allowed), as in PyTorch. Float
+ * masks are already additive and are returned as they are.
+ */
+export function additiveMask(op: string, mask: Tensor, allowed: boolean): Tensor {
+  checkLive(op, mask);
+  if (mask.dtype === "float32") return mask;
+  return allowed ? where(mask, 0, -Infinity) : where(mask, -Infinity, 0);
+}
+
+/** [L, S] additive mask letting query i see key j only when j ≤ i (PyTorch's top-left causal alignment). */
+export function causalMask(L: number, S: number): Tensor {
+  const mask = Tensor.empty([L, S], "float32", "causal mask");
+  const m = mask.view();
+  for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) m[i * S + j] = j <= i ? 0 : -Infinity;
+  return mask;
+}
+
+/** x copied to `shape` when broadcasting stretches it, else x itself. */
+const stretched = (x: Tensor, shape: Shape) => (sameShape(x.shape, shape) ? x : broadcastTo(x, shape));
+
+/**
+ * softmax(scale·q·kᵀ + bias) over the last dim, for q [..., L, E], k [..., S, E] and an additive
+ * bias broadcastable to [..., L, S] (leading dims of all three broadcast). A -Infinity bias gives
+ * a weight of exactly 0 (and exactly 0 gradient through it); a row with one finite entry gives 1.
+ */
+export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scale: number): Tensor {
+  const op = "attentionWeights";
+  checkFloat(op, q, k, ...(bias ? [bias] : []));
+  if (q.ndim < 2 || k.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1]) {
+    throw new Error(`${op}: query ${shapeToString(q.shape)} and key ${shapeToString(k.shape)} must be [..., L, E] and [..., S, E] with the same E`);
+  }
+  const L = q.shape[q.ndim - 2], E = q.shape[q.ndim - 1], S = k.shape[k.ndim - 2];
+  let full = [...broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)), L, S];
+  if (bias) {
+    full = broadcastShapes(op, bias.shape, full);
+    if (full[full.length - 2] !== L || full[full.length - 1] !== S) {
+      throw new Error(`${op}: mask ${shapeToString(bias.shape)} does not broadcast to the attention weights [..., ${L}, ${S}]`);
+    }
+  }
+  const batch = full.slice(0, -2), B = numel(batch);
+  const qf = stretched(q, [...batch, L, E]), kf = stretched(k, [...batch, S, E]);
+  // The bias is the GEMM's accumulator (beta = 1), and the softmax runs in place: the kernel reads
+  // each element before it writes it.
+  const w = bias ? broadcastTo(bias, full) : Tensor.empty(full, "float32", op);
+  for (let b = 0; b < B; b++) {
+    gemm(false, true, L, S, E, scale, qf.ptr + b * L * E * 4, E, kf.ptr + b * S * E * 4, E, bias ? 1 : 0, w.ptr + b * L * S * 4, S);
+  }
+  const kernels = backend().kernels;
+  kernels.softmax_f32(w.ptr, w.ptr, B * L, S, 1, 0);
+  const inputs = bias ? [q, k, bias] : [q, k];
+  const qShape = q.shape, kShape = k.shape, biasShape = bias?.shape ?? [];
+  record(op, inputs, [w], [qf, kf, w], ([g], [qs, ks, ws]) => {
+    const ds = Tensor.empty(full, "float32", `${op} backward`);
+    kernels.softmax_backward_f32(ws.ptr, g!.ptr, ds.ptr, B * L, S, 1, 0);
+    let dq: Tensor | null = null, dk: Tensor | null = null;
+    if (q.requiresGrad) {
+      dq = Tensor.empty([...batch, L, E], "float32", `${op} backward`);
+      for (let b = 0; b < B; b++) gemm(false, false, L, E, S, scale, ds.ptr + b * L * S * 4, S, ks.ptr + b * S * E * 4, E, 0, dq.ptr + b * L * E * 4, E);
+    }
+    if (k.requiresGrad) {
+      dk = Tensor.empty([...batch, S, E], "float32", `${op} backward`);
+      for (let b = 0; b < B; b++) gemm(true, false, S, E, L, scale, ds.ptr + b * L * S * 4, S, qs.ptr + b * L * E * 4, E, 0, dk.ptr + b * S * E * 4, E);
+    }
+    return [
+      dq && sumToShape(dq, qShape), dk && sumToShape(dk, kShape),
+      ...(bias ? [bias.requiresGrad ? sumToShape(ds, biasShape) : null] : []),
+    ];
+  });
+  if (qf !== q) qf.dispose();
+  if (kf !== k) kf.dispose();
+  return w;
+}
+
+export interface ScaledDotProductAttentionOptions {
+  /**
+   * Broadcastable to [..., L, S]. An int32 tensor is a boolean mask: nonzero = the position takes
+   * part (PyTorch's bool SDPA mask). A float32 tensor is added to the scores (-Infinity excludes).
+   */
+  attnMask?: Tensor | null;
+  /** Query i attends to keys j ≤ i (top-left aligned when L ≠ S); not together with attnMask. */
+  isCausal?: boolean;
+  /** Dropout on the attention weights (applied whenever > 0, as in PyTorch: pass 0 in evaluation). */
+  dropoutP?: number;
+  /** Multiplies q·kᵀ; default 1/√E. */
+  scale?: number | null;
+  /** Also return the attention weights [..., L, S] (after dropout), like PyTorch 1.13's kernel. */
+  needWeights?: boolean;
+  generator?: Generator;
+}
+
+const SDPA_OPTIONS = ["attnMask", "isCausal", "dropoutP", "scale", "needWeights", "generator"] as const;
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v for query [..., L, E], key [..., S, E], value [..., S, Ev] (leading
+ * dims broadcast); the output is [..., L, Ev]. With `needWeights`, returns [output, weights].
+ */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options?: ScaledDotProductAttentionOptions & { needWeights?: false }): Tensor;
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions & { needWeights: true }): [Tensor, Tensor];
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor | [Tensor, Tensor] {
+  const op = "scaledDotProductAttention";
+  checkOptionNames(op, options, SDPA_OPTIONS);
+  const { attnMask = null, isCausal = false, dropoutP = 0, scale = null, needWeights = false, generator } = options;
+  checkFloat(op, q, k, v);
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1] || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) {
+    throw new Error(`${op}: expected query [..., L, E], key [..., S, E] and value [..., S, Ev], got ${shapeToString(q.shape)}, ${shapeToString(k.shape)} and ${shapeToString(v.shape)}`);
+  }
+  if (isCausal && attnMask) throw new Error(`${op}: attnMask cannot be given together with isCausal`);
+  if (!(dropoutP >= 0 && dropoutP <= 1)) throw new Error(`${op}: dropoutP must be in [0, 1], got ${dropoutP}`);
+  if (scale !== null && !Number.isFinite(scale)) throw new Error(`${op}: scale must be a finite number or null, got ${scale}`);
+  const L = q.shape[q.ndim - 2], E = q.shape[q.ndim - 1], S = k.shape[k.ndim - 2];
+  return tidy(() => {
+    const bias = attnMask ? additiveMask(op, attnMask, true) : isCausal ? causalMask(L, S) : null;
+    const weights = dropout(attentionWeights(q, k, bias, scale ?? 1 / Math.sqrt(E)), dropoutP, true, { generator });
+    const out = matmul(weights, v);
+    return needWeights ? [out, weights] as [Tensor, Tensor] : out;
+  });
+}
