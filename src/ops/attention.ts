@@ -11,7 +11,7 @@ import { broadcastShapes } from "./strided.js";
 import { broadcastTo } from "./shape.js";
 import { sumToShape } from "./reduce.js";
 import { where } from "./binary.js";
-import { dropout } from "../nn/regularization.js";
+import { dropout } from "./dropout.js";
 import { checkFloat, checkLive } from "./checks.js";
 
 const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
