@@ -3,10 +3,12 @@
 // per batch with the mask as its accumulator and the softmax in place, and whose backward runs the
 // same GEMM with transpose flags; dropout and the product with v are the existing ops.
 import { record } from "../autograd.js";
+import { gemm } from "../backend/gemm.js";
+import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, tidy, type Shape } from "../tensor.js";
 import type { Generator } from "../random.js";
-import { gemm, matmul } from "./matmul.js";
+import { matmul } from "./matmul.js";
 import { broadcastShapes } from "./strided.js";
 import { broadcastTo } from "./shape.js";
 import { sumToShape } from "./reduce.js";
@@ -71,7 +73,7 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
   // each element before it writes it.
   const w = bias ? broadcastTo(bias, full) : Tensor.empty(full, "float32", op);
   for (let b = 0; b < B; b++) {
-    gemm(false, true, L, S, E, scale, qf.ptr + b * L * E * 4, E, kf.ptr + b * S * E * 4, E, bias ? 1 : 0, w.ptr + b * L * S * 4, S);
+    gemm(false, true, L, S, E, scale, elementAt(qf.ptr, b * L * E), E, elementAt(kf.ptr, b * S * E), E, bias ? 1 : 0, elementAt(w.ptr, b * L * S), S);
   }
   const kernels = backend().kernels;
   kernels.softmax_f32(w.ptr, w.ptr, B * L, S, 1, 0);
@@ -83,11 +85,11 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
     let dq: Tensor | null = null, dk: Tensor | null = null;
     if (q.requiresGrad) {
       dq = Tensor.empty([...batch, L, E], "float32", `${op} backward`);
-      for (let b = 0; b < B; b++) gemm(false, false, L, E, S, scale, ds.ptr + b * L * S * 4, S, ks.ptr + b * S * E * 4, E, 0, dq.ptr + b * L * E * 4, E);
+      for (let b = 0; b < B; b++) gemm(false, false, L, E, S, scale, elementAt(ds.ptr, b * L * S), S, elementAt(ks.ptr, b * S * E), E, 0, elementAt(dq.ptr, b * L * E), E);
     }
     if (k.requiresGrad) {
       dk = Tensor.empty([...batch, S, E], "float32", `${op} backward`);
-      for (let b = 0; b < B; b++) gemm(true, false, S, E, L, scale, ds.ptr + b * L * S * 4, S, qs.ptr + b * L * E * 4, E, 0, dk.ptr + b * S * E * 4, E);
+      for (let b = 0; b < B; b++) gemm(true, false, S, E, L, scale, elementAt(ds.ptr, b * L * S), S, elementAt(qs.ptr, b * L * E), E, 0, elementAt(dk.ptr, b * S * E), E);
     }
     return [
       dq && sumToShape(dq, qShape), dk && sumToShape(dk, kShape),
