@@ -93,7 +93,7 @@ fit(model, {
   loss,
   epochs,
   accuracy: false,
-  callbacks: [progressBar()],
+  callbacks: [progressBar({ summary: false })],
   onEpochEnd(log) {
     const speed = Math.round(trainSize / log.seconds);
     console.log(

@@ -59,7 +59,7 @@ export function trainMnist(run: MnistRun): void {
     scheduler: new optim.CosineAnnealingLR(optimizer, { tMax: epochs }),
     loss,
     epochs,
-    callbacks: [progressBar()],
+    callbacks: [progressBar({ summary: false })],
     onEpochEnd(log) {
       const testError = evaluate(model, loaders.test, loss).error;
       const speed = Math.round(run.trainSet.length / log.seconds);

@@ -1,7 +1,7 @@
-// simdgrad/node: the Node-only parts (files, MNIST from disk, a terminal progress bar). The core
-// entry (src/index.ts) stays free of Node built-ins so it runs in browsers and edge runtimes.
+// simdgrad/node: the Node-only parts (files, MNIST from disk, a terminal progress bar, a worker
+// spawner). The core entry (src/index.ts) stays free of Node built-ins so it runs in browsers and
+// edge runtimes.
 import { readFileSync, writeFileSync } from "node:fs";
-import cliProgress from "cli-progress";
 import type { Tensor } from "./tensor.js";
 import { load, save } from "./io/state.js";
 import type { FitCallbacks } from "./train/fit.js";
@@ -20,25 +20,33 @@ export function loadFile(path: string): Record<string, Tensor> {
   return load(readFileSync(path));
 }
 
+export interface ProgressBarOptions {
+  /** Where to draw (default process.stdout); nothing is drawn unless it is a terminal. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Leave a one-line summary of each epoch (losses, accuracy, speed) where its bar was (default true). */
+  summary?: boolean;
+}
+
+const BAR_WIDTH = 30;
+const CLEAR_LINE = "\r\x1b[2K";
+
 /**
  * fit() callbacks drawing one progress bar per epoch on the terminal (batches, running loss,
- * samples/s, ETA), cleared when the epoch ends so the caller's per-epoch line takes its place.
- * Draws nothing when stdout is not a terminal (logs, pipes, CI).
+ * samples/s, ETA). When the epoch ends the bar is replaced by a one-line summary of the epoch
+ * (`summary: false` just clears it, for callers that print their own line). Draws nothing when
+ * the stream is not a terminal (logs, pipes, CI).
  */
-export function progressBar(options: { stream?: NodeJS.WritableStream & { isTTY?: boolean } } = {}): FitCallbacks {
+export function progressBar(options: ProgressBarOptions = {}): FitCallbacks {
   const stream = options.stream ?? process.stdout;
+  const summary = options.summary ?? true;
   if (!stream.isTTY) return {};
-  const bar = new cliProgress.SingleBar(
-    {
-      format: "epoch {epoch}/{epochs} [{bar}] {value}/{total} | loss {loss} | {speed} samples/s | ETA {eta}s",
-      stream,
-      clearOnComplete: true,
-      hideCursor: true,
-      barsize: 30,
-    },
-    cliProgress.Presets.shades_classic,
-  );
   let epochs = 0, batches = 0, start = 0, samples = 0, lossSum = 0;
+  const draw = (epoch: number, done: number, loss: string, speed: string, eta: string) => {
+    const filled = batches > 0 ? Math.round((BAR_WIDTH * done) / batches) : BAR_WIDTH;
+    const bar = "\u2588".repeat(filled) + "\u2591".repeat(BAR_WIDTH - filled);
+    const line = `epoch ${epoch}/${epochs} [${bar}] ${done}/${batches} | loss ${loss} | ${speed} samples/s | ETA ${eta}`;
+    stream.write(CLEAR_LINE + line.slice(0, Math.max(20, (stream.columns ?? 120) - 1)));
+  };
   return {
     onTrainBegin(info) {
       ({ epochs, batches } = info);
@@ -46,16 +54,23 @@ export function progressBar(options: { stream?: NodeJS.WritableStream & { isTTY?
     onEpochBegin(epoch) {
       start = performance.now();
       samples = lossSum = 0;
-      bar.start(batches, 0, { epoch, epochs, loss: "-", speed: "-" });
+      draw(epoch, 0, "-", "-", "-");
     },
     onBatchEnd(log) {
       samples += log.samples;
       lossSum += log.loss * log.samples;
-      const speed = Math.round(samples / ((performance.now() - start) / 1000));
-      bar.update(log.batch, { loss: (lossSum / samples).toFixed(4), speed });
+      const seconds = (performance.now() - start) / 1000;
+      const eta = `${Math.round((seconds / log.batch) * (log.batches - log.batch))}s`;
+      draw(log.epoch, log.batch, (lossSum / samples).toFixed(4), String(Math.round(samples / seconds)), eta);
     },
-    onEpochEnd() {
-      bar.stop();
+    onEpochEnd(log) {
+      stream.write(CLEAR_LINE);
+      if (!summary) return;
+      const metric = (name: string, value: number | null, digits = 4) => (value === null ? "" : ` | ${name} ${value.toFixed(digits)}`);
+      stream.write(
+        `epoch ${log.epoch}/${epochs}${metric("loss", log.trainLoss)}${metric("acc", log.trainAccuracy)}` +
+          `${metric("val loss", log.valLoss)}${metric("val acc", log.valAccuracy)} | ${Math.round(samples / log.seconds)} samples/s | ${log.seconds.toFixed(1)}s\n`,
+      );
     },
   };
 }

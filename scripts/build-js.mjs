@@ -1,0 +1,42 @@
+// Builds the package's JavaScript from src/ (after build-wasm.mjs generated the kernel modules):
+//   dist/       ES modules from tsc, with .d.ts, declaration maps and source maps whose sources are
+//               inlined (so debuggers and source-map-loader need no files beside the package)
+//   dist/cjs/   the same modules as CommonJS (esbuild, one file per module so both entries share one
+//               backend), with CommonJS-flavoured copies of the declarations for `require` users
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { build } from "esbuild";
+
+const tsc = new URL("../node_modules/.bin/tsc", import.meta.url).pathname;
+rmSync("dist", { recursive: true, force: true });
+execFileSync(tsc, ["-p", "tsconfig.build.json"], { stdio: "inherit" });
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+}
+const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+// CommonJS has no import.meta: the few modules that resolve files next to themselves get their URL from __filename.
+const usesImportMeta = (f) => readFileSync(f, "utf8").includes("import.meta.url");
+const common = { outdir: "dist/cjs", outbase: "src", format: "cjs", platform: "neutral", target: "es2022", sourcemap: true, sourcesContent: true, logLevel: "warning" };
+await build({ ...common, entryPoints: sources.filter((f) => !usesImportMeta(f)) });
+await build({
+  ...common,
+  entryPoints: sources.filter(usesImportMeta),
+  define: { "import.meta.url": "__moduleUrl" },
+  banner: { js: 'const __moduleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+writeFileSync("dist/cjs/package.json", '{ "type": "commonjs" }\n');
+
+// Declarations for require(): the same text, read as CommonJS because of dist/cjs/package.json; their
+// maps point one directory further up to src/.
+for (const file of walk("dist").filter((f) => !f.startsWith("dist/cjs/") && (f.endsWith(".d.ts") || f.endsWith(".d.ts.map")))) {
+  const to = join("dist/cjs", relative("dist", file));
+  mkdirSync(dirname(to), { recursive: true });
+  if (!file.endsWith(".map")) copyFileSync(file, to);
+  else {
+    const map = JSON.parse(readFileSync(file, "utf8"));
+    map.sources = map.sources.map((s) => `../${s}`);
+    writeFileSync(to, JSON.stringify(map));
+  }
+}
