@@ -12,14 +12,24 @@ const tsc = new URL("../node_modules/.bin/tsc", import.meta.url).pathname;
 rmSync("dist", { recursive: true, force: true });
 execFileSync(tsc, ["-p", "tsconfig.build.json"], { stdio: "inherit" });
 
+// The embedded kernel binaries are not source anyone steps through: no maps for them, and their
+// generated modules stay out of the package's src/.
+for (const file of readdirSync("dist/backend/generated").filter((f) => f.startsWith("wasm-binaries"))) {
+  const path = join("dist/backend/generated", file);
+  if (file.endsWith(".map")) rmSync(path);
+  else writeFileSync(path, readFileSync(path, "utf8").replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n"));
+}
+
 function walk(dir) {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 }
 const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
 // CommonJS has no import.meta: the few modules that resolve files next to themselves get their URL from __filename.
 const usesImportMeta = (f) => readFileSync(f, "utf8").includes("import.meta.url");
+const mapped = (f) => !f.includes("/generated/wasm-binaries");
 const common = { outdir: "dist/cjs", outbase: "src", format: "cjs", platform: "neutral", target: "es2022", sourcemap: true, sourcesContent: true, logLevel: "warning" };
-await build({ ...common, entryPoints: sources.filter((f) => !usesImportMeta(f)) });
+await build({ ...common, entryPoints: sources.filter((f) => !usesImportMeta(f) && mapped(f)) });
+await build({ ...common, sourcemap: false, entryPoints: sources.filter((f) => !mapped(f)) });
 await build({
   ...common,
   entryPoints: sources.filter(usesImportMeta),

@@ -7,10 +7,17 @@
 // kernels and of the enums both sides share are generated here too (scripts/kernel-boundary.mjs).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { checkExports, readBoundary, renderBoundary } from "./kernel-boundary.mjs";
 
 const asc = new URL("../node_modules/.bin/asc", import.meta.url).pathname;
+
+// Nothing to do when every output is newer than every input (npm start, npm pack after npm test).
+const inputs = ["asconfig.json", "scripts/build-wasm.mjs", "scripts/kernel-boundary.mjs", ...readdirSync("assembly", { recursive: true }).map((f) => `assembly/${f}`)];
+const outputs = ["simdgrad", "simdgrad-relaxed", "simdgrad-shared", "simdgrad-relaxed-shared"].map((b) => `build/${b}.wasm`)
+  .concat(["kernels", "wasm-binaries", "wasm-binaries-shared"].map((m) => `src/backend/generated/${m}.ts`));
+const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+if (outputs.every((f) => existsSync(f) && statSync(f).mtimeMs > newestInput)) process.exit(0);
 mkdirSync("build", { recursive: true });
 mkdirSync("src/backend/generated", { recursive: true });
 
