@@ -5,7 +5,7 @@ export { Sequential } from "./container.js";
 export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Swish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Step, Sign } from "./activation.js";
 export { Dropout, GaussianNoise } from "./regularization.js";
 export { Embedding } from "./embedding.js";
-export { RNN, LSTM, GRU, type RecurrentOptions } from "./recurrent.js";
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RecurrentOptions, type RNNOptions, type LSTMOptions, type CellOptions, type RNNCellOptions } from "./recurrent.js";
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiHeadAttentionCallOptions } from "./attention.js";
 export {
   TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, SinusoidalPositionalEncoding, LearnedPositionalEncoding,

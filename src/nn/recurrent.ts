@@ -1,94 +1,315 @@
-// RNN, LSTM and GRU layers (single layer, unidirectional) over src/ops/rnn.ts. Parameter names are
-// PyTorch's (weight_ih_l0, ...), so state dicts move across unchanged.
+// Recurrent layers (RNN, LSTM, GRU: stacked, bidirectional) and cells (RNNCell, LSTMCell,
+// GRUCell) over src/ops/rnn.ts. Parameter names are PyTorch's (weight_ih_l0, bias_hh_l1_reverse,
+// weight_ih, ...) and come in its order, so state dicts move across unchanged. Constructors take
+// PyTorch's positional order, an options object, or both (positional first, the object last).
 import { Tensor } from "../tensor.js";
-import { rnn, lstm, gru, type RnnNonlinearity, type RnnWeights } from "../ops/rnn.js";
-import { transpose } from "../ops/shape.js";
-import type { Generator } from "../random.js";
-import { Module, parameter, reprBool } from "./module.js";
+import { rnn, lstm, gru, rnnCell, lstmCell, gruCell, type RnnNonlinearity, type RnnWeights, type SequenceLengths } from "../ops/rnn.js";
+import { Generator } from "../random.js";
+import { Module, parameter, reprBool, reprFloat } from "./module.js";
 import { uniform_ } from "./init.js";
 
 export interface RecurrentOptions {
+  /** Stacked layers; layer l > 0 reads layer l − 1's outputs. Default 1. */
+  numLayers?: number;
   bias?: boolean;
-  /** Input and output as [N, T, features] instead of [T, N, features] (states stay [1, N, H]). */
+  /** Input and output as [N, T, features] instead of [T, N, features] (states stay [D·numLayers, N, H]). */
   batchFirst?: boolean;
+  /** Dropout probability on each layer's output except the last, in training mode. Default 0. */
+  dropout?: number;
+  bidirectional?: boolean;
+  /** Draws the initial weights and the dropout masks. */
   generator?: Generator;
 }
 
-abstract class RecurrentBase<Out> extends Module<Out> {
-  readonly weight_ih_l0: Tensor;
-  readonly weight_hh_l0: Tensor;
-  readonly bias_ih_l0: Tensor | null;
-  readonly bias_hh_l0: Tensor | null;
-  readonly batchFirst: boolean;
+export interface RNNOptions extends RecurrentOptions {
+  nonlinearity?: RnnNonlinearity;
+}
 
-  constructor(gates: number, readonly inputSize: number, readonly hiddenSize: number, options: RecurrentOptions) {
-    super();
-    const { bias = true, batchFirst = false, generator } = options;
-    this.batchFirst = batchFirst;
-    // PyTorch initialises every weight and bias from U(±1/√hiddenSize).
-    const bound = hiddenSize > 0 ? 1 / Math.sqrt(hiddenSize) : 0;
-    const make = (shape: number[], what: string) => parameter(uniform_(Tensor.empty(shape, "float32", what), -bound, bound, { generator }));
-    const name = this.constructor.name;
-    this.weight_ih_l0 = make([gates * hiddenSize, inputSize], `${name} weight_ih_l0`);
-    this.weight_hh_l0 = make([gates * hiddenSize, hiddenSize], `${name} weight_hh_l0`);
-    this.bias_ih_l0 = bias ? make([gates * hiddenSize], `${name} bias_ih_l0`) : null;
-    this.bias_hh_l0 = bias ? make([gates * hiddenSize], `${name} bias_hh_l0`) : null;
+export interface LSTMOptions extends RecurrentOptions {
+  /** Only 0 (no projection of the hidden state): projections are not supported. */
+  projSize?: number;
+}
+
+export interface CellOptions {
+  bias?: boolean;
+  generator?: Generator;
+}
+
+export interface RNNCellOptions extends CellOptions {
+  nonlinearity?: RnnNonlinearity;
+}
+
+type Sizes = { inputSize: number; hiddenSize: number };
+/** Positional arguments in PyTorch's order, any prefix of them, then optionally an options object. */
+type Args<P extends unknown[], O> = P extends [...infer Head, unknown] ? [...P, O?] | Args<Head, O> : [O?];
+type Settings = Sizes & RNNOptions & LSTMOptions;
+
+const isOptionsObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+const KINDS: Record<string, (v: unknown) => boolean> = {
+  inputSize: (v) => Number.isInteger(v) && (v as number) > 0,
+  hiddenSize: (v) => Number.isInteger(v) && (v as number) > 0,
+  numLayers: (v) => Number.isInteger(v) && (v as number) > 0,
+  bias: (v) => typeof v === "boolean",
+  batchFirst: (v) => typeof v === "boolean",
+  bidirectional: (v) => typeof v === "boolean",
+  dropout: (v) => typeof v === "number" && v >= 0 && v <= 1,
+  nonlinearity: (v) => v === "tanh" || v === "relu",
+  projSize: (v) => Number.isInteger(v) && (v as number) >= 0,
+  generator: (v) => v instanceof Generator,
+};
+const EXPECTED: Record<string, string> = {
+  inputSize: "a positive integer", hiddenSize: "a positive integer", numLayers: "a positive integer",
+  bias: "a boolean", batchFirst: "a boolean", bidirectional: "a boolean", dropout: "a number in [0, 1]",
+  nonlinearity: '"tanh" or "relu"', projSize: "a non-negative integer", generator: "a Generator",
+};
+
+/**
+ * Reads constructor arguments: `(inputSize, hiddenSize, ...positional, options?)` in PyTorch's
+ * order, or one options object holding inputSize and hiddenSize too. Unknown options, a setting
+ * given twice, and values of the wrong kind are errors naming them.
+ */
+function readSettings(layer: string, args: unknown[], positional: readonly string[]): Settings {
+  const order = ["inputSize", "hiddenSize", ...positional];
+  const known = [...order, "generator"];
+  const given: Record<string, unknown> = {};
+  args.forEach((arg, i) => {
+    if (isOptionsObject(arg)) {
+      if (i !== args.length - 1) throw new Error(`${layer}: the options object must be the last argument`);
+      for (const [k, v] of Object.entries(arg)) {
+        if (!known.includes(k)) throw new Error(`${layer}: unknown option ${k} (known: ${known.join(", ")})`);
+        if (k in given) throw new Error(`${layer}: ${k} is given both as an argument and in the options`);
+        if (v !== undefined) given[k] = v;
+      }
+    } else {
+      if (i >= order.length) throw new Error(`${layer}: too many arguments (${args.length}); PyTorch's order is ${order.join(", ")}, then an options object`);
+      if (arg !== undefined) given[order[i]] = arg;
+    }
+  });
+  for (const [k, v] of Object.entries(given)) {
+    if (!KINDS[k](v)) throw new Error(`${layer}: ${k} must be ${EXPECTED[k]}, got ${typeof v === "string" ? `"${v}"` : String(v)}`);
   }
+  for (const k of ["inputSize", "hiddenSize"]) if (!(k in given)) throw new Error(`${layer}: ${k} is required`);
+  if (given.projSize) throw new Error(`${layer}: projSize ${given.projSize} is not supported (LSTM projections); only 0 is`);
+  return given as unknown as Settings;
+}
 
-  protected get weights(): RnnWeights {
-    return { weightIh: this.weight_ih_l0, weightHh: this.weight_hh_l0, biasIh: this.bias_ih_l0, biasHh: this.bias_hh_l0 };
-  }
+// PyTorch initialises every weight and bias of a recurrent layer or cell from U(±1/√hiddenSize).
+function initParameters(m: Module<unknown>, hiddenSize: number, generator?: Generator): void {
+  const bound = 1 / Math.sqrt(hiddenSize);
+  for (const p of m.parameters()) uniform_(p, -bound, bound, { generator });
+}
 
-  /** Runs the sequence op on a [T, N, I] view of x and gives the output back in x's layout. */
-  protected sequence<R extends { output: Tensor }>(x: Tensor, run: (seqFirst: Tensor) => R): R {
-    if (!this.batchFirst) return run(x);
-    const seqFirst = transpose(x, 0, 1);
-    const result = run(seqFirst);
-    seqFirst.dispose();
-    const output = transpose(result.output, 0, 1);
-    result.output.dispose();
-    return { ...result, output };
-  }
-
-  override extraRepr(): string {
-    return `${this.inputSize}, ${this.hiddenSize}${this.bias_ih_l0 ? "" : `, bias=${reprBool(false)}`}${this.batchFirst ? `, batch_first=${reprBool(true)}` : ""}`;
+// Creates the weights of one layer and direction (or of a cell, suffix ""), in PyTorch's order.
+function addWeights(m: Module<unknown>, name: string, suffix: string, gates: number, inputSize: number, hiddenSize: number, bias: boolean): void {
+  const own = m as unknown as Record<string, Tensor>;
+  const make = (key: string, shape: number[]) => (own[key + suffix] = parameter(Tensor.empty(shape, "float32", `${name} ${key}${suffix}`)));
+  make("weight_ih", [gates * hiddenSize, inputSize]);
+  make("weight_hh", [gates * hiddenSize, hiddenSize]);
+  if (bias) {
+    make("bias_ih", [gates * hiddenSize]);
+    make("bias_hh", [gates * hiddenSize]);
   }
 }
 
-/** Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh). forward returns [output, hN]. */
-export class RNN extends RecurrentBase<[Tensor, Tensor]> {
-  readonly nonlinearity: RnnNonlinearity;
-  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions & { nonlinearity?: RnnNonlinearity } = {}) {
-    super(1, inputSize, hiddenSize, options);
-    this.nonlinearity = options.nonlinearity ?? "tanh";
+abstract class RecurrentBase<Out> extends Module<Out> {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  protected readonly generator: Generator | undefined;
+
+  constructor(gates: number, s: Settings) {
+    super();
+    this.inputSize = s.inputSize;
+    this.hiddenSize = s.hiddenSize;
+    this.numLayers = s.numLayers ?? 1;
+    this.bias = s.bias ?? true;
+    this.batchFirst = s.batchFirst ?? false;
+    this.dropout = s.dropout ?? 0;
+    this.bidirectional = s.bidirectional ?? false;
+    this.generator = s.generator;
+    if (this.dropout > 0 && this.numLayers === 1) {
+      // PyTorch's warning: the dropout would apply to no layer.
+      console.warn(`${this.constructor.name}: dropout ${this.dropout} has no effect with numLayers 1 (it applies after every layer but the last)`);
+    }
+    const D = this.bidirectional ? 2 : 1;
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < D; d++) {
+        addWeights(this, this.constructor.name, `_l${l}${d ? "_reverse" : ""}`, gates, l === 0 ? this.inputSize : D * this.hiddenSize, this.hiddenSize, this.bias);
+      }
+    }
+    this.resetParameters(this.generator);
   }
 
-  forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
-    const { output, hN } = this.sequence(x, (xs) => rnn(xs, h0, this.weights, { nonlinearity: this.nonlinearity }));
+  /** Redraws every weight and bias from U(±1/√hiddenSize), as PyTorch's reset_parameters. */
+  resetParameters(generator?: Generator): void {
+    initParameters(this, this.hiddenSize, generator);
+  }
+
+  /** The weights of every layer and direction, layer-major, forward before reverse. */
+  get allWeights(): RnnWeights[] {
+    const own = this as unknown as Record<string, Tensor | undefined>;
+    const out: RnnWeights[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (const sfx of this.bidirectional ? ["", "_reverse"] : [""]) {
+        out.push({
+          weightIh: own[`weight_ih_l${l}${sfx}`]!, weightHh: own[`weight_hh_l${l}${sfx}`]!,
+          biasIh: own[`bias_ih_l${l}${sfx}`] ?? null, biasHh: own[`bias_hh_l${l}${sfx}`] ?? null,
+        });
+      }
+    }
+    return out;
+  }
+
+  protected stackOptions(lengths: SequenceLengths | null) {
+    return {
+      numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
+      dropout: this.dropout, training: this.training, generator: this.generator, lengths,
+    };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (!this.bias) s += `, bias=${reprBool(false)}`;
+    if (this.batchFirst) s += `, batch_first=${reprBool(true)}`;
+    if (this.dropout !== 0) s += `, dropout=${reprFloat(this.dropout)}`;
+    if (this.bidirectional) s += `, bidirectional=${reprBool(true)}`;
+    return s;
+  }
+}
+
+const STACK_ORDER = ["numLayers", "bias", "batchFirst", "dropout", "bidirectional"];
+
+/**
+ * Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_(t−1) + b_hh), act tanh or relu.
+ * forward(x, h0?, lengths?) returns [output [T, N, D·H], hN [D·numLayers, N, H]].
+ */
+export class RNN extends RecurrentBase<[Tensor, Tensor]> {
+  readonly nonlinearity: RnnNonlinearity;
+  constructor(options: Sizes & RNNOptions);
+  constructor(inputSize: number, hiddenSize: number,
+    ...args: Args<[numLayers: number, nonlinearity: RnnNonlinearity, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNOptions>);
+  constructor(...args: unknown[]) {
+    const s = readSettings("RNN", args, ["numLayers", "nonlinearity", ...STACK_ORDER.slice(1)]);
+    super(1, s);
+    this.nonlinearity = s.nonlinearity ?? "tanh";
+  }
+
+  forward(x: Tensor, h0: Tensor | null = null, lengths: SequenceLengths | null = null): [Tensor, Tensor] {
+    const { output, hN } = rnn(x, h0, this.allWeights, { ...this.stackOptions(lengths), nonlinearity: this.nonlinearity });
     return [output, hN];
   }
 }
 
-/** LSTM (gates i, f, g, o). forward returns [output, [hN, cN]]. */
+/** LSTM (torch.nn.LSTM; gates i, f, g, o). forward(x, [h0, c0]?, lengths?) returns [output, [hN, cN]]. */
 export class LSTM extends RecurrentBase<[Tensor, [Tensor, Tensor]]> {
-  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
-    super(4, inputSize, hiddenSize, options);
+  constructor(options: Sizes & LSTMOptions);
+  constructor(inputSize: number, hiddenSize: number,
+    ...args: Args<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean, projSize: number], LSTMOptions>);
+  constructor(...args: unknown[]) {
+    super(4, readSettings("LSTM", args, [...STACK_ORDER, "projSize"]));
   }
 
-  forward(x: Tensor, state: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
-    const { output, hN, cN } = this.sequence(x, (xs) => lstm(xs, state?.[0] ?? null, state?.[1] ?? null, this.weights));
+  forward(x: Tensor, state: readonly [Tensor, Tensor] | null = null, lengths: SequenceLengths | null = null): [Tensor, [Tensor, Tensor]] {
+    if (state && (!Array.isArray(state) || state.length !== 2)) throw new Error("LSTM: the initial state must be a pair [h0, c0]");
+    const { output, hN, cN } = lstm(x, state?.[0] ?? null, state?.[1] ?? null, this.allWeights, this.stackOptions(lengths));
     return [output, [hN, cN]];
   }
 }
 
-/** GRU (gates r, z, n). forward returns [output, hN]. */
+/** GRU (torch.nn.GRU; gates r, z, n). forward(x, h0?, lengths?) returns [output, hN]. */
 export class GRU extends RecurrentBase<[Tensor, Tensor]> {
-  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
-    super(3, inputSize, hiddenSize, options);
+  constructor(options: Sizes & RecurrentOptions);
+  constructor(inputSize: number, hiddenSize: number,
+    ...args: Args<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RecurrentOptions>);
+  constructor(...args: unknown[]) {
+    super(3, readSettings("GRU", args, STACK_ORDER));
   }
 
-  forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
-    const { output, hN } = this.sequence(x, (xs) => gru(xs, h0, this.weights));
+  forward(x: Tensor, h0: Tensor | null = null, lengths: SequenceLengths | null = null): [Tensor, Tensor] {
+    const { output, hN } = gru(x, h0, this.allWeights, this.stackOptions(lengths));
     return [output, hN];
+  }
+}
+
+abstract class CellBase<Out> extends Module<Out> {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly bias: boolean;
+
+  constructor(gates: number, s: Settings) {
+    super();
+    this.inputSize = s.inputSize;
+    this.hiddenSize = s.hiddenSize;
+    this.bias = s.bias ?? true;
+    addWeights(this, this.constructor.name, "", gates, this.inputSize, this.hiddenSize, this.bias);
+    this.resetParameters(s.generator);
+  }
+
+  /** Redraws every weight and bias from U(±1/√hiddenSize). */
+  resetParameters(generator?: Generator): void {
+    initParameters(this, this.hiddenSize, generator);
+  }
+
+  protected get weights(): RnnWeights {
+    const own = this as unknown as Record<string, Tensor | undefined>;
+    return { weightIh: own.weight_ih!, weightHh: own.weight_hh!, biasIh: own.bias_ih ?? null, biasHh: own.bias_hh ?? null };
+  }
+
+  override extraRepr(): string {
+    return `${this.inputSize}, ${this.hiddenSize}${this.bias ? "" : `, bias=${reprBool(false)}`}`;
+  }
+}
+
+/** torch.nn.RNNCell: forward(x [N, I], h? [N, H]) returns h'. */
+export class RNNCell extends CellBase<Tensor> {
+  readonly nonlinearity: RnnNonlinearity;
+  constructor(options: Sizes & RNNCellOptions);
+  constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean, nonlinearity: RnnNonlinearity], RNNCellOptions>);
+  constructor(...args: unknown[]) {
+    const s = readSettings("RNNCell", args, ["bias", "nonlinearity"]);
+    super(1, s);
+    this.nonlinearity = s.nonlinearity ?? "tanh";
+  }
+
+  forward(x: Tensor, h: Tensor | null = null): Tensor {
+    return rnnCell(x, h, this.weights, this.nonlinearity);
+  }
+
+  override extraRepr(): string {
+    return super.extraRepr() + (this.nonlinearity === "tanh" ? "" : `, nonlinearity=${this.nonlinearity}`);
+  }
+}
+
+/** torch.nn.LSTMCell: forward(x, [h, c]?) returns [h', c']. */
+export class LSTMCell extends CellBase<[Tensor, Tensor]> {
+  constructor(options: Sizes & CellOptions);
+  constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean], CellOptions>);
+  constructor(...args: unknown[]) {
+    super(4, readSettings("LSTMCell", args, ["bias"]));
+  }
+
+  forward(x: Tensor, state: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
+    if (state && (!Array.isArray(state) || state.length !== 2)) throw new Error("LSTMCell: the state must be a pair [h, c]");
+    return lstmCell(x, state?.[0] ?? null, state?.[1] ?? null, this.weights);
+  }
+}
+
+/** torch.nn.GRUCell: forward(x, h?) returns h'. */
+export class GRUCell extends CellBase<Tensor> {
+  constructor(options: Sizes & CellOptions);
+  constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean], CellOptions>);
+  constructor(...args: unknown[]) {
+    super(3, readSettings("GRUCell", args, ["bias"]));
+  }
+
+  forward(x: Tensor, h: Tensor | null = null): Tensor {
+    return gruCell(x, h, this.weights);
   }
 }
