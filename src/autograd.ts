@@ -13,6 +13,8 @@ type SavedSource = { input: number } | { output: number } | null;
 export class Node {
   private refs = 0;
   private saved: Tensor[] | null;
+  /** The storage version of each saved tensor when it was saved (Tensor.version). */
+  private readonly savedVersions: number[];
 
   constructor(
     readonly name: string,
@@ -25,6 +27,7 @@ export class Node {
     readonly numOutputs: number,
   ) {
     this.saved = saved;
+    this.savedVersions = saved.map((t) => t.version);
     for (const t of inputs) t.gradFn?.retain();
   }
 
@@ -49,6 +52,14 @@ export class Node {
           "after the first backward (pass { retainGraph: true } to the first call)",
       );
     }
+    this.saved.forEach((t, i) => {
+      if (t.version === this.savedVersions[i]) return;
+      throw new Error(
+        `backward of ${this.name}: one of the variables needed for gradient computation has been modified by an inplace operation ` +
+          `(${t.lastInPlaceOp}): the ${t.dtype} ${shapeToString(t.shape)} tensor saved by ${this.name} is at version ${t.version}; ` +
+          `expected version ${this.savedVersions[i]} instead`,
+      );
+    });
     return this.saved;
   }
 

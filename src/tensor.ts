@@ -8,6 +8,7 @@ import * as elementwise from "./ops/elementwise.js";
 import * as reduce from "./ops/reduce.js";
 import * as shapeOps from "./ops/shape.js";
 import * as matmulOps from "./ops/matmul.js";
+import * as inplace from "./ops/inplace.js";
 import { runBackward } from "./autograd.js";
 import { backend } from "./backend/wasm.js";
 
@@ -17,6 +18,10 @@ export type NestedArray = number | NestedArray[];
 
 export class Storage {
   refs = 1;
+  /** Bumped by every in-place write through the public API; backward checks saved tensors' versions. */
+  version = 0;
+  /** The in-place op that last bumped the version, for backward's error. */
+  lastInPlaceOp = "";
   constructor(readonly ptr: number, readonly elements: number) {}
   release(): void {
     if (--this.refs === 0) releaseElements(this.ptr, this.elements);
@@ -114,6 +119,22 @@ export class Tensor {
   /** Byte offset of the data in wasm memory. */
   get ptr(): number {
     return this.storage.ptr;
+  }
+
+  /** PyTorch's `_version`: how many in-place writes this tensor's storage has had (shared by its views). */
+  get version(): number {
+    return this.storage.version;
+  }
+
+  get lastInPlaceOp(): string {
+    return this.storage.lastInPlaceOp;
+  }
+
+  /** Internal: an in-place op wrote this tensor's storage. */
+  markModified(op: string): void {
+    const s = this.storage;
+    s.version++;
+    s.lastInPlaceOp = op;
   }
 
   get isLeaf(): boolean {
@@ -216,24 +237,46 @@ export class Tensor {
     return this.aliasAs(this.shape);
   }
 
-  /** Fills in place (no autograd). */
-  fill_(value: number): this {
+  // ---- in place (ops/inplace.ts): each write bumps the version; recorded when autograd is on ----
+  fill_(value: number): this { return inplace.fill_(this, value); }
+  zero_(): this { return inplace.fill_(this, 0); }
+  /** Copies src (broadcast to this shape; converted to this dtype) into this tensor. */
+  copy_(src: Tensor): this { return inplace.copy_(this, src); }
+  add_(other: Tensor | number): this { return inplace.add_(this, other); }
+  sub_(other: Tensor | number): this { return inplace.sub_(this, other); }
+  mul_(other: Tensor | number): this { return inplace.mul_(this, other); }
+  div_(other: Tensor | number): this { return inplace.div_(this, other); }
+  clamp_(min: number | null, max: number | null = null): this { return inplace.clamp_(this, min, max); }
+  /** Writes value where mask (broadcast to this shape) is non-zero. */
+  maskedFill_(mask: Tensor, value: number | Tensor): this { return inplace.maskedFill_(this, mask, value); }
+
+  /** Internal: sets every element, with no autograd and no version bump (fresh tensors). */
+  writeFill(value: number): this {
     const k = backend().kernels;
     if (this.dtype === "float32") k.fill_f32(this.ptr, this.size, value);
     else k.fill_i32(this.ptr, this.size, value);
     return this;
   }
 
-  zero_(): this {
-    return this.fill_(0);
-  }
-
-  /** Copies src's data into this tensor in place (same number of elements; no autograd). */
-  copy_(src: Tensor): this {
-    if (src.size !== this.size) throw new Error(`copy_: cannot copy ${shapeToString(src.shape)} into ${shapeToString(this.shape)}`);
-    if (src.dtype !== this.dtype) throw new Error(`copy_: dtype mismatch, ${src.dtype} into ${this.dtype}`);
+  /** Internal: copies src's data (same number of elements and dtype) with no autograd and no version bump. */
+  writeFrom(src: Tensor): this {
+    if (src.size !== this.size) throw new Error(`copy: cannot copy ${shapeToString(src.shape)} into ${shapeToString(this.shape)}`);
+    if (src.dtype !== this.dtype) throw new Error(`copy: dtype mismatch, ${src.dtype} into ${this.dtype}`);
     copyElements(this.ptr, src.ptr, this.size);
     return this;
+  }
+
+  /** Internal (in-place ops): this tensor becomes the output that `from` is of from's node. */
+  adoptGradFn(from: Tensor): void {
+    const h = this.holdings!;
+    const old = h.node;
+    h.node = null;
+    if (from.gradFn) this.setGradFn(from.gradFn, from.outputIndex);
+    else {
+      this.gradFn = null;
+      this.requiresGrad = false;
+    }
+    old?.release();
   }
 
   clone(): Tensor {
@@ -267,6 +310,7 @@ export class Tensor {
   sigmoid(): Tensor { return elementwise.sigmoid(this); }
   tanh(): Tensor { return elementwise.tanh(this); }
   clamp(min: number | null, max: number | null = null): Tensor { return elementwise.clamp(this, min, max); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return binary.maskedFill(this, mask, value); }
 
   // ---- reductions (ops/reduce.ts) ----
   sum(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }

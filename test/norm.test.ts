@@ -197,7 +197,7 @@ describe("ResidualBlock", () => {
     for (const p of block.parameters()) expect(p.grad).not.toBeNull();
     expect(gradcheck((x) => block.forward(x), [x], { eps: 1e-3 }).mismatch).toBeNull();
     // Identity skip: with conv2's output zeroed (bn2 shift 0) the block is relu(x) of its input.
-    same.bn2.weight!.zero_();
+    noGrad(() => same.bn2.weight!.zero_()); // a parameter: in-place only outside autograd, as in PyTorch
     const z = randn([1, 3, 4, 4]);
     expectClose(same.forward(z).data(), z.relu().data(), 1e-6);
   });

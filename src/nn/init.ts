@@ -3,6 +3,7 @@
 // fan_in = d1·prod(k), fan_out = d0·prod(k).
 import { Tensor, shapeToString } from "../tensor.js";
 import { defaultGenerator, type Generator } from "../random.js";
+import { noGrad } from "../autograd.js";
 
 export interface InitOptions {
   generator?: Generator;
@@ -62,7 +63,7 @@ export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {})
 
 export function constant_(t: Tensor, value: number): Tensor {
   checkFloat("constant", t);
-  return t.fill_(value);
+  return noGrad(() => t.fill_(value));
 }
 
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);

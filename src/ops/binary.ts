@@ -6,7 +6,7 @@ import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryName } from "../backend/kernels.js";
-import { Tensor, tidy } from "../tensor.js";
+import { Tensor, tidy, shapeToString } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { affine, powScalar, clamp, log } from "./elementwise.js";
 import { sumToShape } from "./reduce.js";
@@ -31,7 +31,13 @@ export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor)
 
 type GradRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: GradRule, saveOut = false): Tensor {
+/**
+ * What the backward reads, saved for it: nothing (add, sub), the operands, or the operands and the
+ * output. Saving no more than that is what lets an in-place write to the rest stay legal (as in PyTorch).
+ */
+type Saves = "none" | "operands" | "all";
+
+function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: GradRule, saves: Saves = "operands"): Tensor {
   const out = binaryKernel(name, op, a, b);
   if (needsGrad(a, b)) {
     const aShape = a.shape, bShape = b.shape;
@@ -39,7 +45,7 @@ function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: Grad
       const [ga, gb] = grad(g!, as, bs, os);
       return [a.requiresGrad && ga ? sumToShape(ga, aShape) : null, b.requiresGrad && gb ? sumToShape(gb, bShape) : null];
     };
-    record(name, [a, b], [out], saveOut ? [a, b, out] : [a, b], backward, backward);
+    record(name, [a, b], [out], saves === "none" ? [] : saves === "all" ? [a, b, out] : [a, b], backward, backward);
   }
   return out;
 }
@@ -49,12 +55,12 @@ const mask = (op: BinaryName, a: Tensor, b: Tensor) => binaryKernel("mask", op, 
 
 export function add(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return affine(a, 1, b);
-  return binaryOp("add", "add", a, b, (g) => [g, g]);
+  return binaryOp("add", "add", a, b, (g) => [g, g], "none");
 }
 
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return affine(a, 1, -b);
-  return binaryOp("sub", "sub", a, b, (g) => [g, affine(g, -1, 0)]);
+  return binaryOp("sub", "sub", a, b, (g) => [g, affine(g, -1, 0)], "none");
 }
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
@@ -68,7 +74,7 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
   return binaryOp("div", "div", a, b, (g, _as, bs, out) => {
     const ga = div(g, bs);
     return [ga, affine(mul(ga, out), -1, 0)];
-  }, true);
+  }, "all");
 }
 
 export function pow(a: Tensor, b: Tensor | number): Tensor {
@@ -77,7 +83,7 @@ export function pow(a: Tensor, b: Tensor | number): Tensor {
   return binaryOp("pow", "pow", a, b, (g, as, bs, out) => [
     mul(g, mul(bs, pow(as, affine(bs, 1, -1)))),
     mul(g, mul(out, log(as))),
-  ], true);
+  ], "all");
 }
 
 export function maximum(a: Tensor, b: Tensor | number): Tensor {
@@ -126,4 +132,17 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
     }
     return out;
   });
+}
+
+/** x with value written where mask (broadcast to x's shape) is non-zero; value is a number or a 0-d tensor. */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  checkLive("maskedFill", x, mask);
+  if (typeof value !== "number" && value.size !== 1) {
+    throw new Error(`maskedFill: value must be a number or a one-element tensor, got ${shapeToString(value.shape)}`);
+  }
+  const shape = broadcastShapes("maskedFill", x.shape, mask.shape);
+  if (shape.length !== x.ndim || shape.some((d, i) => d !== x.shape[i])) {
+    throw new Error(`maskedFill: mask ${shapeToString(mask.shape)} does not broadcast to the input's shape ${shapeToString(x.shape)}`);
+  }
+  return where(mask, typeof value === "number" ? value : value.reshape([]), x);
 }

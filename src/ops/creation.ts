@@ -64,7 +64,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
 }
 
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  return finish(Tensor.empty(shape, options.dtype ?? "float32", "full").fill_(value), options);
+  return finish(Tensor.empty(shape, options.dtype ?? "float32", "full").writeFill(value), options);
 }
 
 export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 0, options);

@@ -71,16 +71,27 @@ const derivatives: Record<UnaryName, Derivative> = {
   powScalar: (x, _y, e) => (e === 0 ? 0 : affine(powScalar(x, e - 1), e, 0)),
 };
 
+// What each op's derivative reads (assembly/elementwise.ts unaryDerivative): the input, the output,
+// both, or neither. Only that is saved, so an in-place write to the other stays legal (as in PyTorch).
+const READS_OUTPUT: ReadonlySet<UnaryName> = new Set<UnaryName>(["elu", "sigmoid", "tanh", "exp", "sqrt", "reciprocal"]);
+const IGNORES_INPUT: ReadonlySet<UnaryName> = new Set<UnaryName>(["sigmoid", "tanh", "exp", "sqrt", "reciprocal", "affine", "neg", "sign", "step"]);
+
 /** Applies a unary kernel; p0/p1 are its parameters (slope, alpha, bounds, ...). */
 export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkFloat(name, x);
   const y = unaryKernel(op, x, p0, p1);
   if (needsGrad(x)) {
-    record(name, [x], [y], [x, y], ([g], [xs, ys]) => {
-      const dx = Tensor.empty(xs.shape, "float32", `${name} backward`);
-      backend().kernels.unary_backward_f32(Unary[op], xs.ptr, ys.ptr, g!.ptr, dx.ptr, xs.size, p0, p1);
+    const readsX = !IGNORES_INPUT.has(op), readsY = READS_OUTPUT.has(op);
+    const xShape = x.shape;
+    // An operand the derivative does not read gets g (same shape, valid memory) in its place.
+    const operands = (g: Tensor, saved: Tensor[]) => [readsX ? saved[0] : g, readsY ? saved[saved.length - 1] : g];
+    record(name, [x], [y], [...(readsX ? [x] : []), ...(readsY ? [y] : [])], ([g], saved) => {
+      const [xs, ys] = operands(g!, saved);
+      const dx = Tensor.empty(xShape, "float32", `${name} backward`);
+      backend().kernels.unary_backward_f32(Unary[op], xs.ptr, ys.ptr, g!.ptr, dx.ptr, dx.size, p0, p1);
       return [dx];
-    }, ([g], [xs, ys]) => {
+    }, ([g], saved) => {
+      const [xs, ys] = operands(g!, saved);
       const d = derivatives[op](xs, ys, p0, p1);
       return [typeof d === "number" ? affine(g!, d, 0) : mul(g!, d)];
     });

@@ -67,8 +67,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 export function clone(x: Tensor): Tensor {
   checkLive("clone", x);
-  const out = Tensor.empty(x.shape, x.dtype, "clone");
-  out.copy_(x);
+  const out = Tensor.empty(x.shape, x.dtype, "clone").writeFrom(x);
   const backward: BackwardFn = ([g]) => [g];
   if (needsGrad(x)) record("clone", [x], [out], [], backward, backward);
   return out;
@@ -211,7 +210,7 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
   const xs = contiguousStrides(x.shape), os = contiguousStrides(shape);
   const srcOffset = before.reduce((n, b, i) => n + Math.max(-b, 0) * xs[i], 0);
   const dstOffset = before.reduce((n, b, i) => n + Math.max(b, 0) * os[i], 0);
-  const out = Tensor.empty(shape, x.dtype, "pad").fill_(value);
+  const out = Tensor.empty(shape, x.dtype, "pad").writeFill(value);
   copyStrided(x, srcOffset, xs, out, dstOffset, os, region);
   if (needsGrad(x)) {
     const xShape = x.shape;
