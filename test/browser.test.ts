@@ -65,6 +65,19 @@ describe.skipIf(skip)("in Chromium", () => {
     await page.context().close();
   });
 
+  it("fitAsync keeps drawing animation frames while it trains; fit blocks them", async () => {
+    const { page, problems } = await openPage();
+    const r = await page.evaluate(() => (window as any).simdgradChecks.framesDuringFit());
+    console.log(`browser: frames during fit ${r.blocking.frames} in ${r.blocking.ms.toFixed(0)} ms, during fitAsync ${r.async.frames} in ${r.async.ms.toFixed(0)} ms`);
+    expect(r.blocking.frames).toBeLessThanOrEqual(1);
+    // At least one frame per 50 ms of training (a 60 Hz page draws one per 17 ms).
+    expect(r.async.frames).toBeGreaterThanOrEqual(Math.floor(r.async.ms / 50));
+    expect(r.async.frames).toBeGreaterThan(2);
+    expect(r.async.finalLoss).toBeCloseTo(r.blocking.finalLoss, 4);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("`await init()` picks the relaxed-SIMD build and trains an MLP with flat memory", async () => {
     const { page, problems } = await openPage();
     const r = await page.evaluate(() => (window as any).simdgradChecks.train({ steps: 300 }));

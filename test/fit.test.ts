@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { tensor, dispose, tidy, manualSeed, memoryStats, Generator, nn, optim, type Tensor } from "../src/index.js";
 import { TensorDataset } from "../src/data/dataset.js";
 import { DataLoader } from "../src/data/dataloader.js";
-import { fit, evaluate, accuracy, type BatchLog, type EpochLog } from "../src/train/fit.js";
+import { fit, fitAsync, evaluate, accuracy, type BatchLog, type EpochLog } from "../src/train/fit.js";
 import { progressBar } from "../src/node.js";
 
 /** Three Gaussian blobs in 2-D, labelled 0..2. */
@@ -133,6 +133,135 @@ describe("fit", () => {
     dispose(data);
     net.dispose();
     opt.dispose();
+  });
+});
+
+describe("early stopping and stopping from a callback", () => {
+  const crossEntropy = (out: Tensor, y: Tensor) => nn.functional.crossEntropy(out, y);
+
+  // Gradient descent for three epochs, then ascent (maximize): the validation loss is best at epoch 3.
+  function improveThenWorsen(restoreBestWeights?: boolean) {
+    manualSeed(5);
+    const data = blobs(60, 6);
+    const net = model();
+    const opt = new optim.SGD(net.parameters(), { lr: 0.2 });
+    const loader = () => new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 20 });
+    const history = fit(net, {
+      train: loader(),
+      val: loader(),
+      optimizer: opt,
+      loss: crossEntropy,
+      epochs: 20,
+      earlyStopping: { patience: 2, restoreBestWeights },
+      onEpochEnd: (log) => void (log.epoch === 3 && ((opt.paramGroups[0] as { maximize: boolean }).maximize = true)),
+    });
+    const after = evaluate(net, loader(), crossEntropy).loss;
+    dispose(data);
+    net.dispose();
+    return { history, after };
+  }
+
+  it("restores the weights of the best epoch when training ends", () => {
+    const { history, after } = improveThenWorsen();
+    const valLosses = history.epochs.map((e) => e.valLoss!);
+    expect(history.stoppedBy).toBe("earlyStopping");
+    expect(history.bestEpoch).toBe(3);
+    expect(valLosses.length).toBe(5);
+    expect(Math.min(...valLosses)).toBe(valLosses[2]);
+    expect(valLosses[4]).toBeGreaterThan(valLosses[2]);
+    expect(after).toBeCloseTo(valLosses[2], 6);
+  });
+
+  it("keeps the last weights with restoreBestWeights: false", () => {
+    const { history, after } = improveThenWorsen(false);
+    expect(history.bestEpoch).toBe(3);
+    expect(after).toBeCloseTo(history.epochs[4].valLoss!, 6);
+  });
+
+  it("rejects a patience that is not a positive integer", () => {
+    const net = model();
+    const data = blobs(6, 1);
+    const options = { train: new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 3 }), optimizer: new optim.SGD(net.parameters(), { lr: 0.1 }), loss: crossEntropy, epochs: 2 };
+    expect(() => fit(net, { ...options, earlyStopping: { patience: 0 } })).toThrow(/fit: earlyStopping.patience must be a positive integer, got 0/);
+    dispose(data);
+    net.dispose();
+  });
+
+  it("a callback's stop() ends training after the current batch", () => {
+    manualSeed(6);
+    const data = blobs(60, 7);
+    const net = model();
+    const seen: string[] = [];
+    const history = fit(net, {
+      train: new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 20 }),
+      optimizer: new optim.SGD(net.parameters(), { lr: 0.1 }),
+      loss: crossEntropy,
+      epochs: 10,
+      onBatchEnd: (log, control) => {
+        seen.push(`${log.epoch}.${log.batch}`);
+        if (log.epoch === 2 && log.batch === 2) control.stop();
+      },
+    });
+    expect(seen).toEqual(["1.1", "1.2", "1.3", "2.1", "2.2"]);
+    expect(history.stoppedBy).toBe("callback");
+    expect(history.stoppedEarly).toBe(false);
+    expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    dispose(data);
+    net.dispose();
+  });
+});
+
+describe("fitAsync", () => {
+  const crossEntropy = (out: Tensor, y: Tensor) => nn.functional.crossEntropy(out, y);
+  const setup = (seed: number) => {
+    manualSeed(seed);
+    const data = blobs(120, seed + 1);
+    const net = model();
+    const opt = new optim.Adam(net.parameters(), { lr: 0.02 });
+    const train = new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 10, shuffle: true, generator: new Generator(seed) });
+    return { data, net, opt, train };
+  };
+
+  it("trains exactly as fit does, and lets the event loop run between batches", async () => {
+    const a = setup(7);
+    const sync = fit(a.net, { train: a.train, optimizer: a.opt, loss: crossEntropy, epochs: 3 });
+    const b = setup(7);
+    // A task queued over and over: it runs only when the training loop yields.
+    let ticks = 0, ticking = true;
+    const tick = () => ((ticks++, ticking) ? void setImmediate(tick) : undefined);
+    setImmediate(tick);
+    const ticksAtBatch: number[] = [];
+    const history = await fitAsync(b.net, { train: b.train, optimizer: b.opt, loss: crossEntropy, epochs: 3, yieldEvery: 4, onBatchEnd: () => void ticksAtBatch.push(ticks) });
+    ticking = false;
+    expect(history.epochs.map((e) => e.trainLoss)).toEqual(sync.epochs.map((e) => e.trainLoss));
+    expect(ticksAtBatch.length).toBe(36);
+    // Between batch 4k and 4k+1 the queued task ran; within a group of four it did not.
+    expect(ticksAtBatch[4]).toBeGreaterThan(ticksAtBatch[3]);
+    expect(ticksAtBatch[2]).toBe(ticksAtBatch[1]);
+    // Eight yields after batch groups and two after epochs came before the last batch.
+    expect(ticksAtBatch[35]).toBeGreaterThanOrEqual(10);
+    dispose([a.data, b.data]);
+    a.net.dispose();
+    b.net.dispose();
+  });
+
+  it("an AbortSignal stops it between batches: it rejects with the reason and frees the batch", async () => {
+    const { data, net, opt, train } = setup(8);
+    const controller = new AbortController();
+    fit(net, { train, optimizer: opt, loss: crossEntropy, epochs: 1 }); // creates Adam's state
+    const before = memoryStats().liveTensors;
+    let batches = 0;
+    setImmediate(() => setImmediate(() => controller.abort(new Error("user pressed stop"))));
+    const run = fitAsync(net, { train, optimizer: opt, loss: crossEntropy, epochs: 100, signal: controller.signal, onBatchEnd: () => void batches++ });
+    await expect(run).rejects.toThrow("user pressed stop");
+    expect(batches).toBeGreaterThan(0);
+    expect(batches).toBeLessThan(100 * 12);
+    expect(memoryStats().liveTensors).toBe(before);
+    // An already aborted signal refuses to start.
+    await expect(fitAsync(net, { train, optimizer: opt, loss: crossEntropy, epochs: 1, signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
+    await expect(fitAsync(net, { train, optimizer: opt, loss: crossEntropy, epochs: 1, yieldEvery: 0 })).rejects.toThrow(/yieldEvery must be a positive integer, got 0/);
+    dispose(data);
+    net.dispose();
   });
 });
 

@@ -57,15 +57,25 @@ export interface BatchLog {
 
 export interface History {
   epochs: EpochLog[];
+  /** True when early stopping ended training. */
   stoppedEarly: boolean;
+  /** Why training ended before `epochs`: early stopping or a callback's `stop()`; null if it ran all epochs. */
+  stoppedBy: "earlyStopping" | "callback" | null;
+  /** With early stopping: the epoch of the best monitored loss, whose weights the model holds at the end unless restoreBestWeights is false. */
+  bestEpoch: number | null;
+}
+
+/** Passed to every callback: `stop()` ends training after the current batch (Keras' `stop_training`). */
+export interface FitControl {
+  stop(): void;
 }
 
 /** Hooks into fit; the options object is one, and `callbacks` can add more (a progress bar). */
 export interface FitCallbacks {
-  onTrainBegin?(info: { epochs: number; batches: number }): void;
-  onEpochBegin?(epoch: number): void;
-  onBatchEnd?(log: BatchLog): void;
-  onEpochEnd?(log: EpochLog): void;
+  onTrainBegin?(info: { epochs: number; batches: number }, control: FitControl): void;
+  onEpochBegin?(epoch: number, control: FitControl): void;
+  onBatchEnd?(log: BatchLog, control: FitControl): void;
+  onEpochEnd?(log: EpochLog, control: FitControl): void;
   onTrainEnd?(history: History): void;
 }
 
@@ -78,11 +88,22 @@ export interface FitOptions extends FitCallbacks {
   scheduler?: SchedulerLike;
   /** Accuracy metric recorded for train and val (default `accuracy`); false for regression. */
   accuracy?: AccuracyFn | false;
-  /** Stop when the monitored loss (validation if given, else training) has not improved by minDelta for `patience` epochs. */
-  earlyStopping?: { patience: number; minDelta?: number };
+  /**
+   * Stop when the monitored loss (validation if given, else training) has not improved by minDelta
+   * for `patience` epochs. When training ends the model gets back the weights (and buffers) of the
+   * best epoch, unless `restoreBestWeights: false` (Keras' restore_best_weights).
+   */
+  earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean };
   /** Rescale gradients so their global L2 norm is at most this before each step. */
   clipGradNorm?: number;
   callbacks?: FitCallbacks[];
+  /** Aborting stops training after the current batch; fit throws (fitAsync rejects with) the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface FitAsyncOptions extends FitOptions {
+  /** Yield to the event loop after every this many batches (default 1) and after every epoch. */
+  yieldEvery?: number;
 }
 
 /**
@@ -145,28 +166,102 @@ export function evaluate(model: Module, loader: Iterable<Tensor[]>, loss: LossFn
   return { loss: lossSum / seen, accuracy: acc, error: acc === null ? null : 1 - acc };
 }
 
-/** Trains the model for `epochs` passes over `train` and returns the learning curve. */
+/** Trains the model for `epochs` passes over `train` and returns the learning curve. Blocks until done: in a page use fitAsync. */
 export function fit(model: Module, options: FitOptions): History {
-  const { train, val, optimizer, loss, epochs, scheduler, earlyStopping, clipGradNorm: maxNorm } = options;
+  const loop = trainingLoop(model, options);
+  for (;;) {
+    const next = loop.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * fit for pages and servers: the same loop, yielding to the event loop every `yieldEvery`
+ * batches and after each epoch, so the page keeps drawing and events (an abort) get through.
+ */
+export async function fitAsync(model: Module, options: FitAsyncOptions): Promise<History> {
+  const yieldEvery = options.yieldEvery ?? 1;
+  if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new Error(`fitAsync: yieldEvery must be a positive integer, got ${yieldEvery}`);
+  const loop = trainingLoop(model, options);
+  try {
+    for (let batches = 0; ; ) {
+      const next = loop.next();
+      if (next.done) return next.value;
+      if (next.value === "epoch" || ++batches % yieldEvery === 0) await yieldToEventLoop();
+    }
+  } finally {
+    loop.return(undefined as never); // an abort between steps still frees the batch in flight
+  }
+}
+
+// A macrotask, so rendering and input run in between: setImmediate in Node and Bun; elsewhere a
+// message on a fresh MessageChannel (closed at once, so it keeps no event loop alive), which
+// Chromium interleaves with frames (scheduler.yield's continuations are ranked above rendering
+// and let almost none through); a zero timeout as the last resort (clamped to 4 ms when nested).
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === "function"
+    ? () => new Promise<void>((resolve) => setImmediate(resolve))
+    : typeof MessageChannel === "function"
+      ? () =>
+          new Promise<void>((resolve) => {
+            const { port1, port2 } = new MessageChannel();
+            port1.onmessage = () => (port1.close(), resolve());
+            port2.postMessage(null);
+          })
+      : () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** The best epoch's state dict, copied into buffers made once (outside wasm memory). */
+class BestWeights {
+  private readonly saved = new Map<Tensor, Float32Array | Int32Array>();
+  epoch: number | null = null;
+
+  constructor(private readonly model: Module) {}
+
+  save(epoch: number): void {
+    this.epoch = epoch;
+    for (const t of Object.values(this.model.stateDict())) {
+      const copy = this.saved.get(t);
+      if (copy) copy.set(t.view());
+      else this.saved.set(t, t.view().slice());
+    }
+  }
+
+  /** Puts the saved weights back (nothing when no epoch was saved). */
+  restore(): void {
+    for (const [t, copy] of this.saved) t.view().set(copy);
+  }
+}
+
+/** The loop fit and fitAsync drive: yields "batch" after each step and "epoch" after each epoch. */
+function* trainingLoop(model: Module, options: FitOptions): Generator<"batch" | "epoch", History> {
+  const { train, val, optimizer, loss, epochs, scheduler, earlyStopping, clipGradNorm: maxNorm, signal } = options;
   const accuracyFn = options.accuracy ?? accuracy;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (earlyStopping && !(Number.isInteger(earlyStopping.patience) && earlyStopping.patience >= 1)) {
+    throw new Error(`fit: earlyStopping.patience must be a positive integer, got ${earlyStopping.patience}`);
+  }
+  signal?.throwIfAborted();
   // The options' own hooks run last, so e.g. a progress bar is cleared before they print.
   const callbacks: FitCallbacks[] = [...(options.callbacks ?? []), options];
   const parameters = model.parameters();
-  const history: History = { epochs: [], stoppedEarly: false };
-  let best = Infinity, epochsWithoutImprovement = 0;
+  const history: History = { epochs: [], stoppedEarly: false, stoppedBy: null, bestEpoch: null };
+  let stopRequested = false;
+  const control: FitControl = { stop: () => void (stopRequested = true) };
+  const best = earlyStopping && earlyStopping.restoreBestWeights !== false ? new BestWeights(model) : null;
+  let bestLoss = Infinity, epochsWithoutImprovement = 0;
 
-  for (const cb of callbacks) cb.onTrainBegin?.({ epochs, batches: train.length });
-  for (let epoch = 1; epoch <= epochs && !history.stoppedEarly; epoch++) {
+  for (const cb of callbacks) cb.onTrainBegin?.({ epochs, batches: train.length }, control);
+  for (let epoch = 1; epoch <= epochs && !history.stoppedBy; epoch++) {
     const start = performance.now();
     const lr = optimizer.paramGroups[0].lr;
-    for (const cb of callbacks) cb.onEpochBegin?.(epoch);
+    for (const cb of callbacks) cb.onEpochBegin?.(epoch, control);
     model.train();
     let lossSum = 0, correct = 0, seen = 0, batchIndex = 0;
     for (const batch of train) {
       let step: { loss: number; correct: number };
       const samples = batch[0].shape[0];
       try {
+        signal?.throwIfAborted();
         const [x, y] = batch;
         step = tidy(() => {
           optimizer.zeroGrad();
@@ -184,10 +279,12 @@ export function fit(model: Module, options: FitOptions): History {
       correct += step.correct;
       seen += samples;
       const log: BatchLog = { epoch, batch: ++batchIndex, batches: train.length, loss: step.loss, samples };
-      for (const cb of callbacks) cb.onBatchEnd?.(log);
+      for (const cb of callbacks) cb.onBatchEnd?.(log, control);
+      if (stopRequested) break;
+      yield "batch";
     }
     if (seen === 0) throw new Error("fit: the training loader yielded no samples");
-    const v = val ? evaluate(model, val, loss, accuracyFn) : null;
+    const v = val && !stopRequested ? evaluate(model, val, loss, accuracyFn) : null;
     const log: EpochLog = {
       epoch,
       trainLoss: lossSum / seen,
@@ -200,17 +297,23 @@ export function fit(model: Module, options: FitOptions): History {
     history.epochs.push(log);
     const monitored = log.valLoss ?? log.trainLoss;
     scheduler?.step(monitored);
-    for (const cb of callbacks) cb.onEpochEnd?.(log);
+    for (const cb of callbacks) cb.onEpochEnd?.(log, control);
 
     if (earlyStopping) {
-      if (monitored < best - (earlyStopping.minDelta ?? 0)) {
-        best = monitored;
+      if (monitored < bestLoss - (earlyStopping.minDelta ?? 0)) {
+        bestLoss = monitored;
         epochsWithoutImprovement = 0;
+        history.bestEpoch = epoch;
+        best?.save(epoch);
       } else if (++epochsWithoutImprovement >= earlyStopping.patience) {
         history.stoppedEarly = true;
+        history.stoppedBy = "earlyStopping";
       }
     }
+    if (stopRequested) history.stoppedBy ??= "callback";
+    yield "epoch";
   }
+  best?.restore();
   for (const cb of callbacks) cb.onTrainEnd?.(history);
   return history;
 }

@@ -91,5 +91,35 @@ async function threadsWithoutIsolation() {
   }
 }
 
-window.simdgradChecks = { withoutInit, train, threads, threadsWithoutIsolation };
+/**
+ * Animation frames drawn while `fit` and `fitAsync` train the same model for `epochs`: the
+ * blocking loop lets none through, the async one keeps the page drawing.
+ */
+async function framesDuringFit({ epochs = 100 } = {}) {
+  await sg.init();
+  sg.manualSeed(0);
+  const { x, y } = quadrants(512, 777);
+  const counted = async (train) => {
+    let frames = 0, counting = true;
+    const count = () => counting && (frames++, requestAnimationFrame(count));
+    requestAnimationFrame(count);
+    await new Promise((r) => requestAnimationFrame(r)); // the counter is running
+    const before = frames, t0 = performance.now();
+    const history = await train();
+    const ms = performance.now() - t0;
+    counting = false;
+    return { frames: frames - before, ms, finalLoss: history.epochs.at(-1).trainLoss };
+  };
+  const options = () => {
+    const model = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 2));
+    const train = new sg.DataLoader(new sg.TensorDataset(x, y), { batchSize: 32 });
+    return { train, optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }), loss: nn.functional.crossEntropy, epochs, model };
+  };
+  const a = options(), b = options();
+  const blocking = await counted(async () => sg.fit(a.model, a));
+  const async = await counted(() => sg.fitAsync(b.model, b));
+  return { blocking, async };
+}
+
+window.simdgradChecks = { withoutInit, train, threads, threadsWithoutIsolation, framesDuringFit };
 window.simdgradReady = true;
