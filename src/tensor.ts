@@ -11,6 +11,7 @@ import * as matmulOps from "./ops/matmul.js";
 import * as inplace from "./ops/inplace.js";
 import { runBackward } from "./autograd.js";
 import { backend } from "./backend/wasm.js";
+import { AUTO_FREED_HINT, noteCreated, stepClock } from "./autofree.js";
 
 export type DType = "float32" | "int32";
 export type Shape = readonly number[];
@@ -73,8 +74,14 @@ export class Tensor {
   outputIndex = 0;
   /** Set by nn: a learnable parameter or a persistent buffer (running statistics) of a Module. */
   role: "parameter" | "buffer" | null = null;
+  /** stepClock.now when the data was last used (autofree.ts frees loop temporaries left unused). */
+  lastUse = stepClock.now;
   private holdings: Holdings | null;
   private scope: Set<Tensor> | null = null;
+  // Owned by something explicit (a Module, an optimizer, autograd, keep(), the caller of tidy()):
+  // never freed automatically.
+  private owned = false;
+  private freedAutomatically_ = false;
 
   /** Internal: wraps storage the caller already retained for this tensor. Use the factories. */
   constructor(storage: Storage, shape: Shape, dtype: DType) {
@@ -88,6 +95,8 @@ export class Tensor {
     if (scope) {
       scope.add(this);
       this.scope = scope;
+    } else {
+      noteCreated(this);
     }
   }
 
@@ -109,10 +118,16 @@ export class Tensor {
     return this.holdings === null;
   }
 
+  get isOwned(): boolean {
+    return this.owned;
+  }
+
   get storage(): Storage {
     if (!this.holdings) {
-      throw new Error(`simdgrad: tensor ${shapeToString(this.shape)} ${this.dtype} was disposed and can no longer be used`);
+      const what = `simdgrad: tensor ${shapeToString(this.shape)} ${this.dtype}`;
+      throw new Error(this.freedAutomatically_ ? `${what} can no longer be used: ${AUTO_FREED_HINT}` : `${what} was disposed and can no longer be used`);
     }
+    this.lastUse = stepClock.now;
     return this.holdings.storage;
   }
 
@@ -194,6 +209,18 @@ export class Tensor {
     letGo(h);
   }
 
+  /** Internal: the caller holds this tensor for later (a state dict, a loaded file): never freed automatically. */
+  markOwned(): this {
+    this.owned = true;
+    return this;
+  }
+
+  /** Internal (autofree.ts): frees a loop temporary nothing used for a whole step. */
+  freeAutomatically(): void {
+    this.dispose();
+    this.freedAutomatically_ = true;
+  }
+
   /** Internal: a new handle on the same storage with another shape (no copy, no autograd link). */
   aliasAs(shape: Shape): Tensor {
     const storage = this.storage;
@@ -202,10 +229,11 @@ export class Tensor {
     return new Tensor(storage, shape, this.dtype);
   }
 
-  /** Internal: stop tracking this tensor in its tidy scope (it outlives the scope). */
+  /** Internal: stop tracking this tensor in its tidy scope (it outlives the scope); it is now owned. */
   untrack(): this {
     this.scope?.delete(this);
     this.scope = null;
+    this.owned = true;
     return this;
   }
 
@@ -213,7 +241,9 @@ export class Tensor {
   adoptInto(scope: Set<Tensor> | null): void {
     this.scope?.delete(this);
     this.scope = scope;
-    scope?.add(this);
+    this.owned = false;
+    if (scope) scope.add(this);
+    else noteCreated(this); // out of every tidy scope: like a tensor made outside them
   }
 
   setRequiresGrad(flag = true): this {
@@ -397,9 +427,24 @@ export function track<T extends Tensor>(t: T): T {
   return t;
 }
 
-/** Keeps a tensor created inside tidy() alive after the scope ends. */
+/**
+ * Keeps a tensor alive after the tidy() scope it was made in ends, and past the step of a loop it
+ * was made in (see autofree.ts): it is then yours to dispose().
+ */
 export function keep<T extends Tensor>(t: T): T {
   return t.untrack();
+}
+
+/** Whether a tidy() scope is open. */
+export function inTidy(): boolean {
+  return scopes.length > 0;
+}
+
+/** Marks every tensor found in the argument as held by the caller (never freed automatically). */
+export function markAllOwned(value: unknown): void {
+  const all = new Set<Tensor>();
+  collectTensors(value, all);
+  for (const t of all) t.markOwned();
 }
 
 /** Disposes every tensor found in the argument (a tensor, array or plain object of them). */

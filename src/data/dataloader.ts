@@ -5,6 +5,7 @@
 import type { Tensor } from "../tensor.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { gatherSamples, type Dataset } from "./dataset.js";
+import { DataLoaderLoop } from "../autofree.js";
 
 export interface DataLoaderOptions {
   /** Samples per batch (default 1, as in PyTorch). */
@@ -18,9 +19,10 @@ export interface DataLoaderOptions {
 }
 
 /**
- * `for (const [x, y] of loader)` yields batches [batchSize, ...sampleShape] per field. The batch
- * tensors are ordinary tensors owned by the consumer: dispose them (or create them inside a
- * tidy) once the step is done; fit() does this.
+ * `for (const [x, y] of loader)` yields batches [batchSize, ...sampleShape] per field. Each batch
+ * is a loop boundary (autofree.ts): the batches and whatever the loop body makes are freed one
+ * batch after their last use, unless kept (keep) — no dispose or tidy needed. Disposing them
+ * yourself, or working inside tidy(), works as before; fit() does that.
  */
 export class DataLoader implements Iterable<Tensor[]> {
   readonly batchSize: number;
@@ -47,8 +49,14 @@ export class DataLoader implements Iterable<Tensor[]> {
     const n = this.dataset.length;
     const order = this.shuffle ? this.generator.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
     const batches = this.length;
-    for (let b = 0; b < batches; b++) {
-      yield gatherSamples(this.dataset, order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, n)));
+    const loop = new DataLoaderLoop();
+    try {
+      for (let b = 0; b < batches; b++) {
+        loop.batch();
+        yield gatherSamples(this.dataset, order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, n)));
+      }
+    } finally {
+      loop.exit();
     }
   }
 }

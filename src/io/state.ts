@@ -75,7 +75,7 @@ export function load(bytes: Uint8Array): Record<string, Tensor> {
   try {
     for (const [name, raw] of Object.entries(tensors)) {
       const { dtype, size, read } = READERS[raw.dtype];
-      const t = (out[name] = Tensor.empty(raw.shape, dtype, `load "${name}"`));
+      const t = (out[name] = Tensor.empty(raw.shape, dtype, `load "${name}"`).markOwned());
       if (raw.dtype === "F32" || raw.dtype === "I32") {
         byteView(t.ptr, t.size).set(raw.data);
       } else {

@@ -7,6 +7,7 @@
 import { allocElements, i32View, releaseElements } from "../backend/memory.js";
 import { StepRow } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
+import { rootBoundary } from "../autofree.js";
 
 export interface OptimizerOptions {
   lr: number;
@@ -163,6 +164,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       }
       if (count > 0) this.updateRows(table.ptr, count, group);
     }
+    rootBoundary(this); // a loop boundary: frees the temporaries of loops written without tidy (autofree.ts)
   }
 
   /**
@@ -204,7 +206,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const state: OptimizerStateDict["state"] = {};
     for (const [p, s] of this.state) {
       const entry: Record<string, Tensor | number> = { step: s.step };
-      for (const [name, t] of Object.entries(s.buffers)) entry[name] = t.clone();
+      for (const [name, t] of Object.entries(s.buffers)) entry[name] = t.clone().markOwned(); // a snapshot kept for later
       state[index.get(p)!] = entry;
     }
     const param_groups = this.paramGroups.map((group) => {
