@@ -2,7 +2,8 @@
 // (L(x + eps) − L(x − eps)) / 2eps for L = Σ out ⊙ r with a fixed random r (a vector–Jacobian
 // product, so every output element takes part).
 import { Tensor, tidy } from "./tensor.js";
-import { noGrad } from "./autograd.js";
+import { enableGrad, grad, noGrad } from "./autograd.js";
+import { cat } from "./ops/shape.js";
 import { Generator } from "./random.js";
 
 export interface GradcheckOptions {
@@ -65,6 +66,34 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     }
   });
   return { ok: mismatch === null, worstExcess, mismatch };
+}
+
+/**
+ * Checks second derivatives (torch.autograd.gradgradcheck): gradcheck of the map
+ * (inputs, v) ↦ vᵀ·∂fn/∂inputs computed with createGraph, so its backward is the double backward
+ * of every op in fn, and the derivative in v checks the graph backward's own first order. v is a
+ * fixed random cotangent (from `seed`).
+ */
+export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  const gen = new Generator((options.seed ?? 1) + 1);
+  const probe = tidy(() => noGrad(() => fn(...inputs)));
+  const v = Tensor.empty(probe.shape, "float32", "gradgradcheck cotangent");
+  v.view().set(Float64Array.from({ length: probe.size }, () => gen.normal()));
+  v.setRequiresGrad(true);
+  probe.dispose();
+  const differentiable = inputs.filter((x) => x.requiresGrad);
+  const firstOrder = (...args: Tensor[]) =>
+    enableGrad(() => {
+      const xs = args.slice(0, inputs.length), cotangent = args[inputs.length];
+      const grads = grad(fn(...xs), differentiable, { gradOutputs: cotangent, createGraph: true, allowUnused: true });
+      return cat(grads.map((g, j) => (g ?? Tensor.empty(differentiable[j].shape).zero_()).reshape([-1])));
+    });
+  try {
+    return gradcheck(firstOrder, [...inputs, v], options);
+  } finally {
+    v.grad?.dispose();
+    v.dispose();
+  }
 }
 
 function fromWeights(shape: readonly number[], w: Float64Array): Tensor {

@@ -17,7 +17,8 @@ export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from
 export * from "./ops/conv.js";
 export * from "./ops/pool.js";
 export * from "./ops/norm.js";
-export { gradcheck } from "./gradcheck.js";
+export { gradcheck, gradgradcheck } from "./gradcheck.js";
+export { vjp, jvp, hvp, jacobian, hessian, type TensorFn, type FunctionalOptions, type JacobianOptions } from "./functional.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export { TensorDataset, Subset, randomSplit, type Dataset } from "./data/dataset.js";

@@ -5,9 +5,10 @@ import { record, needsGrad, noGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { PointwiseLoss, type PointwiseLossName } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
-import { mul } from "../ops/binary.js";
-import { affine } from "../ops/elementwise.js";
-import { expand } from "../ops/shape.js";
+import { lt, mul, sub, where } from "../ops/binary.js";
+import { abs, affine, neg, sign } from "../ops/elementwise.js";
+import { expand, unsqueeze } from "../ops/shape.js";
+import { softmax, sum } from "../ops/reduce.js";
 import { Module, buffer } from "./module.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -34,6 +35,19 @@ function reduceLoss(perElement: Tensor, reduction: string, divisor: number): Ten
 function scaleBySaved(g: Tensor, derivative: Tensor, reduction: string, divisor: number): Tensor {
   return reduction === "none" ? mul(derivative, g) : affine(derivative, g.item() / divisor, 0);
 }
+
+/**
+ * ∂loss/∂input per element in differentiable ops, from d = input − target, for createGraph
+ * (∂/∂target is its negative for these losses). Losses missing here have no double backward yet.
+ */
+const graphDerivatives: Partial<Record<PointwiseLossName, (d: Tensor, param: number) => Tensor>> = {
+  mse: (d) => affine(d, 2, 0),
+  l1: (d) => noGrad(() => sign(d)),
+  // d/beta inside |d| < beta, sign(d) outside (beta = 0 is the L1 loss)
+  smoothL1: (d, beta) => (beta === 0 ? noGrad(() => sign(d)) : where(noGrad(() => lt(abs(d), beta)), affine(d, 1 / beta, 0), noGrad(() => sign(d)))),
+  // d inside |d| < delta, delta·sign(d) outside
+  huber: (d, delta) => where(noGrad(() => lt(abs(d), delta)), d, noGrad(() => affine(sign(d), delta, 0))),
+};
 
 function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, target: Tensor, reduction: string, options: {
   param?: number; posWeight?: Tensor | null; divisor?: number; reductions?: readonly string[];
@@ -64,14 +78,22 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
     perElement.ptr, dx ? dx.ptr : 0, dt ? dt.ptr : 0);
   if (pw && pw !== posWeight) pw.dispose();
   const out = reduceLoss(perElement, reduction, divisor);
-  const saved = [dx, dt].filter((t): t is Tensor => t !== null);
+  const derivatives = [dx, dt].filter((t): t is Tensor => t !== null);
+  const graphDerivative = graphDerivatives[op];
+  // The graph backward recomputes the derivative from the input and target (aliases, no copies).
+  const saved = graphDerivative ? [...derivatives, input, target] : derivatives;
   record(name, [input, target], [out], saved, ([g], derivs) => {
     let k = 0;
     const gx = wantX ? scaleBySaved(g!, derivs[k++], reduction, divisor) : null;
     const gt = wantT ? scaleBySaved(g!, derivs[k++], reduction, divisor) : null;
     return [gx, gt];
-  });
-  for (const t of saved) t.dispose();
+  }, graphDerivative && (([g], saved) => {
+    const [xs, ts] = saved.slice(-2);
+    const d = graphDerivative(sub(xs, ts), param);
+    const gx = mul(d, reduction === "none" ? g! : affine(g!, 1 / divisor, 0));
+    return [wantX ? gx : null, wantT ? neg(gx) : null];
+  }));
+  for (const t of derivatives) t.dispose();
   return out;
 }
 
@@ -185,16 +207,35 @@ function classLoss(name: string, input: Tensor, target: Tensor, options: ClassLo
   k.class_nll_f32(input.ptr, target.ptr, weight ? weight.ptr : 0, perElement.ptr, probs ? probs.ptr : 0,
     outer, C, inner, labelSmoothing, ignoreIndex, +logits);
   const out = reduceLoss(perElement, reduction, divisor);
-  const saved = [target, ...(weight ? [weight] : []), ...(probs ? [probs] : [])];
+  const saved = [target, ...(weight ? [weight] : []), ...(probs ? [probs] : []), input];
   const inputShape = input.shape;
   record(name, [input], [out], saved, ([g], [ts, ...rest]) => {
     const ws = weight ? rest[0] : null;
-    const ps = probs ? rest[rest.length - 1] : null;
+    const ps = probs ? rest[rest.length - 2] : null;
     const dx = Tensor.empty(inputShape, "float32", `${name} backward`);
     const perElementG = reduction === "none";
     k.class_nll_backward_f32(ps ? ps.ptr : 0, g!.ptr, +perElementG, 1 / divisor, ts.ptr, ws ? ws.ptr : 0, dx.ptr,
       outer, C, inner, labelSmoothing, ignoreIndex);
     return [dx];
+  }, ([g], saved) => {
+    // loss_i = Σ_c A[i, c]·(−log p[i, c]) (or −input[i, c] for nllLoss), A the weighted, smoothed
+    // target distribution (a constant): ∂/∂logits = p·Σ_c A − A; ∂/∂log-probabilities = −A.
+    const xs = saved[saved.length - 1];
+    const classDim = unbatched ? 0 : 1;
+    const A = Tensor.empty(inputShape, "float32", `${name} targets`);
+    const a = A.view().fill(0), tv = saved[0].view(), wv = weight ? saved[1].view() : null;
+    for (let n = 0; n < outer; n++) {
+      for (let i = 0; i < inner; i++) {
+        const c = tv[n * inner + i];
+        if (c === ignoreIndex) continue;
+        const base = n * C * inner + i;
+        a[base + c * inner] += (1 - labelSmoothing) * (wv ? wv[c] : 1);
+        if (labelSmoothing > 0) for (let j = 0; j < C; j++) a[base + j * inner] += (labelSmoothing / C) * (wv ? wv[j] : 1);
+      }
+    }
+    const coef = reduction === "none" ? (unbatched ? g! : unsqueeze(g!, 1)) : affine(g!, 1 / divisor, 0);
+    const perClass = logits ? sub(mul(softmax(xs, classDim), sum(A, classDim, true)), A) : neg(A);
+    return [mul(coef, perClass)];
   });
   probs?.dispose();
   return out;

@@ -1,10 +1,14 @@
 // Normalisation: batch norm (per-channel statistics over the batch and positions, with running
 // statistics), and layer / group norm (statistics per sample). Forward and backward are fused
 // kernels (assembly/norm.ts); batch norm's training backward includes the paths through the batch
-// mean and variance.
+// mean and variance. With createGraph the backward is the same formula in differentiable ops.
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
+import { mul, sub } from "./binary.js";
+import { affine, powScalar, square } from "./elementwise.js";
+import { mean, sum } from "./reduce.js";
+import { reshape } from "./shape.js";
 
 export interface BatchNormOptions {
   /** Batch statistics (and running-statistics update) when true; running statistics when false. Default false. */
@@ -22,6 +26,31 @@ function checkParam(op: string, name: string, t: Tensor | null | undefined, shap
 }
 
 const ptr = (t: Tensor | null | undefined) => (t ? t.ptr : 0);
+
+/**
+ * The backward of y = x̂·w + b, x̂ = (x − μ)/√(σ² + eps) with μ, σ² (biased) over `statDims`, in
+ * differentiable ops, for createGraph; `fixed` statistics (batch norm in eval mode) are constants.
+ * The weight and bias gradients are summed over `paramDims` (kept as size-1 dims).
+ */
+function normalizedGraphBackward(x: Tensor, g: Tensor, w: Tensor | null, statDims: number[], paramDims: number[], eps: number,
+  fixed: { mean: Tensor; variance: Tensor } | null): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const xc = sub(x, fixed ? fixed.mean : mean(x, statDims, true));
+  const rstd = powScalar(affine(fixed ? fixed.variance : mean(square(xc), statDims, true), 1, eps), -0.5);
+  const xhat = mul(xc, rstd);
+  const gh = w ? mul(g, w) : g;
+  // Through the statistics: dx = rstd·(gh − mean(gh) − x̂·mean(gh·x̂)).
+  const dx = fixed ? mul(gh, rstd) : mul(rstd, sub(sub(gh, mean(gh, statDims, true)), mul(xhat, mean(mul(gh, xhat), statDims, true))));
+  return { dx, dw: sum(mul(g, xhat), paramDims, true), db: sum(g, paramDims, true) };
+}
+
+/** The gradients of (x, weight?, bias?) in their shapes, null where an input needs none. */
+function paramGrads(x: Tensor, dx: Tensor, weight: Tensor | null | undefined, dw: Tensor, bias: Tensor | null | undefined, db: Tensor): (Tensor | null)[] {
+  return [
+    x.requiresGrad ? reshape(dx, [...x.shape]) : null,
+    ...(weight ? [weight.requiresGrad ? reshape(dw, [...weight.shape]) : null] : []),
+    ...(bias ? [bias.requiresGrad ? reshape(db, [...bias.shape]) : null] : []),
+  ];
+}
 
 /**
  * torch.nn.functional.batch_norm: x [N, C], [N, C, L] or [N, C, H, W]; y = (x − mean)/sqrt(var + eps)·weight + bias
@@ -63,6 +92,12 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       const db = bias?.requiresGrad ? Tensor.empty([C], "float32", `${op} backward`) : null;
       k.batch_norm_backward_f32(xs.ptr, g!.ptr, ptr(dx), ptr(dw), ptr(db), N, C, L, m.ptr, v.ptr, ptr(w), eps, +training);
       return [dx, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
+    }, ([g], [xs, m, v, w]) => {
+      // In the view [N, C, L], statistics over (N, L): the batch's, or in eval the fixed running ones.
+      const view = [N, C, L], perChannel = [1, C, 1];
+      const fixed = training ? null : { mean: reshape(m, perChannel), variance: reshape(v, perChannel) };
+      const { dx, dw, db } = normalizedGraphBackward(reshape(xs, view), reshape(g!, view), w ? reshape(w, perChannel) : null, [0, 2], [0, 2], eps, fixed);
+      return paramGrads(x, dx, weight, dw, bias, db);
     });
   }
   mean.dispose();
@@ -88,6 +123,11 @@ function normalizeRows(op: string, x: Tensor, N: number, G: number, Cg: number, 
       const db = bias?.requiresGrad ? Tensor.empty(bias.shape, "float32", `${op} backward`).zero_() : null;
       k.group_norm_backward_f32(xs.ptr, g!.ptr, m.ptr, r.ptr, ptr(w), ptr(dx), ptr(dw), ptr(db), N, G, Cg, L);
       return [dx, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
+    }, ([g], [xs, , , w]) => {
+      // In the view [N, G, Cg, L], statistics over (Cg, L); channel g·Cg + cg has the affine.
+      const view = [N, G, Cg, L], affineView = [1, G, Cg, 1];
+      const { dx, dw, db } = normalizedGraphBackward(reshape(xs, view), reshape(g!, view), w ? reshape(w, affineView) : null, [2, 3], [0, 3], eps, null);
+      return paramGrads(x, dx, weight, dw, bias, db);
     });
   }
   mean.dispose();
