@@ -305,3 +305,19 @@ describe("positional encodings and masks", () => {
     });
   });
 });
+
+describe("attention double backward", () => {
+  it("the gradient of SDPA (built with createGraph) passes gradcheck: second derivatives through the weights, mask and values", () => {
+    const q = input([2, 3, 4]), k = input([2, 4, 4]), v = input([2, 4, 3]);
+    const m = input([3, 4]);
+    const r = input([2, 3, 3], false);
+    const rq = input([2, 3, 4], false), rk = input([2, 4, 4], false);
+    // A scalar of both first gradients: Σ dq⊙rq + Σ dk⊙rk.
+    const firstGrad = (a: Tensor, b: Tensor, c: Tensor, d: Tensor) => sg.enableGrad(() => {
+      const [dq, dk] = sg.grad(sg.sum(sg.mul(sg.scaledDotProductAttention(a, b, c, { attnMask: d }), r)), [a, b], { createGraph: true });
+      return sg.add(sg.sum(sg.mul(dq!, rq)), sg.sum(sg.mul(dk!, rk)));
+    });
+    expectGradcheck(firstGrad, [q, k, v, m]);
+    dispose([q, k, v, m, r, rq, rk]);
+  });
+});

@@ -1,7 +1,8 @@
 // Scaled dot-product attention (torch.nn.functional.scaled_dot_product_attention) and the masks it
 // takes. The attention weights softmax(scale·q·kᵀ + bias) are one op whose forward runs the GEMM
 // per batch with the mask as its accumulator and the softmax in place, and whose backward runs the
-// same GEMM with transpose flags; dropout and the product with v are the existing ops.
+// same GEMM with transpose flags (and, for createGraph, the same in differentiable ops); dropout
+// and the product with v are the existing ops.
 import { record } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { elementAt } from "../backend/memory.js";
@@ -10,9 +11,9 @@ import { Tensor, shapeToString, numel, tidy, type Shape } from "../tensor.js";
 import type { Generator } from "../random.js";
 import { matmul } from "./matmul.js";
 import { broadcastShapes } from "./strided.js";
-import { broadcastTo } from "./shape.js";
-import { sumToShape } from "./reduce.js";
-import { where } from "./binary.js";
+import { broadcastTo, transpose } from "./shape.js";
+import { sum, sumToShape } from "./reduce.js";
+import { mul, sub, where } from "./binary.js";
 import { dropout } from "./dropout.js";
 import { checkFloat, checkLive } from "./checks.js";
 
@@ -77,27 +78,35 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
   }
   const kernels = backend().kernels;
   kernels.softmax_f32(w.ptr, w.ptr, B * L, S, 1, 0);
+  if (qf !== q) qf.dispose();
+  if (kf !== k) kf.dispose();
   const inputs = bias ? [q, k, bias] : [q, k];
   const qShape = q.shape, kShape = k.shape, biasShape = bias?.shape ?? [];
-  record(op, inputs, [w], [qf, kf, w], ([g], [qs, ks, ws]) => {
+  const biasGrad = (ds: Tensor) => (bias ? [bias.requiresGrad ? sumToShape(ds, biasShape) : null] : []);
+  record(op, inputs, [w], [q, k, w], ([g], [qs, ks, ws]) => {
     const ds = Tensor.empty(full, "float32", `${op} backward`);
     kernels.softmax_backward_f32(ws.ptr, g!.ptr, ds.ptr, B * L, S, 1, 0);
     let dq: Tensor | null = null, dk: Tensor | null = null;
     if (q.requiresGrad) {
+      const kb = stretched(ks, [...batch, S, E]);
       dq = Tensor.empty([...batch, L, E], "float32", `${op} backward`);
-      for (let b = 0; b < B; b++) gemm(false, false, L, E, S, scale, elementAt(ds.ptr, b * L * S), S, elementAt(ks.ptr, b * S * E), E, 0, elementAt(dq.ptr, b * L * E), E);
+      for (let b = 0; b < B; b++) gemm(false, false, L, E, S, scale, elementAt(ds.ptr, b * L * S), S, elementAt(kb.ptr, b * S * E), E, 0, elementAt(dq.ptr, b * L * E), E);
     }
     if (k.requiresGrad) {
+      const qb = stretched(qs, [...batch, L, E]);
       dk = Tensor.empty([...batch, S, E], "float32", `${op} backward`);
-      for (let b = 0; b < B; b++) gemm(true, false, S, E, L, scale, elementAt(ds.ptr, b * L * S), S, elementAt(qs.ptr, b * L * E), E, 0, elementAt(dk.ptr, b * S * E), E);
+      for (let b = 0; b < B; b++) gemm(true, false, S, E, L, scale, elementAt(ds.ptr, b * L * S), S, elementAt(qb.ptr, b * L * E), E, 0, elementAt(dk.ptr, b * S * E), E);
     }
+    return [dq && sumToShape(dq, qShape), dk && sumToShape(dk, kShape), ...biasGrad(ds)];
+  }, ([g], [qs, ks, ws]) => {
+    // The same in differentiable ops (createGraph): ds = w ⊙ (g − Σ g⊙w), dq = scale·ds·k, dk = scale·dsᵀ·q.
+    const ds = mul(ws, sub(g!, sum(mul(g!, ws), -1, true)));
     return [
-      dq && sumToShape(dq, qShape), dk && sumToShape(dk, kShape),
-      ...(bias ? [bias.requiresGrad ? sumToShape(ds, biasShape) : null] : []),
+      q.requiresGrad ? sumToShape(mul(matmul(ds, ks), scale), qShape) : null,
+      k.requiresGrad ? sumToShape(mul(matmul(transpose(ds, -1, -2), qs), scale), kShape) : null,
+      ...biasGrad(ds),
     ];
   });
-  if (qf !== q) qf.dispose();
-  if (kf !== k) kf.dispose();
   return w;
 }
 
