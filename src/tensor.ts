@@ -378,10 +378,16 @@ function flatArgs(args: number[] | [number[]]): number[] {
 
 export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] | { [k: string]: TensorContainer };
 
+// A plain object, or a null-prototype dict (state dicts from files).
+function isPlainDict(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
   if (value instanceof Tensor) {
     into.add(value);
-  } else if (value && typeof value === "object" && !seen.has(value) && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
+  } else if (value && typeof value === "object" && !seen.has(value) && (Array.isArray(value) || isPlainDict(value))) {
     seen.add(value);
     for (const v of Object.values(value)) collectTensors(v, into, seen);
   }

@@ -325,7 +325,7 @@ describe("stateDict / loadStateDict", () => {
     q.grad = tensor([1, 1, 1, 1]);
     other.step();
     const bad = other.stateDict();
-    expect(() => opt.loadStateDict(bad)).toThrow(/SGD.loadStateDict: state 0.momentum_buffer is \[4\], its parameter \[3\]/);
+    expect(() => opt.loadStateDict(bad)).toThrow(/SGD.loadStateDict: state 0.momentum_buffer has shape \[4\], its parameter \[3\]/);
     expect(opt.paramGroups[0].lr).toBe(0.1);
     expect(() => opt.loadStateDict({ state: {}, param_groups: [] })).toThrow(/has 0 parameter groups, the optimizer 1/);
     expect(() => opt.loadStateDict({ state: {}, param_groups: [{ lr: 1, params: [0, 1] }] })).toThrow(/group 0 has 2 parameters/);

@@ -30,6 +30,14 @@ function isNonNegativeInteger(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
+/**
+ * A dict from keys a file chose: null prototype, so "__proto__", "constructor" or "toString" are
+ * ordinary own keys (an ordinary object would turn "__proto__" into its prototype).
+ */
+export function dictFromEntries<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  return Object.setPrototypeOf(Object.fromEntries(entries), null);
+}
+
 function describe(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
@@ -161,7 +169,7 @@ export function decodeSafetensors(bytes: Uint8Array): {
   }
 
   const bufferLength = bytes.length - dataStart;
-  let metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = dictFromEntries([]);
   const entries: HeaderEntry[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === METADATA_KEY) {
@@ -173,7 +181,7 @@ export function decodeSafetensors(bytes: Uint8Array): {
           throw new Error(`safetensors: metadata value for "${key}" must be a string, got ${describe(value)}`);
         }
       }
-      metadata = Object.fromEntries(Object.entries(info));
+      metadata = dictFromEntries(Object.entries(info));
       continue;
     }
     if (typeof info !== "object" || info === null || Array.isArray(info)) {
@@ -227,6 +235,6 @@ export function decodeSafetensors(bytes: Uint8Array): {
     );
   }
 
-  const tensors = Object.fromEntries(entries.map(({ name, tensor }) => [name, tensor]));
+  const tensors = dictFromEntries(entries.map(({ name, tensor }) => [name, tensor] as const));
   return { tensors, metadata };
 }

@@ -4,11 +4,11 @@
 // integer dtype to int32.
 import { byteView } from "../backend/memory.js";
 import { Tensor, dispose, type DType } from "../tensor.js";
-import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafeDType } from "./safetensors.js";
+import { decodeSafetensors, dictFromEntries, encodeSafetensors, type RawTensor, type SafeDType } from "./safetensors.js";
 
 /** Serialises tensors (e.g. `model.stateDict()`) to safetensors bytes; metadata is string → string. */
 export function save(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
-  const raw: Record<string, RawTensor> = {};
+  const raw = dictFromEntries<RawTensor>([]);
   for (const [name, t] of Object.entries(stateDict)) {
     if (!(t instanceof Tensor)) throw new Error(`save: "${name}" is not a Tensor`);
     if (t.dtype === "float32") {
@@ -71,7 +71,7 @@ export function load(bytes: Uint8Array): Record<string, Tensor> {
       if (x < -2147483648n || x > 2147483647n) throw new Error(`load: I64 tensor "${name}" holds ${x}, outside the int32 range`);
     }
   }
-  const out: Record<string, Tensor> = {};
+  const out = dictFromEntries<Tensor>([]);
   try {
     for (const [name, raw] of Object.entries(tensors)) {
       const { dtype, size, read } = READERS[raw.dtype];

@@ -4,6 +4,7 @@
 import { Tensor, shapeToString } from "../tensor.js";
 import { noGrad } from "../autograd.js";
 import { toDType } from "../ops/shape.js";
+import { checkTensorEntry } from "../ops/checks.js";
 
 /** Marks a tensor as a learnable parameter (requires grad, picked up by Module.parameters()). */
 export function parameter(t: Tensor): Tensor {
@@ -121,24 +122,32 @@ export abstract class Module<Out = Tensor> {
   loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     const { strict = true } = options;
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in state));
-    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
-    const mismatched = Object.keys(own)
-      .filter((k) => k in state && (state[k].size !== own[k].size || state[k].shape.some((d, i) => d !== own[k].shape[i]) || state[k].ndim !== own[k].ndim))
+    // Own keys only: a key named "constructor" or "__proto__" is just a key.
+    const has = (dict: object, k: string) => Object.hasOwn(dict, k);
+    const missingKeys = Object.keys(own).filter((k) => !has(state, k));
+    const unexpectedKeys = Object.keys(state).filter((k) => !has(own, k));
+    const shared = Object.keys(own).filter((k) => has(state, k));
+    const op = `loadStateDict (${this.constructor.name})`;
+    for (const k of shared) checkTensorEntry(op, `"${k}"`, state[k]);
+    const mismatched = shared
+      .filter((k) => state[k].ndim !== own[k].ndim || state[k].shape.some((d, i) => d !== own[k].shape[i]))
       .map((k) => `${k}: checkpoint ${shapeToString(state[k].shape)} vs model ${shapeToString(own[k].shape)}`);
     const problems: string[] = [];
     if (mismatched.length) problems.push(`size mismatch for ${mismatched.join("; ")}`);
     if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(", ")}`);
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
     if (problems.length) throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}: ${problems.join(". ")}`);
-    noGrad(() => {
-      for (const [k, t] of Object.entries(own)) {
-        if (!(k in state)) continue;
-        const src = state[k].dtype === t.dtype ? state[k] : toDType(state[k], t.dtype);
-        t.copy_(src);
-        if (src !== state[k]) src.dispose();
-      }
-    });
+    // Everything is checked; casts (copy_ casts, as in PyTorch) are made before the first write,
+    // so running out of memory half way cannot leave the model half loaded.
+    const sources = new Map<string, Tensor>();
+    try {
+      for (const k of shared) sources.set(k, state[k].dtype === own[k].dtype ? state[k] : toDType(state[k], own[k].dtype));
+      noGrad(() => {
+        for (const [k, src] of sources) own[k].copy_(src);
+      });
+    } finally {
+      for (const [k, src] of sources) if (src !== state[k]) src.dispose();
+    }
     return { missingKeys, unexpectedKeys };
   }
 

@@ -4,6 +4,25 @@ import { Tensor, shapeToString } from "../tensor.js";
 
 const describe = (xs: Tensor[]) => xs.map((x) => `${x.dtype} ${shapeToString(x.shape)}`).join(" and ");
 
+/** What a value is, for "expected a Tensor, got ..." errors: "an array", "a Float32Array", "null". */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "an array";
+  if (typeof value !== "object") return `a ${typeof value} (${String(value)})`;
+  const name = Object.getPrototypeOf(value)?.constructor?.name ?? "Object";
+  return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
+}
+
+/**
+ * A value taken from a user's dict (a state dict) is a live tensor; `what` names where it came
+ * from (`"0.weight"`). Throws `op: expected a Tensor for what, got ...` or `... was disposed`.
+ */
+export function checkTensorEntry(op: string, what: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) throw new Error(`${op}: expected a Tensor for ${what}, got ${describeValue(value)}`);
+  if (value.isDisposed) throw new Error(`${op}: the tensor for ${what} was disposed and can no longer be used`);
+  return value;
+}
+
 /** Every input is still alive (not disposed). */
 export function checkLive(op: string, ...xs: Tensor[]): void {
   for (const x of xs) {

@@ -9,7 +9,7 @@ import { add, sub, mul, div, maskedFill } from "./binary.js";
 import { clamp } from "./elementwise.js";
 import { expand, toDType } from "./shape.js";
 import { sumToShape } from "./reduce.js";
-import { checkLive } from "./checks.js";
+import { checkLive, describeValue } from "./checks.js";
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -118,8 +118,4 @@ export function maskedFill_<T extends Tensor>(x: T, mask: Tensor, value: number 
 
 function operandsOf(v: Tensor | number): Tensor[] {
   return typeof v === "number" ? [] : [v];
-}
-
-function describeValue(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }

@@ -7,6 +7,7 @@
 import { allocElements, i32View, releaseElements } from "../backend/memory.js";
 import { StepRow } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
+import { checkTensorEntry, describeValue } from "../ops/checks.js";
 import { rootBoundary } from "../autofree.js";
 
 export interface OptimizerOptions {
@@ -108,7 +109,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   private checkKnown(options: object, defaults: O): void {
     for (const key of Object.keys(options)) {
-      if (key !== "params" && key !== "initialLr" && !(key in defaults)) {
+      // Own keys only: "constructor" or "toString" are not options because every object has them.
+      if (key !== "params" && key !== "initialLr" && !Object.hasOwn(defaults, key)) {
         throw new Error(`${this.name}: unknown option "${key}" (options are ${Object.keys(defaults).join(", ")})`);
       }
     }
@@ -237,35 +239,48 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       }
     });
     const params = this.allParams;
+    const op = `${this.name}.loadStateDict`;
     const options = groups.map((g) => {
-      const o: Record<string, unknown> = {};
+      // Null prototype: a "__proto__" key from a file is an (unknown) option, not a prototype.
+      const o: Record<string, unknown> = Object.create(null);
       for (const [key, value] of Object.entries(g)) if (key !== "params") o[camelCase(key)] = Array.isArray(value) ? [...value] : value;
       this.checkKnown(o, this.defaults);
       this.checkOptions({ ...this.defaults, ...o } as O);
       return o;
     });
+    // Validate every entry, then build the new state, then swap: on any error the old state stays.
     const entries = Object.entries(sd.state).map(([key, entry]) => {
-      const p = params[Number(key)];
-      if (!p) throw new Error(`${this.name}.loadStateDict: state for parameter ${key}, but the optimizer has ${params.length} parameters`);
-      if (typeof entry.step !== "number" && !(entry.step instanceof Tensor)) throw new Error(`${this.name}.loadStateDict: state ${key} has no step count`);
-      for (const [name, t] of Object.entries(entry)) {
-        if (name !== "step" && (!(t instanceof Tensor) || shapeToString(t.shape) !== shapeToString(p.shape))) {
-          throw new Error(`${this.name}.loadStateDict: state ${key}.${name} is ${t instanceof Tensor ? shapeToString(t.shape) : typeof t}, its parameter ${shapeToString(p.shape)}`);
+      const p = /^\d+$/.test(key) ? params[Number(key)] : undefined;
+      if (!p) throw new Error(`${op}: state for parameter ${key}, but the optimizer has ${params.length} parameters`);
+      if (!entry || typeof entry !== "object") throw new Error(`${op}: state ${key}: expected an object of state buffers, got ${describeValue(entry)}`);
+      const step = entry.step instanceof Tensor ? checkTensorEntry(op, `state ${key}.step`, entry.step).item() : entry.step;
+      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) throw new Error(`${op}: state ${key} has no valid step count (got ${describeValue(entry.step)})`);
+      const buffers = Object.entries(entry).filter(([name]) => name !== "step");
+      for (const [name, value] of buffers) {
+        const t = checkTensorEntry(op, `state ${key}.${name}`, value);
+        // PyTorch casts floating state to the parameter's dtype; only float32 state exists here.
+        if (t.dtype !== "float32") throw new Error(`${op}: state ${key}.${name} is an ${t.dtype} tensor; optimizer state must be floating point`);
+        if (shapeToString(t.shape) !== shapeToString(p.shape)) {
+          throw new Error(`${op}: state ${key}.${name} has shape ${shapeToString(t.shape)}, its parameter ${shapeToString(p.shape)}`);
         }
       }
-      return [p, entry] as const;
+      return { p, step, buffers: buffers as [string, Tensor][] };
     });
 
+    const fresh = new Map<Tensor, ParamState>();
+    try {
+      for (const { p, step, buffers } of entries) {
+        const state: ParamState = { step, buffers: {} };
+        fresh.set(p, state);
+        for (const [name, t] of buffers) state.buffers[name] = Tensor.empty(p.shape, "float32", `${this.name} ${name}`).copy_(t).untrack();
+      }
+    } catch (e) {
+      for (const s of fresh.values()) for (const t of Object.values(s.buffers)) t.dispose(); // out of memory part way
+      throw e;
+    }
     this.disposeState();
     groups.forEach((_, i) => Object.assign(this.paramGroups[i], options[i]));
-    for (const [p, entry] of entries) {
-      const state: ParamState = { step: 0, buffers: {} };
-      for (const [name, t] of Object.entries(entry)) {
-        if (name === "step") state.step = t instanceof Tensor ? t.item() : t;
-        else state.buffers[name] = Tensor.empty(p.shape, "float32", `${this.name} ${name}`).copy_(t as Tensor).untrack();
-      }
-      this.state.set(p, state);
-    }
+    for (const [p, state] of fresh) this.state.set(p, state);
   }
 
   private disposeState(): void {
