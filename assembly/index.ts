@@ -1,5 +1,5 @@
 // The kernel module: pointer-in, pointer-out primitives. Nothing here allocates.
-export * from "./elementwise";
+export { unary_f32, unary_backward_f32, binary_f32, where_f32, axpy_f32, Unary, Binary } from "./elementwise";
 export * from "./memory";
 export * from "./reduce";
 export * from "./loss";

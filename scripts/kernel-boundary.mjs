@@ -58,6 +58,7 @@ export function readBoundary(entry) {
         const params = node.parameters.map((p) => `${p.name.getText()}: ${jsType(p.type, `${name}(${p.name.getText()})`)}`);
         functions.push({ name, file, comment: leadingComment(source, node), params, result: jsType(node.type, `${name}'s result`) });
       } else if (ts.isEnumDeclaration(node) && isExported(node)) {
+        if (only && !only.has(node.name.text)) continue;
         const members = [];
         let next = 0;
         for (const m of node.members) {

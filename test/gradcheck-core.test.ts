@@ -4,6 +4,11 @@
 import { describe, expect, it } from "vitest";
 import * as sg from "../src/index.js";
 import { Generator, Tensor, gradcheck } from "../src/index.js";
+// @ts-expect-error: the op table is a build-time module without type declarations
+import unaryTable from "../assembly/ops/unary.mjs";
+
+interface UnaryRow { name: string; gradcheck?: (Range & { fn?: string; args?: unknown[] })[] }
+const unaryRows = unaryTable as UnaryRow[];
 
 const gen = new Generator(1234);
 
@@ -35,33 +40,19 @@ function check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
 
 const SHAPE = [3, 5, 2];
 
+// One case list per row of the unary table (assembly/ops/unary.mjs): each row's public form
+// (nn.functional for activations) with the row's arguments and input range.
 describe("gradcheck: unary", () => {
-  const cases: [string, (x: Tensor) => Tensor, Range?][] = [
-    ["relu", sg.relu, { kinks: [0] }],
-    ["leakyRelu", (x) => sg.leakyRelu(x, 0.1), { kinks: [0] }],
-    ["elu", (x) => sg.elu(x, 0.7), { kinks: [0] }],
-    ["gelu", (x) => sg.gelu(x)],
-    ["gelu tanh", (x) => sg.gelu(x, "tanh")],
-    ["silu", sg.silu],
-    ["sigmoid", sg.sigmoid],
-    ["tanh", sg.tanh],
-    ["softplus", (x) => sg.softplus(x)],
-    // beta·x crosses the threshold at x = 0.5 inside the range.
-    ["softplus beta 2 threshold 1", (x) => sg.softplus(x, 2, 1), { kinks: [0.5] }],
-    ["clamp", (x) => sg.clamp(x, -0.5, 0.5), { kinks: [-0.5, 0.5] }],
-    ["clamp min only", (x) => sg.clamp(x, 0.3, null), { kinks: [0.3] }],
-    ["exp", sg.exp],
-    ["log", sg.log, { lo: 0.3, hi: 3 }],
-    ["sqrt", sg.sqrt, { lo: 0.3, hi: 3 }],
-    ["abs", sg.abs, { kinks: [0] }],
-    ["neg", sg.neg],
-    ["square", sg.square],
-    ["sin", sg.sin],
-    ["cos", sg.cos],
-    ["reciprocal", sg.reciprocal, { lo: 0.5, hi: 2 }],
-    ["pow scalar", (x) => sg.pow(x, 2.5), { lo: 0.3, hi: 2 }],
-    ["affine (scalar add/mul)", (x) => sg.add(sg.mul(x, -1.5), 0.25)],
-  ];
+  const forms = { ...sg, ...sg.nn.functional } as unknown as Record<string, (x: Tensor, ...args: unknown[]) => Tensor>;
+  const cases = unaryRows.flatMap((row) => (row.gradcheck ?? []).map((c): [string, (x: Tensor) => Tensor, Range] => {
+    const name = c.fn ?? row.name, args = c.args ?? [];
+    return [`${name}(x${args.map((a) => `, ${JSON.stringify(a)}`).join("")})`, (x) => forms[name](x, ...args), c];
+  }));
+  it("covers every row of the table that has a derivative worth checking", () => {
+    const checked = new Set(unaryRows.filter((r) => r.gradcheck).map((r) => r.name));
+    // geluTanh is checked as gelu(x, "tanh"); sign and step have zero gradients.
+    expect(unaryRows.filter((r) => !checked.has(r.name)).map((r) => r.name)).toEqual(["geluTanh", "sign", "step"]);
+  });
   it.each(cases)("%s", (_name, fn, range) => check(fn, [input(SHAPE, range)]));
 });
 

@@ -5,6 +5,13 @@ import { join } from "node:path";
 import { bindKernels, kernelNames, BiasMode, Unary } from "../src/backend/kernels.js";
 // @ts-expect-error: a build script without type declarations
 import { readBoundary, renderBoundary } from "../scripts/kernel-boundary.mjs";
+// @ts-expect-error: the op tables are build-time modules without type declarations
+import unaryRows from "../assembly/ops/unary.mjs";
+// @ts-expect-error: (as above)
+import binaryRows from "../assembly/ops/binary.mjs";
+import * as elementwise from "../src/ops/elementwise.js";
+import { nn } from "../src/index.js";
+import { Binary } from "../src/backend/kernels.js";
 
 // The generated boundary (src/backend/generated/kernels.ts) against the compiled module and the
 // sources it is generated from.
@@ -21,8 +28,9 @@ describe("kernel boundary", () => {
   });
 
   it("carries the enums of assembly/ with their values", () => {
-    const source = readFileSync("assembly/elementwise.ts", "utf8");
-    expect(source).toMatch(/Relu = 0, LeakyRelu = 1/);
+    const source = readFileSync("assembly/generated/elementwise-ops.ts", "utf8");
+    expect(source).toMatch(/^\/\/ Generated .* Do not edit/);
+    expect(source).toMatch(/Relu = 0,\s+LeakyRelu = 1,/);
     expect(Unary.relu).toBe(0);
     expect(Unary.leakyRelu).toBe(1);
     expect(BiasMode).toEqual({ none: 0, perColumn: 1, perRow: 2 });
@@ -40,5 +48,15 @@ describe("kernel boundary", () => {
     expect(text).toContain("  // scales x\n  k_f32(x: number, n: number, s: number, flag: boolean): number;");
     expect(text).not.toContain("hidden");
     expect(text).toContain("export const Mode = {\n  first: 3,\n  second: 4,\n} as const;");
+  });
+
+  it("turns every row of the elementwise tables into an op code, a functional form and, for activations, an nn.functional export", () => {
+    const rows = unaryRows as { name: string; custom?: boolean; activation?: boolean }[];
+    expect(Object.keys(Unary)).toEqual(rows.map((r) => r.name));
+    expect(Object.keys(Binary)).toEqual((binaryRows as { name: string }[]).map((r) => r.name));
+    const forms = elementwise as unknown as Record<string, unknown>;
+    for (const r of rows.filter((r) => !r.custom)) expect(typeof forms[r.name], r.name).toBe("function");
+    const functional = nn.functional as unknown as Record<string, unknown>;
+    for (const r of rows.filter((r) => r.activation)) expect(functional[r.name], r.name).toBe(forms[r.name]);
   });
 });

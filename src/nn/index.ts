@@ -2,7 +2,7 @@
 export { Module, parameter, buffer } from "./module.js";
 export { Linear, Identity, Flatten } from "./linear.js";
 export { Sequential } from "./container.js";
-export { ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Swish, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Step, Sign } from "./activation.js";
+export * from "./activation.js"; // every export there is a layer
 export { Dropout, GaussianNoise } from "./regularization.js";
 export { Embedding } from "./embedding.js";
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RecurrentOptions, type RNNOptions, type LSTMOptions, type CellOptions, type RNNCellOptions } from "./recurrent.js";

@@ -5,7 +5,7 @@ import { backend } from "../backend/wasm.js";
 import { Unary, type UnaryName } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
 import { checkFloat } from "./checks.js";
-import { add, mul, where } from "./binary.js";
+import { add, ge, mul, where } from "./binary.js";
 
 /** y = op(x) from the kernel, recording nothing. */
 function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
@@ -61,6 +61,15 @@ const derivatives: Record<UnaryName, Derivative> = {
   tanh: (_x, y) => affine(square(y), -1, 1),
   // sigmoid(beta·x), and 1 where beta·x > threshold (the op is x itself there)
   softplus: (x, _y, beta, threshold) => where(unaryKernel("step", unaryKernel("affine", x, beta, -threshold)), 1, sigmoid(affine(x, beta, 0))),
+  // 0 below −3, x/3 + 1/2 from −3, 1 from 3 (as the kernel's)
+  hardswish: (x) => where(ge(x, 3), 1, mul(ge(x, -3), affine(x, 1 / 3, 0.5))),
+  hardsigmoid: constantMask("hardsigmoid"),
+  // t + x·σ(x)·(1 − t²), t = tanh(softplus(x))
+  mish: (x) => {
+    const t = tanh(softplus(x));
+    return add(t, mul(mul(x, sigmoid(x)), affine(square(t), -1, 1)));
+  },
+  logSigmoid: (x) => sigmoid(neg(x)),
   exp: (_x, y) => y,
   log: (x) => reciprocal(x),
   sqrt: (_x, y) => affine(reciprocal(y), 0.5, 0),
@@ -113,15 +122,32 @@ function geluDerivative(x: Tensor): Tensor {
 /** φ(x) = exp(−x²/2)/√(2π) */
 const normalPdf = (x: Tensor) => affine(exp(affine(square(x), -0.5, 0)), 1 / Math.sqrt(2 * Math.PI), 0);
 
+/** gelu(x) = x·Φ(x), or with approximate = "tanh" its tanh approximation (a kernel op of its own). */
+export const gelu = (x: Tensor, approximate: "none" | "tanh" = "none") =>
+  approximate === "tanh" ? unaryOp("gelu", "geluTanh", x) : unaryOp("gelu", "gelu", x);
+
+export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
+  if (min === null && max === null) throw new Error("clamp: at least one of min and max must be given");
+  return unaryOp("clamp", "clamp", x, min ?? -Infinity, max ?? Infinity);
+}
+
+// The functional form of every other row of the unary table.
+// <generated from assembly/ops/unary.mjs by scripts/elementwise-ops.mjs: do not edit>
 export const relu = (x: Tensor) => unaryOp("relu", "relu", x);
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unaryOp("leakyRelu", "leakyRelu", x, negativeSlope);
 export const elu = (x: Tensor, alpha = 1) => unaryOp("elu", "elu", x, alpha);
-export const gelu = (x: Tensor, approximate: "none" | "tanh" = "none") =>
-  approximate === "tanh" ? unaryOp("gelu", "geluTanh", x) : unaryOp("gelu", "gelu", x);
 export const silu = (x: Tensor) => unaryOp("silu", "silu", x);
 export const sigmoid = (x: Tensor) => unaryOp("sigmoid", "sigmoid", x);
 export const tanh = (x: Tensor) => unaryOp("tanh", "tanh", x);
 export const softplus = (x: Tensor, beta = 1, threshold = 20) => unaryOp("softplus", "softplus", x, beta, threshold);
+/** x·relu6(x + 3)/6 (MobileNetV3's hard swish). */
+export const hardswish = (x: Tensor) => unaryOp("hardswish", "hardswish", x);
+/** relu6(x + 3)/6, a piecewise-linear sigmoid. */
+export const hardsigmoid = (x: Tensor) => unaryOp("hardsigmoid", "hardsigmoid", x);
+/** x·tanh(softplus(x)) (Misra 2019). */
+export const mish = (x: Tensor) => unaryOp("mish", "mish", x);
+/** log(sigmoid(x)), computed without overflow. */
+export const logSigmoid = (x: Tensor) => unaryOp("logSigmoid", "logSigmoid", x);
 export const exp = (x: Tensor) => unaryOp("exp", "exp", x);
 export const log = (x: Tensor) => unaryOp("log", "log", x);
 export const sqrt = (x: Tensor) => unaryOp("sqrt", "sqrt", x);
@@ -134,12 +160,8 @@ export const cos = (x: Tensor) => unaryOp("cos", "cos", x);
 export const sign = (x: Tensor) => unaryOp("sign", "sign", x);
 /** Heaviside step (x > 0 ? 1 : 0), the perceptron's activation; zero gradient. */
 export const step = (x: Tensor) => unaryOp("step", "step", x);
-export const reciprocal = (x: Tensor) => unaryOp("reciprocal", "reciprocal", x);
 /** x * scale + shift in one pass (scalar add/sub/mul/div use it). */
 export const affine = (x: Tensor, scale: number, shift: number) => unaryOp("affine", "affine", x, scale, shift);
 export const powScalar = (x: Tensor, exponent: number) => unaryOp("pow", "powScalar", x, exponent);
-
-export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
-  if (min === null && max === null) throw new Error("clamp: at least one of min and max must be given");
-  return unaryOp("clamp", "clamp", x, min ?? -Infinity, max ?? Infinity);
-}
+export const reciprocal = (x: Tensor) => unaryOp("reciprocal", "reciprocal", x);
+// </generated>
