@@ -15,7 +15,7 @@ import { generateElementwiseOps } from "./elementwise-ops.mjs";
 const asc = new URL("../node_modules/.bin/asc", import.meta.url).pathname;
 
 // Nothing to do when every output is newer than every input (npm start, npm pack after npm test).
-const inputs = ["asconfig.json", "scripts/build-wasm.mjs", "scripts/kernel-boundary.mjs", ...readdirSync("assembly", { recursive: true }).map((f) => `assembly/${f}`)];
+const inputs = ["asconfig.json", "scripts/build-wasm.mjs", "scripts/kernel-boundary.mjs", "scripts/elementwise-ops.mjs", ...readdirSync("assembly", { recursive: true }).map((f) => `assembly/${f}`)];
 const outputs = ["simdgrad", "simdgrad-relaxed", "simdgrad-shared", "simdgrad-relaxed-shared"].map((b) => `build/${b}.wasm`)
   .concat(["kernels", "wasm-binaries", "wasm-binaries-shared"].map((m) => `src/backend/generated/${m}.ts`));
 const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
