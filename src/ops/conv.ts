@@ -10,7 +10,7 @@
 //   direct kernels: the GEMM's micro-kernel reading the input in place (most of the rest);
 //   im2col + GEMM, col2im for the adjoint: 1x1 unit-stride layers (X is its own column matrix),
 //     few output channels, the adjoint of a strided convolution, conv_transpose2d's forward.
-import { record, needsGrad } from "../autograd.js";
+import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { allocElements, elementAt, i32View, releaseElements } from "../backend/memory.js";
@@ -18,6 +18,9 @@ import { parallelFor } from "../backend/parallel.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { squeeze, unsqueeze } from "./shape.js";
+import { mul } from "./binary.js";
+import { step } from "./elementwise.js";
+import { sum } from "./reduce.js";
 
 export type Size2 = number | readonly [number, number];
 
@@ -362,6 +365,37 @@ function weightGrad(g: Geometry, x: number, dy: number, weight: number, dW: numb
   if (!directWeightGrad(g, x, dy, dW)) runPasses(g, { weight, x, dy, dw: dW });
 }
 
+// The three passes as differentiable ops, for createGraph. They are closed under differentiation:
+// each one's backward is made of the other two (all three are linear in each operand), so a
+// convolution can be differentiated to any order.
+
+/** Y = conv g of X (no bias). */
+function convForward(g: Geometry, x: Tensor, w: Tensor): Tensor {
+  const y = Tensor.empty([g.N, g.Cout, g.Ho, g.Wo], "float32", "conv2d");
+  lower(g, x.ptr, w.ptr, y.ptr);
+  const backward: BackwardFn = ([gy], [xs, ws]) => [convAdjoint(g, gy!, ws), convWeightGrad(g, xs, gy!)];
+  record("conv2d", [x, w], [y], [x, w], backward, backward);
+  return y;
+}
+
+/** dX = the input gradient of conv g for the output gradient dy. */
+function convAdjoint(g: Geometry, dy: Tensor, w: Tensor): Tensor {
+  const dx = Tensor.empty([g.N, g.Cin, g.H, g.W], "float32", "conv2d input gradient");
+  adjoint(g, dy.ptr, w.ptr, dx.ptr);
+  const backward: BackwardFn = ([gx], [dys, ws]) => [convForward(g, gx!, ws), convWeightGrad(g, gx!, dys)];
+  record("conv2d input gradient", [dy, w], [dx], [dy, w], backward, backward);
+  return dx;
+}
+
+/** dW = the weight gradient of conv g for its input x and output gradient dy. */
+function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
+  const dW = Tensor.empty([g.Cout, g.Cin / g.groups, g.kh, g.kw], "float32", "conv2d weight gradient").zero_();
+  weightGrad(g, x.ptr, dy.ptr, dW.ptr, dW.ptr);
+  const backward: BackwardFn = ([gw], [xs, dys]) => [convAdjoint(g, dys, gw!), convForward(g, xs, gw!)];
+  record("conv2d weight gradient", [x, dy], [dW], [x, dy], backward, backward);
+  return dW;
+}
+
 /** db[c] = Σ over n and positions of g[n, c, ·] (the bias gradient). */
 function channelSums(g: Tensor, N: number, C: number, L: number): Tensor {
   const k = backend().kernels;
@@ -462,6 +496,13 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
       if (dW) weightGrad(g, xs.ptr, gy.ptr, ws.ptr, dW.ptr);
       const db = bias?.requiresGrad ? channelSums(gy, N, Cout, g.Ho * g.Wo) : null;
       return bias ? [dx, dW, db] : [dx, dW];
+    }, ([g0], [xs, ws, ys]) => {
+      const gy = relu ? mul(g0!, step(ys)) : g0!;
+      return [
+        x.requiresGrad ? convAdjoint(g, gy, ws) : null,
+        weight.requiresGrad ? convWeightGrad(g, xs, gy) : null,
+        ...(bias ? [bias.requiresGrad ? sum(gy, [0, 2, 3]) : null] : []),
+      ];
     });
   }
   return y;
@@ -530,7 +571,12 @@ function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null |
       if (dW) weightGrad(g, gy!.ptr, xs.ptr, ws.ptr, dW.ptr);
       const db = bias?.requiresGrad ? channelSums(gy!, N, Cout, Ho * Wo) : null;
       return bias ? [dx, dW, db] : [dx, dW];
-    });
+    }, ([gy], [xs, ws]) => [
+      // This op is the input gradient of conv g: its input plays g's output gradient.
+      x.requiresGrad ? convForward(g, gy!, ws) : null,
+      weight.requiresGrad ? convWeightGrad(g, gy!, xs) : null,
+      ...(bias ? [bias.requiresGrad ? sum(gy!, [0, 2, 3]) : null] : []),
+    ]);
   }
   return y;
 }

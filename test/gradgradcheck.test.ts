@@ -1,0 +1,105 @@
+// Second derivatives by finite differences (gradgradcheck) for every op with a double backward:
+// the gradient is computed with createGraph and its own backward is checked against central
+// differences of that gradient, in the inputs and in the cotangent.
+import { describe, expect, it } from "vitest";
+import * as sg from "../src/index.js";
+import { Generator, Tensor, gradgradcheck, tidy } from "../src/index.js";
+
+const gen = new Generator(4321);
+const F = sg.nn.functional;
+
+/** Uniform in [lo, hi), at least `gap` away from each kink (where a derivative jumps). */
+function input(shape: number[], lo = -1.5, hi = 1.5, kinks: number[] = [], gap = 0.05): Tensor {
+  const n = shape.reduce((a, d) => a * d, 1);
+  const data = Array.from({ length: n }, () => {
+    let v = lo + (hi - lo) * gen.uniform();
+    for (const k of kinks) if (Math.abs(v - k) < gap) v = v < k ? k - gap : k + gap;
+    return v;
+  });
+  return sg.tensor(data, shape, { requiresGrad: true });
+}
+
+const labels = (values: number[]) => sg.tensor(values, [values.length], { dtype: "int32" });
+
+type Case = [string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]];
+
+const cases: Case[] = [
+  // unary
+  ["relu", () => [sg.relu, [input([3, 5], -1.5, 1.5, [0])]]],
+  ["leakyRelu", () => [(x) => sg.leakyRelu(x, 0.1), [input([3, 5], -1.5, 1.5, [0])]]],
+  ["elu", () => [(x) => sg.elu(x, 0.7), [input([3, 5], -1.5, 1.5, [0])]]],
+  ["gelu", () => [(x) => sg.gelu(x), [input([3, 5])]]],
+  ["gelu tanh", () => [(x) => sg.gelu(x, "tanh"), [input([3, 5])]]],
+  ["silu", () => [sg.silu, [input([3, 5])]]],
+  ["sigmoid", () => [sg.sigmoid, [input([3, 5])]]],
+  ["tanh", () => [sg.tanh, [input([3, 5])]]],
+  ["softplus", () => [(x) => sg.softplus(x, 2, 1), [input([3, 5], -1.5, 1.5, [0.5])]]],
+  ["exp", () => [sg.exp, [input([3, 5])]]],
+  ["log", () => [sg.log, [input([3, 5], 0.5, 2)]]],
+  ["sqrt", () => [sg.sqrt, [input([3, 5], 0.5, 2)]]],
+  ["abs", () => [sg.abs, [input([3, 5], -1.5, 1.5, [0])]]],
+  ["neg", () => [sg.neg, [input([3, 5])]]],
+  ["square", () => [sg.square, [input([3, 5])]]],
+  ["sin", () => [sg.sin, [input([3, 5])]]],
+  ["cos", () => [sg.cos, [input([3, 5])]]],
+  ["reciprocal", () => [sg.reciprocal, [input([3, 5], 0.5, 2)]]],
+  ["pow (number exponent)", () => [(x) => sg.pow(x, 3), [input([3, 5])]]],
+  ["clamp", () => [(x) => sg.clamp(x, -0.5, 0.8), [input([3, 5], -1.5, 1.5, [-0.5, 0.8])]]],
+  ["scalar add/sub/mul/div", () => [(x) => sg.div(sg.mul(sg.sub(sg.add(x, 1), 0.5), 3), 2), [input([3, 5])]]],
+  // binary, broadcasting
+  ["add", () => [(a, b) => sg.mul(sg.add(a, b), sg.add(a, b)), [input([3, 1, 4]), input([5, 4])]]],
+  ["sub", () => [(a, b) => sg.square(sg.sub(a, b)), [input([3, 4]), input([4])]]],
+  ["mul", () => [sg.mul, [input([3, 4]), input([3, 1])]]],
+  ["div", () => [sg.div, [input([3, 4]), input([4], 0.5, 1.5)]]],
+  ["pow", () => [sg.pow, [input([3, 4], 0.5, 2), input([4])]]],
+  ["maximum", () => [(a, b) => sg.square(sg.maximum(a, b)), [input([3, 4], -1.5, -0.1), input([3, 4], 0.1, 1.5)]]],
+  ["minimum", () => [(a, b) => sg.square(sg.minimum(a, b)), [input([3, 4], -1.5, -0.1), input([3, 4], 0.1, 1.5)]]],
+  ["where", () => [(a, b) => sg.square(sg.where(sg.tensor([1, 0, 1, 0]), a, b)), [input([3, 4]), input([4])]]],
+  // reductions and softmax
+  ["sum", () => [(x) => sg.square(sg.sum(x, [0, 2], true)), [input([3, 4, 2])]]],
+  ["mean", () => [(x) => sg.square(sg.mean(x, 1)), [input([3, 4, 2])]]],
+  ["var", () => [(x) => sg.var(x, 1), [input([3, 4])]]],
+  ["max", () => [(x) => sg.square(sg.max(x, 1).values), [sg.tensor([0.3, -1.2, 0.9, 1.4, 0.1, -0.6], [2, 3], { requiresGrad: true })]]],
+  ["softmax", () => [(x) => sg.softmax(x, 1), [input([3, 4])]]],
+  ["logSoftmax", () => [(x) => sg.logSoftmax(x, 0), [input([3, 4])]]],
+  // linear algebra
+  ["matmul (batched, broadcast)", () => [sg.matmul, [input([2, 1, 3, 4]), input([3, 4, 2])]]],
+  ["matmul (1-D)", () => [sg.matmul, [input([4]), input([4, 3])]]],
+  ["linear", () => [sg.linear, [input([2, 3, 4]), input([5, 4]), input([5])]]],
+  ["linear relu", () => [(x, w, b) => sg.linear(x, w, b, { activation: "relu" }), [input([3, 4]), input([5, 4]), input([5], 0.2, 1)]]],
+  // shape
+  ["reshape, transpose, permute, expand", () => [(x) => sg.square(sg.expand(sg.permute(sg.transpose(sg.reshape(x, [2, 3, 1]), 0, 1), [1, 0, 2]), [2, 3, 4])), [input([6])]]],
+  // losses
+  ["mseLoss", () => [(x, t) => F.mseLoss(sg.tanh(x), t), [input([3, 4]), input([3, 4])]]],
+  ["l1Loss", () => [(x, t) => F.l1Loss(sg.square(x), t, { reduction: "sum" }), [input([3, 4]), sg.tensor([[0.1, 3, 0.2, 3], [3, 0.1, 3, 0.2], [0.3, 3, 3, 0.1]])]]],
+  ["smoothL1Loss", () => [(x, t) => F.smoothL1Loss(x, t, { beta: 0.5, reduction: "none" }), [input([3, 4], -1, 1, [-0.5, 0.5]), sg.zeros([3, 4])]]],
+  ["huberLoss", () => [(x, t) => F.huberLoss(sg.square(x), t, { delta: 0.5 }), [input([2, 3]), sg.tensor([[0, 3, 0], [3, 0, 3]])]]],
+  ["crossEntropy", () => [(x) => F.crossEntropy(x, labels([1, 0, 3]), { labelSmoothing: 0.1, weight: sg.tensor([1, 2, 0.5, 1]) }), [input([3, 4])]]],
+  ["crossEntropy (none, spatial, ignoreIndex)", () => [(x) => F.crossEntropy(x, sg.tensor([[0, 2], [-100, 1]], [2, 2], { dtype: "int32" }), { reduction: "none" }), [input([2, 3, 2])]]],
+  ["nllLoss", () => [(x) => F.nllLoss(sg.logSoftmax(x, 1), labels([2, 0])), [input([2, 3])]]],
+  // normalisation
+  ["layerNorm", () => [(x, w, b) => sg.layerNorm(x, [4], w, b), [input([3, 4]), input([4]), input([4])]]],
+  ["groupNorm", () => [(x, w, b) => sg.groupNorm(x, 2, w, b), [input([2, 4, 3]), input([4]), input([4])]]],
+  ["batchNorm (training)", () => [(x, w, b) => sg.batchNorm(x, null, null, w, b, { training: true }), [input([4, 3, 2]), input([3]), input([3])]]],
+  ["batchNorm (eval)", () => [(x, w) => sg.batchNorm(x, sg.tensor([0.1, -0.2, 0.3]), sg.tensor([0.5, 1.2, 0.8]), w), [input([4, 3]), input([3])]]],
+  // convolution
+  ["conv2d", () => [(x, w, b) => sg.conv2d(x, w, b, { padding: 1 }), [input([2, 2, 4, 4]), input([3, 2, 3, 3]), input([3])]]],
+  ["conv2d (stride, dilation, groups)", () => [(x, w) => sg.conv2d(x, w, null, { stride: 2, dilation: [1, 2], groups: 2, padding: [1, 2] }), [input([1, 4, 5, 6]), input([2, 2, 2, 2])]]],
+  ["conv2d relu", () => [(x, w) => sg.conv2d(x, w, null, { activation: "relu" }), [input([1, 2, 4, 4]), input([2, 2, 2, 2])]]],
+  ["conv1d", () => [(x, w) => sg.conv1d(x, w, null, { padding: 1 }), [input([2, 2, 5]), input([3, 2, 3])]]],
+  ["convTranspose2d", () => [(x, w, b) => sg.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), [input([1, 2, 3, 3]), input([2, 3, 3, 3]), input([3])]]],
+];
+
+describe("gradgradcheck: every op with a double backward", () => {
+  for (const [name, build] of cases) {
+    it(name, () => {
+      tidy(() => {
+        const [fn, inputs] = build();
+        const result = gradgradcheck(fn, inputs, { rtol: 3e-2, atol: 3e-3 });
+        expect(result.mismatch).toBeNull();
+        expect(result.ok).toBe(true);
+        for (const x of inputs) x.grad?.dispose();
+      });
+    });
+  }
+});
