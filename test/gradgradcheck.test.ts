@@ -65,7 +65,7 @@ const cases: Case[] = [
   // linear algebra
   ["matmul (batched, broadcast)", () => [sg.matmul, [input([2, 1, 3, 4]), input([3, 4, 2])]]],
   ["matmul (1-D)", () => [sg.matmul, [input([4]), input([4, 3])]]],
-  ["linear", () => [sg.linear, [input([2, 3, 4]), input([5, 4]), input([5])]]],
+  ["linear", () => [(x, w, b) => sg.linear(x, w, b), [input([2, 3, 4]), input([5, 4]), input([5])]]],
   ["linear relu", () => [(x, w, b) => sg.linear(x, w, b, { activation: "relu" }), [input([3, 4]), input([5, 4]), input([5], 0.2, 1)]]],
   // shape
   ["reshape, transpose, permute, expand", () => [(x) => sg.square(sg.expand(sg.permute(sg.transpose(sg.reshape(x, [2, 3, 1]), 0, 1), [1, 0, 2]), [2, 3, 4])), [input([6])]]],
