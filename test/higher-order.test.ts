@@ -79,3 +79,99 @@ describe("createGraph", () => {
     });
   });
 });
+
+describe("functional: vjp, jvp, hvp, jacobian, hessian", () => {
+  // f(x, w) = tanh(x·w) with x [2, 3], w [3, 2]: small enough to compare with the Jacobian.
+  const inputs = () => [tensor([[0.2, -0.4, 0.9], [1.1, 0.3, -0.7]]), tensor([[0.5, -0.3], [0.8, 0.1], [-0.6, 0.4]])];
+  const f = (x: sg.Tensor, w: sg.Tensor) => sg.tanh(sg.matmul(x, w));
+
+  it("jvp and vjp agree with the Jacobian, forward and reverse Jacobians agree", () => {
+    tidy(() => {
+      const [x, w] = inputs();
+      const tx = tensor([[1, 0.5, -1], [0, 2, 1]]), tw = tensor([[0.3, 0.2], [-1, 0], [0.5, 1]]);
+      const [out, jt] = sg.jvp(f, [x, w], [tx, tw]) as [sg.Tensor, sg.Tensor];
+      const rev = sg.jacobian(f, [x, w]) as sg.Tensor[];
+      const fwd = sg.jacobian(f, [x, w], { strategy: "forward" }) as sg.Tensor[];
+      expect(rev[0].shape).toEqual([2, 2, 2, 3]);
+      expect(rev[1].shape).toEqual([2, 2, 3, 2]);
+      close(fwd[0], Array.from(rev[0].view()));
+      close(fwd[1], Array.from(rev[1].view()));
+      // J·t from the Jacobian blocks
+      const want = sg.add(sg.sum(sg.mul(rev[0], tx), [2, 3]), sg.sum(sg.mul(rev[1], tw), [2, 3]));
+      close(jt, Array.from(want.view()));
+      close(out, Array.from(f(x, w).view()));
+      // vᵀJ from the same blocks
+      const v = tensor([[1, -2], [0.5, 3]]);
+      const [, [gx, gw]] = sg.vjp(f, [x, w], v) as [sg.Tensor, sg.Tensor[]];
+      close(gx, Array.from(sg.sum(sg.mul(rev[0], sg.reshape(v, [2, 2, 1, 1])), [0, 1]).view()));
+      close(gw, Array.from(sg.sum(sg.mul(rev[1], sg.reshape(v, [2, 2, 1, 1])), [0, 1]).view()));
+      expect(x.requiresGrad || jt.requiresGrad || gx.requiresGrad).toBe(false);
+    });
+  });
+
+  it("hessian and hvp of a quadratic form are exact, cross terms included", () => {
+    tidy(() => {
+      // f(a, b) = Σ (a·b)² + Σ a³: H_aa = 2b² + 6a, H_ab = 4ab, H_bb = 2a²
+      const a = tensor([0.5, -1, 2]), b = tensor([1.5, 0.2, -0.3]);
+      const fn = (p: sg.Tensor, q: sg.Tensor) => sg.add(sg.sum(sg.square(sg.mul(p, q))), sg.sum(sg.pow(p, 3)));
+      const H = sg.hessian(fn, [a, b]) as sg.Tensor[][];
+      const av = [0.5, -1, 2], bv = [1.5, 0.2, -0.3];
+      const diag = (d: number[]) => d.flatMap((v, i) => d.map((_, j) => (i === j ? v : 0)));
+      close(H[0][0], diag(av.map((x, i) => 2 * bv[i] ** 2 + 6 * x)), 1e-4);
+      close(H[0][1], diag(av.map((x, i) => 4 * x * bv[i])), 1e-4);
+      close(H[1][1], diag(av.map((x) => 2 * x * x)), 1e-4);
+      const va = tensor([1, 0, -1]), vb = tensor([0.5, 2, 1]);
+      const [value, [ha, hb]] = sg.hvp(fn, [a, b], [va, vb]) as [sg.Tensor, sg.Tensor[]];
+      close(value, [av.reduce((s, x, i) => s + (x * bv[i]) ** 2 + x ** 3, 0)], 1e-5);
+      const vav = [1, 0, -1], vbv = [0.5, 2, 1];
+      close(ha, av.map((x, i) => (2 * bv[i] ** 2 + 6 * x) * vav[i] + 4 * x * bv[i] * vbv[i]), 1e-4);
+      close(hb, av.map((x, i) => 4 * x * bv[i] * vav[i] + 2 * x * x * vbv[i]), 1e-4);
+    });
+  });
+
+  it("rejects mismatched tangents and non-scalar Hessian functions with errors naming the op", () => {
+    tidy(() => {
+      const [x, w] = inputs();
+      expect(() => sg.jvp(f, [x, w], [tensor([1, 2])])).toThrow(/jvp: got 1 tangents for 2 tensors/);
+      expect(() => sg.jvp(f, [x, w], [tensor([1, 2]), null])).toThrow(/jvp: tangent 0 has shape \[2\], expected \[2, 3\]/);
+      expect(() => sg.hvp(f, [x, w], [x, w])).toThrow(/hvp: the function must return a single scalar, got \[2, 2\]/);
+      expect(() => sg.jacobian(f, [x, w], { strategy: "sideways" as any })).toThrow(/jacobian: strategy must be/);
+    });
+  });
+});
+
+describe("gradient penalty", () => {
+  it("1,000 steps of a loss plus ‖∇ₓ f‖² (createGraph) keep memory flat, and the penalised loss falls", () => {
+    sg.manualSeed(7);
+    const w1 = sg.randn([4, 8], { std: 0.5 }).setRequiresGrad(true);
+    const w2 = sg.randn([8, 1], { std: 0.5 }).setRequiresGrad(true);
+    const x = sg.randn([16, 4]).setRequiresGrad(true);
+    const y = sg.randn([16, 1]);
+    const opt = new sg.optim.SGD([w1, w2], { lr: 0.05 });
+    let first = 0, last = 0;
+    const step = () =>
+      tidy(() => {
+        opt.zeroGrad();
+        const out = sg.matmul(sg.tanh(sg.matmul(x, w1)), w2);
+        const [gx] = grad(sg.sum(out), [x], { createGraph: true });
+        const p = sg.mean(sg.sum(sg.square(gx!), 1));
+        const loss = sg.add(sg.nn.functional.mseLoss(out, y), p);
+        loss.backward();
+        opt.step();
+        x.grad?.dispose();
+        x.grad = null;
+        return loss.item();
+      });
+    first = step();
+    step();
+    const baseline = sg.memoryStats();
+    for (let i = 0; i < 1000; i++) {
+      last = step();
+      const now = sg.memoryStats();
+      if (now.bytesInUse !== baseline.bytesInUse || now.liveTensors !== baseline.liveTensors) {
+        throw new Error(`step ${i}: memory moved from ${JSON.stringify(baseline)} to ${JSON.stringify(now)}`);
+      }
+    }
+    expect(last).toBeLessThan(first * 0.5);
+  });
+});
