@@ -84,6 +84,27 @@ describe("Sequential", () => {
     expectGradOk((a) => model.forward(a), [awayFromZero([3, 6], 6)]);
   });
 
+  it("asks each layer to fuse the activation after it: Linear and Conv2d run ReLU in their epilogue, a custom layer may too, others do not", () => {
+    const lin = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU()).forward(randn([2, 3], { requiresGrad: true }));
+    expect(lin.gradFn!.name).toBe("linearRelu");
+    const conv = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.ReLU()).forward(randn([1, 2, 5, 5], { requiresGrad: true }));
+    expect(conv.gradFn!.name).toBe("conv2dRelu");
+    // a layer without a fused form runs, then the ReLU on its own
+    expect(new nn.Sequential(new nn.Tanh(), new nn.ReLU()).forward(randn([2, 3], { requiresGrad: true })).gradFn!.name).toBe("relu");
+    class Doubling extends nn.Module {
+      fusedWith: string | null = null;
+      forward(x: Tensor): Tensor { return x.mul(2); }
+      override forwardFused(x: Tensor, activation: "relu"): Tensor {
+        this.fusedWith = activation;
+        return relu(this.forward(x));
+      }
+    }
+    const d = new Doubling();
+    const y = new nn.Sequential(d, new nn.ReLU()).forward(tensor([-1, 2], [2]));
+    expect(d.fusedWith).toBe("relu");
+    expect(Array.from(y.data())).toEqual([0, 4]);
+  });
+
   it("indexes, iterates and appends like PyTorch's", () => {
     const a = new nn.Linear(2, 2), b = new nn.ReLU();
     const model = new nn.Sequential(a);

@@ -4,10 +4,11 @@ import { Tensor } from "../tensor.js";
 import * as F from "../ops/elementwise.js";
 import { prelu } from "../ops/prelu.js";
 import { softmax, logSoftmax } from "../ops/reduce.js";
-import { Module, parameter, reprFloat } from "./module.js";
+import { Module, parameter, reprFloat, type Epilogue } from "./module.js";
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor { return F.relu(x); }
+  override get asEpilogue(): Epilogue { return "relu"; }
 }
 
 export class LeakyReLU extends Module {

@@ -1,12 +1,7 @@
 // Sequential: children stored under the keys 0, 1, 2, ... so parameter names are PyTorch's
 // (`0.weight`, `2.bias`) and `model[0]` indexes like `model[0]` in Python.
 import { Tensor } from "../tensor.js";
-import { linear } from "../ops/matmul.js";
-import { conv2d } from "../ops/conv.js";
 import { Module } from "./module.js";
-import { Linear } from "./linear.js";
-import { Conv2d } from "./conv.js";
-import { ReLU } from "./activation.js";
 
 export class Sequential extends Module {
   readonly [index: number]: Module;
@@ -36,25 +31,19 @@ export class Sequential extends Module {
   }
 
   /**
-   * Runs the children in order. A Linear or Conv2d directly followed by a ReLU runs as one pass,
-   * the ReLU in the GEMM's (or convolution kernel's) epilogue.
+   * Runs the children in order. A layer followed by an activation it can fuse (Module.asEpilogue,
+   * e.g. Linear or Conv2d then ReLU) runs as one pass, the activation in its kernel's epilogue.
    */
   forward(x: Tensor): Tensor {
     const layers = this.layers();
     for (let i = 0; i < layers.length; i++) {
-      const layer = layers[i];
-      if (layer instanceof Linear && layers[i + 1] instanceof ReLU) {
-        x = linear(x, layer.weight, layer.bias, { activation: "relu" });
-        i++;
-      } else if (layer instanceof Conv2d && layers[i + 1] instanceof ReLU) {
-        const { stride, padding, dilation, groups } = layer;
-        x = conv2d(x, layer.weight, layer.bias, {
-          stride: stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]),
-          dilation: dilation as [number, number], groups, activation: "relu",
-        });
-        i++;
+      const epilogue = layers[i + 1]?.asEpilogue;
+      const fused = epilogue ? layers[i].forwardFused(x, epilogue) : null;
+      if (fused) {
+        x = fused;
+        i++; // the activation ran in the epilogue
       } else {
-        x = layer.forward(x);
+        x = layers[i].forward(x);
       }
     }
     return x;

@@ -1,9 +1,9 @@
 // Convolution layers: Conv1d, Conv2d and ConvTranspose2d, with PyTorch's weight layouts
 // ([out, in/groups, k...] and, transposed, [in, out/groups, k...]), default init and repr.
 import { Tensor } from "../tensor.js";
-import { conv1d, conv2d, convTranspose2d, type Size2 } from "../ops/conv.js";
+import { conv1d, conv2d, convTranspose2d, type Conv2dOptions, type Size2 } from "../ops/conv.js";
 import type { Generator } from "../random.js";
-import { Module, parameter } from "./module.js";
+import { Module, parameter, type Epilogue } from "./module.js";
 import { calculateFans, kaimingUniform_, uniform_ } from "./init.js";
 
 /** A tuple as Python prints it: (5, 5), (3,). */
@@ -106,11 +106,19 @@ export class Conv2d extends ConvNd {
   }
 
   forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.options());
+  }
+
+  override forwardFused(x: Tensor, activation: Epilogue): Tensor {
+    return conv2d(x, this.weight, this.bias, { ...this.options(), activation });
+  }
+
+  private options(): Conv2dOptions {
     const pad = this.padding;
-    return conv2d(x, this.weight, this.bias, {
+    return {
       stride: this.stride as [number, number], padding: typeof pad === "string" ? pad : (pad as [number, number]),
       dilation: this.dilation as [number, number], groups: this.groups,
-    });
+    };
   }
 }
 

@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor.js";
 import { linear } from "../ops/matmul.js";
 import { flatten } from "../ops/shape.js";
-import { Module, parameter, reprBool } from "./module.js";
+import { Module, parameter, reprBool, type Epilogue } from "./module.js";
 import { kaimingUniform_, uniform_ } from "./init.js";
 import type { Generator } from "../random.js";
 
@@ -32,6 +32,10 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  override forwardFused(x: Tensor, activation: Epilogue): Tensor {
+    return linear(x, this.weight, this.bias, { activation });
   }
 
   override extraRepr(): string {

@@ -35,10 +35,26 @@ export const reprBool = (b: boolean): string => (b ? "True" : "False");
  * Out is what forward returns: a Tensor for layers, a tuple for recurrent layers (output and final
  * state, as in PyTorch). Subclasses declare their own forward parameters.
  */
+/** An activation a layer can fuse into its kernel's epilogue. */
+export type Epilogue = "relu";
+
 export abstract class Module<Out = Tensor> {
   training = true;
 
   abstract forward(...inputs: any[]): Out;
+
+  /**
+   * The activation this layer is, when the layer before it can apply it in its own epilogue (ReLU:
+   * "relu"); null otherwise. Sequential asks, and fuses the pair with forwardFused.
+   */
+  get asEpilogue(): Epilogue | null {
+    return null;
+  }
+
+  /** forward(x) followed by `activation` in one pass (the kernel's epilogue); null when this layer cannot fuse it. */
+  forwardFused(_x: Tensor, _activation: Epilogue): Tensor | null {
+    return null;
+  }
 
   /** Shorthand for forward (PyTorch's `module(x)`). */
   call(...inputs: Parameters<this["forward"]>): Out {
