@@ -2,6 +2,7 @@
 export { unary_f32, unary_backward_f32, binary_f32, where_f32, axpy_f32, Unary, Binary } from "./elementwise";
 export * from "./memory";
 export * from "./reduce";
+export * from "./indexing";
 export * from "./loss";
 export * from "./embedding";
 export { gemm_f32, gemm_workspace_bytes, BiasMode } from "./gemm";

@@ -126,26 +126,3 @@ export function softmax_backward_f32(y: usize, g: usize, dx: usize, outer: i32, 
     }
   }
 }
-
-// y[o, i] = x[o, idx[o, i], i]  (max/argmax picks, nll/cross-entropy targets)
-export function gather_dim_f32(x: usize, idx: usize, y: usize, outer: i32, r: i32, inner: i32): void {
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const j = o * inner + i;
-      const k = load<i32>(idx + (<usize>j << 2));
-      store<f32>(y + (<usize>j << 2), load<f32>(x + (<usize>((o * r + k) * inner + i) << 2)));
-    }
-  }
-}
-
-// dx[o, idx[o, i], i] += g[o, i]  (the backward of gather; dx must be zeroed by the caller)
-export function scatter_add_dim_f32(g: usize, idx: usize, dx: usize, outer: i32, r: i32, inner: i32): void {
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const j = o * inner + i;
-      const k = load<i32>(idx + (<usize>j << 2));
-      const p = dx + (<usize>((o * r + k) * inner + i) << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(g + (<usize>j << 2)));
-    }
-  }
-}

@@ -9,6 +9,7 @@ import * as reduce from "./ops/reduce.js";
 import * as shapeOps from "./ops/shape.js";
 import * as matmulOps from "./ops/matmul.js";
 import * as inplace from "./ops/inplace.js";
+import * as indexing from "./ops/indexing.js";
 import { runBackward } from "./autograd.js";
 import { backend } from "./backend/wasm.js";
 import { AUTO_FREED_HINT, noteCreated, stepClock } from "./autofree.js";
@@ -345,11 +346,19 @@ export class Tensor {
   // ---- reductions (ops/reduce.ts) ----
   sum(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
   mean(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
-  max(dim?: number | null, keepdim = false): Tensor { return reduce.max(this, dim, keepdim).values; }
-  var(dim?: number | number[] | null, options: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
-    return reduce.variance(this, dim, options);
-  }
+  /** Like PyTorch: max() is the largest value; max(dim) gives { values, indices }. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): reduce.MaxResult;
+  max(dim?: number, keepdim = false): Tensor | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.max(this)) : reduce.max(this, dim, keepdim); }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): reduce.MaxResult;
+  min(dim?: number, keepdim = false): Tensor | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.min(this)) : reduce.min(this, dim, keepdim); }
+  var(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor { return reduce.variance(this, dim, options); }
+  std(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor { return reduce.std(this, dim, options); }
+  logsumexp(dim: number | number[], keepdim = false): Tensor { return reduce.logsumexp(this, dim, keepdim); }
+  cumsum(dim: number): Tensor { return reduce.cumsum(this, dim); }
   argmax(dim?: number | null, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
+  argmin(dim?: number | null, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
   softmax(dim: number): Tensor { return reduce.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return reduce.logSoftmax(this, dim); }
 
@@ -365,11 +374,34 @@ export class Tensor {
   squeeze(dim?: number): Tensor { return shapeOps.squeeze(this, dim); }
   unsqueeze(dim: number): Tensor { return shapeOps.unsqueeze(this, dim); }
   expand(...shape: number[] | [number[]]): Tensor { return shapeOps.expand(this, flatArgs(shape)); }
+  flip(...dims: number[] | [number[]]): Tensor { return shapeOps.flip(this, flatArgs(dims)); }
+  roll(shifts: number | number[], dims?: number | number[] | null): Tensor { return shapeOps.roll(this, shifts, dims); }
+  chunk(chunks: number, dim = 0): Tensor[] { return shapeOps.chunk(this, chunks, dim); }
+  split(sizes: number | number[], dim = 0): Tensor[] { return shapeOps.split(this, sizes, dim); }
+  tril(diagonal = 0): Tensor { return shapeOps.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return shapeOps.triu(this, diagonal); }
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor { return shapeOps.diagonal(this, offset, dim1, dim2); }
+  repeat(...repeats: number[] | [number[]]): Tensor { return shapeOps.repeat(this, flatArgs(repeats)); }
   float(): Tensor { return shapeOps.toDType(this, "float32"); }
   int(): Tensor { return shapeOps.toDType(this, "int32"); }
 
+  // ---- indexing along a dim (ops/indexing.ts) ----
+  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatterAdd(this, dim, index, src); }
+  indexSelect(dim: number, index: Tensor): Tensor { return indexing.indexSelect(this, dim, index); }
+  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.indexAdd(this, dim, index, src); }
+  sort(dim = -1, descending = false): indexing.SortResult { return indexing.sort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor { return indexing.argsort(this, dim, descending); }
+  topk(k: number, dim = -1, largest = true, sorted = true): indexing.SortResult { return indexing.topk(this, k, dim, largest, sorted); }
+
   // ---- linear algebra (ops/matmul.ts) ----
   matmul(other: Tensor): Tensor { return matmulOps.matmul(this, other); }
+}
+
+/** The values of a whole-tensor max/min; its flat index is not wanted. */
+function valuesOnly({ values, indices }: reduce.MaxResult): Tensor {
+  indices.dispose();
+  return values;
 }
 
 function flatArgs(args: number[] | [number[]]): number[] {

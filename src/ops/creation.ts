@@ -71,11 +71,36 @@ export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 
 export const ones = (shape: Shape, options: CreateOptions = {}) => full(shape, 1, options);
 export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
 export const onesLike = (t: Tensor, options: CreateOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
+export const fullLike = (t: Tensor, value: number, options: CreateOptions = {}) => full(t.shape, value, { dtype: t.dtype, ...options });
+
+/** The n×m identity: 1 where i = j, else 0 (torch.eye; m defaults to n). */
+export function eye(n: number, m?: number | null, options: CreateOptions = {}): Tensor {
+  const cols = m ?? n;
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(cols) || cols < 0) throw new Error(`eye: n ${n} and m ${m} must be non-negative integers`);
+  const t = Tensor.empty([n, cols], options.dtype ?? "float32", "eye").fill_(0);
+  const v = t.view();
+  for (let i = 0; i < Math.min(n, cols); i++) v[i * cols + i] = 1;
+  return finish(t, options);
+}
+
+/** `steps` equally spaced values from start to end inclusive (torch.linspace). */
+export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const t = Tensor.empty([steps], options.dtype ?? "float32", "linspace");
+  const v = t.view();
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Like PyTorch, the second half counts back from end, so both ends come out exact.
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) v[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  return finish(t, options);
+}
 
 /** start, start+step, ... < end (like torch.arange); arange(n) counts 0..n-1. */
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0) throw new Error("arange: step must be non-zero");
+  if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
+    throw new Error(`arange: start ${start}, end ${end} and step ${step} must be finite, with a non-zero step`);
+  }
   const n = Math.max(0, Math.ceil((end - start) / step));
   const t = Tensor.empty([n], options.dtype ?? "float32", "arange");
   const v = t.view();
@@ -104,6 +129,11 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
   for (let i = 0; i < v.length; i++) v[i] = mean + std * generator.normal();
   return finish(t, options);
 }
+
+/** Uniform on [0, 1) with t's shape (torch.rand_like). */
+export const randLike = (t: Tensor, options: RandomOptions & { low?: number; high?: number } = {}) => rand(t.shape, options);
+/** Standard normal with t's shape (torch.randn_like). */
+export const randnLike = (t: Tensor, options: RandomOptions & { mean?: number; std?: number } = {}) => randn(t.shape, options);
 
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {

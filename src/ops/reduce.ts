@@ -1,4 +1,4 @@
-// Reductions (sum, mean, max, var, argmax) and softmax / log-softmax. Each kernel reduces one dim
+// Reductions (sum, mean, max/min, var/std, argmax/argmin, logsumexp), cumsum and softmax / log-softmax. Each kernel reduces one dim
 // of the tensor viewed as [outer, r, inner]; several dims are reduced one after another.
 import { record, needsGrad, noGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
@@ -6,7 +6,10 @@ import { Tensor, shapeToString, tidy, numel, type Shape } from "../tensor.js";
 import { affine, exp } from "./elementwise.js";
 import { expand, reshape } from "./shape.js";
 import { mul, sub } from "./binary.js";
-import { checkFloat, checkLive } from "./checks.js";
+import { checkFloat } from "./checks.js";
+import { Unary } from "../backend/kernels.js";
+import { scatterAdd } from "./indexing.js";
+import { zeros } from "./creation.js";
 
 /** dim in [-rank, rank) as a non-negative index (a 0-d tensor takes 0 and -1, like PyTorch). */
 export function normalizeDim(op: string, dim: number, shapeOrRank: Shape | number): number {
@@ -70,16 +73,73 @@ export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false)
   return tidy(() => affine(sum(x, dim, keepdim), 1 / count, 0));
 }
 
-/** Variance; unbiased (divide by n − 1) by default, like torch.var. */
-export function variance(x: Tensor, dim?: number | number[] | null, options: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
-  checkFloat("var", x);
-  const { unbiased = true, keepdim = false } = options;
-  const dims = normalizeDims("var", dim, x.shape) ?? x.shape.map((_, i) => i);
+export interface VarianceOptions {
+  /** Divide by n − 1 (true, the default) or by n; PyTorch's `unbiased`. */
+  unbiased?: boolean;
+  /** Divide by n − correction; PyTorch's `correction` (give this or `unbiased`, not both). */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+/** Variance over dims: Σ(x − mean)² / max(n − correction, 0); unbiased (correction 1) by default, like torch.var. */
+export function variance(x: Tensor, dim?: number | number[] | null, options: VarianceOptions = {}): Tensor {
+  return varianceOf("var", x, dim, options);
+}
+
+/** Standard deviation: the square root of variance() with the same options (torch.std). */
+export function std(x: Tensor, dim?: number | number[] | null, options: VarianceOptions = {}): Tensor {
+  return tidy(() => varianceOf("std", x, dim, options).sqrt());
+}
+
+function varianceOf(op: string, x: Tensor, dim: number | number[] | null | undefined, options: VarianceOptions): Tensor {
+  checkFloat(op, x);
+  const { unbiased, correction, keepdim = false } = options;
+  if (unbiased !== undefined && correction !== undefined) throw new Error(`${op}: give either unbiased or correction, not both`);
+  if (correction !== undefined && !Number.isInteger(correction)) throw new Error(`${op}: correction must be an integer, got ${correction}`);
+  const c = correction ?? (unbiased === false ? 0 : 1);
+  const dims = normalizeDims(op, dim, x.shape) ?? x.shape.map((_, i) => i);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   return tidy(() => {
     const centered = sub(x, mean(x, dims, true));
-    return affine(sum(centered.square(), dim === undefined || dim === null ? null : dims, keepdim), 1 / (count - (unbiased ? 1 : 0)), 0);
+    return affine(sum(centered.square(), dim === undefined || dim === null ? null : dims, keepdim), 1 / Math.max(count - c, 0), 0);
   });
+}
+
+/**
+ * log Σ exp(x) over dims (torch.logsumexp), as max + log Σ exp(x − max) with the max held
+ * constant (it cancels in the derivative), so it is built from differentiable ops only.
+ */
+export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
+  checkFloat("logsumexp", x);
+  if (dim === null || dim === undefined) throw new Error("logsumexp: dim is required (an int or a list of ints)");
+  const dims = normalizeDims("logsumexp", dim, x.shape)!;
+  return tidy(() => {
+    // An empty slice sums to 0, whose log is −Infinity, as in PyTorch.
+    const m = x.size === 0 ? zeros(x.shape.map((s, i) => (dims.includes(i) ? 1 : s))) : noGrad(() => dims.reduce((t, d) => max(t, d, true).values, x));
+    // An all-(±)Infinity slice would give Infinity − Infinity: shift it by 0 instead.
+    const mv = m.view();
+    for (let i = 0; i < mv.length; i++) if (!Number.isFinite(mv[i])) mv[i] = 0;
+    const out = sum(sub(x, m).exp(), dims, true).log().add(m);
+    return keepdim ? out : out.reshape(x.shape.filter((_, i) => !dims.includes(i)));
+  });
+}
+
+/** Running sum along dim (torch.cumsum). */
+export function cumsum(x: Tensor, dim: number): Tensor {
+  checkFloat("cumsum", x);
+  return cumsumAlong(x, normalizeDim("cumsum", dim, x.shape), false);
+}
+
+// The adjoint of a running sum is the running sum in the other direction.
+function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor {
+  const [outer, r, inner] = splitAt(x.shape, d);
+  const out = Tensor.empty(x.shape, "float32", "cumsum");
+  backend().kernels.cumsum_dim_f32(x.ptr, out.ptr, outer, r, inner, +reverse);
+  if (needsGrad(x)) {
+    const backward: BackwardFn = ([g]) => [cumsumAlong(g!, d, !reverse)];
+    record("cumsum", [x], [out], [], backward, backward);
+  }
+  return out;
 }
 
 /** Sums a broadcast gradient back to `shape` (leading dims and stretched size-1 dims); differentiable. */
@@ -105,35 +165,59 @@ export interface MaxResult {
 
 /** Max over all elements (values of shape [], flat index) or along dim (values and int32 indices). */
 export function max(x: Tensor, dim?: number | null, keepdim = false): MaxResult {
-  checkFloat("max", x);
-  if (x.size === 0) throw new Error(`max: cannot reduce an empty tensor ${shapeToString(x.shape)}`);
+  return extremum("max", x, dim, keepdim);
+}
+
+/** Min over all elements (values of shape [], flat index) or along dim (values and int32 indices). */
+export function min(x: Tensor, dim?: number | null, keepdim = false): MaxResult {
+  return extremum("min", x, dim, keepdim);
+}
+
+/** The max kernel, run on −x for min (NaN still wins, as in PyTorch); the gradient goes to the picked element. */
+function extremum(op: "max" | "min", x: Tensor, dim: number | null | undefined, keepdim: boolean): MaxResult {
+  checkFloat(op, x);
   const all = dim === null || dim === undefined;
-  const d = all ? 0 : normalizeDim("max", dim, x.shape);
+  const d = all ? 0 : normalizeDim(op, dim, x.shape);
   const [outer, r, inner] = all ? [1, x.size, 1] : splitAt(x.shape, d);
-  const outShape = all ? [] : keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
-  const values = Tensor.empty(outShape, "float32", "max");
-  const indices = Tensor.empty(outShape, "int32", "max indices");
-  backend().kernels.max_dim_f32(x.ptr, values.ptr, indices.ptr, outer, r, inner);
+  if (r === 0) {
+    throw new Error(all ? `${op}: cannot reduce an empty tensor ${shapeToString(x.shape)} without a dim`
+      : `${op}: cannot reduce dim ${d} of size 0 in ${shapeToString(x.shape)}`);
+  }
+  const keptShape = all ? x.shape.map(() => 1) : x.shape.map((s, i) => (i === d ? 1 : s));
+  const outShape = all ? [] : keepdim ? keptShape : x.shape.filter((_, i) => i !== d);
+  const values = Tensor.empty(outShape, "float32", op);
+  const indices = Tensor.empty(outShape, "int32", `${op} indices`);
+  const k = backend().kernels;
+  if (op === "max") {
+    k.max_dim_f32(x.ptr, values.ptr, indices.ptr, outer, r, inner);
+  } else {
+    const negated = Tensor.empty(x.shape, "float32", "min");
+    k.unary_f32(Unary.neg, x.ptr, negated.ptr, x.size, 0, 0);
+    k.max_dim_f32(negated.ptr, values.ptr, indices.ptr, outer, r, inner);
+    negated.dispose();
+    k.unary_f32(Unary.neg, values.ptr, values.ptr, values.size, 0, 0);
+  }
   if (needsGrad(x)) {
-    const xShape = x.shape;
+    const xShape = x.shape, size = x.size;
     // Only the values are differentiable: indices stay out of the graph (requiresGrad false).
-    const scatter = (g: Tensor, idx: Tensor) => {
-      const dx = Tensor.empty(xShape, "float32", "max backward").zero_();
-      backend().kernels.scatter_add_dim_f32(g.ptr, idx.ptr, dx.ptr, outer, r, inner);
-      return dx;
+    // Built from scatterAdd, so the same backward serves createGraph.
+    const backward: BackwardFn = ([g], [idx]) => {
+      if (all) return [scatterAdd(zeros([size]), 0, idx.reshape([1]), g!.reshape([1])).reshape([...xShape])];
+      return [scatterAdd(zeros(xShape), d, idx.reshape(keptShape), g!.reshape(keptShape))];
     };
-    // The graph backward spreads g over x and keeps the maxima: a constant one-hot mask.
-    const keepShape = all ? xShape.map(() => 1) : xShape.map((s, i) => (i === d ? 1 : s));
-    record("max", [x], [values], [indices], ([g], [idx]) => [scatter(g!, idx)], ([g], [idx]) => {
-      const oneHot = scatter(Tensor.empty(idx.shape, "float32", "max backward").fill_(1), idx);
-      return [mul(expand(reshape(g!, keepShape), xShape), oneHot)];
-    });
+    record(op, [x], [values], [indices], backward, backward);
   }
   return { values, indices };
 }
 
 export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   const { values, indices } = noGrad(() => max(x, dim, keepdim));
+  values.dispose();
+  return indices;
+}
+
+export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  const { values, indices } = noGrad(() => min(x, dim, keepdim));
   values.dispose();
   return indices;
 }
@@ -159,30 +243,3 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor {
 
 export const softmax = (x: Tensor, dim: number) => softmaxOp("softmax", x, dim, 0);
 export const logSoftmax = (x: Tensor, dim: number) => softmaxOp("logSoftmax", x, dim, 1);
-
-/** out[o, i] = x[o, index[o, i], i] along dim (index has x's shape with dim of size 1, or squeezed). */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  checkFloat("gather", x);
-  checkLive("gather", index);
-  if (index.dtype !== "int32") throw new Error(`gather: index must be int32, got ${index.dtype}`);
-  const d = normalizeDim("gather", dim, x.shape);
-  const [outer, r, inner] = splitAt(x.shape, d);
-  if (index.size !== outer * inner) {
-    throw new Error(`gather: index of shape ${shapeToString(index.shape)} does not pick one element along dim ${d} of ${shapeToString(x.shape)}`);
-  }
-  const idx = index.view();
-  for (let i = 0; i < idx.length; i++) {
-    if (idx[i] < 0 || idx[i] >= r) throw new Error(`gather: index ${idx[i]} out of range for dim ${d} of size ${r}`);
-  }
-  const out = Tensor.empty(index.shape, "float32", "gather");
-  backend().kernels.gather_dim_f32(x.ptr, index.ptr, out.ptr, outer, r, inner);
-  if (needsGrad(x)) {
-    const xShape = x.shape;
-    record("gather", [x], [out], [index], ([g], [ix]) => {
-      const dx = Tensor.empty(xShape, "float32", "gather backward").zero_();
-      backend().kernels.scatter_add_dim_f32(g!.ptr, ix.ptr, dx.ptr, outer, r, inner);
-      return [dx];
-    });
-  }
-  return out;
-}

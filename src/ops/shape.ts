@@ -3,11 +3,12 @@
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
-import { Tensor, shapeToString, numel, type Shape, type DType } from "../tensor.js";
+import { Tensor, shapeToString, numel, tidy, type Shape, type DType } from "../tensor.js";
 import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { normalizeDim } from "./reduce.js";
 import { sumToShape } from "./reduce.js";
 import { checkLive } from "./checks.js";
+import { where } from "./binary.js";
 
 /** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
 function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: Tensor, dstOffset: number, dstStrides: number[], shape: Shape): void {
@@ -110,6 +111,34 @@ export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
   return permute(x, dims);
 }
 
+/**
+ * out[i] = x[offset + Σ i_k·strides_k] over `shape` (element offset and strides into x), where no
+ * two positions read the same element of x: slices, flips, diagonals. Backward writes the
+ * gradient back to those positions (stridedWrite), and stridedWrite's backward reads them again.
+ */
+function stridedRead(name: string, x: Tensor, offset: number, strides: number[], shape: Shape): Tensor {
+  const out = Tensor.empty(shape, x.dtype, name);
+  copyStrided(x, offset, strides, out, 0, contiguousStrides(shape), shape);
+  if (needsGrad(x)) {
+    const xShape = x.shape;
+    const backward: BackwardFn = ([g]) => [stridedWrite(`${name} backward`, g!, xShape, offset, strides)];
+    record(name, [x], [out], [], backward, backward);
+  }
+  return out;
+}
+
+/** Zeros of `shape` with g written at offset + Σ i_k·strides_k (the adjoint of stridedRead). */
+function stridedWrite(name: string, g: Tensor, shape: Shape, offset: number, strides: number[]): Tensor {
+  const out = Tensor.empty(shape, g.dtype, name).zero_();
+  copyStrided(g, 0, contiguousStrides(g.shape), out, offset, strides, g.shape);
+  if (needsGrad(g)) {
+    const gShape = g.shape;
+    const backward: BackwardFn = ([gg]) => [stridedRead(`${name} backward`, gg!, offset, strides, gShape)];
+    record(name, [g], [out], [], backward, backward);
+  }
+  return out;
+}
+
 /** Elements start, start+step, ... < end along dim (Python slicing with 0 <= start <= end). */
 export function slice(x: Tensor, dim: number, start: number, end?: number, step = 1): Tensor {
   checkLive("slice", x);
@@ -121,18 +150,7 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
   const len = Math.ceil((e - s) / step);
   const shape = x.shape.map((v, i) => (i === d ? len : v));
   const xs = contiguousStrides(x.shape);
-  const srcStrides = xs.map((v, i) => (i === d ? v * step : v));
-  const out = Tensor.empty(shape, x.dtype, "slice");
-  copyStrided(x, s * xs[d], srcStrides, out, 0, contiguousStrides(shape), shape);
-  if (needsGrad(x)) {
-    const xShape = x.shape;
-    record("slice", [x], [out], [], ([g]) => {
-      const dx = Tensor.empty(xShape, "float32", "slice backward").zero_();
-      copyStrided(g!, 0, contiguousStrides(shape), dx, s * xs[d], srcStrides, shape);
-      return [dx];
-    });
-  }
-  return out;
+  return stridedRead("slice", x, s * xs[d], xs.map((v, i) => (i === d ? v * step : v)), shape);
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -245,4 +263,123 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     record("expand", [x], [out], [], backward, backward);
   }
   return out;
+}
+
+/** Reverses the order of elements along each of `dims` (torch.flip). */
+export function flip(x: Tensor, dims: number | number[]): Tensor {
+  checkLive("flip", x);
+  const nd = (Array.isArray(dims) ? dims : [dims]).map((d) => normalizeDim("flip", d, x.shape));
+  if (new Set(nd).size !== nd.length) throw new Error(`flip: dims ${JSON.stringify(dims)} repeat a dimension of ${shapeToString(x.shape)}`);
+  const xs = contiguousStrides(x.shape);
+  // Read each flipped dim from its last element backwards.
+  const offset = nd.reduce((n, d) => n + Math.max(x.shape[d] - 1, 0) * xs[d], 0);
+  return stridedRead("flip", x, offset, xs.map((v, i) => (nd.includes(i) ? -v : v)), x.shape);
+}
+
+/**
+ * Rolls along each of `dims` by the matching shift: out[i] = x[(i − shift) mod n] (torch.roll).
+ * dims null or absent: rolls the flattened tensor by one shift and keeps the shape.
+ */
+export function roll(x: Tensor, shifts: number | number[], dims?: number | number[] | null): Tensor {
+  checkLive("roll", x);
+  const shiftList = Array.isArray(shifts) ? shifts : [shifts];
+  if (shiftList.some((s) => !Number.isInteger(s))) throw new Error(`roll: shifts must be integers, got ${JSON.stringify(shifts)}`);
+  if (dims === null || dims === undefined) {
+    if (shiftList.length !== 1) throw new Error(`roll: without dims, shifts must be one integer, got ${JSON.stringify(shifts)}`);
+    return tidy(() => reshape(roll(reshape(x, [x.size]), shiftList[0], 0), [...x.shape]));
+  }
+  const dimList = (Array.isArray(dims) ? dims : [dims]).map((d) => normalizeDim("roll", d, x.shape));
+  if (dimList.length !== shiftList.length) {
+    throw new Error(`roll: shifts ${JSON.stringify(shifts)} and dims ${JSON.stringify(dims)} must have the same length`);
+  }
+  return tidy(() => {
+    let out = x;
+    dimList.forEach((d, j) => {
+      const n = out.shape[d];
+      const k = n === 0 ? 0 : ((shiftList[j] % n) + n) % n;
+      // The last k elements move to the front.
+      if (k !== 0) out = cat([narrow(out, d, n - k, k), narrow(out, d, 0, n - k)], d);
+    });
+    return out === x ? clone(x) : out;
+  });
+}
+
+/** The diagonal of the (dim1, dim2) planes, offset above (> 0) or below (< 0) the main one, as the last dim (torch.diagonal; a copy). */
+export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
+  checkLive("diagonal", x);
+  const a = normalizeDim("diagonal", dim1, x.shape), b = normalizeDim("diagonal", dim2, x.shape);
+  if (x.ndim < 2 || a === b) throw new Error(`diagonal: dim1 ${dim1} and dim2 ${dim2} must be two different dims of ${shapeToString(x.shape)}`);
+  if (!Number.isInteger(offset)) throw new Error(`diagonal: offset must be an integer, got ${offset}`);
+  const xs = contiguousStrides(x.shape);
+  const len = Math.max(0, Math.min(x.shape[a] - Math.max(-offset, 0), x.shape[b] - Math.max(offset, 0)));
+  const start = len === 0 ? 0 : Math.max(-offset, 0) * xs[a] + Math.max(offset, 0) * xs[b];
+  const rest = x.shape.map((_, i) => i).filter((i) => i !== a && i !== b);
+  return stridedRead("diagonal", x, start, [...rest.map((i) => xs[i]), xs[a] + xs[b]], [...rest.map((i) => x.shape[i]), len]);
+}
+
+/** Pieces along dim: `sizes` an integer gives pieces of that size (the last one smaller); a list gives each piece's size (torch.split). */
+export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
+  checkLive("split", x);
+  const d = normalizeDim("split", dim, x.shape);
+  const n = x.shape[d];
+  let pieces: number[];
+  if (Array.isArray(sizes)) {
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, s) => a + s, 0) !== n) {
+      throw new Error(`split: sections ${JSON.stringify(sizes)} must be non-negative integers summing to ${n}, the size of dim ${d} of ${shapeToString(x.shape)}`);
+    }
+    pieces = sizes;
+  } else {
+    if (!Number.isInteger(sizes) || sizes < 0 || (sizes === 0 && n > 0)) {
+      throw new Error(`split: split size must be a positive integer, got ${sizes} for dim ${d} of ${shapeToString(x.shape)}`);
+    }
+    pieces = n === 0 ? [0] : Array.from({ length: Math.ceil(n / sizes) }, (_, i) => Math.min(sizes, n - i * sizes));
+  }
+  let start = 0;
+  return pieces.map((len) => narrow(x, d, (start += len) - len, len));
+}
+
+/** At most `chunks` pieces of ceil(n / chunks) along dim, the last one smaller (torch.chunk: there may be fewer). */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  checkLive("chunk", x);
+  if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+  const d = normalizeDim("chunk", dim, x.shape);
+  const n = x.shape[d];
+  // An empty dim gives `chunks` empty pieces, as in PyTorch.
+  return n === 0 ? split(x, new Array<number>(chunks).fill(0), d) : split(x, Math.ceil(n / chunks), d);
+}
+
+function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
+  checkLive(op, x);
+  if (x.ndim < 2) throw new Error(`${op}: input must have at least 2 dims, got ${shapeToString(x.shape)}`);
+  if (!Number.isInteger(diagonal)) throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
+  const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1];
+  return tidy(() => {
+    const mask = Tensor.empty([rows, cols], "float32", `${op} mask`);
+    const m = mask.view();
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) m[i * cols + j] = +(op === "tril" ? j - i <= diagonal : j - i >= diagonal);
+    }
+    // where, not a product with the mask: Infinity and NaN outside the triangle become 0.
+    return where(mask, x, 0);
+  });
+}
+
+/** Keeps x[..., i, j] where j − i ≤ diagonal, zeros elsewhere (torch.tril). */
+export const tril = (x: Tensor, diagonal = 0) => triangle("tril", x, diagonal);
+/** Keeps x[..., i, j] where j − i ≥ diagonal, zeros elsewhere (torch.triu). */
+export const triu = (x: Tensor, diagonal = 0) => triangle("triu", x, diagonal);
+
+/** Tiles x `repeats[d]` times along each dim d, x first viewed with leading 1s up to repeats.length dims (Tensor.repeat). */
+export function repeat(x: Tensor, repeats: number[]): Tensor {
+  checkLive("repeat", x);
+  if (repeats.length < x.ndim || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw new Error(`repeat: repeats ${JSON.stringify(repeats)} must be ${x.ndim} or more non-negative integers for ${shapeToString(x.shape)}`);
+  }
+  const padded = [...new Array<number>(repeats.length - x.ndim).fill(1), ...x.shape];
+  // [.., 1, s_d, ..] expanded to [.., r_d, s_d, ..] and merged into [.., r_d·s_d, ..]: one copy.
+  return tidy(() => {
+    const spread = reshape(x, padded.flatMap((s) => [1, s]));
+    const tiled = expand(spread, padded.flatMap((s, d) => [repeats[d], s]));
+    return reshape(tiled, padded.map((s, d) => s * repeats[d]));
+  });
 }
