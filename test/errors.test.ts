@@ -2,25 +2,10 @@
 // allocated or written: the tensors involved keep their values and no tensor leaks.
 import { describe, expect, it } from "vitest";
 import * as sg from "../src/index.js";
-import { Tensor, liveTensorCount } from "../src/tensor.js";
+import { expectCleanThrow } from "./helpers/clean-throw.js";
 
 const t = (shape: number[], dtype: sg.DType = "float32") =>
   sg.tensor(Array.from({ length: shape.reduce((n, d) => n * d, 1) }, (_, i) => i * 0.5 - 1), shape, { dtype });
-
-/** fn throws an error matching every pattern; `intact` keep their values; no tensor is left behind. */
-function expectCleanThrow(fn: () => unknown, patterns: RegExp[], intact: Tensor[]): void {
-  const before = intact.map((x) => Array.from(x.data()));
-  const live = liveTensorCount();
-  let message = "";
-  try {
-    fn();
-  } catch (e) {
-    message = (e as Error).message;
-  }
-  for (const p of patterns) expect(message).toMatch(p);
-  expect(liveTensorCount()).toBe(live);
-  intact.forEach((x, i) => expect(Array.from(x.data())).toEqual(before[i]));
-}
 
 describe("shape errors", () => {
   it("matmul of [2,3] and [4,5] names both shapes", () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import * as sg from "../src/index.js";
 import { Generator, Tensor, gradcheck } from "../src/index.js";
 import { liveTensorCount } from "../src/tensor.js";
+import { expectCleanThrow } from "./helpers/clean-throw.js";
 
 const gen = new Generator(4321);
 
@@ -224,21 +225,6 @@ describe("values against closed forms", () => {
     expect(values(x.gather(1, ints([0, 1, 2], [3, 1])))).toEqual(values(sg.gather(x, 1, ints([0, 1, 2], [3, 1]))));
   });
 });
-
-/** fn throws an error matching every pattern; `intact` keep their values; no tensor is left behind. */
-function expectCleanThrow(fn: () => unknown, patterns: RegExp[], intact: Tensor[]): void {
-  const before = intact.map((x) => values(x));
-  const live = liveTensorCount();
-  let message = "";
-  try {
-    fn();
-  } catch (e) {
-    message = (e as Error).message;
-  }
-  for (const p of patterns) expect(message).toMatch(p);
-  expect(liveTensorCount()).toBe(live);
-  intact.forEach((x, i) => expect(values(x)).toEqual(before[i]));
-}
 
 describe("errors name the op and the shapes, and leave everything intact", () => {
   const x = sg.tensor([[1, 2, 3], [4, 5, 6]]);
