@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { nn, optim, randn, randint, tidy, dispose, memoryStats, manualSeed, Generator } from "../src/index.js";
+import { nn, optim, randn, randint, dispose, manualSeed, Generator } from "../src/index.js";
+import { runSteps, meanOf } from "./flat-memory.js";
 
 // A long training run must not leak: every step (forward, backward, Adam update) inside a tidy
 // releases exactly what it allocated, so once Adam's lazily created state exists, the allocator's
@@ -21,31 +22,20 @@ describe("LeNet-5 training memory", () => {
     // them, which makes the loss fall steadily.
     const batches = Array.from({ length: 4 }, () => [randn([8, 1, 28, 28], { generator: gen }), randint(0, 10, [8], { generator: gen })]);
 
-    const steps = 2000, warmUp = 5;
-    const losses: number[] = [];
-    let baseline: ReturnType<typeof memoryStats> | null = null;
-    const changed: { step: number; stats: ReturnType<typeof memoryStats> }[] = [];
-    for (let step = 0; step < steps; step++) {
+    const steps = 2000;
+    const { losses, baseline, changed } = runSteps(steps, (step) => {
       const [x, y] = batches[step % batches.length];
-      losses.push(
-        tidy(() => {
-          optimizer.zeroGrad();
-          const loss = nn.functional.crossEntropy(model.forward(x), y);
-          loss.backward();
-          optimizer.step();
-          return loss.item();
-        }),
-      );
-      const stats = memoryStats();
-      if (step + 1 === warmUp) baseline = stats;
-      else if (baseline && JSON.stringify(stats) !== JSON.stringify(baseline)) changed.push({ step, stats });
-    }
+      optimizer.zeroGrad();
+      const loss = nn.functional.crossEntropy(model.forward(x), y);
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
     dispose(batches.flat());
 
-    expect(baseline!.liveTensors).toBeGreaterThan(0);
+    expect(baseline.liveTensors).toBeGreaterThan(0);
     expect(changed.slice(0, 3)).toEqual([]);
-    const meanLoss = (from: number, to: number) => losses.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
-    expect(meanLoss(0, batches.length)).toBeCloseTo(Math.log(10), 0); // near-uniform predictions at the start
-    expect(meanLoss(steps - 100, steps)).toBeLessThan(0.05); // the 32 samples are memorised
+    expect(meanOf(losses, 0, batches.length)).toBeCloseTo(Math.log(10), 0); // near-uniform predictions at the start
+    expect(meanOf(losses, steps - 100, steps)).toBeLessThan(0.05); // the 32 samples are memorised
   });
 });

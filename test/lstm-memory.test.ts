@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { nn, optim, randn, tidy, dispose, memoryStats, manualSeed, Generator } from "../src/index.js";
+import { nn, optim, randn, dispose, manualSeed, Generator } from "../src/index.js";
+import { runSteps, meanOf } from "./flat-memory.js";
 
 // A long training run of a 2-layer bidirectional LSTM (dropout between the layers, variable-length
 // batches) must not leak: once Adam's state exists, memoryStats() is identical after every step.
@@ -18,34 +19,23 @@ describe("LSTM stack training memory", () => {
       lengths: [T, T - 1 - (b % 3), 2 + b, 3],
     }));
 
-    const steps = 2000, warmUp = 5;
-    const losses: number[] = [];
-    let baseline: ReturnType<typeof memoryStats> | null = null;
-    const changed: { step: number; stats: ReturnType<typeof memoryStats> }[] = [];
-    for (let step = 0; step < steps; step++) {
+    const steps = 2000;
+    const { losses, baseline, changed } = runSteps(steps, (step) => {
       const { x, y, lengths } = batches[step % batches.length];
-      losses.push(
-        tidy(() => {
-          optimizer.zeroGrad();
-          const [out, [h]] = lstm.forward(x, null, lengths);
-          // The top layer's final states of both directions (h entries 2, 3) feed the head; a small
-          // penalty on the outputs sends gradients through every step's output too.
-          const features = h.narrow(0, 2, 2).transpose(0, 1).reshape([N, 2 * H]);
-          const loss = nn.functional.mseLoss(head.forward(features), y).add(out.square().mean().mul(1e-3));
-          loss.backward();
-          optimizer.step();
-          return loss.item();
-        }),
-      );
-      const stats = memoryStats();
-      if (step + 1 === warmUp) baseline = stats;
-      else if (baseline && JSON.stringify(stats) !== JSON.stringify(baseline)) changed.push({ step, stats });
-    }
+      optimizer.zeroGrad();
+      const [out, [h]] = lstm.forward(x, null, lengths);
+      // The top layer's final states of both directions (h entries 2, 3) feed the head; a small
+      // penalty on the outputs sends gradients through every step's output too.
+      const features = h.narrow(0, 2, 2).transpose(0, 1).reshape([N, 2 * H]);
+      const loss = nn.functional.mseLoss(head.forward(features), y).add(out.square().mean().mul(1e-3));
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
     dispose(batches.flatMap((b) => [b.x, b.y]));
 
-    expect(baseline!.liveTensors).toBeGreaterThan(0);
+    expect(baseline.liveTensors).toBeGreaterThan(0);
     expect(changed.slice(0, 3)).toEqual([]);
-    const meanLoss = (from: number, to: number) => losses.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
-    expect(meanLoss(steps - 100, steps)).toBeLessThan(meanLoss(0, 20) / 4);
+    expect(meanOf(losses, steps - 100, steps)).toBeLessThan(meanOf(losses, 0, 20) / 4);
   });
 });
