@@ -18,8 +18,13 @@ export function cast_i32_f32(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<i32>(src + (<usize>i << 2)));
 }
 
+// As PyTorch on x86 (cvttss2si): NaN and values outside the int32 range become INT_MIN rather
+// than saturating to 0 / INT_MAX, so a NaN class target is out of range instead of class 0.
 export function cast_f32_i32(src: usize, dst: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<i32>(dst + (<usize>i << 2), <i32>load<f32>(src + (<usize>i << 2)));
+  for (let i = 0; i < n; i++) {
+    const x = load<f32>(src + (<usize>i << 2));
+    store<i32>(dst + (<usize>i << 2), x >= -2147483648.0 && x < 2147483648.0 ? <i32>x : i32.MIN_VALUE);
+  }
 }
 
 // dst[i·ds] = src[i·ss] over a 4-d index space (strides in elements). Rows that are contiguous on

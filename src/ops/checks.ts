@@ -23,6 +23,11 @@ export function checkTensorEntry(op: string, what: string, value: unknown): Tens
   return value;
 }
 
+/** A number stored into an int32 tensor fits (PyTorch: "value cannot be converted to type int32 without overflow"). */
+export function checkInt32(op: string, value: number): void {
+  if (!(value >= -2147483648 && value < 2147483648)) throw new Error(`${op}: value ${value} cannot be converted to int32 without overflow`);
+}
+
 /** Every input is still alive (not disposed). */
 export function checkLive(op: string, ...xs: Tensor[]): void {
   for (const x of xs) {

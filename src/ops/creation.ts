@@ -1,6 +1,7 @@
 // Tensor factories.
 import { Tensor, shapeToString, numel, type DType, type NestedArray, type Shape } from "../tensor.js";
 import { defaultGenerator, type Generator } from "../random.js";
+import { checkInt32 } from "./checks.js";
 
 export interface CreateOptions {
   dtype?: DType;
@@ -58,12 +59,15 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
     throw new Error(`tensor: ${flat.length} values do not fill shape ${shapeToString(finalShape)} (${numel(finalShape)} elements)`);
   }
   const dtype = options.dtype ?? (data instanceof Int32Array ? "int32" : "float32");
+  // Into int32 values truncate toward zero (2.7 -> 2) as in PyTorch; NaN or overflow is an error.
+  if (dtype === "int32" && !(flat instanceof Int32Array)) for (let i = 0; i < flat.length; i++) checkInt32("tensor", flat[i]);
   const t = Tensor.empty(finalShape, dtype, "tensor");
   t.view().set(flat);
   return finish(t, options);
 }
 
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+  if (options.dtype === "int32") checkInt32("full", value);
   return finish(Tensor.empty(shape, options.dtype ?? "float32", "full").writeFill(value), options);
 }
 
@@ -138,6 +142,10 @@ export const randnLike = (t: Tensor, options: RandomOptions & { mean?: number; s
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
   const { generator = defaultGenerator } = options;
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new Error(`randint: low and high must be integers, got low=${low}, high=${high}`);
+  if (low >= high) throw new Error(`randint: 'from' must be less than 'to', got from=${low} >= to=${high}`);
+  checkInt32("randint", high - 1);
+  checkInt32("randint", low);
   const t = Tensor.empty(shape, "int32", "randint");
   const v = t.view();
   for (let i = 0; i < v.length; i++) v[i] = low + generator.int(high - low);

@@ -9,7 +9,7 @@ import { add, sub, mul, div, maskedFill } from "./binary.js";
 import { clamp } from "./elementwise.js";
 import { expand, toDType } from "./shape.js";
 import { sumToShape } from "./reduce.js";
-import { checkLive, describeValue } from "./checks.js";
+import { checkInt32, checkLive, describeValue } from "./checks.js";
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -69,6 +69,7 @@ function checkResult(op: string, x: Tensor, r: Tensor): void {
 
 export function fill_<T extends Tensor>(x: T, value: number): T {
   if (typeof value !== "number") throw new Error(`fill_: value must be a number, got ${describeValue(value)}`);
+  if (x.dtype === "int32") checkInt32("fill_", value);
   return inPlace("fill_", x, [], (before) => {
     // The old value gets no gradient: nothing of it survives.
     const out = Tensor.empty(x.shape, x.dtype, "fill_").writeFill(value);

@@ -97,7 +97,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     throw new Error(`linear: bias ${shapeToString(bias.shape)} does not match weight ${shapeToString(weight.shape)} (expected [${outF}])`);
   }
   const relu = options.activation === "relu";
-  const rows = x.size / inF;
+  const rows = numel(x.shape.slice(0, -1)); // not x.size / inF: in_features may be 0
   const y = Tensor.empty([...x.shape.slice(0, -1), outF], "float32", "linear");
   gemm(false, true, rows, outF, inF, 1, x.ptr, inF, weight.ptr, inF, 0, y.ptr, outF, bias ? bias.ptr : 0, bias ? BiasMode.perColumn : BiasMode.none, relu);
   const inputs = bias ? [x, weight, bias] : [x, weight];

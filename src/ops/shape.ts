@@ -41,7 +41,13 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
     throw new Error(`reshape: invalid target shape ${shapeToString(shape)} for input ${shapeToString(x.shape)}`);
   }
   const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
-  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
+  if (unknown === 1 && known === 0) {
+    // PyTorch: with a 0 among the other sizes, -1 could be anything.
+    throw new Error(
+      `reshape: cannot reshape a tensor of ${x.size} elements into shape ${shapeToString(shape)} because the unspecified dimension size -1 can be any value and is ambiguous`,
+    );
+  }
+  const resolved = shape.map((d) => (d === -1 ? x.size / known : d));
   if (numel(resolved) !== x.size || resolved.some((d) => !Number.isInteger(d))) {
     throw new Error(`reshape: shape ${shapeToString(shape)} is invalid for input of shape ${shapeToString(x.shape)} (${x.size} elements)`);
   }
