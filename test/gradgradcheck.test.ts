@@ -43,6 +43,10 @@ const cases: Case[] = [
   ["sin", () => [sg.sin, [input([3, 5])]]],
   ["cos", () => [sg.cos, [input([3, 5])]]],
   ["reciprocal", () => [sg.reciprocal, [input([3, 5], 0.5, 2)]]],
+  ["hardswish", () => [sg.hardswish, [input([3, 5], -4, 4, [-3, 3])]]],
+  ["hardsigmoid", () => [(x) => sg.square(sg.hardsigmoid(x)), [input([3, 5], -4, 4, [-3, 3])]]],
+  ["mish", () => [sg.mish, [input([3, 5])]]],
+  ["logSigmoid", () => [sg.logSigmoid, [input([3, 5])]]],
   ["pow (number exponent)", () => [(x) => sg.pow(x, 3), [input([3, 5])]]],
   ["clamp", () => [(x) => sg.clamp(x, -0.5, 0.8), [input([3, 5], -1.5, 1.5, [-0.5, 0.8])]]],
   ["scalar add/sub/mul/div", () => [(x) => sg.div(sg.mul(sg.sub(sg.add(x, 1), 0.5), 3), 2), [input([3, 5])]]],
@@ -69,6 +73,14 @@ const cases: Case[] = [
   ["linear relu", () => [(x, w, b) => sg.linear(x, w, b, { activation: "relu" }), [input([3, 4]), input([5, 4]), input([5], 0.2, 1)]]],
   // shape
   ["reshape, transpose, permute, expand", () => [(x) => sg.square(sg.expand(sg.permute(sg.transpose(sg.reshape(x, [2, 3, 1]), 0, 1), [1, 0, 2]), [2, 3, 4])), [input([6])]]],
+  ["slice, narrow", () => [(x) => sg.square(sg.narrow(sg.slice(x, 1, 1, 6, 2), 0, 1, 2)), [input([3, 6])]]],
+  ["cat, stack", () => [(a, b) => sg.square(sg.stack([sg.cat([a, b], 1), sg.cat([b, a], 1)], 0)), [input([2, 3]), input([2, 3])]]],
+  ["pad (growing and cropping)", () => [(x) => sg.square(sg.pad(x, [1, -1, 2, 0])), [input([3, 4])]]],
+  ["gather", () => [(x) => sg.square(sg.gather(x, 1, sg.tensor([[2], [0], [1]], [3, 1], { dtype: "int32" }))), [input([3, 4])]]],
+  ["embedding (repeated indices, padding row)", () => [(w) => sg.square(sg.embedding(sg.tensor([[1, 3], [3, 0]], [2, 2], { dtype: "int32" }), w, 0)), [input([4, 3])]]],
+  ["maxPool2d", () => [(x) => sg.square(sg.maxPool2d(x, 2, { stride: 1 })), [sg.tensor(Array.from(gen.permutation(32), (k) => (k - 16) * 0.1), [2, 1, 4, 4], { requiresGrad: true })]]],
+  ["avgPool2d", () => [(x) => sg.square(sg.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })), [input([1, 2, 5, 5])]]],
+  ["adaptiveAvgPool2d", () => [(x) => sg.square(sg.adaptiveAvgPool2d(x, [2, 3])), [input([1, 2, 5, 4])]]],
   // losses
   ["mseLoss", () => [(x, t) => F.mseLoss(sg.tanh(x), t), [input([3, 4]), input([3, 4])]]],
   ["l1Loss", () => [(x, t) => F.l1Loss(sg.square(x), t, { reduction: "sum" }), [input([3, 4]), sg.tensor([[0.1, 3, 0.2, 3], [3, 0.1, 3, 0.2], [0.3, 3, 3, 0.1]])]]],
@@ -85,7 +97,8 @@ const cases: Case[] = [
   // convolution
   ["conv2d", () => [(x, w, b) => sg.conv2d(x, w, b, { padding: 1 }), [input([2, 2, 4, 4]), input([3, 2, 3, 3]), input([3])]]],
   ["conv2d (stride, dilation, groups)", () => [(x, w) => sg.conv2d(x, w, null, { stride: 2, dilation: [1, 2], groups: 2, padding: [1, 2] }), [input([1, 4, 5, 6]), input([2, 2, 2, 2])]]],
-  ["conv2d relu", () => [(x, w) => sg.conv2d(x, w, null, { activation: "relu" }), [input([1, 2, 4, 4]), input([2, 2, 2, 2])]]],
+  // One output channel all positive, one all negative: no pre-activation near the kink.
+  ["conv2d relu", () => [(x, w) => sg.conv2d(x, w, null, { activation: "relu" }), [input([1, 2, 4, 4], 0.2, 1), sg.cat([input([1, 2, 2, 2], 0.2, 1), input([1, 2, 2, 2], -1, -0.2)]).detach().setRequiresGrad(true)]]],
   ["conv1d", () => [(x, w) => sg.conv1d(x, w, null, { padding: 1 }), [input([2, 2, 5]), input([3, 2, 3])]]],
   ["convTranspose2d", () => [(x, w, b) => sg.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), [input([1, 2, 3, 3]), input([2, 3, 3, 3]), input([3])]]],
 ];

@@ -1,7 +1,8 @@
 // Embedding lookup (torch.nn.functional.embedding): rows of a weight table picked by integer
 // indices. The backward scatter-adds the gradient rows into the table's gradient (indices may
 // repeat); the padding row is still read forward but receives no gradient.
-import { record, needsGrad } from "../autograd.js";
+import { record, needsGrad, type BackwardFn } from "../autograd.js";
+import { mul } from "./binary.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { checkLive } from "./checks.js";
@@ -25,14 +26,40 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
       throw new Error(`embedding: index ${idx[i]} out of range for weight ${shapeToString(weight.shape)} (${num} embeddings)`);
     }
   }
+  return lookupRows(weight, indices, pad);
+}
+
+/** Rows of weight [num, dim] at valid int32 indices (no checks); the padding row gets no gradient. */
+export function lookupRows(weight: Tensor, indices: Tensor, pad = -1): Tensor {
+  const [num, dim] = weight.shape;
   const out = Tensor.empty([...indices.shape, dim], "float32", "embedding");
   backend().kernels.embedding_f32(weight.ptr, indices.ptr, out.ptr, indices.size, dim);
   if (needsGrad(weight)) {
-    record("embedding", [weight], [out], [indices], ([g], [ix]) => {
-      const dw = Tensor.empty([num, dim], "float32", "embedding backward").zero_();
-      backend().kernels.embedding_backward_f32(g!.ptr, ix.ptr, dw.ptr, ix.size, dim, pad);
-      return [dw];
-    });
+    const backward: BackwardFn = ([g], [ix]) => [scatterRows(g!, ix, num, pad)];
+    record("embedding", [weight], [out], [indices], backward, backward);
   }
   return out;
+}
+
+/**
+ * lookupRows' adjoint: each row of g [..., dim] added into row indices[...] of a zero [num, dim]
+ * table, rows at the padding index left out. Differentiable: its backward looks the rows up again.
+ */
+export function scatterRows(g: Tensor, indices: Tensor, num: number, pad = -1): Tensor {
+  const dim = g.shape[g.ndim - 1];
+  const dw = Tensor.empty([num, dim], "float32", "embedding backward").zero_();
+  backend().kernels.embedding_backward_f32(g.ptr, indices.ptr, dw.ptr, indices.size, dim, pad);
+  if (needsGrad(g)) {
+    const backward: BackwardFn = ([gg], [ix]) => {
+      const rows = lookupRows(gg!, ix);
+      if (pad < 0) return [rows];
+      // Positions at the padding index sent nothing, so they receive nothing back.
+      const keep = Tensor.empty([...ix.shape, 1], "float32", "embedding padding mask");
+      const kv = keep.view(), iv = ix.view();
+      for (let i = 0; i < iv.length; i++) kv[i] = iv[i] === pad ? 0 : 1;
+      return [mul(rows, keep)];
+    };
+    record("embedding backward", [g], [dw], [indices], backward, backward);
+  }
+  return dw;
 }

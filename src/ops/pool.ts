@@ -2,7 +2,8 @@
 // saves int32 argmax indices for its backward. Average, adaptive-average and global-average pooling
 // and nearest upsampling are all one windowed-sum kernel driven by per-row and per-column window
 // tables (a nearest-neighbour pick is a one-element window), so they share a forward and a backward.
-import { record, needsGrad } from "../autograd.js";
+import { record, needsGrad, type BackwardFn } from "../autograd.js";
+import { scatterRows } from "./embedding.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import type { Size2 } from "./conv.js";
@@ -91,6 +92,13 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, options: MaxP
       const dx = Tensor.empty(xShape, "float32", "maxPool2d backward");
       backend().kernels.max_pool2d_backward_f32(gy!.ptr, idx.ptr, dx.ptr, g.planes, g.H * g.W, g.Ho * g.Wo);
       return [dx];
+    }, ([gy], [idx]) => {
+      // Each window's gradient goes to its maximum: a scatter of rows of width 1 at the maxima's
+      // flat positions in x, whose own backward gathers them again.
+      const at = Tensor.empty([idx.size], "int32", "maxPool2d positions");
+      const av = at.view(), iv = idx.view(), HW = g.H * g.W, HoWo = g.Ho * g.Wo;
+      for (let i = 0; i < iv.length; i++) av[i] = iv[i] + Math.floor(i / HoWo) * HW;
+      return [reshape(scatterRows(reshape(gy!, [idx.size, 1]), at, g.planes * HW), [...xShape])];
     });
   }
   return { values, indices };
@@ -118,19 +126,35 @@ function windowSum(op: string, x: Tensor, rows: AxisWindows, cols: AxisWindows):
   windows.view().set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
   const scales = Tensor.empty([Ho + Wo], "float32", `${op} scales`);
   scales.view().set([...rows.scale, ...cols.scale]);
-  const y = Tensor.empty([...x.shape.slice(0, -2), Ho, Wo], "float32", op);
-  backend().kernels.avg_pool2d_f32(x.ptr, y.ptr, planes, H, W, Ho, Wo, windows.ptr, scales.ptr);
-  if (needsGrad(x)) {
-    const xShape = x.shape;
-    record(op, [x], [y], [windows, scales], ([gy], [win, sc]) => {
-      const dx = Tensor.empty(xShape, "float32", `${op} backward`);
-      backend().kernels.avg_pool2d_backward_f32(gy!.ptr, dx.ptr, planes, H, W, Ho, Wo, win.ptr, sc.ptr);
-      return [dx];
-    });
-  }
+  const y = applyWindows(op, x, { planes, H, W, Ho, Wo }, windows, scales);
   windows.dispose();
   scales.dispose();
   return y;
+}
+
+interface WindowPlan { planes: number; H: number; W: number; Ho: number; Wo: number }
+
+/** The windowed sums of x [..., H, W] into [..., Ho, Wo]; its backward is windowAdjoint (and back). */
+function applyWindows(op: string, x: Tensor, p: WindowPlan, windows: Tensor, scales: Tensor): Tensor {
+  const y = Tensor.empty([...x.shape.slice(0, -2), p.Ho, p.Wo], "float32", op);
+  backend().kernels.avg_pool2d_f32(x.ptr, y.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr);
+  if (needsGrad(x)) {
+    const xShape = x.shape;
+    const backward: BackwardFn = ([gy], [win, sc]) => [windowAdjoint(op, gy!, xShape, p, win, sc)];
+    record(op, [x], [y], [windows, scales], backward, backward);
+  }
+  return y;
+}
+
+/** applyWindows' adjoint: each output's gradient spread over its window (differentiable: its backward is applyWindows). */
+function windowAdjoint(op: string, gy: Tensor, xShape: readonly number[], p: WindowPlan, windows: Tensor, scales: Tensor): Tensor {
+  const dx = Tensor.empty(xShape, "float32", `${op} backward`);
+  backend().kernels.avg_pool2d_backward_f32(gy.ptr, dx.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr);
+  if (needsGrad(gy)) {
+    const backward: BackwardFn = ([gx], [win, sc]) => [applyWindows(op, gx!, p, win, sc)];
+    record(`${op} backward`, [gy], [dx], [windows, scales], backward, backward);
+  }
+  return dx;
 }
 
 /** torch.nn.functional.avg_pool2d (PyTorch's divisor rules, including ceil mode and divisorOverride). */

@@ -189,14 +189,15 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   }
   if (needsGrad(...tensors)) {
     const sizes = tensors.map((t) => t.shape[d]);
-    record("cat", tensors, [out], [], ([g]) => {
+    const backward: BackwardFn = ([g]) => {
       let o = 0;
       return sizes.map((n, i) => {
         const gi = tensors[i].requiresGrad ? narrow(g!, d, o, n) : null;
         o += n;
         return gi;
       });
-    });
+    };
+    record("cat", tensors, [out], [], backward, backward);
   }
   return out;
 }
@@ -237,12 +238,10 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
   const out = Tensor.empty(shape, x.dtype, "pad").writeFill(value);
   copyStrided(x, srcOffset, xs, out, dstOffset, os, region);
   if (needsGrad(x)) {
-    const xShape = x.shape;
-    record("pad", [x], [out], [], ([g]) => {
-      const dx = Tensor.empty(xShape, "float32", "pad backward").zero_();
-      copyStrided(g!, dstOffset, os, dx, srcOffset, xs, region);
-      return [dx];
-    });
+    // The adjoint of padding by p is padding by −p: crop what was added, zero-fill what was cropped.
+    const unpad = padding.map((v) => -v);
+    const backward: BackwardFn = ([g]) => [pad(g!, unpad)];
+    record("pad", [x], [out], [], backward, backward);
   }
   return out;
 }
