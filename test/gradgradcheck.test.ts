@@ -76,6 +76,7 @@ const cases: Case[] = [
   ["slice, narrow", () => [(x) => sg.square(sg.narrow(sg.slice(x, 1, 1, 6, 2), 0, 1, 2)), [input([3, 6])]]],
   ["cat, stack", () => [(a, b) => sg.square(sg.stack([sg.cat([a, b], 1), sg.cat([b, a], 1)], 0)), [input([2, 3]), input([2, 3])]]],
   ["pad (growing and cropping)", () => [(x) => sg.square(sg.pad(x, [1, -1, 2, 0])), [input([3, 4])]]],
+  ["gather, scatterAdd, indexSelect", () => [(x, src) => sg.square(sg.scatterAdd(sg.indexSelect(x, 0, sg.tensor([2, 0, 2], [3], { dtype: "int32" })), 1, sg.tensor([[1, 0], [3, 3], [0, 2]], [3, 2], { dtype: "int32" }), src)), [input([3, 4]), input([3, 2])]]],
   ["gather", () => [(x) => sg.square(sg.gather(x, 1, sg.tensor([[2], [0], [1]], [3, 1], { dtype: "int32" }))), [input([3, 4])]]],
   ["embedding (repeated indices, padding row)", () => [(w) => sg.square(sg.embedding(sg.tensor([[1, 3], [3, 0]], [2, 2], { dtype: "int32" }), w, 0)), [input([4, 3])]]],
   ["maxPool2d", () => [(x) => sg.square(sg.maxPool2d(x, 2, { stride: 1 })), [sg.tensor(Array.from(gen.permutation(32), (k) => (k - 16) * 0.1), [2, 1, 4, 4], { requiresGrad: true })]]],
