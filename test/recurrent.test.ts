@@ -3,7 +3,7 @@
 // rnn_stack vectors); gradchecks of every layer and cell, with lengths; the packed-sequence
 // semantics of lengths against running each sequence alone; dropout between layers; unbatched
 // inputs; errors that leave everything intact.
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
 import { nn, tensor, randn, zeros, cat, gradcheck, Generator, noGrad, tidy, memoryStats, type Tensor } from "../src/index.js";
 import { loadCases, fromJson, compareTensor } from "./conformance/load.js";
 
@@ -273,6 +273,19 @@ describe("recurrent layers: layouts, dropout and errors", () => {
     }));
   });
 
+  it("warn, as PyTorch does, when dropout is set on a single layer (it would apply nowhere)", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      new nn.LSTM(3, 4, { dropout: 0.5 }).dispose();
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/LSTM: dropout 0.5 has no effect with numLayers 1/));
+      warn.mockClear();
+      new nn.LSTM(3, 4, { dropout: 0.5, numLayers: 2 }).dispose();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("reject bad inputs and states naming the op and shapes, leaving the model intact and leaking nothing", () => {
     const layer = new nn.LSTM(3, 4, { numLayers: 2 });
     const cell = new nn.GRUCell(3, 4);
@@ -283,6 +296,7 @@ describe("recurrent layers: layouts, dropout and errors", () => {
     expect(() => layer.forward(wrongFeatures)).toThrow(/lstm: weights of layer 0 do not fit input size 4/);
     expect(() => layer.forward(x, [wrongState, h])).toThrow(/lstm: h0 must be \[2, 2, 4\], got \[1, 2, 4\]/);
     expect(() => layer.forward(x, [h] as never)).toThrow(/LSTM: the initial state must be a pair \[h0, c0\]/);
+    expect(() => layer.forward(x, [h, null] as never)).toThrow(/lstm: give both h0 and c0 or neither \(got only h0\)/);
     expect(() => layer.forward(rank4)).toThrow(/lstm: input must be \[T, N, input_size\]/);
     expect(() => cell.forward(cellX, cellH)).toThrow(/gruCell: h must be \[2, 4\], got \[3, 4\]/);
     expect(memoryStats()).toEqual(stats);
