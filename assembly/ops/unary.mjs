@@ -176,7 +176,8 @@ export default [
     name: "affine", params: [["scale"], ["shift"]], doc: "x * scale + shift in one pass (scalar add/sub/mul/div use it).",
     forward: "f32x4.add(f32x4.mul(x, p0), p1)",
     derivative: "p0",
-    gradcheck: [{ args: [-1.5, 0.25] }],
+    // scalar add and mul are affine
+    gradcheck: [{ fn: "add", args: [0.25] }, { fn: "mul", args: [-1.5] }],
   },
   {
     name: "powScalar", params: [["exponent"]], label: "pow",
