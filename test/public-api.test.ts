@@ -8,16 +8,18 @@ const words = (s: string) => s.trim().split(/\s+/).sort();
 
 const PUBLIC = {
   top: words(`
-    DataLoader Generator Subset Tensor TensorDataset abs accuracy adaptiveAvgPool2d add arange argmax avgPool2d
-    batchNorm cat clamp clone conv1d conv2d convTranspose2d cos decodeSafetensors dispose div elu embedding
-    enableGrad encodeIdx encodeSafetensors eq evaluate exp expand fit fitAsync flatten full gather ge gelu
-    getNumThreads globalAvgPool2d grad gradcheck gradgradcheck groupNorm gru gruCell gt hessian hvp init initSync
-    interpolate isAnomalyEnabled isGradEnabled jacobian jvp keep layerNorm le leakyRelu linear load log logSoftmax
-    lstm lstmCell lt manualSeed maskedFill matmul max maxPool2d maxPool2dWithIndices maximum mean memoryStats
-    minimum mul narrow ne neg noGrad ones onesLike pad parseIdx permute pow rand randint randn randomSplit
-    reciprocal relu reshape rnn rnnCell save scaledDotProductAttention setDetectAnomaly setNumThreads sigmoid sign
-    silu sin slice softmax softplus sqrt square squeeze stack step sub sum tanh tensor tidy toDType transpose
-    unsqueeze var vjp where zeros zerosLike
+    DataLoader Generator Subset Tensor TensorDataset abs accuracy adaptiveAvgPool2d add arange argmax argmin
+    argsort avgPool2d batchNorm cat chunk clamp clone conv1d conv2d convTranspose2d cos cumsum decodeSafetensors
+    diagonal dispose div einsum elu embedding enableGrad encodeIdx encodeSafetensors eq evaluate exp expand eye
+    fit fitAsync flatten flip full fullLike gather ge gelu getNumThreads globalAvgPool2d grad gradcheck
+    gradgradcheck groupNorm gru gruCell gt hessian hvp indexAdd indexSelect init initSync interpolate
+    isAnomalyEnabled isGradEnabled jacobian jvp keep layerNorm le leakyRelu linear linspace load log logSoftmax
+    logsumexp lstm lstmCell lt manualSeed maskedFill matmul max maxPool2d maxPool2dWithIndices maximum mean
+    memoryStats min minimum mul narrow ne neg noGrad ones onesLike pad parseIdx permute pow rand randLike randint
+    randn randnLike randomSplit reciprocal relu repeat reshape rnn rnnCell roll save scaledDotProductAttention
+    scatterAdd setDetectAnomaly setNumThreads sigmoid sign silu sin slice softmax softplus sort split sqrt square
+    squeeze stack std step sub sum tanh tensor tidy toDType topk transpose tril triu unsqueeze var vjp where zeros
+    zerosLike
   `),
   nn: words(`
     AdaptiveAvgPool2d AvgPool2d BCELoss BCEWithLogitsLoss BatchNorm1d BatchNorm2d Conv1d Conv2d ConvTranspose2d
