@@ -158,6 +158,16 @@ describe("values against closed forms", () => {
     expect(sg.split(sg.zeros([0, 3]), 2).map((t) => t.shape)).toEqual([[0, 3]]);
     expect(sg.topk(sg.tensor([3, 1, 2]), 0).values.shape).toEqual([0]);
     expect(sg.cumsum(sg.zeros([2, 0]), 1).shape).toEqual([2, 0]);
+    expect(values(sg.einsum("ij,jk->ik", sg.zeros([2, 0]), sg.zeros([0, 3])))).toEqual(new Array(6).fill(0));
+  });
+
+  it("0-d tensors: flip, roll without dims, sort, topk, gather, cumsum, logsumexp act on the one element", () => {
+    const s = sg.tensor(3);
+    for (const t of [sg.flip(s, [0]), sg.roll(s, 1), sg.sort(s).values, sg.topk(s, 1).values, sg.cumsum(s, 0), sg.logsumexp(s, 0)]) {
+      expect(t.shape).toEqual([]);
+      expect(t.item()).toBe(3);
+    }
+    expect(sg.gather(s, 0, ints([0], [])).item()).toBe(3);
   });
 
   it("logsumexp does not overflow and keeps ±Infinity slices", () => {
@@ -265,6 +275,11 @@ describe("errors name the op and the shapes, and leave everything intact", () =>
     expectCleanThrow(() => sg.logsumexp(x, null as unknown as number), [/^logsumexp: dim is required/], [x]);
     expectCleanThrow(() => sg.linspace(0, 1, -1), [/^linspace:/], []);
     expectCleanThrow(() => sg.arange(0, 1, 0), [/^arange:/], []);
+    expectCleanThrow(() => sg.arange(2, 1, 0.5), [/^arange:/, /wrong side/], []);
+    const scalar = sg.tensor(3);
+    expectCleanThrow(() => sg.roll(scalar, 1, 0), [/^roll:/, /0-d/], [scalar]);
+    expectCleanThrow(() => sg.split(scalar, 1), [/^split:/, /0-d/], [scalar]);
+    expectCleanThrow(() => sg.chunk(scalar, 1), [/^chunk:/, /0-d/], [scalar]);
   });
 
   it("einsum equations", () => {

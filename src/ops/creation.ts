@@ -105,7 +105,8 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
     throw new Error(`arange: start ${start}, end ${end} and step ${step} must be finite, with a non-zero step`);
   }
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  if ((end - start) / step < 0) throw new Error(`arange: end ${end} is on the wrong side of start ${start} for step ${step}`);
+  const n = Math.ceil((end - start) / step);
   const t = Tensor.empty([n], options.dtype ?? "float32", "arange");
   const v = t.view();
   for (let i = 0; i < n; i++) v[i] = start + i * step;

@@ -275,6 +275,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
   checkLive("flip", x);
   const nd = (Array.isArray(dims) ? dims : [dims]).map((d) => normalizeDim("flip", d, x.shape));
   if (new Set(nd).size !== nd.length) throw new Error(`flip: dims ${JSON.stringify(dims)} repeat a dimension of ${shapeToString(x.shape)}`);
+  if (x.ndim === 0) return clone(x);
   const xs = contiguousStrides(x.shape);
   // Read each flipped dim from its last element backwards.
   const offset = nd.reduce((n, d) => n + Math.max(x.shape[d] - 1, 0) * xs[d], 0);
@@ -293,6 +294,7 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
     if (shiftList.length !== 1) throw new Error(`roll: without dims, shifts must be one integer, got ${JSON.stringify(shifts)}`);
     return tidy(() => reshape(roll(reshape(x, [x.size]), shiftList[0], 0), [...x.shape]));
   }
+  if (x.ndim === 0) throw new Error(`roll: a 0-d tensor has no dim ${JSON.stringify(dims)} to roll along (roll it without dims)`);
   const dimList = (Array.isArray(dims) ? dims : [dims]).map((d) => normalizeDim("roll", d, x.shape));
   if (dimList.length !== shiftList.length) {
     throw new Error(`roll: shifts ${JSON.stringify(shifts)} and dims ${JSON.stringify(dims)} must have the same length`);
@@ -325,6 +327,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
 /** Pieces along dim: `sizes` an integer gives pieces of that size (the last one smaller); a list gives each piece's size (torch.split). */
 export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
   checkLive("split", x);
+  if (x.ndim === 0) throw new Error("split: expected a tensor with at least 1 dim, got a 0-d tensor");
   const d = normalizeDim("split", dim, x.shape);
   const n = x.shape[d];
   let pieces: number[];
@@ -347,6 +350,7 @@ export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   checkLive("chunk", x);
   if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (x.ndim === 0) throw new Error("chunk: expected a tensor with at least 1 dim, got a 0-d tensor");
   const d = normalizeDim("chunk", dim, x.shape);
   const n = x.shape[d];
   // An empty dim gives `chunks` empty pieces, as in PyTorch.
