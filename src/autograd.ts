@@ -2,7 +2,7 @@
 // tensors its backward needs, and a backward closure written right under its forward. Nodes are
 // refcounted by the tensors they produced and by downstream nodes, so a graph nobody can reach
 // any more frees its saved tensors at once (not when the GC gets to it).
-import { Tensor, shapeToString, tidy, track } from "./tensor.js";
+import { Tensor, sameShape, shapeToString, tidy, track } from "./tensor.js";
 import { backend } from "./backend/wasm.js";
 
 export type BackwardFn = (grads: (Tensor | null)[], saved: Tensor[]) => (Tensor | null)[];
@@ -428,10 +428,6 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
     );
   }
   return results.map((r) => r && track(r));
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** t with another shape, consuming t (a recorded reshape when building a graph). */

@@ -63,6 +63,10 @@ export function numel(shape: Shape): number {
   return n;
 }
 
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;

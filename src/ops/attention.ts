@@ -7,7 +7,7 @@ import { record } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
-import { Tensor, shapeToString, numel, tidy, type Shape } from "../tensor.js";
+import { Tensor, shapeToString, numel, sameShape, tidy, type Shape } from "../tensor.js";
 import type { Generator } from "../random.js";
 import { matmul } from "./matmul.js";
 import { broadcastShapes } from "./strided.js";
@@ -16,8 +16,6 @@ import { sum, sumToShape } from "./reduce.js";
 import { mul, sub, where } from "./binary.js";
 import { dropout } from "./dropout.js";
 import { checkFloat, checkLive } from "./checks.js";
-
-const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Throws naming the option when `options` holds a key the op does not know. */
 export function checkOptionNames(op: string, options: object, known: readonly string[]): void {

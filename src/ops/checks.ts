@@ -1,6 +1,6 @@
 // Input checks shared by the ops: clear errors naming the op, the dtypes and the shapes, thrown
 // before anything is allocated or written, so every other tensor stays intact.
-import { Tensor, shapeToString } from "../tensor.js";
+import { Tensor, shapeToString, type Shape } from "../tensor.js";
 
 const describe = (xs: Tensor[]) => xs.map((x) => `${x.dtype} ${shapeToString(x.shape)}`).join(" and ");
 
@@ -41,4 +41,15 @@ export function checkFloat(op: string, ...xs: Tensor[]): void {
   if (xs.some((x) => x.dtype !== "float32")) {
     throw new Error(`${op}: expected float32 input${xs.length > 1 ? "s" : ""}, got ${describe(xs)}`);
   }
+}
+
+/** dim in [-rank, rank) as a non-negative index (a 0-d tensor takes 0 and -1, like PyTorch). */
+export function normalizeDim(op: string, dim: number, shapeOrRank: Shape | number): number {
+  const ndim = typeof shapeOrRank === "number" ? shapeOrRank : shapeOrRank.length;
+  const lo = -Math.max(ndim, 1), hi = Math.max(ndim, 1) - 1;
+  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+    const what = typeof shapeOrRank === "number" ? `rank ${ndim}` : `shape ${shapeToString(shapeOrRank)}`;
+    throw new Error(`${op}: dim ${dim} out of range for a tensor of ${what} (expected ${lo}..${hi})`);
+  }
+  return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }

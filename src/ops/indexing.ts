@@ -6,10 +6,9 @@ import { backend } from "../backend/wasm.js";
 import { elementAt } from "../backend/memory.js";
 import { Tensor, shapeToString, type Shape } from "../tensor.js";
 import { contiguousStrides, forEachBlock4 } from "./strided.js";
-import { normalizeDim } from "./reduce.js";
 import { narrow, pad } from "./shape.js";
 import { zeros } from "./creation.js";
-import { checkFloat, checkLive } from "./checks.js";
+import { checkFloat, checkLive, normalizeDim } from "./checks.js";
 
 function checkIndex(op: string, index: Tensor): void {
   checkLive(op, index);

@@ -4,16 +4,12 @@
 // snapshot of the old value (the snapshot takes the tensor's old place in the graph), the result is
 // written back, and the tensor becomes the op's output — PyTorch's history rebasing.
 import { isGradEnabled, needsGrad, noGrad, record } from "../autograd.js";
-import { Tensor, shapeToString } from "../tensor.js";
+import { Tensor, shapeToString, sameShape } from "../tensor.js";
 import { add, sub, mul, div, maskedFill } from "./binary.js";
 import { clamp } from "./elementwise.js";
 import { expand, toDType } from "./shape.js";
 import { sumToShape } from "./reduce.js";
 import { checkInt32, checkLive, describeValue } from "./checks.js";
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /**
  * The in-place protocol. `compute(x)` returns the new value out of place (recorded when autograd

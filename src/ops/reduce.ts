@@ -2,25 +2,14 @@
 // of the tensor viewed as [outer, r, inner]; several dims are reduced one after another.
 import { record, needsGrad, noGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
-import { Tensor, shapeToString, tidy, numel, type Shape } from "../tensor.js";
+import { Tensor, shapeToString, tidy, numel, sameShape, type Shape } from "../tensor.js";
 import { affine, exp } from "./elementwise.js";
 import { expand, reshape } from "./shape.js";
 import { mul, sub } from "./binary.js";
-import { checkFloat } from "./checks.js";
+import { checkFloat, normalizeDim } from "./checks.js";
 import { Unary } from "../backend/kernels.js";
 import { scatterAdd } from "./indexing.js";
 import { zeros } from "./creation.js";
-
-/** dim in [-rank, rank) as a non-negative index (a 0-d tensor takes 0 and -1, like PyTorch). */
-export function normalizeDim(op: string, dim: number, shapeOrRank: Shape | number): number {
-  const ndim = typeof shapeOrRank === "number" ? shapeOrRank : shapeOrRank.length;
-  const lo = -Math.max(ndim, 1), hi = Math.max(ndim, 1) - 1;
-  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
-    const what = typeof shapeOrRank === "number" ? `rank ${ndim}` : `shape ${shapeToString(shapeOrRank)}`;
-    throw new Error(`${op}: dim ${dim} out of range for a tensor of ${what} (expected ${lo}..${hi})`);
-  }
-  return dim < 0 ? dim + Math.max(ndim, 1) : dim;
-}
 
 function splitAt(shape: Shape, dim: number): [number, number, number] {
   return [numel(shape.slice(0, dim)), shape[dim] ?? 1, numel(shape.slice(dim + 1))];
@@ -144,7 +133,7 @@ function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor {
 
 /** Sums a broadcast gradient back to `shape` (leading dims and stretched size-1 dims); differentiable. */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  if (sameShape(g.shape, shape)) return g;
   const off = g.shape.length - shape.length;
   const dims = g.shape.map((_, i) => i).filter((i) => i < off || (shape[i - off] === 1 && g.shape[i] !== 1));
   const kept = sumKernel(g, dims);

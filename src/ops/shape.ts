@@ -3,11 +3,10 @@
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
-import { Tensor, shapeToString, numel, tidy, type Shape, type DType } from "../tensor.js";
+import { Tensor, shapeToString, numel, sameShape, tidy, type Shape, type DType } from "../tensor.js";
 import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
-import { normalizeDim } from "./reduce.js";
 import { sumToShape } from "./reduce.js";
-import { checkLive } from "./checks.js";
+import { checkLive, normalizeDim } from "./checks.js";
 import { where } from "./binary.js";
 
 /** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
@@ -17,10 +16,6 @@ function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: 
     k.copy_strided_32(elementAt(src.ptr, srcOffset + off[0]), elementAt(dst.ptr, dstOffset + off[1]),
       d[0], d[1], d[2], d[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
   });
-}
-
-function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** A new handle on x's storage with another shape; backward reshapes the gradient back. */

@@ -6,6 +6,7 @@
 // one optimizer do not compose; chain them in time with SequentialLR (e.g. warmup then cosine).
 // ReduceLROnPlateau is the exception: it reacts to a metric, so it scales the current lr.
 import { Tensor } from "../tensor.js";
+import { checkOption } from "./optimizer.js";
 import type { Optimizer } from "./optimizer.js";
 
 /** PyTorch's layout: `last_epoch`, `base_lrs`, `_last_lr`. */
@@ -13,10 +14,6 @@ export interface SchedulerStateDict {
   last_epoch: number;
   base_lrs: number[];
   _last_lr: number[];
-}
-
-function check(scheduler: string, ok: boolean, what: string, value: unknown): void {
-  if (!ok) throw new Error(`${scheduler}: invalid ${what}: ${Array.isArray(value) ? `[${value.join(", ")}]` : value}`);
 }
 
 export abstract class LRScheduler<O = unknown> {
@@ -79,7 +76,7 @@ export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
     return "StepLR";
   }
   protected checkOptions(o: { stepSize: number; gamma?: number }): void {
-    check(this.name, Number.isInteger(o.stepSize) && o.stepSize > 0, "stepSize (expected a positive integer)", o.stepSize);
+    checkOption(this.name, Number.isInteger(o.stepSize) && o.stepSize > 0, "stepSize (expected a positive integer)", o.stepSize);
   }
   lrAt(epoch: number, baseLr: number): number {
     return baseLr * (this.options.gamma ?? 0.1) ** Math.floor(epoch / this.options.stepSize);
@@ -92,7 +89,7 @@ export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: num
     return "MultiStepLR";
   }
   protected checkOptions(o: { milestones: number[]; gamma?: number }): void {
-    check(this.name, o.milestones.every((m, i) => Number.isInteger(m) && (i === 0 || m >= o.milestones[i - 1])), "milestones (expected increasing integers)", o.milestones);
+    checkOption(this.name, o.milestones.every((m, i) => Number.isInteger(m) && (i === 0 || m >= o.milestones[i - 1])), "milestones (expected increasing integers)", o.milestones);
   }
   lrAt(epoch: number, baseLr: number): number {
     return baseLr * (this.options.gamma ?? 0.1) ** this.options.milestones.filter((m) => m <= epoch).length;
@@ -105,7 +102,7 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
     return "ExponentialLR";
   }
   protected checkOptions(o: { gamma: number }): void {
-    check(this.name, o.gamma > 0, "gamma", o.gamma);
+    checkOption(this.name, o.gamma > 0, "gamma", o.gamma);
   }
   lrAt(epoch: number, baseLr: number): number {
     return baseLr * this.options.gamma ** epoch;
@@ -121,7 +118,7 @@ export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: numb
     return "CosineAnnealingLR";
   }
   protected checkOptions(o: { tMax: number; etaMin?: number }): void {
-    check(this.name, o.tMax > 0, "tMax (expected > 0)", o.tMax);
+    checkOption(this.name, o.tMax > 0, "tMax (expected > 0)", o.tMax);
   }
   lrAt(epoch: number, baseLr: number): number {
     const etaMin = this.options.etaMin ?? 0;
@@ -148,9 +145,9 @@ export class LinearLR extends LRScheduler<LinearLROptions> {
   }
   protected checkOptions(o: LinearLROptions): void {
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = o;
-    check(this.name, startFactor > 0 && startFactor <= 1, "startFactor (expected 0 < startFactor <= 1)", startFactor);
-    check(this.name, endFactor >= 0 && endFactor <= 1, "endFactor (expected 0 <= endFactor <= 1)", endFactor);
-    check(this.name, Number.isInteger(totalIters) && totalIters > 0, "totalIters (expected a positive integer)", totalIters);
+    checkOption(this.name, startFactor > 0 && startFactor <= 1, "startFactor (expected 0 < startFactor <= 1)", startFactor);
+    checkOption(this.name, endFactor >= 0 && endFactor <= 1, "endFactor (expected 0 <= endFactor <= 1)", endFactor);
+    checkOption(this.name, Number.isInteger(totalIters) && totalIters > 0, "totalIters (expected a positive integer)", totalIters);
   }
   lrAt(epoch: number, baseLr: number): number {
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = this.options;
@@ -164,7 +161,7 @@ export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number 
     return "LambdaLR";
   }
   protected checkOptions(o: { lrLambda: (epoch: number) => number }): void {
-    check(this.name, typeof o.lrLambda === "function", "lrLambda (expected a function)", o.lrLambda);
+    checkOption(this.name, typeof o.lrLambda === "function", "lrLambda (expected a function)", o.lrLambda);
   }
   lrAt(epoch: number, baseLr: number): number {
     return baseLr * this.options.lrLambda(epoch);
@@ -183,10 +180,10 @@ export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; 
     return "SequentialLR";
   }
   protected checkOptions(o: { schedulers: LRScheduler<any>[]; milestones: number[] }): void {
-    check(this.name, o.schedulers.length >= 1, "schedulers (expected at least one)", o.schedulers.length);
-    check(this.name, o.milestones.length === o.schedulers.length - 1, `milestones (expected ${o.schedulers.length - 1} for ${o.schedulers.length} schedulers)`, o.milestones);
-    check(this.name, o.milestones.every((m, i) => Number.isInteger(m) && m > (i === 0 ? 0 : o.milestones[i - 1])), "milestones (expected increasing positive integers)", o.milestones);
-    check(this.name, o.schedulers.every((s) => s.optimizer === this.optimizer), "schedulers (each must be attached to the same optimizer)", o.schedulers.length);
+    checkOption(this.name, o.schedulers.length >= 1, "schedulers (expected at least one)", o.schedulers.length);
+    checkOption(this.name, o.milestones.length === o.schedulers.length - 1, `milestones (expected ${o.schedulers.length - 1} for ${o.schedulers.length} schedulers)`, o.milestones);
+    checkOption(this.name, o.milestones.every((m, i) => Number.isInteger(m) && m > (i === 0 ? 0 : o.milestones[i - 1])), "milestones (expected increasing positive integers)", o.milestones);
+    checkOption(this.name, o.schedulers.every((s) => s.optimizer === this.optimizer), "schedulers (each must be attached to the same optimizer)", o.schedulers.length);
   }
   lrAt(epoch: number, baseLr: number): number {
     const { schedulers, milestones } = this.options;
@@ -226,12 +223,12 @@ export class ReduceLROnPlateau {
     const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     const name = "ReduceLROnPlateau";
     const groups = optimizer.paramGroups.length;
-    check(name, mode === "min" || mode === "max", 'mode (expected "min" or "max")', mode);
-    check(name, thresholdMode === "rel" || thresholdMode === "abs", 'thresholdMode (expected "rel" or "abs")', thresholdMode);
-    check(name, factor < 1 && factor >= 0, "factor (expected 0 <= factor < 1)", factor);
-    check(name, Number.isInteger(patience) && patience >= 0, "patience", patience);
-    check(name, Number.isInteger(cooldown) && cooldown >= 0, "cooldown", cooldown);
-    check(name, !Array.isArray(minLr) || minLr.length === groups, `minLr (expected ${groups} values, one per parameter group)`, minLr);
+    checkOption(name, mode === "min" || mode === "max", 'mode (expected "min" or "max")', mode);
+    checkOption(name, thresholdMode === "rel" || thresholdMode === "abs", 'thresholdMode (expected "rel" or "abs")', thresholdMode);
+    checkOption(name, factor < 1 && factor >= 0, "factor (expected 0 <= factor < 1)", factor);
+    checkOption(name, Number.isInteger(patience) && patience >= 0, "patience", patience);
+    checkOption(name, Number.isInteger(cooldown) && cooldown >= 0, "cooldown", cooldown);
+    checkOption(name, !Array.isArray(minLr) || minLr.length === groups, `minLr (expected ${groups} values, one per parameter group)`, minLr);
     const minLrs = Array.isArray(minLr) ? [...minLr] : new Array<number>(groups).fill(minLr);
     this.o = { mode, factor, patience, threshold, thresholdMode, cooldown, eps, minLrs };
     this.best = mode === "min" ? Infinity : -Infinity;
