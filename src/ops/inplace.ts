@@ -3,7 +3,7 @@
 // instead of computing with the new values. While autograd records, the op runs out of place on a
 // snapshot of the old value (the snapshot takes the tensor's old place in the graph), the result is
 // written back, and the tensor becomes the op's output — PyTorch's history rebasing.
-import { isGradEnabled, needsGrad, noGrad, record } from "../autograd.js";
+import { isGradEnabled, needsGrad, noGrad, record, type BackwardFn } from "../autograd.js";
 import { Tensor, shapeToString, sameShape } from "../tensor.js";
 import { add, sub, mul, div, maskedFill } from "./binary.js";
 import { clamp } from "./elementwise.js";
@@ -69,7 +69,8 @@ export function fill_<T extends Tensor>(x: T, value: number): T {
   return inPlace("fill_", x, [], (before) => {
     // The old value gets no gradient: nothing of it survives.
     const out = Tensor.empty(x.shape, x.dtype, "fill_").writeFill(value);
-    record("fill_", [before], [out], [], () => [null]);
+    const backward = () => [null];
+    record("fill_", [before], [out], [], backward, backward);
     return out;
   }, () => x.writeFill(value));
 }
@@ -81,7 +82,8 @@ export function copy_<T extends Tensor>(x: T, src: Tensor): T {
     try {
       const out = noGrad(() => expand(converted, x.shape));
       const srcShape = converted.shape;
-      record("copy_", [before, converted], [out], [], ([g]) => [null, sumToShape(g!, srcShape)]);
+      const backward: BackwardFn = ([g]) => [null, sumToShape(g!, srcShape)];
+      record("copy_", [before, converted], [out], [], backward, backward);
       return out;
     } finally {
       if (converted !== src) converted.dispose();
