@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { nn, optim, randint, zeros, tidy, dispose, memoryStats, manualSeed, Generator, type Tensor } from "../src/index.js";
+import { nn, optim, randint, zeros, dispose, manualSeed, Generator, type Tensor } from "../src/index.js";
+import { runSteps, meanOf } from "./flat-memory.js";
 
 // A Transformer encoder training loop (embedding, learned positions, two encoder layers with
 // dropout and a padding mask, a token classifier, Adam) must not leak: once Adam's state exists,
@@ -28,33 +29,22 @@ describe("Transformer encoder training memory", () => {
       return [x, reversed, padding] as Tensor[];
     });
 
-    const steps = 2000, warmUp = 5;
-    const losses: number[] = [];
-    let baseline: ReturnType<typeof memoryStats> | null = null;
-    const changed: { step: number; stats: ReturnType<typeof memoryStats> }[] = [];
-    for (let step = 0; step < steps; step++) {
+    const steps = 2000;
+    const { losses, baseline, changed } = runSteps(steps, (step) => {
       const [x, y, padding] = batches[step % batches.length];
-      losses.push(
-        tidy(() => {
-          optimizer.zeroGrad();
-          const h = encoder.forward(positions.forward(embed.forward(x)), { srcKeyPaddingMask: padding });
-          const loss = nn.functional.crossEntropy(head.forward(h).reshape([N * L, vocab]), y);
-          loss.backward();
-          optimizer.step();
-          return loss.item();
-        }),
-      );
-      const stats = memoryStats();
-      if (step + 1 === warmUp) baseline = stats;
-      else if (baseline && JSON.stringify(stats) !== JSON.stringify(baseline)) changed.push({ step, stats });
-    }
+      optimizer.zeroGrad();
+      const h = encoder.forward(positions.forward(embed.forward(x)), { srcKeyPaddingMask: padding });
+      const loss = nn.functional.crossEntropy(head.forward(h).reshape([N * L, vocab]), y);
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
     dispose(batches.flat());
     for (const m of modules) m.dispose();
 
-    expect(baseline!.liveTensors).toBeGreaterThan(0);
+    expect(baseline.liveTensors).toBeGreaterThan(0);
     expect(changed.slice(0, 3)).toEqual([]);
-    const meanLoss = (from: number, to: number) => losses.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
-    expect(meanLoss(0, batches.length)).toBeGreaterThan(1.5); // near-uniform over 8 tokens (ln 8 ≈ 2.08) at the start
-    expect(meanLoss(steps - 100, steps)).toBeLessThan(0.3 * meanLoss(0, batches.length));
+    expect(meanOf(losses, 0, batches.length)).toBeGreaterThan(1.5); // near-uniform over 8 tokens (ln 8 ≈ 2.08) at the start
+    expect(meanOf(losses, steps - 100, steps)).toBeLessThan(0.3 * meanOf(losses, 0, batches.length));
   }, 120_000);
 });

@@ -63,11 +63,19 @@ function checkActivation(op: string, activation: TransformerActivation): void {
   }
 }
 
-function resolveLayerOptions(op: string, options: TransformerLayerOptions) {
+/** The options checked and defaulted, and makers of the sublayers both layer kinds are built from. */
+function layerParts(op: string, dModel: number, nhead: number, options: TransformerLayerOptions) {
   checkOptionNames(op, options, LAYER_OPTIONS);
   const { dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false, bias = true, generator } = options;
   checkActivation(op, activation);
-  return { dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias, generator };
+  return {
+    activation, normFirst,
+    attention: () => new MultiheadAttention(dModel, nhead, { dropout, bias, batchFirst, generator }),
+    linear1: () => new Linear(dModel, dimFeedforward, { bias, generator }),
+    linear2: () => new Linear(dimFeedforward, dModel, { bias, generator }),
+    norm: () => new LayerNorm(dModel, { eps: layerNormEps, bias }),
+    dropout: () => new Dropout(dropout, { generator }),
+  };
 }
 
 export interface EncoderLayerCallOptions {
@@ -94,18 +102,17 @@ export class TransformerEncoderLayer extends Module implements LayerParts {
 
   constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
     super();
-    const o = resolveLayerOptions("TransformerEncoderLayer", options);
-    const { generator, bias } = o;
-    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, bias, batchFirst: o.batchFirst, generator });
-    this.linear1 = new Linear(dModel, o.dimFeedforward, { bias, generator });
-    this.dropout = new Dropout(o.dropout, { generator });
-    this.linear2 = new Linear(o.dimFeedforward, dModel, { bias, generator });
-    this.norm1 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
-    this.norm2 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
-    this.dropout1 = new Dropout(o.dropout, { generator });
-    this.dropout2 = new Dropout(o.dropout, { generator });
-    this.activationFn = o.activation;
-    this.normFirst = o.normFirst;
+    const make = layerParts("TransformerEncoderLayer", dModel, nhead, options);
+    this.self_attn = make.attention();
+    this.linear1 = make.linear1();
+    this.dropout = make.dropout();
+    this.linear2 = make.linear2();
+    this.norm1 = make.norm();
+    this.norm2 = make.norm();
+    this.dropout1 = make.dropout();
+    this.dropout2 = make.dropout();
+    this.activationFn = make.activation;
+    this.normFirst = make.normFirst;
   }
 
   forward(src: Tensor, options: EncoderLayerCallOptions = {}): Tensor {
@@ -155,21 +162,20 @@ export class TransformerDecoderLayer extends Module implements LayerParts {
 
   constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
     super();
-    const o = resolveLayerOptions("TransformerDecoderLayer", options);
-    const { generator, bias } = o;
-    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, bias, batchFirst: o.batchFirst, generator });
-    this.multihead_attn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, bias, batchFirst: o.batchFirst, generator });
-    this.linear1 = new Linear(dModel, o.dimFeedforward, { bias, generator });
-    this.dropout = new Dropout(o.dropout, { generator });
-    this.linear2 = new Linear(o.dimFeedforward, dModel, { bias, generator });
-    this.norm1 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
-    this.norm2 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
-    this.norm3 = new LayerNorm(dModel, { eps: o.layerNormEps, bias });
-    this.dropout1 = new Dropout(o.dropout, { generator });
-    this.dropout2 = new Dropout(o.dropout, { generator });
-    this.dropout3 = new Dropout(o.dropout, { generator });
-    this.activationFn = o.activation;
-    this.normFirst = o.normFirst;
+    const make = layerParts("TransformerDecoderLayer", dModel, nhead, options);
+    this.self_attn = make.attention();
+    this.multihead_attn = make.attention();
+    this.linear1 = make.linear1();
+    this.dropout = make.dropout();
+    this.linear2 = make.linear2();
+    this.norm1 = make.norm();
+    this.norm2 = make.norm();
+    this.norm3 = make.norm();
+    this.dropout1 = make.dropout();
+    this.dropout2 = make.dropout();
+    this.dropout3 = make.dropout();
+    this.activationFn = make.activation;
+    this.normFirst = make.normFirst;
   }
 
   forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {
