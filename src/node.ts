@@ -7,7 +7,7 @@ import { load, save } from "./io/state.js";
 import type { FitCallbacks } from "./train/fit.js";
 
 export { loadMnist, mnistDataDir, type Mnist, type MnistOptions, type MnistSplit } from "./data/mnist-node.js";
-/** Pass as `init({ threads: 2, spawnWorker: nodeWorkerSpawner })` to start worker threads in Node. */
+/** `init({ threads: 2, spawnWorker: nodeWorkerSpawner })` starts worker threads in Node < 20.16 (later versions need no spawner). */
 export { nodeWorkerSpawner } from "./backend/threads-node.js";
 
 /** Writes tensors (e.g. `model.stateDict()`) to a .safetensors file. */

@@ -1,7 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
-import { bin, consumerProject, lastJson, pack, repo, run, trainingScript } from "./package/consumer.js";
+import { build } from "esbuild";
+import { EdgeRuntime } from "edge-runtime";
+import { chromium } from "playwright-core";
+import { bin, consumerProject, lastJson, pack, repo, run, THREADS_SCRIPT, trainingScript } from "./package/consumer.js";
+import { serveFiles } from "./browser/server.js";
 
 // What a stranger gets: the tarball `npm pack` makes (its prepack builds dist/), installed into
 // fresh projects, used from CommonJS and ES modules, under node and tsx, type-checked by
@@ -123,5 +128,107 @@ describe("in a default `npm init -y` project", () => {
        export { load, wrong };\n`,
     );
     await run(bin("tsc"), ["-p", dir], { cwd: dir });
+  });
+});
+
+// The Runtimes table of the README: each runtime trains from the installed tarball and prints its
+// losses; the loss must fall. Node, Deno and Bun also start two worker threads with no spawner.
+describe("runtimes, from the installed tarball", () => {
+  const threadsOk = (output: string) => {
+    const r = JSON.parse(output.trim().split("\n").at(-1)!);
+    expect(r).toMatchObject({ pool: 2, identical: true });
+    expect(Number.isFinite(r.sum)).toBe(true);
+  };
+  const script = (name: string, text: string) => (writeFileSync(join(npmInit, name), text), name);
+
+  it.each([
+    ["node", [] as string[]],
+    ["deno", ["run", "--allow-read"]], // read: node_modules
+    ["bun", []],
+  ])("%s: an ES module trains, and init({ threads: 2 }) starts workers by itself", async (runtime, args) => {
+    const command = runtime === "node" ? "node" : bin(runtime);
+    const r = lastJson(await run(command, [...args, script("train.mjs", trainingScript("esm"))], { cwd: npmInit }));
+    console.log(`${runtime}: loss ${r.initialLoss.toFixed(4)} -> ${r.finalLoss.toFixed(4)}`);
+    decreased(r);
+    threadsOk(await run(command, [...args, script("threads.mjs", THREADS_SCRIPT)], { cwd: npmInit }));
+  });
+
+  /** The training script bundled for a runtime without a module loader (esbuild, as a user would). */
+  async function bundled(format: "iife" | "esm", entry: string): Promise<string> {
+    const result = await build({ stdin: { contents: entry, resolveDir: npmInit, loader: "js" }, bundle: true, format, platform: "browser", write: false, external: ["*.wasm"], logLevel: "silent" });
+    return result.outputFiles[0].text;
+  }
+
+  it("Vercel's edge runtime (edge-runtime): the embedded build loads and trains", async () => {
+    writeFileSync(join(npmInit, "train-module.mjs"), trainingScript("module"));
+    const code = await bundled("iife", 'import { train } from "./train-module.mjs"; globalThis.train = train;');
+    const runtime = new EdgeRuntime({ initialCode: code });
+    const r = await runtime.evaluate<Promise<{ initialLoss: number; finalLoss: number }>>("train()");
+    console.log(`edge-runtime: loss ${r.initialLoss.toFixed(4)} -> ${r.finalLoss.toFixed(4)}`);
+    decreased(r);
+  });
+
+  it("workerd: the worker imports simdgrad/simdgrad.wasm as a module and passes it to init({ source })", async () => {
+    writeFileSync(join(npmInit, "train-module.mjs"), trainingScript("module"));
+    const dir = join(npmInit, "workerd");
+    mkdirSync(dir, { recursive: true });
+    const worker = await bundled(
+      "esm",
+      `import { train } from "./train-module.mjs";
+       import wasm from "./simdgrad.wasm";
+       export default { async fetch() { return Response.json(await train({ source: wasm })); } };`,
+    );
+    writeFileSync(join(dir, "worker.js"), worker);
+    writeFileSync(join(dir, "simdgrad.wasm"), readFileSync(join(installed, "build/simdgrad.wasm")));
+    writeFileSync(
+      join(dir, "config.capnp"),
+      `using Workerd = import "/workerd/workerd.capnp";
+       const config :Workerd.Config = (
+         services = [(name = "main", worker = (modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "simdgrad.wasm", wasm = embed "simdgrad.wasm")], compatibilityDate = "2025-01-01"))],
+         sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+       );\n`,
+    );
+    // Serve on a port, fetch once, stop.
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(bin("workerd"), ["serve", join(dir, "config.capnp"), "--socket-addr", `http=127.0.0.1:${port}`, "--experimental"], { stdio: "pipe" });
+    let output = "";
+    child.stderr.on("data", (d) => (output += d));
+    try {
+      const deadline = Date.now() + 20_000;
+      let r: { initialLoss: number; finalLoss: number } | undefined;
+      while (!r) {
+        try {
+          r = await (await fetch(`http://127.0.0.1:${port}/`)).json();
+        } catch (e) {
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error(`workerd did not answer (${e}):\n${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      console.log(`workerd: loss ${r.initialLoss.toFixed(4)} -> ${r.finalLoss.toFixed(4)}`);
+      decreased(r);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("Chromium: a page bundled by esbuild trains after await init()", async () => {
+    writeFileSync(join(npmInit, "train-module.mjs"), trainingScript("module"));
+    const dir = join(npmInit, "page");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "page.js"), await bundled("esm", 'import { train } from "./train-module.mjs"; window.result = train();'));
+    writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="/page.js"></script>');
+    const server = await serveFiles({ "/": join(dir, "index.html"), "/page.js": join(dir, "page.js") });
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.origin + "/");
+      await page.waitForFunction(() => (window as any).result !== undefined);
+      const r = await page.evaluate(() => (window as any).result);
+      console.log(`chromium: loss ${r.initialLoss.toFixed(4)} -> ${r.finalLoss.toFixed(4)}`);
+      decreased(r);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

@@ -1,15 +1,27 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as sg from "../src/index.js";
-import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
+import { defaultSpawner } from "../src/backend/threads.js";
 import { gemm } from "../src/backend/gemm.js";
 import { BiasMode } from "../src/backend/kernels.js";
 
 // This file runs in its own process (vitest forks), so it can start the pool before any tensor.
+// No spawner is passed: init finds worker_threads itself (test/conv-threads.test.ts passes
+// simdgrad/node's nodeWorkerSpawner).
 beforeAll(async () => {
-  await sg.init({ threads: 2, spawnWorker: nodeWorkerSpawner });
+  await sg.init({ threads: 2 });
 });
 
 describe("worker threads", () => {
+  it("without a Worker or worker_threads, says how to pass a spawner", () => {
+    const getBuiltinModule = process.getBuiltinModule;
+    try {
+      (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+      expect(() => defaultSpawner()).toThrow(/no Worker to start threads with; pass init\(\{ threads, spawnWorker \}\) .*nodeWorkerSpawner from "simdgrad\/node"/);
+    } finally {
+      process.getBuiltinModule = getBuiltinModule;
+    }
+  });
+
   it("reports and bounds the thread count", () => {
     expect(sg.getNumThreads()).toBe(2);
     expect(() => sg.setNumThreads(3)).toThrow(/setNumThreads: 3 is outside 1..2/);

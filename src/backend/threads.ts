@@ -51,13 +51,47 @@ const WORKER_MAIN = `function main({ module, memory, control, index, kernels }) 
   }
 }`;
 
-/** Browsers, Deno: a module-less Web Worker from a Blob URL. */
+/** Browsers: a module Web Worker from a Blob URL (module, not classic: Deno runs no classic workers). */
 const webWorkerSpawner: WorkerSpawner = (source, message) => {
   const url = URL.createObjectURL(new Blob([`${source}\nself.onmessage = (e) => main(e.data);`], { type: "text/javascript" }));
-  const w = new Worker(url);
+  const w = new Worker(url, { type: "module" });
   w.postMessage(message);
   return w;
 };
+
+/** The part of Node's worker_threads.Worker the pool uses. */
+export interface WorkerThreadsWorker extends WorkerLike {
+  postMessage(message: unknown): void;
+  unref(): void;
+}
+export type WorkerThreadsConstructor = new (source: string, options: { eval: true }) => WorkerThreadsWorker;
+
+/** Node: a worker_threads Worker evaluating the source (Node has no global Web Worker). */
+export function workerThreadsSpawner(NodeWorker: WorkerThreadsConstructor): WorkerSpawner {
+  return (source, message) => {
+    const worker = new NodeWorker(`const { parentPort } = require("node:worker_threads");\n${source}\nparentPort.once("message", main);`, { eval: true });
+    worker.postMessage(message);
+    // Idle workers must not keep the process alive.
+    worker.unref();
+    return worker;
+  };
+}
+
+/**
+ * The runtime's own way to start a worker: worker_threads where the runtime has them (Node, Deno,
+ * Bun: their workers can be unref'd, so an idle pool does not keep the process alive), reached
+ * through process.getBuiltinModule (Node ≥ 20.16) so that the core imports no Node module and
+ * bundlers see nothing to resolve; else a Web Worker (browsers).
+ */
+export function defaultSpawner(): WorkerSpawner {
+  const nodeProcess = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  const threads = nodeProcess?.getBuiltinModule?.("node:worker_threads") as { Worker: WorkerThreadsConstructor } | undefined;
+  if (threads) return workerThreadsSpawner(threads.Worker);
+  if (typeof Worker === "function") return webWorkerSpawner;
+  throw new Error(
+    'init: this runtime has no Worker to start threads with; pass init({ threads, spawnWorker }) — in Node older than 20.16, spawnWorker: nodeWorkerSpawner from "simdgrad/node"',
+  );
+}
 
 export class ThreadPool {
   /** Threads in use, including the calling thread (1..size). */
@@ -76,7 +110,7 @@ export class ThreadPool {
     this.canBlock = ThreadPool.mainThreadCanBlock(this.i32);
   }
 
-  static async start(module: WebAssembly.Module, b: Backend, workerCount: number, spawn: WorkerSpawner = webWorkerSpawner): Promise<ThreadPool> {
+  static async start(module: WebAssembly.Module, b: Backend, workerCount: number, spawn: WorkerSpawner = defaultSpawner()): Promise<ThreadPool> {
     const control = heap().alloc(JOB_BASE + workerCount * JOB_BYTES, "thread pool control block");
     new Uint8Array(b.memory.buffer, control, JOB_BASE + workerCount * JOB_BYTES).fill(0);
     const workers = Array.from({ length: workerCount }, (_, index) =>

@@ -80,10 +80,10 @@ export interface InitOptions {
   relaxedSimd?: boolean;
   /**
    * Worker threads sharing the wasm memory (default 1: no workers). Needs SharedArrayBuffer
-   * (cross-origin isolated pages; Node). In Node pass `spawnWorker` from "simdgrad/node".
+   * (cross-origin isolated pages; Node, Deno, Bun).
    */
   threads?: number;
-  /** How to start a worker from its source text; defaults to a Blob-URL Web Worker. */
+  /** How to start a worker from its source text; defaults to a Blob-URL Web Worker, or worker_threads in Node. */
   spawnWorker?: WorkerSpawner;
 }
 
@@ -110,8 +110,10 @@ function newMemory(shared: boolean): WebAssembly.Memory {
 
 /** The user's module or bytes if given, else the embedded build this runtime validates. */
 function chooseModule(source: WasmSource | undefined, relaxedSimd: boolean, binaries: Binaries): { module?: WebAssembly.Module; bytes?: BufferSource; build: Backend["build"] } {
-  if (source instanceof WebAssembly.Module) return { module: source, build: "custom" };
-  if (source) return { bytes: source, build: "custom" };
+  // By tag, not instanceof: a module compiled in another realm (a host passing it into a vm
+  // context, as edge-runtime simulators do) is still a module.
+  if (Object.prototype.toString.call(source) === "[object WebAssembly.Module]") return { module: source as WebAssembly.Module, build: "custom" };
+  if (source) return { bytes: source as BufferSource, build: "custom" };
   return pickBuild(binaries.relaxed, binaries.simd, relaxedSimd);
 }
 

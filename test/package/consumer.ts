@@ -42,10 +42,11 @@ export async function consumerProject(root: string, name: string, tarball: strin
 }
 
 // The workload every runtime trains: XOR of quadrants (64 grid points in [-1, 1]², class 1 where
-// x·y > 0), full-batch Adam on a 2-16-2 tanh MLP. `train()` resolves to its first and last loss.
+// x·y > 0), full-batch Adam on a 2-16-2 tanh MLP. `train(initOptions)` resolves to its first and
+// last loss.
 const TRAIN = `
-async function train() {
-  await init();
+async function train(initOptions = {}) {
+  await init(initOptions);
   manualSeed(0);
   const points = [], labels = [];
   for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) {
@@ -86,3 +87,15 @@ export function lastJson(output: string): { initialLoss: number; finalLoss: numb
   const lines = output.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]);
 }
+
+/** Starts two worker threads with no spawner and checks a GEMM split over them against one thread. */
+export const THREADS_SCRIPT = `import { getNumThreads, init, manualSeed, randn, setNumThreads } from "simdgrad";
+await init({ threads: 2 });
+const pool = getNumThreads();
+manualSeed(1);
+const a = randn([200, 300]), b = randn([300, 150]);
+const two = a.matmul(b).data();
+setNumThreads(1);
+const one = a.matmul(b).data();
+console.log(JSON.stringify({ pool, identical: two.every((v, i) => v === one[i]), sum: one.reduce((s, v) => s + v, 0) }));
+`;
