@@ -33,7 +33,7 @@ class RandomShift implements Dataset {
     const batch = this.dataset.getBatch(indices);
     const [images] = batch;
     const [n, , h, w] = images.shape;
-    const pixels = images.view(); // no allocation below, so the view stays valid
+    const pixels = images.liveData(); // no allocation below, so the view stays valid
     const source = new Float32Array(h * w);
     for (let i = 0; i < n; i++) {
       const image = pixels.subarray(i * h * w, (i + 1) * h * w);

@@ -60,7 +60,7 @@ const testSize = 2000;
 noGrad(() => tidy(() => {
   for (let done = 0; done < testSize; done += 250) {
     const [x, y] = batch(250, testGen);
-    const predicted = logits(x).argmax(1).view(), want = y.view();
+    const predicted = logits(x).argmax(1).liveData(), want = y.liveData();
     for (let i = 0; i < 250; i++) {
       let all = true;
       for (let t = 0; t < L; t++) {

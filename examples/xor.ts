@@ -24,7 +24,7 @@ for (let epoch = 1; epoch <= 2000; epoch++) {
 
 const predictions = tidy(() => model.eval().forward(x).data());
 for (let i = 0; i < 4; i++) {
-  const [a, b] = [x.view()[2 * i], x.view()[2 * i + 1]];
-  console.log(`${a} xor ${b} = ${y.view()[i]}  predicted ${predictions[i].toFixed(4)}`);
+  const [a, b] = [x.liveData()[2 * i], x.liveData()[2 * i + 1]];
+  console.log(`${a} xor ${b} = ${y.liveData()[i]}  predicted ${predictions[i].toFixed(4)}`);
 }
 console.log(`final loss: ${loss.toExponential(3)}`);

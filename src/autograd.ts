@@ -138,7 +138,7 @@ export function isAnomalyEnabled(): boolean {
 
 function checkFinite(what: string, t: Tensor): void {
   if (t.dtype !== "float32") return;
-  const v = t.view();
+  const v = t.liveData();
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) {
       throw new Error(`${what} produced ${v[i]} at element ${i} of a ${shapeToString(t.shape)} tensor (anomaly detection is on)`);

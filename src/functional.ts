@@ -181,7 +181,7 @@ export function jacobian(fn: TensorFn, inputs: Tensor | Tensor[], options: Jacob
 /** A one-hot cotangent/tangent: 1 at flat index i of `like`'s shape. */
 function oneHot(like: Tensor, i: number): Tensor {
   const e = zeros(like.shape);
-  e.view()[i] = 1;
+  e.liveData()[i] = 1;
   return e;
 }
 

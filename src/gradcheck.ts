@@ -30,7 +30,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
 
   const loss = (): number =>
     tidy(() => {
-      const out = noGrad(() => fn(...inputs)).view();
+      const out = noGrad(() => fn(...inputs)).liveData();
       let s = 0;
       for (let i = 0; i < out.length; i++) s += out[i] * weights[i];
       return s;
@@ -43,7 +43,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     }
     const out = fn(...inputs);
     out.backward(fromWeights(out.shape, weights));
-    return inputs.map((x) => (x.requiresGrad ? (x.grad ? Float64Array.from(x.grad.view()) : new Float64Array(x.size)) : null));
+    return inputs.map((x) => (x.requiresGrad ? (x.grad ? Float64Array.from(x.grad.liveData()) : new Float64Array(x.size)) : null));
   });
 
   let worstExcess = -Infinity;
@@ -52,13 +52,13 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     const a = analytic[j];
     if (!a) return;
     for (let i = 0; i < x.size; i++) {
-      const v = x.view();
+      const v = x.liveData();
       const orig = v[i];
       v[i] = orig + eps;
       const plus = loss();
-      x.view()[i] = orig - eps;
+      x.liveData()[i] = orig - eps;
       const minus = loss();
-      x.view()[i] = orig;
+      x.liveData()[i] = orig;
       const numeric = (plus - minus) / (2 * eps);
       const excess = Math.abs(a[i] - numeric) - (atol + rtol * Math.abs(numeric));
       if (excess > worstExcess) worstExcess = excess;
@@ -78,7 +78,7 @@ export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tenso
   const gen = new Generator((options.seed ?? 1) + 1);
   const probe = tidy(() => noGrad(() => fn(...inputs)));
   const v = Tensor.empty(probe.shape, "float32", "gradgradcheck cotangent");
-  v.view().set(Float64Array.from({ length: probe.size }, () => gen.normal()));
+  v.liveData().set(Float64Array.from({ length: probe.size }, () => gen.normal()));
   v.setRequiresGrad(true);
   probe.dispose();
   const differentiable = inputs.filter((x) => x.requiresGrad);
@@ -98,6 +98,6 @@ export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tenso
 
 function fromWeights(shape: readonly number[], w: Float64Array): Tensor {
   const t = Tensor.empty(shape, "float32", "gradcheck weights");
-  t.view().set(w);
+  t.liveData().set(w);
   return t;
 }

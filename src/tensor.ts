@@ -171,14 +171,17 @@ export class Tensor {
     this.requiresGrad = true;
   }
 
-  /** A fresh view of the data: valid until the next allocation (memory growth detaches it). */
-  view(): Float32Array | Int32Array {
+  /**
+   * The data in place, as a typed array over the wasm memory (no copy: writes change the tensor).
+   * Valid until the next allocation (memory growth detaches it); `data()` is the safe copy.
+   */
+  liveData(): Float32Array | Int32Array {
     return this.dtype === "float32" ? f32View(this.ptr, this.size) : i32View(this.ptr, this.size);
   }
 
   /** A copy of the data. */
   data(): Float32Array | Int32Array {
-    return this.view().slice();
+    return this.liveData().slice();
   }
 
   dataSync(): Float32Array | Int32Array {
@@ -187,7 +190,7 @@ export class Tensor {
 
   /** The data as nested JS arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
-    const flat = this.view();
+    const flat = this.liveData();
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.shape.length) return flat[offset];
       const stride = numel(this.shape.slice(dim + 1));
@@ -200,7 +203,7 @@ export class Tensor {
 
   item(): number {
     if (this.size !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape ${shapeToString(this.shape)}`);
-    return this.view()[0];
+    return this.liveData()[0];
   }
 
   /** Frees the storage (once no view or saved-for-backward alias shares it). Idempotent. */
@@ -368,7 +371,8 @@ export class Tensor {
 
   // ---- shape (ops/shape.ts) ----
   reshape(...shape: number[] | [number[]]): Tensor { return shapeOps.reshape(this, flatArgs(shape)); }
-  view_(...shape: number[] | [number[]]): Tensor { return shapeOps.reshape(this, flatArgs(shape)); }
+  /** PyTorch's view: the same storage under another shape (one size may be -1). */
+  view(...shape: number[] | [number[]]): Tensor { return shapeOps.view(this, flatArgs(shape)); }
   flatten(startDim = 0, endDim = -1): Tensor { return shapeOps.flatten(this, startDim, endDim); }
   transpose(dim0 = 0, dim1 = 1): Tensor { return shapeOps.transpose(this, dim0, dim1); }
   get T(): Tensor { return shapeOps.transpose(this, 0, 1); }

@@ -27,20 +27,20 @@ describe("scaledDotProductAttention", () => {
       // Row 0 allows only key 2; row 1 all but key 0; row 2 keys 1 and 3.
       const m = mask([0, 0, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1], [3, 4]);
       const [out, w] = sg.scaledDotProductAttention(q, k, v, { attnMask: m, needWeights: true });
-      const wv = w.view(), mv = m.view();
+      const wv = w.liveData(), mv = m.liveData();
       for (let b = 0; b < 2; b++) {
         for (let i = 0; i < 12; i++) if (!mv[i]) expect(wv[b * 12 + i]).toBe(0);
         expect(wv[b * 12 + 2]).toBe(1);
       }
       // The single allowed key's value is the output, exactly.
-      expect(Array.from(out.view().slice(0, 2))).toEqual(Array.from(v.view().slice(4, 6)));
+      expect(Array.from(out.liveData().slice(0, 2))).toEqual(Array.from(v.liveData().slice(4, 6)));
     });
   });
 
   it("softmax over a row with -Infinity entries gives exact zeros; one finite entry gives exactly 1", () => {
     tidy(() => {
       const x = sg.tensor([-Infinity, 0.3, -Infinity, 1.7, -Infinity, -Infinity, 2.5, -Infinity], [2, 4]);
-      const y = sg.softmax(x, 1).view();
+      const y = sg.softmax(x, 1).liveData();
       expect([y[0], y[2], y[4], y[5], y[7]]).toEqual([0, 0, 0, 0, 0]);
       expect(y[6]).toBe(1);
       expect(y[1] + y[3]).toBeCloseTo(1, 6);
@@ -51,8 +51,8 @@ describe("scaledDotProductAttention", () => {
     tidy(() => {
       const q = input([2, 3, 4], false), k = input([2, 5, 4], false), v = input([2, 5, 3], false);
       const tril = mask(Array.from({ length: 15 }, (_, i) => (i % 5 <= Math.floor(i / 5) ? 1 : 0)), [3, 5]);
-      const a = sg.scaledDotProductAttention(q, k, v, { isCausal: true }).view();
-      const b = sg.scaledDotProductAttention(q, k, v, { attnMask: tril }).view();
+      const a = sg.scaledDotProductAttention(q, k, v, { isCausal: true }).liveData();
+      const b = sg.scaledDotProductAttention(q, k, v, { attnMask: tril }).liveData();
       expect(Array.from(a)).toEqual(Array.from(b));
     });
   });
@@ -62,8 +62,8 @@ describe("scaledDotProductAttention", () => {
       const q = input([3, 4]), k = input([4, 4]), v = input([4, 2]);
       const m = mask([1, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 1], [3, 4]); // key 1 never attended
       sg.scaledDotProductAttention(q, k, v, { attnMask: m }).sum().backward();
-      expect(Array.from(k.grad!.view().slice(4, 8))).toEqual([0, 0, 0, 0]);
-      expect(Array.from(v.grad!.view().slice(2, 4))).toEqual([0, 0]);
+      expect(Array.from(k.grad!.liveData().slice(4, 8))).toEqual([0, 0, 0, 0]);
+      expect(Array.from(v.grad!.liveData().slice(2, 4))).toEqual([0, 0]);
     });
   });
 
@@ -86,8 +86,8 @@ describe("scaledDotProductAttention", () => {
       const q = input([4, 6, 8], false), k = input([4, 6, 8], false), v = input([4, 6, 8], false);
       const run = () => sg.scaledDotProductAttention(q, k, v, { dropoutP: 0.5, needWeights: true, generator: new Generator(3) });
       const [o1, w1] = run(), [o2] = run();
-      expect(Array.from(o1.view())).toEqual(Array.from(o2.view()));
-      const wv = w1.view();
+      expect(Array.from(o1.liveData())).toEqual(Array.from(o2.liveData()));
+      const wv = w1.liveData();
       const zeros = wv.filter((x) => x === 0).length;
       expect(zeros).toBeGreaterThan(0.3 * wv.length);
       expect(zeros).toBeLessThan(0.7 * wv.length);
@@ -119,9 +119,9 @@ describe("MultiheadAttention", () => {
     expect(mha.namedParameters().map(([n, p]) => `${n} ${p.shape.join("x")}`)).toEqual([
       "in_proj_weight 24x8", "in_proj_bias 24", "out_proj.weight 8x8", "out_proj.bias 8",
     ]);
-    expect(Array.from(mha.in_proj_bias!.view()).every((x) => x === 0)).toBe(true);
+    expect(Array.from(mha.in_proj_bias!.liveData()).every((x) => x === 0)).toBe(true);
     // xavier_uniform bound √(6 / (fanIn + fanOut)) = √(6 / 32)
-    expect(Math.max(...Array.from(mha.in_proj_weight.view(), Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 32));
+    expect(Math.max(...Array.from(mha.in_proj_weight.liveData(), Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 32));
     expect(new nn.MultiheadAttention(8, 2, { bias: false }).namedParameters().map(([n]) => n)).toEqual(["in_proj_weight", "out_proj.weight"]);
     mha.dispose();
   });
@@ -150,11 +150,11 @@ describe("MultiheadAttention", () => {
       expect(w!.shape).toEqual([3, 3]);
       // Unbatched equals batch of one.
       const [outB] = mha.forward(x.reshape([3, 1, 4]));
-      expect(Array.from(outB.view())).toEqual(Array.from(out.view()));
+      expect(Array.from(outB.liveData())).toEqual(Array.from(out.liveData()));
       const floatMask = sg.tensor([0, -Infinity, 0, 0, 0, -Infinity, 0, 0, 0, 0, 0, -Infinity, 0, -Infinity, 0, 0, 0, 0], [2, 3, 3]);
       const [, perHead] = mha.forward(x, null, null, { attnMask: floatMask, averageAttnWeights: false });
       expect(perHead!.shape).toEqual([2, 3, 3]);
-      expect([perHead!.view()[1], perHead!.view()[5], perHead!.view()[11], perHead!.view()[13]]).toEqual([0, 0, 0, 0]);
+      expect([perHead!.liveData()[1], perHead!.liveData()[5], perHead!.liveData()[11], perHead!.liveData()[13]]).toEqual([0, 0, 0, 0]);
       expect(mha.forward(x, null, null, { needWeights: false })[1]).toBeNull();
       mha.dispose();
     });
@@ -205,7 +205,7 @@ describe("Transformer layers", () => {
     plain.loadStateDict(fused.stateDict());
     tidy(() => {
       const x = input([3, 2, 4], false);
-      expect(Array.from(fused.forward(x).view())).toEqual(Array.from(plain.forward(x).view()));
+      expect(Array.from(fused.forward(x).liveData())).toEqual(Array.from(plain.forward(x).liveData()));
     });
     fused.dispose();
     plain.dispose();
@@ -230,14 +230,14 @@ describe("Transformer layers", () => {
     const keys = Object.keys(encoder.stateDict());
     expect(keys.filter((k) => k.endsWith("linear1.weight"))).toEqual(["layers.0.linear1.weight", "layers.1.linear1.weight", "layers.2.linear1.weight"]);
     expect(keys.slice(-2)).toEqual(["norm.weight", "norm.bias"]);
-    expect(Array.from(encoder.layers[2].linear1.weight.view())).toEqual(Array.from(layer.linear1.weight.view()));
+    expect(Array.from(encoder.layers[2].linear1.weight.liveData())).toEqual(Array.from(layer.linear1.weight.liveData()));
     expect(encoder.layers[1].linear1.weight).not.toBe(layer.linear1.weight);
     tidy(() => {
       const x = input([5, 2, 4], false);
       let expected = x;
       for (const l of encoder.layers) expected = l.forward(expected);
       expected = encoder.norm!.forward(expected);
-      expect(Array.from(encoder.forward(x).view())).toEqual(Array.from(expected.view()));
+      expect(Array.from(encoder.forward(x).liveData())).toEqual(Array.from(expected.liveData()));
     });
     const decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 2);
     expect(Object.keys(decoder.stateDict()).filter((k) => k.endsWith("multihead_attn.in_proj_weight"))).toEqual([
@@ -252,10 +252,10 @@ describe("Transformer layers", () => {
     const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0.5, generator: new Generator(1) });
     tidy(() => {
       const x = input([3, 2, 4], false);
-      const a = layer.forward(x).view().slice(), b = layer.forward(x).view().slice();
+      const a = layer.forward(x).liveData().slice(), b = layer.forward(x).liveData().slice();
       expect(Array.from(a)).not.toEqual(Array.from(b));
       layer.eval();
-      expect(Array.from(layer.forward(x).view())).toEqual(Array.from(layer.forward(x).view()));
+      expect(Array.from(layer.forward(x).liveData())).toEqual(Array.from(layer.forward(x).liveData()));
     });
     layer.dispose();
   });
@@ -274,7 +274,7 @@ describe("Transformer layers", () => {
 describe("positional encodings and masks", () => {
   it("sinusoidal: sin/cos of p / 10000^(2i/d), added per position and broadcast over the batch", () => {
     tidy(() => {
-      const pe = nn.sinusoidalPositionalEncoding(6, 4).view();
+      const pe = nn.sinusoidalPositionalEncoding(6, 4).liveData();
       expect(pe[3 * 4 + 0]).toBeCloseTo(Math.sin(3), 6);
       expect(pe[3 * 4 + 1]).toBeCloseTo(Math.cos(3), 6);
       expect(pe[5 * 4 + 2]).toBeCloseTo(Math.sin(5 / 100), 6);
@@ -282,7 +282,7 @@ describe("positional encodings and masks", () => {
       const enc = new nn.SinusoidalPositionalEncoding(4, { maxLen: 10, batchFirst: true });
       expect(Object.keys(enc.stateDict())).toEqual(["pe"]);
       const x = sg.zeros([2, 6, 4]);
-      const y = enc.forward(x).view();
+      const y = enc.forward(x).liveData();
       expect(Array.from(y.slice(24, 48))).toEqual(Array.from(y.slice(0, 24)));
       expect(y[3 * 4 + 1]).toBeCloseTo(Math.cos(3), 6);
       expect(() => enc.forward(sg.zeros([2, 11, 4]))).toThrow(/L ≤ 10/);
@@ -301,7 +301,7 @@ describe("positional encodings and masks", () => {
 
   it("generateSquareSubsequentMask is 0 on and below the diagonal, -Infinity above", () => {
     tidy(() => {
-      expect(Array.from(nn.generateSquareSubsequentMask(3).view())).toEqual([0, -Infinity, -Infinity, 0, 0, -Infinity, 0, 0, 0]);
+      expect(Array.from(nn.generateSquareSubsequentMask(3).liveData())).toEqual([0, -Infinity, -Infinity, 0, 0, -Infinity, 0, 0, 0]);
     });
   });
 });

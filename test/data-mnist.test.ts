@@ -15,12 +15,12 @@ describe("loadMnist", () => {
       expect(images.dtype).toBe("float32");
       expect(labels.shape).toEqual([n]);
       expect(labels.dtype).toBe("int32");
-      const px = images.view();
+      const px = images.liveData();
       let min = Infinity, max = -Infinity;
       for (let i = 0; i < px.length; i++) { min = Math.min(min, px[i]); max = Math.max(max, px[i]); }
       expect([min, max]).toEqual([0, 1]);
       const counts = new Array(10).fill(0);
-      for (const c of labels.view()) counts[c]++;
+      for (const c of labels.liveData()) counts[c]++;
       expect(counts.every((c) => c > n / 20)).toBe(true);
       dispose([images, labels]);
     }
@@ -30,7 +30,7 @@ describe("loadMnist", () => {
     const { images, labels } = loadMnist("test");
     expect(Array.from(labels.data().subarray(0, 10))).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
     const raw = readFileSync(join(mnistDataDir(), TEST_FILES[0]));
-    const px = images.view();
+    const px = images.liveData();
     for (const k of [0, 200, 784 * 5000 + 300, 784 * 10000 - 1]) expect(px[k]).toBeCloseTo(raw[16 + k] / 255, 7);
     dispose([images, labels]);
   });
@@ -39,7 +39,7 @@ describe("loadMnist", () => {
     const { images, labels } = loadMnist("test", { normalize: true });
     const raw = readFileSync(join(mnistDataDir(), TEST_FILES[0]));
     const k = 784 * 3 + 400;
-    expect(images.view()[k]).toBeCloseTo((raw[16 + k] / 255 - 0.1307) / 0.3081, 5);
+    expect(images.liveData()[k]).toBeCloseTo((raw[16 + k] / 255 - 0.1307) / 0.3081, 5);
     dispose([images, labels]);
   });
 

@@ -5,7 +5,7 @@ import * as sg from "../src/index.js";
 import { grad, tensor, tidy } from "../src/index.js";
 
 const close = (got: sg.Tensor, want: number[], tol = 1e-5) => {
-  const v = Array.from(got.view());
+  const v = Array.from(got.liveData());
   expect(v.length).toBe(want.length);
   v.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThan(tol * (1 + Math.abs(want[i]))));
 };
@@ -94,17 +94,17 @@ describe("functional: vjp, jvp, hvp, jacobian, hessian", () => {
       const fwd = sg.jacobian(f, [x, w], { strategy: "forward" }) as sg.Tensor[];
       expect(rev[0].shape).toEqual([2, 2, 2, 3]);
       expect(rev[1].shape).toEqual([2, 2, 3, 2]);
-      close(fwd[0], Array.from(rev[0].view()));
-      close(fwd[1], Array.from(rev[1].view()));
+      close(fwd[0], Array.from(rev[0].liveData()));
+      close(fwd[1], Array.from(rev[1].liveData()));
       // J·t from the Jacobian blocks
       const want = sg.add(sg.sum(sg.mul(rev[0], tx), [2, 3]), sg.sum(sg.mul(rev[1], tw), [2, 3]));
-      close(jt, Array.from(want.view()));
-      close(out, Array.from(f(x, w).view()));
+      close(jt, Array.from(want.liveData()));
+      close(out, Array.from(f(x, w).liveData()));
       // vᵀJ from the same blocks
       const v = tensor([[1, -2], [0.5, 3]]);
       const [, [gx, gw]] = sg.vjp(f, [x, w], v) as [sg.Tensor, sg.Tensor[]];
-      close(gx, Array.from(sg.sum(sg.mul(rev[0], sg.reshape(v, [2, 2, 1, 1])), [0, 1]).view()));
-      close(gw, Array.from(sg.sum(sg.mul(rev[1], sg.reshape(v, [2, 2, 1, 1])), [0, 1]).view()));
+      close(gx, Array.from(sg.sum(sg.mul(rev[0], sg.reshape(v, [2, 2, 1, 1])), [0, 1]).liveData()));
+      close(gw, Array.from(sg.sum(sg.mul(rev[1], sg.reshape(v, [2, 2, 1, 1])), [0, 1]).liveData()));
       expect(x.requiresGrad || jt.requiresGrad || gx.requiresGrad).toBe(false);
     });
   });

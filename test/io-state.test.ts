@@ -18,7 +18,7 @@ describe("save / load", () => {
   it("round-trips an MLP's state dict bit for bit through safetensors", () => {
     const a = mlp(1);
     // Make sure every bit pattern class is there: subnormals, -0, huge values.
-    a.stateDict()["0.bias"].view().set([1e-42, -0, 3.4e38, -1.17549435e-38, 0.1, Math.PI, -2]);
+    a.stateDict()["0.bias"].liveData().set([1e-42, -0, 3.4e38, -1.17549435e-38, 0.1, Math.PI, -2]);
     const bytes = save(a.stateDict(), { format: "pt" });
     const header = decodeSafetensors(bytes);
     expect(header.metadata).toEqual({ format: "pt" });

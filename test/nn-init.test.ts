@@ -15,7 +15,7 @@ function sample(shape: number[], fill: (t: Tensor) => void): Float64Array {
   const out = new Float64Array(rounds * n);
   for (let r = 0; r < rounds; r++) {
     fill(t);
-    out.set(t.view(), r * n);
+    out.set(t.liveData(), r * n);
   }
   t.dispose();
   return out;
@@ -83,7 +83,7 @@ describe("nn.init", () => {
   it("nn.Linear(784, 256) draws its weight from the default distribution", () => {
     const { ds, db } = table[0];
     const layer = new nn.Linear(784, 256, { generator: new Generator(1) });
-    expectDistribution(Float64Array.from(layer.weight.view()), ds, db);
+    expectDistribution(Float64Array.from(layer.weight.liveData()), ds, db);
     layer.dispose();
   });
 
@@ -104,16 +104,16 @@ describe("nn.init", () => {
     expectDistribution(shifted, 0.1);
     const t = Tensor.empty([3, 2]);
     expect(init.constant_(t, 1.5)).toBe(t);
-    expect(Array.from(t.view())).toEqual(new Array(6).fill(1.5));
-    expect(Array.from(init.zeros_(t).view())).toEqual(new Array(6).fill(0));
-    expect(Array.from(init.ones(t).view())).toEqual(new Array(6).fill(1));
+    expect(Array.from(t.liveData())).toEqual(new Array(6).fill(1.5));
+    expect(Array.from(init.zeros_(t).liveData())).toEqual(new Array(6).fill(0));
+    expect(Array.from(init.ones(t).liveData())).toEqual(new Array(6).fill(1));
     expect(() => init.uniform_(Tensor.empty([2], "int32"))).toThrow(/expected a float32 tensor, got int32/);
   });
 
   it("is reproducible from a seeded generator", () => {
     const a = init.kaimingNormal_(Tensor.empty([20, 30]), { generator: new Generator(7) });
     const b = init.kaimingNormal_(Tensor.empty([20, 30]), { generator: new Generator(7) });
-    expect(Array.from(a.view())).toEqual(Array.from(b.view()));
+    expect(Array.from(a.liveData())).toEqual(Array.from(b.liveData()));
   });
 
   for (const shape of [[50, 120], [120, 50], [16, 3, 3, 3]]) {
@@ -124,7 +124,7 @@ describe("nn.init", () => {
       const m = w.reshape([rows, cols]);
       const gram = rows <= cols ? matmul(m, m.T) : matmul(m.T, m);
       const k = Math.min(rows, cols);
-      const v = gram.view();
+      const v = gram.liveData();
       for (let i = 0; i < k; i++) {
         for (let j = 0; j < k; j++) expect(v[i * k + j]).toBeCloseTo(i === j ? gain * gain : 0, 4);
       }

@@ -18,7 +18,7 @@ function awayFromZero(shape: number[], seed: number): Tensor {
 }
 
 function values(t: Tensor): number[] {
-  return Array.from(t.view());
+  return Array.from(t.liveData());
 }
 
 describe("Linear", () => {
@@ -33,7 +33,7 @@ describe("Linear", () => {
       for (let o = 0; o < 3; o++) {
         let s = b[o];
         for (let i = 0; i < 5; i++) s += xv[n * 5 + i] * w[o * 5 + i];
-        expect(y.view()[n * 3 + o]).toBeCloseTo(s, 5);
+        expect(y.liveData()[n * 3 + o]).toBeCloseTo(s, 5);
       }
     }
     expectGradOk((a, wt, bs) => linear(a, wt, bs), [x, layer.weight, layer.bias!]);
@@ -74,7 +74,7 @@ describe("Sequential", () => {
     const fused = model.forward(x);
     const [l0, , l2] = model.children() as nn.Linear[];
     const unfused = linear(relu(linear(x, l0.weight, l0.bias)), l2.weight, l2.bias).tanh();
-    values(fused).forEach((v, i) => expect(v).toBeCloseTo(unfused.view()[i], 6));
+    values(fused).forEach((v, i) => expect(v).toBeCloseTo(unfused.liveData()[i], 6));
 
     fused.sum().backward();
     const fusedGrads = model.parameters().map((p) => values(p.grad!));
@@ -187,7 +187,7 @@ describe("activation modules", () => {
     expectGradOk((a, w) => nn.functional.prelu(a, w), [awayFromZero([4, 3], 8), shared.weight]);
 
     const perChannel = new nn.PReLU(3, 0.1);
-    perChannel.weight.view().set([0.1, 0.2, 0.3]);
+    perChannel.weight.liveData().set([0.1, 0.2, 0.3]);
     const x = tensor([[[-1, 1], [-1, 1], [-1, 1]]]);
     expect(values(perChannel.forward(x))).toEqual([-0.1, 1, -0.2, 1, -0.3, 1].map((v) => expect.closeTo(v, 6)));
     expectGradOk((a, w) => nn.functional.prelu(a, w), [awayFromZero([2, 3, 2, 2], 9), perChannel.weight]);

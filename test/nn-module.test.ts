@@ -35,7 +35,7 @@ describe("Module behaviour of the layers", () => {
     net.eval();
     expect(net.modules().every((m) => !m.training)).toBe(true);
     const x = randn([5, 6]);
-    expect(Array.from(net.forward(x).view())).toEqual(Array.from(net.forward(x).view()));
+    expect(Array.from(net.forward(x).liveData())).toEqual(Array.from(net.forward(x).liveData()));
     net.train();
     expect(net.block.drop.training).toBe(true);
   });
@@ -63,12 +63,12 @@ describe("Module behaviour of the layers", () => {
     const x = randn([3, 6]);
     a.eval();
     b.eval();
-    expect(Array.from(b.forward(x).view())).toEqual(Array.from(a.forward(x).view()));
+    expect(Array.from(b.forward(x).liveData())).toEqual(Array.from(a.forward(x).liveData()));
   });
 
   it("loadStateDict lists missing and unexpected keys and shape mismatches, and changes nothing", () => {
     const mlp = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
-    const before = mlp.parameters().map((p) => Array.from(p.view()));
+    const before = mlp.parameters().map((p) => Array.from(p.liveData()));
     const state: Record<string, Tensor> = {
       "0.weight": zeros([4, 3]),
       "0.bias": zeros([5]),
@@ -84,11 +84,11 @@ describe("Module behaviour of the layers", () => {
     expect(message).toMatch(/size mismatch for 0\.bias: checkpoint \[5\] vs model \[4\]/);
     expect(message).toMatch(/missing keys: 2\.bias/);
     expect(message).toMatch(/unexpected keys: 1\.weight/);
-    expect(mlp.parameters().map((p) => Array.from(p.view()))).toEqual(before);
+    expect(mlp.parameters().map((p) => Array.from(p.liveData()))).toEqual(before);
 
     const loose = mlp.loadStateDict({ "0.weight": zeros([4, 3]), extra: zeros([1]) }, { strict: false });
     expect(loose).toEqual({ missingKeys: ["0.bias", "2.weight", "2.bias"], unexpectedKeys: ["extra"] });
-    expect(Array.from(mlp[0].stateDict().weight.view())).toEqual(new Array(12).fill(0));
+    expect(Array.from(mlp[0].stateDict().weight.liveData())).toEqual(new Array(12).fill(0));
   });
 
   it("zeroGrad drops the gradients of every layer", () => {

@@ -117,9 +117,9 @@ describe("weight penalties", () => {
     const gen = new Generator(3);
     const w = randn([3, 4], { generator: gen, requiresGrad: true });
     // keep |w| away from 0, where |w| is not differentiable
-    w.view().forEach((v, i, arr) => (arr[i] = v + (v >= 0 ? 0.1 : -0.1)));
+    w.liveData().forEach((v, i, arr) => (arr[i] = v + (v >= 0 ? 0.1 : -0.1)));
     const b = randn([5], { generator: gen, requiresGrad: true });
-    b.view().forEach((v, i, arr) => (arr[i] = v + (v >= 0 ? 0.1 : -0.1)));
+    b.liveData().forEach((v, i, arr) => (arr[i] = v + (v >= 0 ? 0.1 : -0.1)));
     for (const penalty of [optim.l2Penalty, optim.l1Penalty]) {
       const r = gradcheck((x, y) => penalty([x, y]), [w, b], { eps: 1e-3 });
       expect(r.mismatch).toBeNull();

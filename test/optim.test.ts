@@ -118,7 +118,7 @@ describe("fused update kernels against a float64 reference", () => {
               p.grad = tensor(g, [size]);
               opt.step();
               refStep(ref, Float64Array.from(g));
-              const got = p.view();
+              const got = p.liveData();
               for (let i = 0; i < size; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(ref[i]));
             }
           } finally {

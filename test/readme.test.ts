@@ -6,7 +6,7 @@ function separableData() {
   const images = randn([512, 784]);
   const labels = tensor(Int32Array.from({ length: 512 }, (_, i) => i % 10));
   // Make the classes separable: shift pixel `label` of each image.
-  const v = images.view(), l = labels.data(); // a copy: views go stale when memory grows
+  const v = images.liveData(), l = labels.data(); // a copy: views go stale when memory grows
   for (let i = 0; i < 512; i++) v[i * 784 + l[i]] += 4;
   return { images, labels, l };
 }

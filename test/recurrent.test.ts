@@ -7,7 +7,7 @@ import { describe, it, expect, vi } from "vitest";
 import { nn, tensor, randn, zeros, cat, gradcheck, Generator, noGrad, tidy, memoryStats, type Tensor } from "../src/index.js";
 import { loadCases, fromJson, compareTensor } from "./conformance/load.js";
 
-const values = (t: Tensor) => Array.from(t.view());
+const values = (t: Tensor) => Array.from(t.liveData());
 const keysAndShapes = (m: nn.Module<unknown>) => m.namedParameters().map(([k, p]) => `${k} [${p.shape.join(", ")}]`);
 
 // relu's kink at 0 is crossed by a finite-difference step of 1e-2 somewhere among the many
@@ -185,7 +185,7 @@ describe("variable-length batches (lengths)", () => {
         expect(out.shape).toEqual([T, N, 2 * H]);
         // Different padding values: the same results.
         const x2 = x.clone();
-        const v = x2.view();
+        const v = x2.liveData();
         for (let n = 0; n < N; n++) for (let t = lengths[n]; t < T; t++) for (let i = 0; i < I; i++) v[(t * N + n) * I + i] = 100 + t;
         const [out2, ...finals2] = run(layer, x2, states, lengths);
         expect(values(out2)).toEqual(values(out));

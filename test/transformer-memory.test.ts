@@ -20,12 +20,12 @@ describe("Transformer encoder training memory", () => {
     // Learn to output each sequence reversed; the last position of every sequence is padding.
     const batches = Array.from({ length: 4 }, () => {
       const x = randint(0, vocab, [N, L], { generator: gen });
-      const xs = x.view();
+      const xs = x.liveData();
       const reversed = zeros([N * L], { dtype: "int32" });
-      const ys = reversed.view();
+      const ys = reversed.liveData();
       for (let n = 0; n < N; n++) for (let t = 0; t < L; t++) ys[n * L + t] = xs[n * L + L - 1 - t];
       const padding = zeros([N, L], { dtype: "int32" });
-      for (let n = 0; n < N; n++) padding.view()[n * L + L - 1] = 1;
+      for (let n = 0; n < N; n++) padding.liveData()[n * L + L - 1] = 1;
       return [x, reversed, padding] as Tensor[];
     });
 

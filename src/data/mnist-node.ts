@@ -73,8 +73,8 @@ export function loadMnist(split: MnistSplit, options: MnistOptions = {}): Mnist 
   const images = Tensor.empty([n, SIDE * SIDE], "float32", "mnist images");
   const labels = Tensor.empty([n], "int32", "mnist labels");
   const scale = 1 / (255 * std), shift = -mean / std;
-  const iv = images.view(); // both allocations are done, so the views stay valid
+  const iv = images.liveData(); // both allocations are done, so the views stay valid
   for (let i = 0; i < pixels.length; i++) iv[i] = pixels[i] * scale + shift;
-  labels.view().set(classes);
+  labels.liveData().set(classes);
   return { images, labels };
 }

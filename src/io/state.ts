@@ -15,7 +15,7 @@ export function save(stateDict: Record<string, Tensor>, metadata?: Record<string
       // Wasm memory is little-endian, as safetensors is: float32 bytes copy as they are.
       raw[name] = { dtype: "F32", shape: [...t.shape], data: byteView(t.ptr, t.size).slice() };
     } else {
-      const src = t.view();
+      const src = t.liveData();
       const data = new Uint8Array(t.size * 8);
       const dst = new DataView(data.buffer);
       for (let i = 0; i < t.size; i++) dst.setBigInt64(i * 8, BigInt(src[i]), true);
@@ -80,7 +80,7 @@ export function load(bytes: Uint8Array): Record<string, Tensor> {
         byteView(t.ptr, t.size).set(raw.data);
       } else {
         const v = new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
-        const dst = t.view();
+        const dst = t.liveData();
         for (let i = 0; i < t.size; i++) dst[i] = read(v, i * size);
       }
     }

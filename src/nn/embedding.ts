@@ -18,7 +18,7 @@ export class Embedding extends Module {
     }
     this.paddingIdx = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
     this.weight = parameter(normal_(Tensor.empty([numEmbeddings, embeddingDim], "float32", "Embedding weight"), 0, 1, { generator }));
-    if (this.paddingIdx !== null) this.weight.view().fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    if (this.paddingIdx !== null) this.weight.liveData().fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
   }
 
   forward(indices: Tensor): Tensor {

@@ -17,7 +17,7 @@ export type FanMode = "fanIn" | "fanOut";
 
 function checkFloat(op: string, t: Tensor): Float32Array {
   if (t.dtype !== "float32") throw new Error(`init.${op}: expected a float32 tensor, got ${t.dtype}`);
-  return t.view() as Float32Array;
+  return t.liveData() as Float32Array;
 }
 
 /** The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */

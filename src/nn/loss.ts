@@ -26,7 +26,7 @@ function reduceLoss(perElement: Tensor, reduction: string, divisor: number): Ten
   if (reduction === "none") return perElement;
   const out = Tensor.empty([], "float32", "loss");
   backend().kernels.sum_dim_f32(perElement.ptr, out.ptr, 1, perElement.size, 1);
-  if (divisor !== 1) out.view()[0] /= divisor;
+  if (divisor !== 1) out.liveData()[0] /= divisor;
   perElement.dispose();
   return out;
 }
@@ -124,7 +124,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 /** −(t·log p + (1 − t)·log(1 − p)) for probabilities p in [0, 1] (logs clamped at −100, like PyTorch). */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   if (input.dtype === "float32") {
-    const v = input.view();
+    const v = input.liveData();
     for (let i = 0; i < v.length; i++) {
       if (!(v[i] >= 0 && v[i] <= 1)) throw new Error(`binaryCrossEntropy: input must hold probabilities in [0, 1], found ${v[i]} at element ${i}`);
     }
@@ -188,8 +188,8 @@ function classLoss(name: string, input: Tensor, target: Tensor, options: ClassLo
   }
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new Error(`${name}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   // Validate the targets and sum the weights "mean" divides by, in one pass.
-  const t = target.view();
-  const w = weight?.view();
+  const t = target.liveData();
+  const w = weight?.liveData();
   let weightSum = 0;
   for (let i = 0; i < t.length; i++) {
     const c = t[i];
@@ -223,7 +223,7 @@ function classLoss(name: string, input: Tensor, target: Tensor, options: ClassLo
     const xs = saved[saved.length - 1];
     const classDim = unbatched ? 0 : 1;
     const A = Tensor.empty(inputShape, "float32", `${name} targets`);
-    const a = A.view().fill(0), tv = saved[0].view(), wv = weight ? saved[1].view() : null;
+    const a = A.liveData().fill(0), tv = saved[0].liveData(), wv = weight ? saved[1].liveData() : null;
     for (let n = 0; n < outer; n++) {
       for (let i = 0; i < inner; i++) {
         const c = tv[n * inner + i];

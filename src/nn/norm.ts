@@ -57,12 +57,12 @@ abstract class BatchNormNd extends Module {
     }
     const tracked = this.num_batches_tracked;
     const updating = this.training && tracked !== null;
-    const batches = updating ? tracked.view()[0] + 1 : 0;
+    const batches = updating ? tracked.liveData()[0] + 1 : 0;
     const momentum = updating && this.momentum === null ? 1 / batches : (this.momentum ?? 0);
     const y = batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
       training: this.training || this.running_mean === null, momentum, eps: this.eps,
     });
-    if (updating) tracked.view()[0] = batches;
+    if (updating) tracked.liveData()[0] = batches;
     return y;
   }
 

@@ -273,7 +273,7 @@ export function sinusoidalPositionalEncoding(length: number, dModel: number): Te
     throw new Error(`sinusoidalPositionalEncoding: length (${length}) and dModel (${dModel}) must be a non-negative and a positive integer`);
   }
   const pe = Tensor.empty([length, dModel], "float32", "positional encoding");
-  const v = pe.view();
+  const v = pe.liveData();
   for (let p = 0; p < length; p++) {
     for (let i = 0; i < dModel; i++) {
       const angle = p / Math.pow(10000, (2 * Math.floor(i / 2)) / dModel);

@@ -39,7 +39,7 @@ export function additiveMask(op: string, mask: Tensor, allowed: boolean): Tensor
 /** [L, S] additive mask letting query i see key j only when j ≤ i (PyTorch's top-left causal alignment). */
 export function causalMask(L: number, S: number): Tensor {
   const mask = Tensor.empty([L, S], "float32", "causal mask");
-  const m = mask.view();
+  const m = mask.liveData();
   for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) m[i * S + j] = j <= i ? 0 : -Infinity;
   return mask;
 }

@@ -62,7 +62,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
   // Into int32 values truncate toward zero (2.7 -> 2) as in PyTorch; NaN or overflow is an error.
   if (dtype === "int32" && !(flat instanceof Int32Array)) for (let i = 0; i < flat.length; i++) checkInt32("tensor", flat[i]);
   const t = Tensor.empty(finalShape, dtype, "tensor");
-  t.view().set(flat);
+  t.liveData().set(flat);
   return finish(t, options);
 }
 
@@ -82,7 +82,7 @@ export function eye(n: number, m?: number | null, options: CreateOptions = {}): 
   const cols = m ?? n;
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(cols) || cols < 0) throw new Error(`eye: n ${n} and m ${m} must be non-negative integers`);
   const t = Tensor.empty([n, cols], options.dtype ?? "float32", "eye").fill_(0);
-  const v = t.view();
+  const v = t.liveData();
   for (let i = 0; i < Math.min(n, cols); i++) v[i * cols + i] = 1;
   return finish(t, options);
 }
@@ -91,7 +91,7 @@ export function eye(n: number, m?: number | null, options: CreateOptions = {}): 
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
   const t = Tensor.empty([steps], options.dtype ?? "float32", "linspace");
-  const v = t.view();
+  const v = t.liveData();
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Like PyTorch, the second half counts back from end, so both ends come out exact.
   const half = steps === 1 ? 1 : Math.floor(steps / 2);
@@ -108,7 +108,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if ((end - start) / step < 0) throw new Error(`arange: end ${end} is on the wrong side of start ${start} for step ${step}`);
   const n = Math.ceil((end - start) / step);
   const t = Tensor.empty([n], options.dtype ?? "float32", "arange");
-  const v = t.view();
+  const v = t.liveData();
   for (let i = 0; i < n; i++) v[i] = start + i * step;
   return finish(t, options);
 }
@@ -121,7 +121,7 @@ export interface RandomOptions extends CreateOptions {
 export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const { generator = defaultGenerator, low = 0, high = 1 } = options;
   const t = Tensor.empty(shape, "float32", "rand");
-  const v = t.view();
+  const v = t.liveData();
   for (let i = 0; i < v.length; i++) v[i] = low + (high - low) * generator.uniform();
   return finish(t, options);
 }
@@ -130,7 +130,7 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const { generator = defaultGenerator, mean = 0, std = 1 } = options;
   const t = Tensor.empty(shape, "float32", "randn");
-  const v = t.view();
+  const v = t.liveData();
   for (let i = 0; i < v.length; i++) v[i] = mean + std * generator.normal();
   return finish(t, options);
 }
@@ -148,7 +148,7 @@ export function randint(low: number, high: number, shape: Shape, options: Random
   checkInt32("randint", high - 1);
   checkInt32("randint", low);
   const t = Tensor.empty(shape, "int32", "randint");
-  const v = t.view();
+  const v = t.liveData();
   for (let i = 0; i < v.length; i++) v[i] = low + generator.int(high - low);
   return t;
 }

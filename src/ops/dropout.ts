@@ -15,7 +15,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, options: { generato
   if (!training || p === 0) return x;
   const gen = options.generator ?? defaultGenerator;
   const mask = Tensor.empty(x.shape, "float32", "dropout mask");
-  const m = mask.view();
+  const m = mask.liveData();
   const keep = 1 / (1 - p);
   for (let i = 0; i < m.length; i++) m[i] = gen.uniform() < p ? 0 : keep;
   const out = mul(x, mask);

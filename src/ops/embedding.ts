@@ -20,7 +20,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
   if (paddingIdx !== null && (!Number.isInteger(paddingIdx) || pad < 0 || pad >= num)) {
     throw new Error(`embedding: padding_idx ${paddingIdx} out of range for ${num} embeddings`);
   }
-  const idx = indices.view();
+  const idx = indices.liveData();
   for (let i = 0; i < idx.length; i++) {
     if (idx[i] < 0 || idx[i] >= num) {
       throw new Error(`embedding: index ${idx[i]} out of range for weight ${shapeToString(weight.shape)} (${num} embeddings)`);
@@ -55,7 +55,7 @@ export function scatterRows(g: Tensor, indices: Tensor, num: number, pad = -1): 
       if (pad < 0) return [rows];
       // Positions at the padding index sent nothing, so they receive nothing back.
       const keep = Tensor.empty([...ix.shape, 1], "float32", "embedding padding mask");
-      const kv = keep.view(), iv = ix.view();
+      const kv = keep.liveData(), iv = ix.liveData();
       for (let i = 0; i < iv.length; i++) kv[i] = iv[i] === pad ? 0 : 1;
       return [mul(rows, keep)];
     };

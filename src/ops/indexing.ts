@@ -19,7 +19,7 @@ function checkIndex(op: string, index: Tensor): void {
 function checkRange(op: string, index: Tensor, d: number, shape: Shape): void {
   const bad = backend().kernels.index_out_of_range_i32(index.ptr, index.size, shape[d] ?? 1);
   if (bad >= 0) {
-    throw new Error(`${op}: index ${index.view()[bad]} (at flat position ${bad} of index ${shapeToString(index.shape)}) is out of range for dim ${d} of size ${shape[d] ?? 1} in ${shapeToString(shape)}`);
+    throw new Error(`${op}: index ${index.liveData()[bad]} (at flat position ${bad} of index ${shapeToString(index.shape)}) is out of range for dim ${d} of size ${shape[d] ?? 1} in ${shapeToString(shape)}`);
   }
 }
 
@@ -145,7 +145,7 @@ function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
   const inner = shape.slice(d + 1).reduce((a, s) => a * s, 1);
   const outer = x.size === 0 ? 0 : x.size / (r * inner);
   const indices = Tensor.empty(shape, "int32", "sort indices");
-  const v = x.view(), ix = indices.view();
+  const v = x.liveData(), ix = indices.liveData();
   const keys = new Float32Array(r);
   const order = new Int32Array(r);
   const sign = descending ? -1 : 1;

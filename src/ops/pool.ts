@@ -96,7 +96,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, options: MaxP
       // Each window's gradient goes to its maximum: a scatter of rows of width 1 at the maxima's
       // flat positions in x, whose own backward gathers them again.
       const at = Tensor.empty([idx.size], "int32", "maxPool2d positions");
-      const av = at.view(), iv = idx.view(), HW = g.H * g.W, HoWo = g.Ho * g.Wo;
+      const av = at.liveData(), iv = idx.liveData(), HW = g.H * g.W, HoWo = g.Ho * g.Wo;
       for (let i = 0; i < iv.length; i++) av[i] = iv[i] + Math.floor(i / HoWo) * HW;
       return [reshape(scatterRows(reshape(gy!, [idx.size, 1]), at, g.planes * HW), [...xShape])];
     });
@@ -123,9 +123,9 @@ function windowSum(op: string, x: Tensor, rows: AxisWindows, cols: AxisWindows):
   const [planes, H, W] = planesOf(op, x);
   const Ho = rows.lo.length, Wo = cols.lo.length;
   const windows = Tensor.empty([2 * (Ho + Wo)], "int32", `${op} windows`);
-  windows.view().set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
+  windows.liveData().set([...rows.lo, ...rows.hi, ...cols.lo, ...cols.hi]);
   const scales = Tensor.empty([Ho + Wo], "float32", `${op} scales`);
-  scales.view().set([...rows.scale, ...cols.scale]);
+  scales.liveData().set([...rows.scale, ...cols.scale]);
   const y = applyWindows(op, x, { planes, H, W, Ho, Wo }, windows, scales);
   windows.dispose();
   scales.dispose();

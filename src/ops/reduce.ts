@@ -106,7 +106,7 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
     // An empty slice sums to 0, whose log is −Infinity, as in PyTorch.
     const m = x.size === 0 ? zeros(x.shape.map((s, i) => (dims.includes(i) ? 1 : s))) : noGrad(() => dims.reduce((t, d) => max(t, d, true).values, x));
     // An all-(±)Infinity slice would give Infinity − Infinity: shift it by 0 instead.
-    const mv = m.view();
+    const mv = m.liveData();
     for (let i = 0; i < mv.length; i++) if (!Number.isFinite(mv[i])) mv[i] = 0;
     const out = sum(sub(x, m).exp(), dims, true).log().add(m);
     return keepdim ? out : out.reshape(x.shape.filter((_, i) => !dims.includes(i)));

@@ -194,7 +194,7 @@ function lengthsTensor(op: string, lengths: SequenceLengths, N: number, T: numbe
   if (lengths instanceof Tensor) {
     if (lengths.isDisposed) throw new Error(`${op}: lengths was disposed and can no longer be used`);
     if (lengths.dtype !== "int32" || lengths.ndim !== 1) throw new Error(`${op}: lengths must be a 1-D int32 tensor, got ${lengths.dtype} ${shapeToString(lengths.shape)}`);
-    values = lengths.view();
+    values = lengths.liveData();
   } else {
     values = lengths;
   }
@@ -207,7 +207,7 @@ function lengthsTensor(op: string, lengths: SequenceLengths, N: number, T: numbe
   }
   if (Array.prototype.every.call(values, (v: number) => v === T)) return null;
   const t = Tensor.empty([N], "int32", `${op} lengths`);
-  (t.view() as Int32Array).set(Array.from(values));
+  (t.liveData() as Int32Array).set(Array.from(values));
   return t;
 }
 

@@ -31,22 +31,34 @@ function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
 }
 
 export function reshape(x: Tensor, shape: number[]): Tensor {
+  return reshapeAs("reshape", x, shape);
+}
+
+/**
+ * PyTorch's view. Every tensor here is contiguous, so a view always exists and is reshape's alias;
+ * the errors name view.
+ */
+export function view(x: Tensor, shape: number[]): Tensor {
+  return reshapeAs("view", x, shape);
+}
+
+function reshapeAs(op: string, x: Tensor, shape: number[]): Tensor {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
-    throw new Error(`reshape: invalid target shape ${shapeToString(shape)} for input ${shapeToString(x.shape)}`);
+    throw new Error(`${op}: invalid target shape ${shapeToString(shape)} for input ${shapeToString(x.shape)}`);
   }
   const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
   if (unknown === 1 && known === 0) {
     // PyTorch: with a 0 among the other sizes, -1 could be anything.
     throw new Error(
-      `reshape: cannot reshape a tensor of ${x.size} elements into shape ${shapeToString(shape)} because the unspecified dimension size -1 can be any value and is ambiguous`,
+      `${op}: cannot reshape a tensor of ${x.size} elements into shape ${shapeToString(shape)} because the unspecified dimension size -1 can be any value and is ambiguous`,
     );
   }
   const resolved = shape.map((d) => (d === -1 ? x.size / known : d));
   if (numel(resolved) !== x.size || resolved.some((d) => !Number.isInteger(d))) {
-    throw new Error(`reshape: shape ${shapeToString(shape)} is invalid for input of shape ${shapeToString(x.shape)} (${x.size} elements)`);
+    throw new Error(`${op}: shape ${shapeToString(shape)} is invalid for input of shape ${shapeToString(x.shape)} (${x.size} elements)`);
   }
-  return viewAs("reshape", x, resolved);
+  return viewAs(op, x, resolved);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -359,7 +371,7 @@ function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
   const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1];
   return tidy(() => {
     const mask = Tensor.empty([rows, cols], "float32", `${op} mask`);
-    const m = mask.view();
+    const m = mask.liveData();
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) m[i * cols + j] = +(op === "tril" ? j - i <= diagonal : j - i >= diagonal);
     }

@@ -114,7 +114,7 @@ export interface FitAsyncOptions extends FitOptions {
 export function accuracy(output: Tensor, target: Tensor, threshold = 0): number {
   const n = output.shape[0] ?? 1;
   const classes = output.size / Math.max(n, 1);
-  const out = output.view(), tgt = target.view();
+  const out = output.liveData(), tgt = target.liveData();
   const rowArgmax = (v: ArrayLike<number>, row: number) => {
     let best = 0;
     for (let c = 1; c < classes; c++) if (v[row * classes + c] > v[row * classes + best]) best = c;
@@ -221,14 +221,14 @@ class BestWeights {
     this.epoch = epoch;
     for (const t of Object.values(this.model.stateDict())) {
       const copy = this.saved.get(t);
-      if (copy) copy.set(t.view());
-      else this.saved.set(t, t.view().slice());
+      if (copy) copy.set(t.liveData());
+      else this.saved.set(t, t.liveData().slice());
     }
   }
 
   /** Puts the saved weights back (nothing when no epoch was saved). */
   restore(): void {
-    for (const [t, copy] of this.saved) t.view().set(copy);
+    for (const [t, copy] of this.saved) t.liveData().set(copy);
   }
 }
 

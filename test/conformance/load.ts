@@ -74,7 +74,7 @@ export function compareTensor(got: Tensor | null | undefined, ref: JsonTensor, t
   const exact = ref.dtype !== "float64";
   if (exact && got.dtype !== "int32") return `dtype ${got.dtype}, expected an integer tensor`;
   if (!exact && got.dtype !== "float32") return `dtype ${got.dtype}, expected float32`;
-  const data = got.view();
+  const data = got.liveData();
   const want = ref.data.map(Number);
   let bad = 0, worst = -1, worstExcess = -Infinity;
   for (let i = 0; i < want.length; i++) {

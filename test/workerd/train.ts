@@ -5,7 +5,7 @@ import { manualSeed, memoryStats, nn, optim, rand, tensor, tidy } from "../../sr
 export function trainXorQuadrants(steps = 400) {
   manualSeed(0);
   const x = rand([64, 2], { low: -1, high: 1 });
-  const xs = x.view();
+  const xs = x.liveData();
   const y = tensor(Array.from({ length: 64 }, (_, i) => (xs[2 * i] * xs[2 * i + 1] > 0 ? 1 : 0)), [64], { dtype: "int32" });
   const model = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 2));
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.05 });
