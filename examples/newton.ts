@@ -23,8 +23,8 @@ function local(w: number[]): Local {
     const wt = tensor(w, [2], { requiresGrad: true });
     const value = loss(wt);
     const [g] = grad(value, [wt]);
-    const h = (hessian(loss, wt) as Tensor).view();
-    const gv = g!.view();
+    const h = (hessian(loss, wt) as Tensor).liveData();
+    const gv = g!.liveData();
     return { value: value.item(), g: [gv[0], gv[1]], H: [[h[0], h[1]], [h[2], h[3]]] };
   });
 }
