@@ -4,26 +4,10 @@
 import { describe, expect, it } from "vitest";
 import * as sg from "../src/index.js";
 import { Generator, Tensor, gradcheck } from "../src/index.js";
-// @ts-expect-error: the op table is a build-time module without type declarations
-import unaryTable from "../assembly/ops/unary.mjs";
-
-interface UnaryRow { name: string; gradcheck?: (Range & { fn?: string; args?: unknown[] })[] }
-const unaryRows = unaryTable as UnaryRow[];
+import { randomInput, unaryCases, unaryRows, type Range } from "./unary-cases.js";
 
 const gen = new Generator(1234);
-
-interface Range { lo?: number; hi?: number; kinks?: number[]; gap?: number }
-
-/** Uniform in [lo, hi), pushed to at least `gap` away from each of `kinks`. */
-function input(shape: number[], { lo = -2, hi = 2, kinks = [], gap = 0.05 }: Range = {}): Tensor {
-  const n = shape.reduce((a, d) => a * d, 1);
-  const data = Array.from({ length: n }, () => {
-    let v = lo + (hi - lo) * gen.uniform();
-    for (const k of kinks) if (Math.abs(v - k) < gap) v = v < k ? k - gap : k + gap;
-    return v;
-  });
-  return sg.tensor(data, shape, { requiresGrad: true });
-}
+const input = (shape: number[], range: Range = {}) => randomInput(gen, shape, range);
 
 /** Distinct values (shuffled, spaced by 0.1) so max has no ties anywhere. */
 function distinct(shape: number[]): Tensor {
@@ -43,11 +27,7 @@ const SHAPE = [3, 5, 2];
 // One case list per row of the unary table (assembly/ops/unary.mjs): each row's public form
 // (nn.functional for activations) with the row's arguments and input range.
 describe("gradcheck: unary", () => {
-  const forms = { ...sg, ...sg.nn.functional } as unknown as Record<string, (x: Tensor, ...args: unknown[]) => Tensor>;
-  const cases = unaryRows.flatMap((row) => (row.gradcheck ?? []).map((c): [string, (x: Tensor) => Tensor, Range] => {
-    const name = c.fn ?? row.name, args = c.args ?? [];
-    return [`${name}(x${args.map((a) => `, ${JSON.stringify(a)}`).join("")})`, (x) => forms[name](x, ...args), c];
-  }));
+  const cases = unaryCases();
   it("covers every row of the table that has a derivative worth checking", () => {
     const checked = new Set(unaryRows.filter((r) => r.gradcheck).map((r) => r.name));
     // geluTanh is checked as gelu(x, "tanh"); sign and step have zero gradients.
