@@ -49,7 +49,8 @@ function explainCompileError(e: unknown): unknown {
   if (!(e instanceof WebAssembly.CompileError)) return e;
   return new Error(
     `simdgrad: compiling the wasm kernels failed (${e.message}). If this runtime forbids compiling wasm at run time ` +
-      `(e.g. Cloudflare Workers), import the precompiled module ("simdgrad/simdgrad.wasm") and pass it to init({ source })`,
+      `(e.g. Cloudflare Workers), import the precompiled module ("simdgrad/simdgrad.wasm") and pass it to init({ source }); ` +
+      `in a page whose Content-Security-Policy blocks it, add 'wasm-unsafe-eval' to script-src (a page compiles every module it runs)`,
     { cause: e },
   );
 }
