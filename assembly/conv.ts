@@ -7,6 +7,7 @@
 // floats apart (ld ≥ nb·rows·Wo). One GEMM per group then convolves all nb images at once, or one
 // per image reads its own block of columns. col2im is the adjoint of im2col (it adds every entry
 // back onto the pixel it came from), which gives the input gradient and the transposed convolution.
+import { madd } from "./vmath";
 
 // Output columns [lo, hi) whose input column ow·sw + off lies inside 0 .. W−1 (off = j·dw − pw).
 // @ts-ignore: decorator
@@ -357,10 +358,10 @@ export function conv_direct_f32(x: usize, wp: usize, off: usize, K: i32, y: usiz
           const lo = v128.load(w), hi = v128.load(w + 16);
           const x0 = v128.load32_splat(b0 + o), x1 = v128.load32_splat(b1 + o);
           const x2 = v128.load32_splat(b2 + o), x3 = v128.load32_splat(b3 + o);
-          a0 = f32x4.add(a0, f32x4.mul(x0, lo)); a1 = f32x4.add(a1, f32x4.mul(x0, hi));
-          c0 = f32x4.add(c0, f32x4.mul(x1, lo)); c1 = f32x4.add(c1, f32x4.mul(x1, hi));
-          d0 = f32x4.add(d0, f32x4.mul(x2, lo)); d1 = f32x4.add(d1, f32x4.mul(x2, hi));
-          e0 = f32x4.add(e0, f32x4.mul(x3, lo)); e1 = f32x4.add(e1, f32x4.mul(x3, hi));
+          a0 = madd(x0, lo, a0); a1 = madd(x0, hi, a1);
+          c0 = madd(x1, lo, c0); c1 = madd(x1, hi, c1);
+          d0 = madd(x2, lo, d0); d1 = madd(x2, hi, d1);
+          e0 = madd(x3, lo, e0); e1 = madd(x3, hi, e1);
         }
         const count = min(4, L - q), d = yb + (<usize>q << 2);
         storeTransposed(a0, c0, d0, e0, bb, relu, false, d, rowBytes, channels, count);
@@ -399,10 +400,10 @@ export function conv_direct_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw
             const lo = v128.load(gq), hi = v128.load(gq + 16);
             const x0 = v128.load32_splat(b + o0), x1 = v128.load32_splat(b + o1);
             const x2 = v128.load32_splat(b + o2), x3 = v128.load32_splat(b + o3);
-            a0 = f32x4.add(a0, f32x4.mul(x0, lo)); a1 = f32x4.add(a1, f32x4.mul(x0, hi));
-            c0 = f32x4.add(c0, f32x4.mul(x1, lo)); c1 = f32x4.add(c1, f32x4.mul(x1, hi));
-            d0 = f32x4.add(d0, f32x4.mul(x2, lo)); d1 = f32x4.add(d1, f32x4.mul(x2, hi));
-            e0 = f32x4.add(e0, f32x4.mul(x3, lo)); e1 = f32x4.add(e1, f32x4.mul(x3, hi));
+            a0 = madd(x0, lo, a0); a1 = madd(x0, hi, a1);
+            c0 = madd(x1, lo, c0); c1 = madd(x1, hi, c1);
+            d0 = madd(x2, lo, d0); d1 = madd(x2, hi, d1);
+            e0 = madd(x3, lo, e0); e1 = madd(x3, hi, e1);
           }
         }
       }

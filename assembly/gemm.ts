@@ -11,6 +11,7 @@
 // Few rows of op(A) (matrix-vector products) or, with transB, few columns skip
 // the packing, which would cost more than the product: see the unpacked paths
 // before gemm_f32.
+import { madd } from "./vmath";
 
 // Where gemm_f32 adds its bias: nowhere, bias[n] to every row (a Linear layer's
 // output features), or bias[m] to every column (a convolution's output channels).
@@ -46,16 +47,6 @@ const WS_BYTES = WS_PACK_B + PACK_B_BYTES;
 
 export function gemm_workspace_bytes(): i32 {
   return WS_BYTES;
-}
-
-// acc + a * b; fused under relaxed SIMD (results then differ by a rounding).
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, acc);
-  } else {
-    return f32x4.add(acc, f32x4.mul(a, b));
-  }
 }
 
 // First step of a 4x4 transpose: interleave the low (r0[0], r1[0], r0[1], r1[1])

@@ -100,3 +100,13 @@ const LN2_LO: f32 = -2.12194440e-4;
 // The tail of an array (n % 4 elements) goes through the same vector code one lane at a time.
 @inline export function loadLane(p: usize): v128 { return v128.load32_splat(p); }
 @inline export function storeLane(p: usize, v: v128): void { store<f32>(p, f32x4.extract_lane(v, 0)); }
+
+// acc + a * b; fused under relaxed SIMD (results then differ by a rounding). The GEMM's and the
+// direct convolutions' micro-kernels accumulate with it, so the relaxed build fuses both.
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, acc);
+  } else {
+    return f32x4.add(acc, f32x4.mul(a, b));
+  }
+}

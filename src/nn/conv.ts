@@ -2,6 +2,7 @@
 // ([out, in/groups, k...] and, transposed, [in, out/groups, k...]), default init and repr.
 import { Tensor } from "../tensor.js";
 import { conv1d, conv2d, convTranspose2d, type Conv2dOptions, type Size2 } from "../ops/conv.js";
+import { checkGroups, sizes } from "../ops/checks.js";
 import type { Generator } from "../random.js";
 import { Module, parameter, type Epilogue } from "./module.js";
 import { calculateFans, kaimingUniform_, uniform_ } from "./init.js";
@@ -9,14 +10,6 @@ import { calculateFans, kaimingUniform_, uniform_ } from "./init.js";
 /** A tuple as Python prints it: (5, 5), (3,). */
 export function reprTuple(v: readonly number[]): string {
   return v.length === 1 ? `(${v[0]},)` : `(${v.join(", ")})`;
-}
-
-function tuple(name: string, v: Size2 | number, n: number, min: number): number[] {
-  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
-  if (t.length !== n || t.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new Error(`${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer or ${n} of them, got ${JSON.stringify(v)}`);
-  }
-  return t;
 }
 
 interface ConvConfig {
@@ -45,9 +38,7 @@ abstract class ConvNd extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, c: ConvConfig) {
     super();
     const name = this.constructor.name;
-    if (!Number.isInteger(c.groups) || c.groups < 1) throw new Error(`${name}: groups must be a positive integer, got ${c.groups}`);
-    if (inChannels % c.groups !== 0) throw new Error(`${name}: in_channels (${inChannels}) must be divisible by groups (${c.groups})`);
-    if (outChannels % c.groups !== 0) throw new Error(`${name}: out_channels (${outChannels}) must be divisible by groups (${c.groups})`);
+    checkGroups(name, inChannels, outChannels, c.groups, ["in_channels", "out_channels"]);
     if (c.padding === "same" && c.stride.some((s) => s !== 1)) {
       throw new Error(`${name}: padding='same' is not supported for strided convolutions (stride ${reprTuple(c.stride)})`);
     }
@@ -99,9 +90,9 @@ export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
     const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
     super(inChannels, outChannels, {
-      kernelSize: tuple("Conv2d: kernelSize", kernelSize, 2, 1), stride: tuple("Conv2d: stride", stride, 2, 1),
-      padding: typeof padding === "string" ? padding : tuple("Conv2d: padding", padding, 2, 0),
-      dilation: tuple("Conv2d: dilation", dilation, 2, 1), outputPadding: [0, 0], groups, bias, transposed: false, generator,
+      kernelSize: sizes("Conv2d", "kernelSize", kernelSize, 2, 1), stride: sizes("Conv2d", "stride", stride, 2, 1),
+      padding: typeof padding === "string" ? padding : sizes("Conv2d", "padding", padding, 2, 0),
+      dilation: sizes("Conv2d", "dilation", dilation, 2, 1), outputPadding: [0, 0], groups, bias, transposed: false, generator,
     });
   }
 
@@ -136,9 +127,9 @@ export class Conv1d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dLayerOptions = {}) {
     const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
     super(inChannels, outChannels, {
-      kernelSize: tuple("Conv1d: kernelSize", kernelSize, 1, 1), stride: tuple("Conv1d: stride", stride, 1, 1),
-      padding: typeof padding === "string" ? padding : tuple("Conv1d: padding", padding, 1, 0),
-      dilation: tuple("Conv1d: dilation", dilation, 1, 1), outputPadding: [0], groups, bias, transposed: false, generator,
+      kernelSize: sizes("Conv1d", "kernelSize", kernelSize, 1, 1), stride: sizes("Conv1d", "stride", stride, 1, 1),
+      padding: typeof padding === "string" ? padding : sizes("Conv1d", "padding", padding, 1, 0),
+      dilation: sizes("Conv1d", "dilation", dilation, 1, 1), outputPadding: [0], groups, bias, transposed: false, generator,
     });
   }
 
@@ -168,9 +159,9 @@ export class ConvTranspose2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: ConvTranspose2dLayerOptions = {}) {
     const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
     super(inChannels, outChannels, {
-      kernelSize: tuple("ConvTranspose2d: kernelSize", kernelSize, 2, 1), stride: tuple("ConvTranspose2d: stride", stride, 2, 1),
-      padding: tuple("ConvTranspose2d: padding", padding, 2, 0), dilation: tuple("ConvTranspose2d: dilation", dilation, 2, 1),
-      outputPadding: tuple("ConvTranspose2d: outputPadding", outputPadding, 2, 0), groups, bias, transposed: true, generator,
+      kernelSize: sizes("ConvTranspose2d", "kernelSize", kernelSize, 2, 1), stride: sizes("ConvTranspose2d", "stride", stride, 2, 1),
+      padding: sizes("ConvTranspose2d", "padding", padding, 2, 0), dilation: sizes("ConvTranspose2d", "dilation", dilation, 2, 1),
+      outputPadding: sizes("ConvTranspose2d", "outputPadding", outputPadding, 2, 0), groups, bias, transposed: true, generator,
     });
   }
 

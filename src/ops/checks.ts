@@ -53,3 +53,27 @@ export function normalizeDim(op: string, dim: number, shapeOrRank: Shape | numbe
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
+
+/**
+ * A PyTorch int-or-tuple argument (kernel size, stride, padding, ...): one number for every one of
+ * the n dims, or n numbers; each at least `min` and, unless `integer` is false, whole.
+ */
+export function sizes(op: string, name: string, v: number | readonly number[], n: number, min: number, integer = true): number[] {
+  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (t.length !== n || t.some((d) => typeof d !== "number" || (integer && !Number.isInteger(d)) || !(d >= min))) {
+    const one = !integer ? (min > 0 ? "a positive number" : `a number ≥ ${min}`) : min === 0 ? "a non-negative integer" : min === 1 ? "a positive integer" : `an integer ≥ ${min}`;
+    throw new Error(`${op}: ${name} must be ${one} or ${n === 2 ? "a pair" : n} of them, got ${JSON.stringify(v)}`);
+  }
+  return t;
+}
+
+/** sizes() for the 2-D ops: [h, w]. */
+export const pair = (op: string, name: string, v: number | readonly number[], min: number, integer = true) =>
+  sizes(op, name, v, 2, min, integer) as [number, number];
+
+/** Channel counts and groups of a convolution: groups a positive integer dividing both channel counts. */
+export function checkGroups(op: string, inChannels: number, outChannels: number, groups: number, names = ["input channels", "output channels"]): void {
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (inChannels % groups !== 0) throw new Error(`${op}: ${names[0]} (${inChannels}) must be divisible by groups (${groups})`);
+  if (outChannels % groups !== 0) throw new Error(`${op}: ${names[1]} (${outChannels}) must be divisible by groups (${groups})`);
+}

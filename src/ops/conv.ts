@@ -18,6 +18,7 @@ import { parallelFor } from "../backend/parallel.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { squeeze, unsqueeze } from "./shape.js";
+import { checkGroups, pair } from "./checks.js";
 import { mul } from "./binary.js";
 import { step } from "./elementwise.js";
 import { sum } from "./reduce.js";
@@ -407,23 +408,13 @@ function channelSums(g: Tensor, N: number, C: number, L: number): Tensor {
   return db;
 }
 
-function size2(op: string, name: string, v: Size2, min: number): [number, number] {
-  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if ((typeof v !== "number" && v.length !== 2) || p.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new Error(`${op}: ${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return p;
-}
-
 function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, groups: number, outChannels: number): void {
   for (const [name, t] of [["input", x], ["weight", weight], ["bias", bias]] as const) {
     if (t && t.dtype !== "float32") throw new Error(`${op}: expected float32 ${name}, got ${t.dtype}`);
   }
   if (x.ndim !== 4) throw new Error(`${op}: expected a 4-D input [N, C, H, W] (or 3-D unbatched), got ${shapeToString(x.shape)}`);
   if (weight.ndim !== 4) throw new Error(`${op}: expected a 4-D weight, got ${shapeToString(weight.shape)}`);
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
-  if (x.shape[1] % groups !== 0) throw new Error(`${op}: input channels (${x.shape[1]}) must be divisible by groups (${groups})`);
-  if (outChannels % groups !== 0) throw new Error(`${op}: output channels (${outChannels}) must be divisible by groups (${groups})`);
+  checkGroups(op, x.shape[1], outChannels, groups);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
     throw new Error(`${op}: bias ${shapeToString(bias.shape)} does not match the ${outChannels} output channels (expected [${outChannels}])`);
   }
@@ -459,15 +450,15 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
   if (cinG * groups !== Cin) {
     throw new Error(`${op}: weight ${shapeToString(weight.shape)} with groups=${groups} expects ${cinG * groups} input channels, got input ${shapeToString(x.shape)}`);
   }
-  const [sh, sw] = size2(op, "stride", stride, 1);
-  const [dh, dw] = size2(op, "dilation", dilation, 1);
+  const [sh, sw] = pair(op, "stride", stride, 1);
+  const [dh, dw] = pair(op, "dilation", dilation, 1);
   let pads: [number, number, number, number]; // top, bottom, left, right
   if (padding === "same") {
     if (sh !== 1 || sw !== 1) throw new Error(`${op}: padding="same" is not supported for strided convolutions (stride ${JSON.stringify(stride)})`);
     const th = dh * (kh - 1), tw = dw * (kw - 1);
     pads = [th >> 1, th - (th >> 1), tw >> 1, tw - (tw >> 1)];
   } else {
-    const [ph, pw] = padding === "valid" ? [0, 0] : size2(op, "padding", padding, 0);
+    const [ph, pw] = padding === "valid" ? [0, 0] : pair(op, "padding", padding, 0);
     pads = [ph, ph, pw, pw];
   }
   const paddedH = H + pads[0] + pads[1], paddedW = W + pads[2] + pads[3];
@@ -541,10 +532,10 @@ function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null |
   const [wIn, coutG, kh, kw] = weight.shape;
   if (wIn !== Cin) throw new Error(`${op}: weight ${shapeToString(weight.shape)} expects ${wIn} input channels, got input ${shapeToString(x.shape)}`);
   const Cout = coutG * groups;
-  const [sh, sw] = size2(op, "stride", stride, 1);
-  const [ph, pw] = size2(op, "padding", padding, 0);
-  const [oph, opw] = size2(op, "outputPadding", outputPadding, 0);
-  const [dh, dw] = size2(op, "dilation", dilation, 1);
+  const [sh, sw] = pair(op, "stride", stride, 1);
+  const [ph, pw] = pair(op, "padding", padding, 0);
+  const [oph, opw] = pair(op, "outputPadding", outputPadding, 0);
+  const [dh, dw] = pair(op, "dilation", dilation, 1);
   if ((oph >= sh && oph >= dh) || (opw >= sw && opw >= dw)) {
     throw new Error(`${op}: outputPadding ${JSON.stringify(outputPadding)} must be smaller than either stride ${JSON.stringify(stride)} or dilation ${JSON.stringify(dilation)}`);
   }

@@ -8,6 +8,7 @@ import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import type { Size2 } from "./conv.js";
 import { reshape } from "./shape.js";
+import { pair } from "./checks.js";
 
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
@@ -36,14 +37,6 @@ export interface InterpolateOptions {
   /** Output = floor(input · scaleFactor) per axis. */
   scaleFactor?: number | readonly [number, number];
   mode?: "nearest";
-}
-
-function pair(op: string, name: string, v: Size2 | readonly [number, number], min: number, integer = true): [number, number] {
-  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if ((typeof v !== "number" && v.length !== 2) || p.some((d) => typeof d !== "number" || (integer && !Number.isInteger(d)) || !(d >= min))) {
-    throw new Error(`${op}: ${name} must be a ${integer ? "integer" : "number"} ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return p;
 }
 
 /** Checks x is a float32 [N, C, H, W] or [C, H, W] image batch; returns the number of planes and H, W. */
