@@ -184,6 +184,18 @@ export class Tensor {
     return this.liveData().slice();
   }
 
+  /** `data()` of a float32 tensor, typed as a Float32Array (no cast under `strict`); an int32 tensor is an error. */
+  float32Data(): Float32Array {
+    if (this.dtype !== "float32") throw new Error(`float32Data: the tensor is ${this.dtype}; use int32Data(), or .float() first`);
+    return this.data() as Float32Array;
+  }
+
+  /** `data()` of an int32 tensor, typed as an Int32Array; a float32 tensor is an error. */
+  int32Data(): Int32Array {
+    if (this.dtype !== "int32") throw new Error(`int32Data: the tensor is ${this.dtype}; use float32Data(), or .int() first`);
+    return this.data() as Int32Array;
+  }
+
   dataSync(): Float32Array | Int32Array {
     return this.data();
   }

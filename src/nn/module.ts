@@ -41,7 +41,7 @@ export type Epilogue = "relu";
 export abstract class Module<Out = Tensor> {
   training = true;
 
-  abstract forward(...inputs: any[]): Out;
+  abstract forward(...inputs: unknown[]): Out;
 
   /**
    * The activation this layer is, when the layer before it can apply it in its own epilogue (ReLU:
