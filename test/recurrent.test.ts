@@ -75,9 +75,9 @@ describe("recurrent layers: parameters and construction", () => {
     expect(() => new nn.LSTM(3, 4, { projSize: 2 })).toThrow(/LSTM: projSize 2 is not supported/);
     expect(() => new nn.LSTM(3, 4, 1, true, false, 0, false, 3)).toThrow(/projSize 3 is not supported/);
     expect(new nn.LSTM(3, 4, { projSize: 0 }).hiddenSize).toBe(4);
-    expect(() => new nn.GRU(3, 4, { projSize: 2 } as never)).toThrow(/GRU: unknown option projSize/);
-    expect(() => new nn.RNN(3, 4, { nonlinearty: "relu" } as never)).toThrow(/RNN: unknown option nonlinearty/);
-    expect(() => new nn.GRUCell(3, 4, { numLayers: 2 } as never)).toThrow(/GRUCell: unknown option numLayers/);
+    expect(() => new nn.GRU(3, 4, { projSize: 2 } as never)).toThrow(/GRU: unknown option "projSize"/);
+    expect(() => new nn.RNN(3, 4, { nonlinearty: "relu" } as never)).toThrow(/RNN: unknown option "nonlinearty"/);
+    expect(() => new nn.GRUCell(3, 4, { numLayers: 2 } as never)).toThrow(/GRUCell: unknown option "numLayers"/);
     expect(() => new nn.LSTM(3, 4, 2, { numLayers: 3 })).toThrow(/numLayers is given both as an argument and in the options/);
     expect(() => new nn.RNN(3, 4, 1, true as never)).toThrow(/RNN: nonlinearity must be "tanh" or "relu", got true/);
     expect(() => new nn.RNN(3, 4, { nonlinearity: "sigmoid" as never })).toThrow(/nonlinearity must be "tanh" or "relu", got "sigmoid"/);

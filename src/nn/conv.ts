@@ -4,6 +4,7 @@ import { Tensor } from "../tensor.js";
 import { conv1d, conv2d, convTranspose2d, type Conv2dOptions, type Size2 } from "../ops/conv.js";
 import { checkGroups, sizes } from "../ops/checks.js";
 import type { Generator } from "../random.js";
+import { readArgs, kinds, type Args, type Kind } from "../ops/args.js";
 import { Module, parameter, type Epilogue } from "./module.js";
 import { calculateFans, kaimingUniform_, uniform_ } from "./init.js";
 
@@ -82,13 +83,28 @@ export interface Conv2dLayerOptions {
   dilation?: Size2;
   groups?: number;
   bias?: boolean;
+  /** Only "zeros". */
+  paddingMode?: "zeros";
   generator?: Generator;
 }
 
+const convPadding: Kind = { expected: 'an integer, a tuple of them, "same" or "valid"', test: (v) => v === "same" || v === "valid" || kinds.size.test(v) };
+const paddingMode = kinds.only("zeros", "reflect, replicate and circular padding are not implemented");
+
+/** PyTorch's positional order of Conv1d and Conv2d (ConvTranspose2d's differs). */
+const CONV_ARGS = {
+  inChannels: kinds.positiveInt, outChannels: kinds.positiveInt, kernelSize: kinds.size, stride: kinds.size, padding: convPadding,
+  dilation: kinds.size, groups: kinds.positiveInt, bias: kinds.bool, paddingMode,
+};
+const CONV_REQUIRED = ["inChannels", "outChannels", "kernelSize"];
+type ConvArgs<S, O> = Args<[stride: S, padding: S | "same" | "valid", dilation: S, groups: number, bias: boolean, paddingMode: "zeros"], O>;
+
 /** 2-D convolution over [N, Cin, H, W] (or [Cin, H, W]); weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
-    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
+  /** PyTorch's order: (inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode), then options. */
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, ...args: ConvArgs<Size2, Conv2dLayerOptions>) {
+    const o = readArgs<Conv2dLayerOptions>("Conv2d", [inChannels, outChannels, kernelSize, ...args], CONV_ARGS, { generator: kinds.generator }, CONV_REQUIRED);
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = o;
     super(inChannels, outChannels, {
       kernelSize: sizes("Conv2d", "kernelSize", kernelSize, 2, 1), stride: sizes("Conv2d", "stride", stride, 2, 1),
       padding: typeof padding === "string" ? padding : sizes("Conv2d", "padding", padding, 2, 0),
@@ -119,13 +135,17 @@ export interface Conv1dLayerOptions {
   dilation?: number;
   groups?: number;
   bias?: boolean;
+  /** Only "zeros". */
+  paddingMode?: "zeros";
   generator?: Generator;
 }
 
 /** 1-D convolution over [N, Cin, L] (or [Cin, L]); weight [Cout, Cin/groups, k], bias [Cout]. */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number, options: Conv1dLayerOptions = {}) {
-    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
+  /** PyTorch's order: (inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode), then options. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number, ...args: ConvArgs<number, Conv1dLayerOptions>) {
+    const o = readArgs<Conv1dLayerOptions>("Conv1d", [inChannels, outChannels, kernelSize, ...args], CONV_ARGS, { generator: kinds.generator }, CONV_REQUIRED);
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, generator } = o;
     super(inChannels, outChannels, {
       kernelSize: sizes("Conv1d", "kernelSize", kernelSize, 1, 1), stride: sizes("Conv1d", "stride", stride, 1, 1),
       padding: typeof padding === "string" ? padding : sizes("Conv1d", "padding", padding, 1, 0),
@@ -148,16 +168,26 @@ export interface ConvTranspose2dLayerOptions {
   dilation?: Size2;
   groups?: number;
   bias?: boolean;
+  /** Only "zeros". */
+  paddingMode?: "zeros";
   generator?: Generator;
 }
+
+const CONV_TRANSPOSE_ARGS = {
+  inChannels: kinds.positiveInt, outChannels: kinds.positiveInt, kernelSize: kinds.size, stride: kinds.size, padding: kinds.size,
+  outputPadding: kinds.size, groups: kinds.positiveInt, bias: kinds.bool, dilation: kinds.size, paddingMode,
+};
 
 /**
  * Transposed 2-D convolution (the input gradient of a Conv2d), for decoders and upsampling;
  * weight [Cin, Cout/groups, kh, kw], Ho = (H − 1)·sh − 2ph + dh·(kh − 1) + oph + 1.
  */
 export class ConvTranspose2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: ConvTranspose2dLayerOptions = {}) {
-    const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, bias = true, generator } = options;
+  /** PyTorch's order: (inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode), then options. */
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2,
+    ...args: Args<[stride: Size2, padding: Size2, outputPadding: Size2, groups: number, bias: boolean, dilation: Size2, paddingMode: "zeros"], ConvTranspose2dLayerOptions>) {
+    const o = readArgs<ConvTranspose2dLayerOptions>("ConvTranspose2d", [inChannels, outChannels, kernelSize, ...args], CONV_TRANSPOSE_ARGS, { generator: kinds.generator }, CONV_REQUIRED);
+    const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, bias = true, generator } = o;
     super(inChannels, outChannels, {
       kernelSize: sizes("ConvTranspose2d", "kernelSize", kernelSize, 2, 1), stride: sizes("ConvTranspose2d", "stride", stride, 2, 1),
       padding: sizes("ConvTranspose2d", "padding", padding, 2, 0), dilation: sizes("ConvTranspose2d", "dilation", dilation, 2, 1),

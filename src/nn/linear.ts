@@ -5,17 +5,26 @@ import { flatten } from "../ops/shape.js";
 import { Module, parameter, reprBool, type Epilogue } from "./module.js";
 import { kaimingUniform_, uniform_ } from "./init.js";
 import type { Generator } from "../random.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
+
+export interface LinearOptions {
+  bias?: boolean;
+  generator?: Generator;
+}
 
 /** y = x·Wᵀ + b with weight [outFeatures, inFeatures] and bias [outFeatures] (PyTorch's layout and init). */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; generator?: Generator } = {}) {
+  /** PyTorch's order: (inFeatures, outFeatures, bias), then options. */
+  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: Args<[bias: boolean], LinearOptions>) {
     super();
+    const { bias = true, generator } = readArgs<LinearOptions>("Linear", [inFeatures, outFeatures, ...args],
+      { inFeatures: kinds.nonNegativeInt, outFeatures: kinds.nonNegativeInt, bias: kinds.bool }, { generator: kinds.generator }, ["inFeatures", "outFeatures"]);
     this.weight = parameter(Tensor.empty([outFeatures, inFeatures], "float32", "Linear weight"));
-    this.bias = options.bias === false ? null : parameter(Tensor.empty([outFeatures], "float32", "Linear bias"));
-    this.resetParameters(options.generator);
+    this.bias = bias ? parameter(Tensor.empty([outFeatures], "float32", "Linear bias")) : null;
+    this.resetParameters(generator);
   }
 
   /**
@@ -52,8 +61,15 @@ export class Identity extends Module {
 
 /** Merges dims startDim..endDim into one (by default every dim after the batch dim). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  /** PyTorch's order: (startDim, endDim), then options. */
+  constructor(...args: Args<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>) {
     super();
+    const { startDim = 1, endDim = -1 } = readArgs<{ startDim?: number; endDim?: number }>("Flatten", args, { startDim: kinds.int, endDim: kinds.int });
+    this.startDim = startDim;
+    this.endDim = endDim;
   }
 
   forward(x: Tensor): Tensor {

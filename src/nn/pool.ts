@@ -6,24 +6,38 @@ import {
   type MaxPool2dOptions, type AvgPool2dOptions,
 } from "../ops/pool.js";
 import type { Size2 } from "../ops/conv.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
 import { Module, reprBool, reprFloat } from "./module.js";
 import { reprTuple } from "./conv.js";
 
 const reprSize = (v: Size2): string => (typeof v === "number" ? String(v) : reprTuple(v));
 
+export interface MaxPool2dLayerOptions extends MaxPool2dOptions {
+  /** Only false: nn.functional.maxPool2dWithIndices returns the indices. */
+  returnIndices?: boolean;
+}
+
+const stride = kinds.orNull(kinds.size);
+
 export class MaxPool2d extends Module {
+  readonly kernelSize: Size2;
   readonly stride: Size2;
   readonly padding: Size2;
   readonly dilation: Size2;
   readonly ceilMode: boolean;
 
-  /** stride defaults to the kernel size. */
-  constructor(readonly kernelSize: Size2, options: MaxPool2dOptions = {}) {
+  /** PyTorch's order: (kernelSize, stride, padding, dilation, returnIndices, ceilMode), then options; stride defaults to the kernel size. */
+  constructor(kernelSize: Size2, ...args: Args<[stride: Size2 | null, padding: Size2, dilation: Size2, returnIndices: boolean, ceilMode: boolean], MaxPool2dLayerOptions>) {
     super();
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
-    this.ceilMode = options.ceilMode ?? false;
+    const o = readArgs<MaxPool2dLayerOptions & { kernelSize: Size2 }>("MaxPool2d", [kernelSize, ...args], {
+      kernelSize: kinds.size, stride, padding: kinds.size, dilation: kinds.size,
+      returnIndices: kinds.only(false, "use nn.functional.maxPool2dWithIndices for the indices"), ceilMode: kinds.bool,
+    }, {}, ["kernelSize"]);
+    this.kernelSize = o.kernelSize;
+    this.stride = o.stride ?? o.kernelSize;
+    this.padding = o.padding ?? 0;
+    this.dilation = o.dilation ?? 1;
+    this.ceilMode = o.ceilMode ?? false;
   }
 
   forward(x: Tensor): Tensor {
@@ -37,14 +51,21 @@ export class MaxPool2d extends Module {
 }
 
 export class AvgPool2d extends Module {
+  readonly kernelSize: Size2;
   readonly stride: Size2;
   readonly options: AvgPool2dOptions;
 
-  /** stride defaults to the kernel size; countIncludePad defaults to true. */
-  constructor(readonly kernelSize: Size2, options: AvgPool2dOptions = {}) {
+  /** PyTorch's order: (kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride), then options; stride defaults to the kernel size. */
+  constructor(kernelSize: Size2,
+    ...args: Args<[stride: Size2 | null, padding: Size2, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPool2dOptions>) {
     super();
-    this.stride = options.stride ?? kernelSize;
-    this.options = { ...options, stride: this.stride };
+    const { kernelSize: k, ...o } = readArgs<AvgPool2dOptions & { kernelSize: Size2 }>("AvgPool2d", [kernelSize, ...args], {
+      kernelSize: kinds.size, stride, padding: kinds.size, ceilMode: kinds.bool, countIncludePad: kinds.bool,
+      divisorOverride: kinds.orNull(kinds.positiveInt),
+    }, {}, ["kernelSize"]);
+    this.kernelSize = k;
+    this.stride = o.stride ?? k;
+    this.options = { ...o, stride: this.stride };
   }
 
   forward(x: Tensor): Tensor {

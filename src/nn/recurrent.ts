@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor.js";
 import { rnn, lstm, gru, rnnCell, lstmCell, gruCell, type RnnNonlinearity, type RnnWeights, type SequenceLengths } from "../ops/rnn.js";
 import { Generator } from "../random.js";
+import { readArgs, kinds, type Args, type Kind } from "../ops/args.js";
 import { Module, parameter, reprBool, reprFloat } from "./module.js";
 import { uniform_ } from "./init.js";
 
@@ -40,58 +41,21 @@ export interface RNNCellOptions extends CellOptions {
 }
 
 type Sizes = { inputSize: number; hiddenSize: number };
-/** Positional arguments in PyTorch's order, any prefix of them, then optionally an options object. */
-type Args<P extends unknown[], O> = P extends [...infer Head, unknown] ? [...P, O?] | Args<Head, O> : [O?];
 type Settings = Sizes & RNNOptions & LSTMOptions;
 
-const isOptionsObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-
-const KINDS: Record<string, (v: unknown) => boolean> = {
-  inputSize: (v) => Number.isInteger(v) && (v as number) > 0,
-  hiddenSize: (v) => Number.isInteger(v) && (v as number) > 0,
-  numLayers: (v) => Number.isInteger(v) && (v as number) > 0,
-  bias: (v) => typeof v === "boolean",
-  batchFirst: (v) => typeof v === "boolean",
-  bidirectional: (v) => typeof v === "boolean",
-  dropout: (v) => typeof v === "number" && v >= 0 && v <= 1,
-  nonlinearity: (v) => v === "tanh" || v === "relu",
-  projSize: (v) => Number.isInteger(v) && (v as number) >= 0,
-  generator: (v) => v instanceof Generator,
-};
-const EXPECTED: Record<string, string> = {
-  inputSize: "a positive integer", hiddenSize: "a positive integer", numLayers: "a positive integer",
-  bias: "a boolean", batchFirst: "a boolean", bidirectional: "a boolean", dropout: "a number in [0, 1]",
-  nonlinearity: '"tanh" or "relu"', projSize: "a non-negative integer", generator: "a Generator",
+const KINDS: Record<string, Kind> = {
+  inputSize: kinds.positiveInt, hiddenSize: kinds.positiveInt, numLayers: kinds.positiveInt,
+  bias: kinds.bool, batchFirst: kinds.bool, bidirectional: kinds.bool, dropout: kinds.probability,
+  nonlinearity: kinds.oneOf("tanh", "relu"), projSize: kinds.only(0, "LSTM projections are not implemented"),
 };
 
 /**
  * Reads constructor arguments: `(inputSize, hiddenSize, ...positional, options?)` in PyTorch's
- * order, or one options object holding inputSize and hiddenSize too. Unknown options, a setting
- * given twice, and values of the wrong kind are errors naming them.
+ * order, or one options object holding inputSize and hiddenSize too.
  */
 function readSettings(layer: string, args: unknown[], positional: readonly string[]): Settings {
   const order = ["inputSize", "hiddenSize", ...positional];
-  const known = [...order, "generator"];
-  const given: Record<string, unknown> = {};
-  args.forEach((arg, i) => {
-    if (isOptionsObject(arg)) {
-      if (i !== args.length - 1) throw new Error(`${layer}: the options object must be the last argument`);
-      for (const [k, v] of Object.entries(arg)) {
-        if (!known.includes(k)) throw new Error(`${layer}: unknown option ${k} (known: ${known.join(", ")})`);
-        if (k in given) throw new Error(`${layer}: ${k} is given both as an argument and in the options`);
-        if (v !== undefined) given[k] = v;
-      }
-    } else {
-      if (i >= order.length) throw new Error(`${layer}: too many arguments (${args.length}); PyTorch's order is ${order.join(", ")}, then an options object`);
-      if (arg !== undefined) given[order[i]] = arg;
-    }
-  });
-  for (const [k, v] of Object.entries(given)) {
-    if (!KINDS[k](v)) throw new Error(`${layer}: ${k} must be ${EXPECTED[k]}, got ${typeof v === "string" ? `"${v}"` : String(v)}`);
-  }
-  for (const k of ["inputSize", "hiddenSize"]) if (!(k in given)) throw new Error(`${layer}: ${k} is required`);
-  if (given.projSize) throw new Error(`${layer}: projSize ${given.projSize} is not supported (LSTM projections); only 0 is`);
+  const given = readArgs(layer, args, Object.fromEntries(order.map((k) => [k, KINDS[k]])), { generator: kinds.generator }, ["inputSize", "hiddenSize"]);
   return given as unknown as Settings;
 }
 
