@@ -1,6 +1,6 @@
 // Indexing along one dim: gather / scatter-add driven by an int32 index tensor over a 4-d index
 // space (the TS side loops any further dims and merges what it can), an index range check, and
-// the running sum along a dim.
+// the running sum and a stable merge sort along a dim.
 
 // For every position i of the index space: d = data + Σ i_k·ds_k + idx[Σ i_k·is_k]·dimStride,
 // o = other + Σ i_k·os_k (element strides). scatter = 0: *o = *d (gather); scatter = 1: *d += *o
@@ -59,6 +59,44 @@ export function cumsum_dim_f32(x: usize, y: usize, outer: i32, r: i32, inner: i3
         v128.store(yr + p, f32x4.add(v128.load(prev + p), v128.load(xr + p)));
       }
       for (; i < inner; i++) { const p = <usize>i << 2; store<f32>(yr + p, load<f32>(prev + p) + load<f32>(xr + p)); }
+    }
+  }
+}
+
+// a comes strictly before b: ascending, or descending; NaN counts as larger than every number.
+@inline function precedes(a: f32, b: f32, descending: i32): bool {
+  const na = a != a, nb = b != b;
+  if (na || nb) return na && nb ? false : na == (descending != 0);
+  return descending ? a > b : a < b;
+}
+
+// idx[o, k, i] = the position along the middle dim of the k-th element of x[o, :, i] in sorted
+// order: a stable bottom-up merge sort (ties keep their order). scratch holds 4·r words.
+export function sort_dim_f32(x: usize, idx: usize, scratch: usize, outer: i32, r: i32, inner: i32, descending: i32): void {
+  const words = <usize>r << 2;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = <usize>(o * r * inner + i);
+      let keys = scratch, pos = scratch + words, nextKeys = scratch + 2 * words, nextPos = scratch + 3 * words;
+      for (let k = 0; k < r; k++) {
+        store<f32>(keys + (<usize>k << 2), load<f32>(x + ((base + <usize>k * inner) << 2)));
+        store<i32>(pos + (<usize>k << 2), k);
+      }
+      for (let width = 1; width < r; width <<= 1) {
+        for (let lo = 0; lo < r; lo += width << 1) {
+          const mid = min(lo + width, r), hi = min(lo + (width << 1), r);
+          let a = lo, b = mid;
+          for (let out = lo; out < hi; out++) {
+            const takeB = a >= mid || (b < hi && precedes(load<f32>(keys + (<usize>b << 2)), load<f32>(keys + (<usize>a << 2)), descending));
+            const from = takeB ? b++ : a++;
+            store<f32>(nextKeys + (<usize>out << 2), load<f32>(keys + (<usize>from << 2)));
+            store<i32>(nextPos + (<usize>out << 2), load<i32>(pos + (<usize>from << 2)));
+          }
+        }
+        let t = keys; keys = nextKeys; nextKeys = t;
+        t = pos; pos = nextPos; nextPos = t;
+      }
+      for (let k = 0; k < r; k++) store<i32>(idx + ((base + <usize>k * inner) << 2), load<i32>(pos + (<usize>k << 2)));
     }
   }
 }

@@ -177,6 +177,24 @@ describe("values against closed forms", () => {
     expect(out[1]).toBe(-Infinity);
   });
 
+  it("sort is a stable sort along any dim: odd lengths, repeated values, every merge width", () => {
+    const [rows, n, cols] = [2, 37, 3];
+    const data = Array.from({ length: rows * n * cols }, () => Math.floor(gen.uniform() * 9) - 4);
+    const x = sg.tensor(data, [rows, n, cols]);
+    for (const descending of [false, true]) {
+      const got = sg.sort(x, 1, descending);
+      const gotIdx = got.indices.data(), gotVal = got.values.data();
+      for (let o = 0; o < rows; o++) for (let i = 0; i < cols; i++) {
+        const at = (k: number) => (o * n + k) * cols + i;
+        const want = Array.from({ length: n }, (_, k) => k).sort((a, b) => (descending ? data[at(b)] - data[at(a)] : data[at(a)] - data[at(b)]) || a - b);
+        want.forEach((k, j) => {
+          expect(gotIdx[at(j)]).toBe(k);
+          expect(gotVal[at(j)]).toBe(data[at(k)]);
+        });
+      }
+    }
+  });
+
   it("sort orders NaN last (first when descending), as PyTorch does", () => {
     const x = sg.tensor([3, NaN, 1]);
     expect(values(sg.sort(x).indices)).toEqual([2, 0, 1]);

@@ -4,7 +4,7 @@
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { elementAt } from "../backend/memory.js";
-import { Tensor, shapeToString, type Shape } from "../tensor.js";
+import { Tensor, shapeToString, numel, type Shape } from "../tensor.js";
 import { contiguousStrides, forEachBlock4 } from "./strided.js";
 import { narrow, pad } from "./shape.js";
 import { zeros } from "./creation.js";
@@ -140,35 +140,11 @@ export interface SortResult {
  * every number like PyTorch; ties keep their original order.
  */
 function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
-  const shape = x.shape;
-  const r = shape[d] ?? 1;
-  const inner = shape.slice(d + 1).reduce((a, s) => a * s, 1);
-  const outer = x.size === 0 ? 0 : x.size / (r * inner);
-  const indices = Tensor.empty(shape, "int32", "sort indices");
-  const v = x.liveData(), ix = indices.liveData();
-  const keys = new Float32Array(r);
-  const order = new Int32Array(r);
-  const sign = descending ? -1 : 1;
-  const compare = (a: number, b: number): number => {
-    const ka = keys[a], kb = keys[b];
-    if (ka !== kb) {
-      if (ka !== ka) return sign; // NaN
-      if (kb !== kb) return -sign;
-      return ka < kb ? -sign : sign;
-    }
-    return a - b;
-  };
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * r * inner + i;
-      for (let k = 0; k < r; k++) {
-        keys[k] = v[base + k * inner];
-        order[k] = k;
-      }
-      order.sort(compare);
-      for (let k = 0; k < r; k++) ix[base + k * inner] = order[k];
-    }
-  }
+  const [outer, r, inner] = [numel(x.shape.slice(0, d)), x.shape[d] ?? 1, numel(x.shape.slice(d + 1))];
+  const indices = Tensor.empty(x.shape, "int32", "sort indices");
+  const scratch = Tensor.empty([4 * r], "float32", "sort scratch");
+  backend().kernels.sort_dim_f32(x.ptr, indices.ptr, scratch.ptr, outer, r, inner, +descending);
+  scratch.dispose();
   return indices;
 }
 
