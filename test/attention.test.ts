@@ -320,4 +320,19 @@ describe("attention double backward", () => {
     expectGradcheck(firstGrad, [q, k, v, m]);
     dispose([q, k, v, m, r, rq, rk]);
   });
+
+  it("the input gradient of MultiheadAttention (createGraph) passes gradcheck", () => {
+    const mha = new nn.MultiheadAttention(4, 2, { generator: new Generator(8) });
+    const x = input([3, 2, 4]);
+    const r = input([3, 2, 4], false);
+    const padding = mask([0, 0, 1, 0, 0, 0], [2, 3]);
+    const firstGrad = (a: Tensor) => sg.enableGrad(() => {
+      const [out] = mha.forward(a, null, null, { keyPaddingMask: padding, needWeights: false });
+      const [dx] = sg.grad(sg.sum(sg.square(out)), [a], { createGraph: true });
+      return sg.sum(sg.mul(dx!, r));
+    });
+    expectGradcheck(firstGrad, [x]);
+    dispose([x, r, padding]);
+    mha.dispose();
+  });
 });
