@@ -16,10 +16,35 @@ interface Term {
 }
 
 const LETTER = /^[a-zA-Z]$/;
+const LETTERS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
 
-function parse(equation: string, count: number): { inputs: string[][]; output: string[] } {
-  const eq = equation.replace(/\s+/g, "");
-  if (eq.includes(".")) throw new Error(`einsum: "${equation}": ellipsis ("...") is not supported; name every dim with a letter`);
+/**
+ * The equation with each "..." written out as letters the equation does not use: the broadcast
+ * dims, right-aligned across operands like PyTorch. The output gets them where it says "..."
+ * (the implicit form puts them first); an output without "..." sums them.
+ */
+function spellEllipsis(eq: string, ranks: number[]): string {
+  if (!eq.includes("...")) return eq;
+  const arrow = eq.indexOf("->");
+  const parts = (arrow < 0 ? eq : eq.slice(0, arrow)).split(",");
+  if (parts.length !== ranks.length) return eq; // parse() names the count mismatch
+  const spans = parts.map((p, j) => (p.includes("...") ? ranks[j] - (p.length - 3) : 0));
+  const bad = spans.findIndex((n) => n < 0);
+  if (bad >= 0) throw new Error(`einsum: "${eq}": operand ${bad} has ${ranks[bad]} dims, fewer than the letters of "${parts[bad]}"`);
+  const spare = LETTERS.filter((l) => !eq.includes(l));
+  const width = Math.max(0, ...spans);
+  if (width > spare.length) throw new Error(`einsum: "${eq}": "..." covers ${width} dims but only ${spare.length} letters are unused`);
+  const dims = spare.slice(0, width).join("");
+  const lhs = parts.map((p, j) => p.replace("...", dims.slice(width - spans[j]))).join(",");
+  if (arrow >= 0) return `${lhs}->${eq.slice(arrow + 2).replace("...", dims)}`;
+  const named = [...lhs.replace(/,/g, "")].filter((l) => !dims.includes(l));
+  return `${lhs}->${dims}${[...new Set(named)].filter((l) => named.indexOf(l) === named.lastIndexOf(l)).sort().join("")}`;
+}
+
+function parse(equation: string, ranks: number[]): { inputs: string[][]; output: string[] } {
+  const count = ranks.length;
+  const eq = spellEllipsis(equation.replace(/\s+/g, ""), ranks);
+  if (eq.includes(".")) throw new Error(`einsum: "${equation}": "." is only allowed as one "..." per operand and output`);
   const arrow = eq.indexOf("->");
   const inputs = (arrow < 0 ? eq : eq.slice(0, arrow)).split(",").map((s) => [...s]);
   if (inputs.length !== count) throw new Error(`einsum: "${equation}" has ${inputs.length} operand subscripts but ${count} operands were given`);
@@ -38,12 +63,12 @@ function parse(equation: string, count: number): { inputs: string[][]; output: s
   return { inputs, output };
 }
 
-/** Einstein summation, e.g. einsum("bij,bjk->bik", a, b) (torch.einsum; explicit or implicit form, no ellipsis). */
+/** Einstein summation, e.g. einsum("bij,bjk->bik", a, b) (torch.einsum: explicit or implicit form, "..." for broadcast dims). */
 export function einsum(equation: string, ...operands: Tensor[] | [Tensor[]]): Tensor {
   const xs = (Array.isArray(operands[0]) ? operands[0] : operands) as Tensor[];
   if (xs.length === 0) throw new Error("einsum: expected at least one operand");
   checkFloat("einsum", ...xs);
-  const { inputs, output } = parse(equation, xs.length);
+  const { inputs, output } = parse(equation, xs.map((x) => x.ndim));
   const describe = () => `"${equation}" with operands ${xs.map((x) => shapeToString(x.shape)).join(", ")}`;
   xs.forEach((x, j) => {
     if (inputs[j].length !== x.ndim) throw new Error(`einsum: operand ${j} ${shapeToString(x.shape)} has ${x.ndim} dims but subscripts "${inputs[j].join("")}" (${describe()})`);
