@@ -73,9 +73,9 @@ describe("createGraph", () => {
 
   it("is an error naming the op when an op has no double backward, never a silent zero", () => {
     tidy(() => {
-      const x = tensor([[0.5, -1], [2, 0.1]], undefined, { requiresGrad: true });
-      const f = sg.nn.functional.binaryCrossEntropyWithLogits(x, tensor([[1, 0], [0, 1]]));
-      expect(() => grad(f, [x], { createGraph: true })).toThrow(/createGraph: binaryCrossEntropyWithLogits has no double backward/);
+      const x = tensor([[0.5, -1]], undefined, { requiresGrad: true });
+      const f = sg.sum(sg.rnnCell(x, null, { weightIh: tensor([[0.3, 0.2], [-0.1, 0.4]]), weightHh: tensor([[0.1, 0], [0, 0.1]]) }));
+      expect(() => grad(f, [x], { createGraph: true })).toThrow(/createGraph: \w+ has no double backward/);
     });
   });
 });

@@ -5,8 +5,8 @@ import { record, needsGrad, noGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { PointwiseLoss, type PointwiseLossName } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
-import { lt, mul, sub, where } from "../ops/binary.js";
-import { abs, affine, neg, sign } from "../ops/elementwise.js";
+import { div, gt, lt, mul, sub, where } from "../ops/binary.js";
+import { abs, affine, clamp, exp, log, neg, sigmoid, sign, softplus } from "../ops/elementwise.js";
 import { expand, unsqueeze } from "../ops/shape.js";
 import { softmax, sum } from "../ops/reduce.js";
 import { Module, buffer } from "./module.js";
@@ -37,16 +37,47 @@ function scaleBySaved(g: Tensor, derivative: Tensor, reduction: string, divisor:
 }
 
 /**
- * ∂loss/∂input per element in differentiable ops, from d = input − target, for createGraph
- * (∂/∂target is its negative for these losses). Losses missing here have no double backward yet.
+ * [∂loss/∂input, ∂loss/∂target] per element in differentiable ops, for createGraph (pw: the
+ * posWeight, a constant broadcasting against the input, or null).
  */
-const graphDerivatives: Partial<Record<PointwiseLossName, (d: Tensor, param: number) => Tensor>> = {
-  mse: (d) => affine(d, 2, 0),
-  l1: (d) => noGrad(() => sign(d)),
+type GraphDerivative = (x: Tensor, t: Tensor, param: number, pw: Tensor | null) => [Tensor, Tensor];
+/** For losses of d = input − target alone: ∂/∂target = −∂/∂input. */
+const ofDifference = (f: (d: Tensor, param: number) => Tensor): GraphDerivative => (x, t, param) => {
+  const k = f(sub(x, t), param);
+  return [k, neg(k)];
+};
+const constantSign = (d: Tensor) => noGrad(() => sign(d));
+const clampLog = (p: Tensor) => clamp(log(p), -100, null);
+
+const graphDerivatives: Partial<Record<PointwiseLossName, GraphDerivative>> = {
+  mse: ofDifference((d) => affine(d, 2, 0)),
+  l1: ofDifference(constantSign),
   // d/beta inside |d| < beta, sign(d) outside (beta = 0 is the L1 loss)
-  smoothL1: (d, beta) => (beta === 0 ? noGrad(() => sign(d)) : where(noGrad(() => lt(abs(d), beta)), affine(d, 1 / beta, 0), noGrad(() => sign(d)))),
+  smoothL1: ofDifference((d, beta) => (beta === 0 ? constantSign(d) : where(noGrad(() => lt(abs(d), beta)), affine(d, 1 / beta, 0), constantSign(d)))),
   // d inside |d| < delta, delta·sign(d) outside
-  huber: (d, delta) => where(noGrad(() => lt(abs(d), delta)), d, noGrad(() => affine(sign(d), delta, 0))),
+  huber: ofDifference((d, delta) => where(noGrad(() => lt(abs(d), delta)), d, noGrad(() => affine(sign(d), delta, 0)))),
+  // (p − t)/max(p(1 − p), 1e-12) (PyTorch's backward); log(1 − p) − log p (logs clamped at −100)
+  bce: (p, t) => [
+    div(sub(p, t), clamp(mul(p, affine(p, -1, 1)), 1e-12, null)),
+    sub(clampLog(affine(p, -1, 1)), clampLog(p)),
+  ],
+  // loss = (1 − t)·x + (1 + (pw − 1)·t)·softplus(−x)
+  bceWithLogits: (x, t, _param, pw) => {
+    const weightOfPositive = pw ? affine(pw, 1, -1) : null;
+    const coef = weightOfPositive ? affine(mul(weightOfPositive, t), 1, 1) : null;
+    const sNeg = sigmoid(neg(x)), spNeg = softplus(neg(x));
+    return [
+      sub(affine(t, -1, 1), coef ? mul(coef, sNeg) : sNeg),
+      weightOfPositive ? sub(mul(weightOfPositive, spNeg), x) : neg(x),
+    ];
+  },
+  // loss = t·(log t − x), 0 where t = 0
+  klDiv: (x, t) => [neg(t), where(noGrad(() => gt(t, 0)), sub(affine(log(t), 1, 1), x), 0)],
+  // loss = eᵗ·(t − x)
+  klDivLogTarget: (x, t) => {
+    const et = exp(t);
+    return [neg(et), mul(et, affine(sub(t, x), 1, 1))];
+  },
 };
 
 function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, target: Tensor, reduction: string, options: {
@@ -81,17 +112,17 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
   const derivatives = [dx, dt].filter((t): t is Tensor => t !== null);
   const graphDerivative = graphDerivatives[op];
   // The graph backward recomputes the derivative from the input and target (aliases, no copies).
-  const saved = graphDerivative ? [...derivatives, input, target] : derivatives;
+  const saved = graphDerivative ? [...derivatives, input, target, ...(posWeight ? [posWeight] : [])] : derivatives;
   record(name, [input, target], [out], saved, ([g], derivs) => {
     let k = 0;
     const gx = wantX ? scaleBySaved(g!, derivs[k++], reduction, divisor) : null;
     const gt = wantT ? scaleBySaved(g!, derivs[k++], reduction, divisor) : null;
     return [gx, gt];
   }, graphDerivative && (([g], saved) => {
-    const [xs, ts] = saved.slice(-2);
-    const d = graphDerivative(sub(xs, ts), param);
-    const gx = mul(d, reduction === "none" ? g! : affine(g!, 1 / divisor, 0));
-    return [wantX ? gx : null, wantT ? neg(gx) : null];
+    const [xs, ts, pws] = saved.slice(derivatives.length);
+    const [dInput, dTarget] = graphDerivative(xs, ts, param, pws ?? null);
+    const upstream = reduction === "none" ? g! : affine(g!, 1 / divisor, 0);
+    return [wantX ? mul(dInput, upstream) : null, wantT ? mul(dTarget, upstream) : null];
   }));
   for (const t of derivatives) t.dispose();
   return out;
