@@ -1,0 +1,324 @@
+// How a conv2d pass runs (see src/ops/conv.ts for the three passes): the plan that picks Winograd,
+// the direct kernels or im2col + GEMM for each pass, and the runners of each method on raw pointers,
+// over the backend's GEMM, element addresses and thread split.
+import { gemm } from "../backend/gemm.js";
+import { BiasMode } from "../backend/kernels.js";
+import { allocElements, elementAt, i32View, releaseElements } from "../backend/memory.js";
+import { parallelFor } from "../backend/parallel.js";
+import { backend } from "../backend/wasm.js";
+
+/** A conv2d in its own terms: X [N, Cin, H, W] -> Y [N, Cout, Ho, Wo]; ph/pw are the top/left pads. */
+export interface Geometry {
+  N: number; Cin: number; H: number; W: number; Cout: number; Ho: number; Wo: number;
+  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; groups: number;
+}
+
+/** Raw pointers of the passes to run (0 = skip). dw and dx are accumulated into. */
+export interface Passes {
+  weight: number;
+  x?: number; // X, lowered by im2col for the `y` and `dw` passes
+  y?: number; // Y = W ⋆ X (+ bias), overwritten
+  bias?: number;
+  relu?: boolean; // Y = max(W ⋆ X + bias, 0), in the GEMM's epilogue
+  dy?: number; // dW += dy ⋆ X
+  dw?: number;
+  adj?: number; // dX += col2im(Wᵀ · adj)
+  dx?: number;
+}
+
+// The column matrices live in one scratch block from the allocator, grown on demand and reused by
+// every call. A batch is lowered a chunk of images at a time (or a chunk of output rows, for one
+// large image) so the block stays within SCRATCH_FLOATS (16 MiB) unless a single output row is larger.
+const SCRATCH_FLOATS = 4 << 20;
+let scratch = { ptr: 0, floats: 0 };
+
+function scratchBuffer(floats: number): number {
+  if (floats > scratch.floats) {
+    if (scratch.ptr) releaseElements(scratch.ptr, scratch.floats);
+    scratch = { ptr: 0, floats: 0 }; // nothing held if the allocation below fails
+    scratch = { ptr: allocElements(floats, "conv im2col buffer"), floats };
+  }
+  return scratch.ptr;
+}
+
+// When an image's column matrix is small, images are convolved a chunk at a time: one GEMM per
+// group with N = images·Ho·Wo instead of a narrow one per image (which packs the weights again
+// each time and is too small to split over threads). The chunk's column block stays within
+// BATCH_COLUMN_FLOATS (512 KiB, in L2 with the GEMM's packed panels): larger blocks measured
+// slower, their rows' long stride thrashing the cache as the GEMM packs them. Images too large
+// for two per chunk keep a GEMM each, written straight into Y.
+const BATCH_COLUMN_FLOATS = 1 << 17;
+
+export function runPasses(g: Geometry, p: Passes): void {
+  const K = g.Cin * g.kh * g.kw, L = g.Ho * g.Wo;
+  // (the reordered Y beside the columns must fit the scratch block too)
+  const images = Math.min(g.N, Math.floor(BATCH_COLUMN_FLOATS / (K * L)), Math.floor(SCRATCH_FLOATS / ((K + g.Cout) * L)));
+  if (images >= 2) runBatched(g, p, images);
+  else runPerImage(g, p);
+}
+
+/**
+ * The passes over `images` images at a time: their column matrix [Cin·kh·kw, images·Ho·Wo] and, after
+ * it in the scratch block, Y, dY or the adjoint's input reordered from [images, Cout, Ho·Wo] to
+ * [Cout, images·Ho·Wo] (the GEMMs' layout).
+ */
+function runBatched(g: Geometry, p: Passes, images: number): void {
+  const k = backend().kernels;
+  const { N, Cin, H, W, Cout, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, groups } = g;
+  const cinG = Cin / groups, coutG = Cout / groups, kG = cinG * kh * kw, K = Cin * kh * kw;
+  const L = Ho * Wo, HW = H * W;
+  const buf = scratchBuffer(images * (K + Cout) * L);
+  const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo, 0, Ho] as const;
+  const wOf = (grp: number) => elementAt(p.weight, grp * coutG * kG);
+
+  for (let n0 = 0; n0 < N; n0 += images) {
+    const nb = Math.min(images, N - n0), cols = nb * L;
+    const col = buf, rows = elementAt(buf, K * cols);
+    const colOf = (grp: number) => elementAt(col, grp * kG * cols);
+    const rowsOf = (grp: number) => elementAt(rows, grp * coutG * cols);
+    // [nb, Cout, L] (at image n0 of t) <-> rows [Cout, nb·L]
+    const gather = (t: number) => k.copy_strided_32(elementAt(t, n0 * Cout * L), rows, Cout, nb, 1, L, L, Cout * L, 0, 1, cols, L, 0, 1);
+    const scatter = (t: number) => k.copy_strided_32(rows, elementAt(t, n0 * Cout * L), Cout, nb, 1, L, cols, L, 0, 1, L, Cout * L, 0, 1);
+
+    if (p.x && (p.y || p.dw)) k.im2col_f32(elementAt(p.x, n0 * Cin * HW), col, nb, Cin, H, W, ...geometry, cols);
+    if (p.y) {
+      for (let grp = 0; grp < groups; grp++) {
+        gemm(false, false, coutG, cols, kG, 1, wOf(grp), kG, colOf(grp), cols, 0, rowsOf(grp), cols,
+          p.bias ? elementAt(p.bias, grp * coutG) : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
+      }
+      scatter(p.y);
+    }
+    if (p.dw) {
+      gather(p.dy!);
+      for (let grp = 0; grp < groups; grp++) gemm(false, true, coutG, kG, cols, 1, rowsOf(grp), cols, colOf(grp), cols, 1, elementAt(p.dw, grp * coutG * kG), kG);
+    }
+    if (p.adj) {
+      gather(p.adj);
+      for (let grp = 0; grp < groups; grp++) gemm(true, false, kG, cols, coutG, 1, wOf(grp), kG, rowsOf(grp), cols, 0, colOf(grp), cols);
+      k.col2im_f32(col, elementAt(p.dx!, n0 * Cin * HW), nb, Cin, H, W, ...geometry, cols);
+    }
+  }
+}
+
+/** The passes one image (or, for a very large one, a chunk of output rows) at a time, a GEMM per image and group. */
+function runPerImage(g: Geometry, p: Passes): void {
+  const k = backend().kernels;
+  const { N, Cin, H, W, Cout, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, groups } = g;
+  const cinG = Cin / groups, coutG = Cout / groups, kG = cinG * kh * kw, K = Cin * kh * kw;
+  const L = Ho * Wo, HW = H * W;
+  const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0 && Ho === H && Wo === W;
+  const lower = !!p.x && (!!p.y || !!p.dw);
+  const rows = direct || K * L <= SCRATCH_FLOATS ? Ho : Math.max(1, Math.floor(SCRATCH_FLOATS / (K * Wo)));
+  const col = direct ? 0 : scratchBuffer(K * rows * Wo);
+  const wOf = (grp: number) => elementAt(p.weight, grp * coutG * kG);
+
+  for (let n = 0; n < N; n++) {
+    for (let r0 = 0; r0 < Ho; r0 += rows) {
+      const nr = Math.min(rows, Ho - r0), Lc = nr * Wo;
+      const geometry = [kh, kw, sh, sw, ph, pw, dh, dw, Wo, r0, nr, Lc] as const;
+      // Column matrix of group grp (direct: the image's channels themselves).
+      const colOf = (grp: number, base: number) => direct ? elementAt(base, (n * Cin + grp * cinG) * HW) : elementAt(col, grp * kG * Lc);
+      const yOffset = (grp: number) => (n * Cout + grp * coutG) * L + r0 * Wo;
+      if (lower) {
+        if (!direct) k.im2col_f32(elementAt(p.x!, n * Cin * HW), col, 1, Cin, H, W, ...geometry);
+        for (let grp = 0; grp < groups; grp++) {
+          const c = colOf(grp, p.x!);
+          if (p.y) {
+            gemm(false, false, coutG, Lc, kG, 1, wOf(grp), kG, c, Lc, 0, elementAt(p.y, yOffset(grp)), L,
+              p.bias ? elementAt(p.bias, grp * coutG) : 0, p.bias ? BiasMode.perRow : BiasMode.none, p.relu);
+          }
+          if (p.dw) gemm(false, true, coutG, kG, Lc, 1, elementAt(p.dy!, yOffset(grp)), L, c, Lc, 1, elementAt(p.dw, grp * coutG * kG), kG);
+        }
+      }
+      if (p.adj) {
+        for (let grp = 0; grp < groups; grp++) {
+          gemm(true, false, kG, Lc, coutG, 1, wOf(grp), kG, elementAt(p.adj, yOffset(grp)), L, direct ? 1 : 0, colOf(grp, p.dx!), Lc);
+        }
+        if (!direct) k.col2im_f32(col, elementAt(p.dx!, n * Cin * HW), 1, Cin, H, W, ...geometry);
+      }
+    }
+  }
+}
+
+// Convolutions run direct (assembly/conv.ts, conv_direct_f32): the GEMM's micro-kernel reading
+// the input in place, 8 channels x 4 positions a tile, with no im2col and nothing packed but the
+// weights. Measured as fast as im2col + GEMM or faster (up to 2x on small layers) for every shape
+// but the 1x1 unit-stride one, whose input already is the GEMM's column matrix, and those with
+// fewer than DIRECT_MIN_CHANNELS output channels per group, which leave most of a tile empty.
+const DIRECT_MIN_CHANNELS = 3;
+
+/** The convolution a direct kernel runs: x [N, C, H, W] -> y [N, Co, Ho, Wo], its input read from planeH x planeW planes. */
+interface DirectPlan {
+  C: number; H: number; W: number; Co: number; Ho: number; Wo: number; sh: number; sw: number;
+  top: number; left: number; cG: number; coG: number; kG: number;
+  padded: boolean; // read from a zero-padded copy of the input (else from x itself)
+  planeH: number; planeW: number;
+}
+
+/**
+ * The direct kernels' view of conv2d g, or of its adjoint (the input gradient: the stride-1
+ * convolution of the output gradient with the flipped kernels, channels swapped, padded by
+ * d·(k − 1) − p); null where they do not apply.
+ */
+function directPlan(g: Geometry, adjoint: boolean): DirectPlan | null {
+  const { kh, kw, sh, sw, dh, dw, groups } = g;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && g.ph === 0 && g.pw === 0) return null;
+  if (adjoint && (sh !== 1 || sw !== 1 || g.ph > dh * (kh - 1) || g.pw > dw * (kw - 1))) return null;
+  const [C, H, W, Co, Ho, Wo] = adjoint ? [g.Cout, g.Ho, g.Wo, g.Cin, g.H, g.W] : [g.Cin, g.H, g.W, g.Cout, g.Ho, g.Wo];
+  if (Co / groups < DIRECT_MIN_CHANNELS) return null;
+  const [top, left] = adjoint ? [dh * (kh - 1) - g.ph, dw * (kw - 1) - g.pw] : [g.ph, g.pw];
+  // The part of the padded input the kernels read.
+  const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1, Wp = (Wo - 1) * sw + (kw - 1) * dw + 1;
+  const padded = top > 0 || left > 0 || Hp > H || Wp > W; // ("same" may pad the bottom or right only)
+  return {
+    C, H, W, Co, Ho, Wo, sh: adjoint ? 1 : sh, sw: adjoint ? 1 : sw, top, left, cG: C / groups, coG: Co / groups, kG: (C / groups) * kh * kw,
+    padded, planeH: padded ? Hp : H, planeW: padded ? Wp : W,
+  };
+}
+
+/**
+ * The direct kernels' batch loop. The scratch block holds `fixed` floats (at `head`: packed weights),
+ * the taps' input offsets (`off`), `perImage` floats per image of a chunk (at `chunk`) and the
+ * chunk's padded input planes, if padded. Fills the offsets, calls prepare(head), then, for every
+ * chunk of images n0 .. n0+nb−1, pass(head, off, x, n0, nb, chunk) with x at the chunk's input
+ * planes. False if one image does not fit.
+ */
+function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perImage: number,
+  pass: (head: number, off: number, x: number, n0: number, nb: number, chunk: number) => void, prepare: (head: number) => void): boolean {
+  const { kh, kw, dh, dw, N } = g;
+  const planeFloats = p.planeH * p.planeW;
+  const imageFloats = perImage + (p.padded ? p.C * planeFloats : 0);
+  const images = Math.min(N, Math.floor((SCRATCH_FLOATS - fixed - p.kG) / imageFloats));
+  if (images < 1) return false;
+  const k = backend().kernels;
+  const head = scratchBuffer(fixed + p.kG + images * imageFloats);
+  const off = elementAt(head, fixed), chunk = elementAt(off, p.kG), xp = elementAt(chunk, images * perImage);
+  const offsets = i32View(off, p.kG);
+  for (let c = 0, t = 0; c < p.cG; c++) {
+    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) offsets[t++] = (c * p.planeH + i * dh) * p.planeW + j * dw;
+  }
+  prepare(head);
+  for (let n0 = 0; n0 < N; n0 += images) {
+    const nb = Math.min(images, N - n0);
+    let src = elementAt(x, n0 * p.C * p.H * p.W);
+    if (p.padded) {
+      k.pad_planes_f32(src, xp, nb * p.C, p.H, p.W, p.planeH, p.planeW, p.top, p.left);
+      src = xp;
+    }
+    pass(head, off, src, n0, nb, chunk);
+  }
+  return true;
+}
+
+/**
+ * y = conv(x) (+ bias, then ReLU) by the direct kernel, or, for the adjoint, y = the input gradient
+ * of conv g given its output gradient x. False if g does not qualify or does not fit.
+ */
+function direct(g: Geometry, x: number, weight: number, y: number, adjoint: boolean, bias = 0, relu = false): boolean {
+  const p = directPlan(g, adjoint);
+  if (!p) return false;
+  const { groups, kh, kw } = g;
+  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
+  const wpGroup = 8 * Math.ceil(coG / 8) * kG, L = Ho * Wo;
+  const [wOut, wIn] = [g.Cout / groups, g.Cin / groups];
+  const k = backend().kernels;
+  return directChunks(g, p, x, groups * wpGroup, 0, (wp, off, src, n0, nb) => {
+    const xImage = C * planeH * planeW;
+    for (let grp = 0; grp < groups; grp++) {
+      // ranges of images
+      parallelFor("conv_direct_f32", nb, 1, nb * coG * L * kG, (lo, n) => [
+        elementAt(src, lo * xImage + grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, ((n0 + lo) * Co + grp * coG) * L),
+        bias ? elementAt(bias, grp * coG) : 0, +relu, n, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
+      ]);
+    }
+  }, (wp) => {
+    for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint);
+  });
+}
+
+/** dW += the weight gradient of conv g given its input x and output gradient gy, by the direct kernel; false if g does not qualify or fit. */
+function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boolean {
+  const p = directPlan(g, false);
+  if (!p) return false;
+  const { groups } = g;
+  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
+  const L = Ho * Wo, gGroup = 8 * Math.ceil(coG / 8) * L, gImage = groups * gGroup;
+  const k = backend().kernels;
+  return directChunks(g, p, x, 0, gImage, (_, off, src, n0, nb, gp) => {
+    // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
+    for (let n = 0; n < nb; n++) {
+      for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(gy, ((n0 + n) * Co + grp * coG) * L), elementAt(gp, n * gImage + grp * gGroup), coG, L, 1, 0);
+    }
+    for (let grp = 0; grp < groups; grp++) {
+      // ranges of taps, whole 4-tap tiles
+      parallelFor("conv_direct_wgrad_f32", kG, 4, nb * coG * L * kG, (lo, n) => [
+        elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), elementAt(off, lo), n, elementAt(dW, grp * coG * kG + lo), kG,
+        nb, coG, Ho, Wo, p.sh, p.sw, planeW, C * planeH * planeW, gImage,
+      ]);
+    }
+  }, () => {});
+}
+
+// Winograd F(2x2, 3x3) (assembly/conv.ts) does a stride-1, undilated, ungrouped 3x3 convolution
+// with 16 multiplies per 2x2 output tile and channel pair instead of 36, in 16 GEMMs
+// [Cout, Cin] x [Cin, tiles]. Its transforms cost about as much as the im2col they replace, and
+// the GEMMs are short (K = Cin), so it pays once there are enough channels: measured about 2x
+// faster from 16 -> 16 up (and 8 -> 16), slower for 8 -> 8 or fewer than 8 on either side.
+const WINOGRAD_MIN_CHANNELS = 8;
+const WINOGRAD_MIN_CHANNEL_PAIRS = 128;
+// Images per chunk: their transformed tiles (16·(Cin + Cout) floats per tile) stay within
+// WINOGRAD_CHUNK_FLOATS (1 MiB, in L2 for the GEMMs); larger chunks measured slower.
+const WINOGRAD_CHUNK_FLOATS = 1 << 18;
+
+/**
+ * Runs conv2d g by Winograd when it qualifies and fits the scratch block: y = conv(x) (+ bias, then
+ * ReLU), or, for the adjoint, y = its input gradient given the output gradient x (the convolution
+ * of x with the flipped kernels, channels swapped, padded by 2 − p). False if it does not qualify.
+ */
+function winograd(g: Geometry, x: number, weight: number, y: number, adjoint: boolean, bias = 0, relu = false): boolean {
+  const { N, kh, kw, sh, sw, dh, dw, groups } = g;
+  if (kh !== 3 || kw !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1 || groups !== 1 || g.ph > 2 || g.pw > 2) return false;
+  // the convolution to run: x [N, C, H, W] -> y [N, Co, Ho, Wo], padded `top` rows and `left` columns
+  const [C, H, W, Co, Ho, Wo] = adjoint ? [g.Cout, g.Ho, g.Wo, g.Cin, g.H, g.W] : [g.Cin, g.H, g.W, g.Cout, g.Ho, g.Wo];
+  const [top, left] = adjoint ? [2 - g.ph, 2 - g.pw] : [g.ph, g.pw];
+  if (Math.min(C, Co) < WINOGRAD_MIN_CHANNELS || C * Co < WINOGRAD_MIN_CHANNEL_PAIRS) return false;
+  const tilesH = Math.ceil(Ho / 2), tilesW = 4 * Math.ceil(Wo / 8); // whole groups of four tiles
+  const Hp = 2 * tilesH + 2, Wp = 2 * tilesW + 2;
+  const tiles = tilesH * tilesW, uFloats = 16 * C * Co;
+  const imageFloats = C * Hp * Wp + 16 * (C + Co) * (tiles + 4);
+  const images = Math.min(N, Math.max(1, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (C + Co) * tiles))), Math.floor((SCRATCH_FLOATS - uFloats) / imageFloats));
+  if (images < 1) return false;
+
+  const k = backend().kernels;
+  const u = scratchBuffer(uFloats + images * imageFloats);
+  k.winograd_weights_f32(weight, u, g.Cout, g.Cin, +adjoint);
+  for (let n0 = 0; n0 < N; n0 += images) {
+    const nb = Math.min(images, N - n0), T = nb * tiles;
+    const ld = T + 4; // rows of V and M a little off a power of two apart: the GEMMs' packing reads them in columns
+    const xp = elementAt(u, uFloats), v = elementAt(xp, nb * C * Hp * Wp), m = elementAt(v, 16 * C * ld);
+    k.pad_planes_f32(elementAt(x, n0 * C * H * W), xp, nb * C, H, W, Hp, Wp, top, left);
+    k.winograd_input_f32(xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld);
+    for (let xi = 0; xi < 16; xi++) gemm(false, false, Co, T, C, 1, elementAt(u, xi * Co * C), C, elementAt(v, xi * C * ld), ld, 0, elementAt(m, xi * Co * ld), ld);
+    k.winograd_output_f32(m, elementAt(y, n0 * Co * Ho * Wo), bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld);
+  }
+  return true;
+}
+
+// The three passes, each by the first method that applies.
+
+/** y = conv g of x (+ bias, then ReLU), overwritten. */
+export function lower(g: Geometry, x: number, weight: number, y: number, bias = 0, relu = false): void {
+  if (!winograd(g, x, weight, y, false, bias, relu) && !direct(g, x, weight, y, false, bias, relu)) runPasses(g, { weight, x, y, bias, relu });
+}
+
+/** dx = the input gradient of conv g given its output gradient dy, overwritten. */
+export function adjoint(g: Geometry, dy: number, weight: number, dx: number): void {
+  if (winograd(g, dy, weight, dx, true) || direct(g, dy, weight, dx, true)) return;
+  backend().kernels.fill_f32(dx, g.N * g.Cin * g.H * g.W, 0);
+  runPasses(g, { weight, adj: dy, dx });
+}
+
+/** dW += the weight gradient of conv g given its input x and output gradient dy. */
+export function weightGrad(g: Geometry, x: number, dy: number, weight: number, dW: number): void {
+  if (!directWeightGrad(g, x, dy, dW)) runPasses(g, { weight, x, dy, dw: dW });
+}
