@@ -1,6 +1,6 @@
 // Fused loss kernels. Each forward pass writes the per-element loss and, when the caller passes
 // non-zero pointers, the derivatives the backward needs, so a loss costs one pass over its inputs.
-import { exp4, sigmoid4, log4, loadLane, storeLane } from "./vmath";
+import { exp4, sigmoid4, log4, log1p4, loadLane, storeLane } from "./vmath";
 
 export const enum PointwiseLoss {
   Mse = 0, L1 = 1, SmoothL1 = 2, Huber = 3, Bce = 4, BceWithLogits = 5, KlDiv = 6, KlDivLogTarget = 7,
@@ -61,7 +61,7 @@ export const enum PointwiseLoss {
     }
     case PointwiseLoss.BceWithLogits: {
       // (1 − t)·x + (1 + (w − 1)·t)·softplus(−x), softplus(−x) = max(−x, 0) + log(1 + exp(−|x|)): never overflows.
-      const sp = f32x4.add(f32x4.max(f32x4.neg(x), zero), log4(f32x4.add(one, exp4(f32x4.neg(f32x4.abs(x))))));
+      const sp = f32x4.add(f32x4.max(f32x4.neg(x), zero), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
       const wm1 = f32x4.sub(w, one);
       const lw = f32x4.add(one, f32x4.mul(wm1, t));
       const omt = f32x4.sub(one, t);

@@ -68,6 +68,16 @@ const LN2_LO: f32 = -2.12194440e-4;
   return v128.or(y, v128.and(x, f32x4.splat(-0.0)));
 }
 
+// log(1 + u), accurate for tiny u where log(1 + u) would round 1 + u to 1 (softplus(-20) = 2.06e-9):
+// Goldberg's trick, the rounding error of w = 1 + u cancels in u / (w - 1). For u >= 0.
+@inline export function log1p4(u: v128): v128 {
+  const one = f32x4.splat(1.0);
+  const w = f32x4.add(one, u);
+  const d = f32x4.sub(w, one);
+  const r = f32x4.mul(log4(w), f32x4.div(u, d));
+  return v128.bitselect(u, r, f32x4.eq(d, f32x4.splat(0)));
+}
+
 // Lane-by-lane scalar fallbacks for functions with no cheap vector form.
 @inline export function log4(x: v128): v128 {
   let r = f32x4.splat(Mathf.log(f32x4.extract_lane(x, 0)));

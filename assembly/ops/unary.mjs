@@ -89,7 +89,7 @@ export default [
     // log1p(exp(bx))/b, written as max(bx,0) + log(1 + exp(-|bx|)) so it never overflows.
     forward: `{
       const bx = f32x4.mul(x, p0);
-      const soft = f32x4.div(f32x4.add(f32x4.max(bx, zero), log4(f32x4.add(one, exp4(f32x4.neg(f32x4.abs(bx)))))), p0);
+      const soft = f32x4.div(f32x4.add(f32x4.max(bx, zero), log1p4(exp4(f32x4.neg(f32x4.abs(bx))))), p0);
       return v128.bitselect(x, soft, f32x4.gt(bx, p1));
     }`,
     derivative: `{
@@ -120,9 +120,9 @@ export default [
   {
     name: "mish", activation: true, doc: "x·tanh(softplus(x)) (Misra 2019).",
     // softplus written as in softplus (no overflow); f' = t + x·σ(x)·(1 − t²) with t = tanh(softplus(x)).
-    forward: "f32x4.mul(x, tanh4(f32x4.add(f32x4.max(x, zero), log4(f32x4.add(one, exp4(f32x4.neg(f32x4.abs(x))))))))",
+    forward: "f32x4.mul(x, tanh4(f32x4.add(f32x4.max(x, zero), log1p4(exp4(f32x4.neg(f32x4.abs(x)))))))",
     derivative: `{
-      const t = tanh4(f32x4.add(f32x4.max(x, zero), log4(f32x4.add(one, exp4(f32x4.neg(f32x4.abs(x)))))));
+      const t = tanh4(f32x4.add(f32x4.max(x, zero), log1p4(exp4(f32x4.neg(f32x4.abs(x))))));
       return f32x4.add(t, f32x4.mul(f32x4.mul(x, sigmoid4(x)), f32x4.sub(one, f32x4.mul(t, t))));
     }`,
     gradcheck: [{ lo: -4, hi: 4 }],
@@ -130,7 +130,7 @@ export default [
   {
     name: "logSigmoid", activation: true, doc: "log(sigmoid(x)), computed without overflow.",
     // log σ(x) = min(x, 0) − log(1 + exp(−|x|)); f' = 1 − σ(x) = σ(−x).
-    forward: "f32x4.sub(f32x4.min(x, zero), log4(f32x4.add(one, exp4(f32x4.neg(f32x4.abs(x))))))",
+    forward: "f32x4.sub(f32x4.min(x, zero), log1p4(exp4(f32x4.neg(f32x4.abs(x)))))",
     derivative: "sigmoid4(f32x4.neg(x))",
     gradcheck: [{ lo: -4, hi: 4 }],
   },
@@ -182,7 +182,8 @@ export default [
   {
     name: "powScalar", params: [["exponent"]], label: "pow",
     forward: "pow4(x, p0)",
-    derivative: "f32x4.mul(p0, pow4(x, f32x4.sub(p0, one)))",
+    // p0·x^(p0−1), and 0 for p0 = 0 (PyTorch; 0·0^−1 would be NaN at x = 0)
+    derivative: "v128.andnot(f32x4.mul(p0, pow4(x, f32x4.sub(p0, one))), f32x4.eq(p0, zero))",
     gradcheck: [{ fn: "pow", args: [2.5], lo: 0.3, hi: 2 }],
   },
   {

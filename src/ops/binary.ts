@@ -79,10 +79,11 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
 
 export function pow(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === "number") return powScalar(a, b);
-  // d/da = b·a^(b−1) = b·out/a ; d/db = out·ln a
+  // As PyTorch: d/da = b·a^(b−1), 0 where b = 0 (0·0^−1 would be NaN at a = 0); d/db = out·ln a,
+  // 0 where a = 0 and b >= 0 (out·ln 0 would be −inf or NaN).
   return binaryOp("pow", "pow", a, b, (g, as, bs, out) => [
-    mul(g, mul(bs, pow(as, affine(bs, 1, -1)))),
-    mul(g, mul(out, log(as))),
+    mul(g, where(eq(bs, 0), 0, mul(bs, pow(as, affine(bs, 1, -1))))),
+    mul(g, where(mul(eq(as, 0), ge(bs, 0)), 0, mul(out, log(as)))),
   ], "all");
 }
 
