@@ -26,7 +26,7 @@ const PUBLIC = {
     CrossEntropyLoss Dropout ELU Embedding Flatten GELU GRU GRUCell GaussianNoise GlobalAvgPool2d GroupNorm
     Hardsigmoid Hardswish HuberLoss Identity KLDivLoss L1Loss LSTM LSTMCell LayerNorm LeakyReLU
     LearnedPositionalEncoding Linear LogSigmoid LogSoftmax MSELoss MaxPool2d Mish Module MultiheadAttention
-    NLLLoss PReLU RNN RNNCell ReLU ResidualBlock Sequential SiLU Sigmoid Sign SinusoidalPositionalEncoding
+    NLLLoss PReLU RNN RNNCell ReLU ResidualBlock SOM Sequential SiLU Sigmoid Sign SinusoidalPositionalEncoding
     SmoothL1Loss Softmax Softplus Step Swish Tanh TransformerDecoder TransformerDecoderLayer TransformerEncoder
     TransformerEncoderLayer Upsample buffer generateSquareSubsequentMask parameter sinusoidalPositionalEncoding
   `),

@@ -15,6 +15,7 @@ export { Conv1d, Conv2d, ConvTranspose2d } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d, Upsample } from "./pool.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./norm.js";
 export { ResidualBlock } from "./residual.js";
+export { SOM, type SOMOptions, type SOMFitOptions, type SOMTopology, type SOMNeighborhood, type SOMDecay } from "./som.js";
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from "./loss.js";
 export * as functional from "./functional.js";
 export * as init from "./init.js";
