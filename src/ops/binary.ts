@@ -8,7 +8,7 @@ import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryName } from "../backend/kernels.js";
 import { Tensor, tidy, shapeToString } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
-import { affine, powScalar, clamp, log } from "./elementwise.js";
+import { affine, powScalar, clamp, log, unaryOp } from "./elementwise.js";
 import { sumToShape } from "./reduce.js";
 import { full } from "./creation.js";
 import { broadcastTo } from "./shape.js";
@@ -54,22 +54,22 @@ function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: Grad
 const mask = (op: BinaryName, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
 
 export function add(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === "number") return affine(a, 1, b);
+  if (typeof b === "number") return unaryOp("add", "affine", a, 1, b); // errors and autograd name add
   return binaryOp("add", "add", a, b, (g) => [g, g], "none");
 }
 
 export function sub(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === "number") return affine(a, 1, -b);
+  if (typeof b === "number") return unaryOp("sub", "affine", a, 1, -b); // errors and autograd name sub
   return binaryOp("sub", "sub", a, b, (g) => [g, affine(g, -1, 0)], "none");
 }
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === "number") return affine(a, b, 0);
+  if (typeof b === "number") return unaryOp("mul", "affine", a, b, 0); // errors and autograd name mul
   return binaryOp("mul", "mul", a, b, (g, as, bs) => [mul(g, bs), mul(g, as)]);
 }
 
 export function div(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === "number") return affine(a, 1 / b, 0);
+  if (typeof b === "number") return unaryOp("div", "affine", a, 1 / b, 0); // errors and autograd name div
   // d/db (a/b) = -out/b
   return binaryOp("div", "div", a, b, (g, _as, bs, out) => {
     const ga = div(g, bs);

@@ -18,7 +18,7 @@ import { backend } from "../backend/wasm.js";
 import { adjoint, lower, runPasses, weightGrad, type Geometry } from "./conv-passes.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { squeeze, unsqueeze } from "./shape.js";
-import { checkGroups, pair } from "./checks.js";
+import { checkGroups, checkLive, pair } from "./checks.js";
 import { mul } from "./binary.js";
 import { step } from "./elementwise.js";
 import { sum } from "./reduce.js";
@@ -113,8 +113,12 @@ function batched(x: Tensor, unbatchedRank: number, fn: (x: Tensor) => Tensor): T
 /** fn applied to x with a size-1 dim inserted at `dim`, which is removed from the result again. */
 function throughView(x: Tensor, dim: number, fn: (x: Tensor) => Tensor): Tensor {
   const xu = unsqueeze(x, dim);
-  const yu = fn(xu);
-  xu.dispose();
+  let yu: Tensor;
+  try {
+    yu = fn(xu);
+  } finally {
+    xu.dispose(); // also when fn throws (a mismatched weight): nothing the op made is left behind
+  }
   const y = squeeze(yu, dim);
   yu.dispose();
   return y;
@@ -122,6 +126,7 @@ function throughView(x: Tensor, dim: number, fn: (x: Tensor) => Tensor): Tensor 
 
 /** torch.nn.functional.conv2d: x [N, Cin, H, W] (or [Cin, H, W]), weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  checkLive("conv2d", x, weight, ...(bias ? [bias] : []));
   return batched(x, 3, (xb) => conv2dBatched("conv2d", xb, weight, bias, options));
 }
 
@@ -185,6 +190,7 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
 
 /** torch.nn.functional.conv1d: x [N, Cin, L] (or [Cin, L]), weight [Cout, Cin/groups, k], bias [Cout]. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
+  checkLive("conv1d", x, weight, ...(bias ? [bias] : []));
   if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`conv1d: expected a 2-D (unbatched) or 3-D input [N, C, L], got ${shapeToString(x.shape)}`);
   if (weight.ndim !== 3) throw new Error(`conv1d: expected a 3-D weight [Cout, Cin/groups, k], got ${shapeToString(weight.shape)}`);
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
@@ -192,9 +198,11 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   return batched(x, 2, (xb) =>
     throughView(xb, 2, (x4) => {
       const w4 = unsqueeze(weight, 2);
-      const y = conv2dBatched("conv1d", x4, w4, bias, { stride: [1, stride], padding: pad2, dilation: [1, dilation], groups });
-      w4.dispose();
-      return y;
+      try {
+        return conv2dBatched("conv1d", x4, w4, bias, { stride: [1, stride], padding: pad2, dilation: [1, dilation], groups });
+      } finally {
+        w4.dispose();
+      }
     }),
   );
 }
@@ -205,11 +213,12 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
  * It is the input gradient of the conv2d that maps the output back onto x.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
+  checkLive("convTranspose2d", x, weight, ...(bias ? [bias] : []));
   return batched(x, 3, (xb) => convTranspose2dBatched(xb, weight, bias, options));
 }
 
 function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvTranspose2dOptions): Tensor {
-  const op = "conv_transpose2d";
+  const op = "convTranspose2d";
   const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1 } = options;
   checkOperands(op, x, weight, bias, groups, weight.ndim === 4 ? weight.shape[1] * groups : 0);
   const [N, Cin, H, W] = x.shape;
