@@ -1,9 +1,9 @@
 // Workload definitions and the timing loop: warm-up, then benchmark.js samples.
 import Benchmark from "benchmark";
 
-export const IMPLS = ["simdgrad", "tfjs-wasm", "tfjs-cpu"] as const;
+export const IMPLS = ["simdgrad", "tfjs-wasm", "tfjs-cpu", "pytorch"] as const;
 export type Impl = (typeof IMPLS)[number];
-export type Unit = "GFLOP/s" | "samples/s" | "ms";
+export type Unit = "GFLOP/s" | "samples/s" | "tokens/s" | "ms";
 
 /** One prepared run: `run` is what gets timed; `dispose` frees what setup allocated. */
 export interface Case {
@@ -20,6 +20,8 @@ export interface Workload {
   simdgrad: () => Case;
   /** Builds TF.js's case, run once per backend (the runner switches backend first). */
   tfjs: () => Case;
+  /** The workload's name in bench/torch_peer.py (native PyTorch, one thread; run with --torch). */
+  torch?: string;
   /** Implementations skipped unless --include-slow (a single call takes minutes). */
   slow?: Impl[];
 }

@@ -35,6 +35,7 @@ function tfjsLenet(): { vars: tf.Variable[]; forward: (x: tf.Tensor4D) => tf.Ten
 export const lenetWorkloads: Workload[] = [
   {
     name: "lenet-train",
+    torch: "lenet-train",
     unit: "samples/s",
     perCall: BATCH,
     simdgrad: () => {

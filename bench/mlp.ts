@@ -99,7 +99,7 @@ function inferWorkload(batch: number): Workload {
 }
 
 export const mlpWorkloads: Workload[] = [
-  { name: "mlp-train", unit: "samples/s", perCall: MLP_BATCH, simdgrad: simdgradMlpTrain, tfjs: tfjsMlpTrain },
+  { name: "mlp-train", unit: "samples/s", perCall: MLP_BATCH, torch: "mlp-train", simdgrad: simdgradMlpTrain, tfjs: tfjsMlpTrain },
   inferWorkload(1),
   inferWorkload(128),
 ];

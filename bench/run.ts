@@ -1,5 +1,7 @@
-// simdgrad vs TensorFlow.js (wasm/XNNPACK and cpu backends, 1 thread each) in one process.
-//   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N]
+// simdgrad vs TensorFlow.js (wasm/XNNPACK and cpu backends, 1 thread each) in one process, and with
+// --torch native PyTorch (one thread, bench/torch_peer.py in a child process per round, alternating
+// with the other rounds, so every ratio comes from one run on one machine).
+//   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--torch]
 // Prints a table per workload and a summary; ratios > 1 mean simdgrad is better (faster or
 // higher throughput). --json prints one object per result line instead. --threads N starts
 // simdgrad's worker pool and measures simdgrad at N threads and at 1 (TF.js stays at 1).
@@ -12,6 +14,7 @@ import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";
 import { advantage, IMPLS, measure, toValue, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
 import { lenetWorkloads } from "./lenet.js";
+import { sequenceWorkloads } from "./sequence.js";
 import { mlpWorkloads } from "./mlp.js";
 import { cannotTrain, initPeers, peerInfo, threadsOf, useBackend } from "./peers.js";
 
@@ -22,6 +25,8 @@ interface Row {
   value: number | null;
   unit: string;
   ratioVsTfjsWasm: number | null;
+  /** with --torch: simdgrad's advantage over native PyTorch measured in the same run */
+  ratioVsTorch?: number | null;
   /** with --threads N: simdgrad's advantage over its own single thread (null for TF.js) */
   ratioVsOwn1Thread?: number | null;
   note?: string;
@@ -29,14 +34,17 @@ interface Row {
   [extra: string]: unknown;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--torch]
   --quick         fewer samples (about 3x faster, noisier)
   --json          one JSON object per line: workload, impl, threads, value, unit, ratioVsTfjsWasm
                   (with --threads also ratioVsOwn1Thread)
   --filter <re>   only workloads whose name matches the regular expression
   --include-slow  also run peer cases that take minutes per call (tfjs-cpu conv-res64-fwdbwd)
   --threads N     start simdgrad's worker pool with N threads; simdgrad is measured at N threads
-                  and at 1 (setNumThreads) in the same process; TF.js stays at 1 thread`;
+                  and at 1 (setNumThreads) in the same process; TF.js stays at 1 thread
+  --torch         also run native PyTorch (1 thread) on the workloads bench/torch_peer.py defines,
+                  alternating rounds with the others; needs a python3 with torch
+                  ($SIMDGRAD_BENCH_PYTHON, else /usr/bin/python3, else python3)`;
 
 function parseThreads(v: string | undefined): number {
   const n = Number(v);
@@ -48,12 +56,13 @@ function parseThreads(v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1 };
+  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1, torch: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") args.quick = true;
     else if (a === "--json") args.json = true;
     else if (a === "--include-slow") args.includeSlow = true;
+    else if (a === "--torch") args.torch = true;
     else if (a === "--filter" && i + 1 < argv.length) args.filter = new RegExp(argv[++i]);
     else if (a.startsWith("--filter=")) args.filter = new RegExp(a.slice("--filter=".length));
     else if (a === "--threads") args.threads = parseThreads(argv[++i]);
@@ -85,7 +94,40 @@ const VARIANTS: Variant[] = [
   ...(multiThreaded ? [{ impl: "simdgrad" as const, threads: 1 }] : []),
   { impl: "tfjs-wasm", threads: 1 }, // threadsOf("tfjs-wasm") once the peers are initialised
   { impl: "tfjs-cpu", threads: 1 },
+  ...(args.torch ? [{ impl: "pytorch" as const, threads: 1 }] : []),
 ];
+
+/** The first python that imports torch, or the reason there is none. */
+function findTorchPython(): { python: string } | { error: string } {
+  const candidates = [process.env.SIMDGRAD_BENCH_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
+  for (const python of candidates) {
+    if (spawnSync(python, ["-c", "import torch"], { stdio: "ignore" }).status === 0) return { python };
+  }
+  return { error: `no python with torch among ${candidates.join(", ")} (Debian: apt-get install python3-torch)` };
+}
+const torchPython = args.torch ? findTorchPython() : null;
+if (torchPython && "error" in torchPython) {
+  console.error(`bench: --torch: ${torchPython.error}`);
+  process.exit(2);
+}
+
+let torchInfo = "";
+
+/** One round of native PyTorch on workload `name` in a child process (bench/torch_peer.py). */
+function measureTorch(name: string): Timing {
+  const script = fileURLToPath(new URL("./torch_peer.py", import.meta.url));
+  const python = (torchPython as { python: string }).python;
+  // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE pin old OpenBLAS kernels on some machines here; the peer
+  // gets its library's own choice, as a user's PyTorch would.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const child = spawnSync(python, [script, name, ...(args.quick ? ["--quick"] : [])], { encoding: "utf8", env });
+  if (child.status !== 0) throw new Error(`torch_peer.py ${name}: ${child.stderr.trim().split("\n").pop()}`);
+  const r = JSON.parse(child.stdout.trim().split("\n").pop()!);
+  torchInfo = `PyTorch ${r.torch} (BLAS: ${r.blas})`;
+  return { seconds: r.seconds, rme: r.rme, samples: r.samples, method: r.samples > 1 ? "torch_peer.py: timed cycles" : "1 timed call after 1 warm-up" };
+}
 
 function threads(v: Variant): number {
   return v.impl === "simdgrad" ? v.threads : threadsOf(v.impl);
@@ -97,16 +139,17 @@ function describeError(e: unknown): string {
 
 async function switchTo(v: Variant): Promise<void> {
   if (v.impl === "simdgrad") sg.setNumThreads(v.threads);
-  else await useBackend(v.impl === "tfjs-wasm" ? "wasm" : "cpu");
+  else if (v.impl !== "pytorch") await useBackend(v.impl === "tfjs-wasm" ? "wasm" : "cpu");
 }
 
 /** Fills ratioVsTfjsWasm and, with --threads, ratioVsOwn1Thread (simdgrad rows only). */
 function addRatios(rows: Row[]): Row[] {
   const value = (impl: Impl, threads?: number) => rows.find((r) => r.impl === impl && (threads === undefined || r.threads === threads))?.value ?? null;
   const ratio = (r: Row, base: number | null) => (r.value !== null && base !== null ? advantage(r.unit, r.value, base) : null);
-  const peer = value("tfjs-wasm"), own1 = value("simdgrad", 1);
+  const peer = value("tfjs-wasm"), own1 = value("simdgrad", 1), torch = value("pytorch");
   for (const r of rows) {
     r.ratioVsTfjsWasm = ratio(r, peer);
+    if (args.torch) r.ratioVsTorch = r.impl === "pytorch" ? null : ratio(r, torch);
     if (multiThreaded) r.ratioVsOwn1Thread = r.impl === "simdgrad" ? ratio(r, own1) : null;
   }
   return rows;
@@ -123,6 +166,10 @@ async function runWorkload(w: Workload): Promise<Row[]> {
   const notes = new Map<Impl, string>();
   const best = new Map<Variant, Timing>();
   for (const impl of IMPLS) {
+    if (impl === "pytorch") {
+      if (args.torch && !w.torch) notes.set(impl, "n/a: no PyTorch definition in bench/torch_peer.py");
+      continue;
+    }
     if (w.slow?.includes(impl) && !args.includeSlow) {
       notes.set(impl, "skipped: one call takes minutes (--include-slow runs it)");
       continue;
@@ -137,8 +184,19 @@ async function runWorkload(w: Workload): Promise<Row[]> {
   const rounds = args.quick ? 1 : 2;
   for (let round = 0; round < rounds; round++) {
     for (const v of VARIANTS) {
-      const c = cases.get(v.impl);
       const prev = best.get(v);
+      if (v.impl === "pytorch") {
+        if (!w.torch || notes.has("pytorch") || (round > 0 && prev?.samples === 1)) continue;
+        if (args.json) process.stderr.write(`${w.name} pytorch (round ${round + 1})...\n`);
+        try {
+          const t = measureTorch(w.torch);
+          if (!prev || t.seconds < prev.seconds) best.set(v, t);
+        } catch (e) {
+          notes.set(v.impl, describeError(e));
+        }
+        continue;
+      }
+      const c = cases.get(v.impl);
       if (!c || (round > 0 && (v.impl === "tfjs-cpu" || prev?.method !== "benchmark.js"))) continue;
       if (args.json) process.stderr.write(`${w.name} ${v.impl} ${v.threads}t (round ${round + 1})...\n`);
       await switchTo(v);
@@ -181,6 +239,7 @@ function runMemory(): Row[] {
   const rows = VARIANTS.map((v): Row => {
     if (v.impl === "tfjs-wasm") return { ...base, impl: v.impl, threads: threads(v), value: peer, note: "wasm heap after the same steps" };
     if (v.impl === "tfjs-cpu") return { ...base, impl: v.impl, threads: 1, value: null, note: "n/a (JS heap, no wasm memory)" };
+    if (v.impl === "pytorch") return { ...base, impl: v.impl, threads: 1, value: null, note: "not measured (native heap)" };
     const child = spawnSync(process.execPath, [...process.execArgv, script, args.quick ? "5" : "20", String(v.threads)], { encoding: "utf8" });
     const line = child.stdout.trim().split("\n").pop() ?? "";
     let m;
@@ -217,12 +276,14 @@ function fmtRatio(r: number | null): string {
 function printWorkloadTable(rows: Row[]): void {
   const { workload, unit } = rows[0];
   const better = unit === "ms" || unit === "bytes" ? "lower is better" : "higher is better";
-  const own1 = (r: Row | null) => (multiThreaded ? ` ${(r ? fmtRatio(r.ratioVsOwn1Thread ?? null) : "vs 1 thread").padStart(12)}` : "");
+  const own1 = (r: Row | null) =>
+    (multiThreaded ? ` ${(r ? fmtRatio(r.ratioVsOwn1Thread ?? null) : "vs 1 thread").padStart(12)}` : "") +
+    (args.torch ? ` ${(r ? fmtRatio(r.ratioVsTorch ?? null) : "vs pytorch").padStart(11)}` : "");
   console.log(`\n${workload}  [${unit}, ${better}]`);
   console.log(`  ${"impl".padEnd(10)} ${"threads".padStart(7)} ${"value".padStart(11)} ${"±rme".padStart(7)} ${"vs tfjs-wasm".padStart(13)}${own1(null)}  note`);
   for (const r of rows) {
     const rme = typeof r.rme === "number" ? `${r.rme.toFixed(1)}%` : "";
-    const note = [r.note, r.method && r.method !== "benchmark.js" ? r.method : null].filter(Boolean).join("; ");
+    const note = [r.note, r.method && !/benchmark\.js|timed cycles/.test(String(r.method)) ? r.method : null].filter(Boolean).join("; ");
     console.log(`  ${r.impl.padEnd(10)} ${String(r.threads).padStart(7)} ${fmt(r.value, unit).padStart(11)} ${rme.padStart(7)} ${fmtRatio(r.ratioVsTfjsWasm).padStart(13)}${own1(r)}  ${note}`);
   }
 }
@@ -231,7 +292,10 @@ function printWorkloadTable(rows: Row[]): void {
 function printSummary(all: Row[][]): void {
   const n = args.threads;
   const label = (v: Variant) => (v.impl === "simdgrad" && multiThreaded ? `simdgrad ${v.threads}t` : v.impl);
-  const ratios = multiThreaded ? [`${n}t vs 1t`, `${n}t vs tfjs-wasm`, "1t vs tfjs-wasm", `${n}t vs tfjs-cpu`] : ["vs tfjs-wasm", "vs tfjs-cpu"];
+  const ratios = [
+    ...(multiThreaded ? [`${n}t vs 1t`, `${n}t vs tfjs-wasm`, "1t vs tfjs-wasm", `${n}t vs tfjs-cpu`] : ["vs tfjs-wasm", "vs tfjs-cpu"]),
+    ...(args.torch ? [multiThreaded ? `${n}t vs pytorch` : "vs pytorch"] : []),
+  ];
   console.log("\n## Summary (ratios: simdgrad's advantage; > 1 = simdgrad better)\n");
   console.log(`| workload | unit | ${VARIANTS.map(label).join(" | ")} | ${ratios.join(" | ")} |`);
   console.log(`|---|---|${"---:|".repeat(VARIANTS.length + ratios.length)}`);
@@ -240,9 +304,10 @@ function printSummary(all: Row[][]): void {
     const cpu = rows.find((r) => r.impl === "tfjs-cpu")!;
     const cell = (r: Row) => (r.value === null ? (r.note ?? "—").replace(/\|/g, "/") : fmt(r.value, r.unit));
     const vsCpu = mine.value !== null && cpu.value !== null ? advantage(mine.unit, mine.value, cpu.value) : null;
-    const ratioCells = multiThreaded
-      ? [mine.ratioVsOwn1Thread ?? null, mine.ratioVsTfjsWasm, rows[1].ratioVsTfjsWasm, vsCpu]
-      : [mine.ratioVsTfjsWasm, vsCpu];
+    const ratioCells = [
+      ...(multiThreaded ? [mine.ratioVsOwn1Thread ?? null, mine.ratioVsTfjsWasm, rows[1].ratioVsTfjsWasm, vsCpu] : [mine.ratioVsTfjsWasm, vsCpu]),
+      ...(args.torch ? [mine.ratioVsTorch ?? null] : []),
+    ];
     console.log(`| ${mine.workload} | ${mine.unit} | ${rows.map(cell).join(" | ")} | ${ratioCells.map(fmtRatio).join(" | ")} |`);
   }
 }
@@ -255,7 +320,7 @@ async function main(): Promise<void> {
   if (args.json) process.stderr.write(header + "\n");
   else console.log(header);
 
-  const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads];
+  const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads, ...sequenceWorkloads];
   const names = [...workloads.map((w) => w.name), MEMORY_WORKLOAD];
   const selected = names.filter((n) => !args.filter || args.filter.test(n));
   if (!selected.length) {
@@ -270,6 +335,7 @@ async function main(): Promise<void> {
     if (args.json) for (const r of rows) console.log(JSON.stringify(r));
     else printWorkloadTable(rows);
   }
+  if (torchInfo) console.log(`\npytorch: ${torchInfo}, 1 thread, in a child process per round`);
   if (!args.json) {
     printSummary(all);
     console.log(`\n${((performance.now() - t0) / 1e3).toFixed(0)} s`);
