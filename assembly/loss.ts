@@ -224,3 +224,63 @@ export function class_nll_backward_f32(probs: usize, g: usize, gStride: i32, sca
     }
   }
 }
+
+// Cross-entropy against class probabilities, for logits x and float targets t, both [outer, C, inner]:
+//   loss[o, i] = Σ_c coef_c · (−logp_c),  coef_c = w_c·((1 − ε)·t_c + ε/C),  logp = log_softmax(x)
+// (w = class weights, all 1 when weight = 0). The backward recomputes the softmax from x.
+export function soft_cross_entropy_f32(x: usize, target: usize, weight: usize, loss: usize,
+  outer: i32, C: i32, inner: i32, smoothing: f32): void {
+  const step = <usize>inner << 2;
+  const share = smoothing / <f32>C;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = <usize>(o * C * inner + i) << 2;
+      const xr = x + base, tr = target + base;
+      const m = rowMax(xr, C, step);
+      const logS = Mathf.log(rowSumExp(xr, C, step, m));
+      let l: f32 = 0;
+      for (let c = 0; c < C; c++) {
+        const w: f32 = weight ? load<f32>(weight + (<usize>c << 2)) : 1;
+        const coef = w * ((<f32>1 - smoothing) * load<f32>(tr + <usize>c * step) + share);
+        l += coef * ((m - load<f32>(xr + <usize>c * step)) + logS);
+      }
+      store<f32>(loss + (<usize>(o * inner + i) << 2), l);
+    }
+  }
+}
+
+// The backward of soft_cross_entropy_f32, each output optional (0 = not needed), with
+// gs = g[o, i]·scale (gStride 0: one scalar upstream, 1: per element):
+//   dx[o, c, i] = gs·(p_c·S − coef_c), S = Σ_c coef_c, p = softmax(x);  dt[o, c, i] = gs·(1 − ε)·w_c·(−logp_c)
+export function soft_cross_entropy_backward_f32(x: usize, g: usize, gStride: i32, scale: f32, target: usize, weight: usize,
+  dx: usize, dt: usize, outer: i32, C: i32, inner: i32, smoothing: f32): void {
+  const step = <usize>inner << 2;
+  const share = smoothing / <f32>C;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const j = o * inner + i;
+      const base = <usize>(o * C * inner + i) << 2;
+      const xr = x + base, tr = target + base;
+      const m = rowMax(xr, C, step);
+      const logS = Mathf.log(rowSumExp(xr, C, step, m));
+      const gs = load<f32>(g + (<usize>(j * gStride) << 2)) * scale;
+      let S: f32 = 0;
+      if (dx) {
+        for (let c = 0; c < C; c++) {
+          const w: f32 = weight ? load<f32>(weight + (<usize>c << 2)) : 1;
+          S += w * ((<f32>1 - smoothing) * load<f32>(tr + <usize>c * step) + share);
+        }
+      }
+      for (let c = 0; c < C; c++) {
+        const p = <usize>c * step;
+        const w: f32 = weight ? load<f32>(weight + (<usize>c << 2)) : 1;
+        const negLogp = (m - load<f32>(xr + p)) + logS;
+        if (dx) {
+          const coef = w * ((<f32>1 - smoothing) * load<f32>(tr + p) + share);
+          store<f32>(dx + base + p, gs * (Mathf.exp(-negLogp) * S - coef));
+        }
+        if (dt) store<f32>(dt + base + p, gs * (<f32>1 - smoothing) * w * negLogp);
+      }
+    }
+  }
+}

@@ -235,7 +235,7 @@ describe("crossEntropy and nllLoss", () => {
 
   it("rejects float targets, out-of-range classes, mismatched shapes and bad weights with clear errors", () => {
     const x = logitsOf([3, 4], 8);
-    expect(() => F.crossEntropy(x, tensor([0, 1, 2]))).toThrow(/crossEntropy: target must be an int32 tensor of class indices, got float32/);
+    expect(() => F.crossEntropy(x, tensor([0, 1, 2]))).toThrow(/crossEntropy: target must be int32 class indices \[3\] or float32 class probabilities of the input's shape \[3, 4\]; got float32 \[3\]/);
     expect(() => F.crossEntropy(x, tensor(new Int32Array([0, 4, 1]), [3]))).toThrow(/crossEntropy: target 4 is out of bounds for 4 classes/);
     expect(() => F.nllLoss(x, tensor(new Int32Array([0, -1, 1]), [3]))).toThrow(/nllLoss: target -1 is out of bounds for 4 classes/);
     expect(() => F.crossEntropy(x, tensor(new Int32Array([0, 1]), [2]))).toThrow(/target \[2\] does not match input \[3, 4\] \(expected target \[3\]\)/);

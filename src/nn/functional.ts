@@ -13,7 +13,9 @@ export { prelu } from "../ops/prelu.js";
 export { dropout, gaussianNoise } from "../ops/dropout.js";
 export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, klDiv,
-  type Reduction, type KlDivReduction, type ClassLossOptions,
-} from "./loss.js";
+  gaussianNllLoss, cosineSimilarity, cosineEmbeddingLoss, marginRankingLoss, tripletMarginLoss,
+  type Reduction, type KlDivReduction, type ClassLossOptions, type CrossEntropyOptions, type GaussianNllOptions,
+  type CosineSimilarityOptions, type MarginLossOptions, type TripletMarginOptions,
+} from "../ops/loss.js";
 export { scaledDotProductAttention } from "../ops/attention.js";
 export { multiHeadAttentionForward } from "./attention.js";

@@ -16,6 +16,9 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d, Upsample } fr
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./norm.js";
 export { ResidualBlock } from "./residual.js";
 export { SOM, type SOMOptions, type SOMFitOptions, type SOMTopology, type SOMNeighborhood, type SOMDecay } from "./som.js";
-export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from "./loss.js";
+export {
+  MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss,
+  GaussianNLLLoss, CosineSimilarity, CosineEmbeddingLoss, MarginRankingLoss, TripletMarginLoss,
+} from "./loss.js";
 export * as functional from "./functional.js";
 export * as init from "./init.js";

@@ -15,14 +15,8 @@ import { broadcastTo, transpose } from "./shape.js";
 import { sum, sumToShape } from "./reduce.js";
 import { mul, sub, where } from "./binary.js";
 import { dropout } from "./dropout.js";
-import { checkFloat, checkLive } from "./checks.js";
+import { checkFloat, checkLive, checkOptionNames } from "./checks.js";
 
-/** Throws naming the option when `options` holds a key the op does not know. */
-export function checkOptionNames(op: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${op}: unknown option "${key}" (known: ${known.join(", ")})`);
-  }
-}
 
 /**
  * A boolean mask as an additive one: int32 tensors are the library's boolean masks (it has no bool

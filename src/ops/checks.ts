@@ -77,3 +77,10 @@ export function checkGroups(op: string, inChannels: number, outChannels: number,
   if (inChannels % groups !== 0) throw new Error(`${op}: ${names[0]} (${inChannels}) must be divisible by groups (${groups})`);
   if (outChannels % groups !== 0) throw new Error(`${op}: ${names[1]} (${outChannels}) must be divisible by groups (${groups})`);
 }
+
+/** Options not in `known` are an error that names them (nothing is silently ignored). */
+export function checkOptionNames(op: string, options: object, known: readonly string[]): void {
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  const quoted = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(", ");
+  if (unknown.length) throw new Error(`${op}: unknown option${unknown.length > 1 ? "s" : ""} ${quoted(unknown)} (known: ${quoted(known)})`);
+}

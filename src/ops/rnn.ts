@@ -17,7 +17,7 @@ import { linear } from "./matmul.js";
 import { cat, narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
 import { zeros } from "./creation.js";
 import { dropout } from "./dropout.js";
-import { checkFloat } from "./checks.js";
+import { checkFloat, checkOptionNames } from "./checks.js";
 import type { Generator } from "../random.js";
 
 /** The parameters of one layer and direction: weightIh [G·H, I], weightHh [G·H, H], biases [G·H] (G gates). */
@@ -62,11 +62,6 @@ type Kind = "rnn" | "lstm" | "gru";
 const GATES: Record<Kind, number> = { rnn: 1, lstm: 4, gru: 3 };
 const STACK_OPTIONS = ["numLayers", "bidirectional", "batchFirst", "dropout", "training", "generator", "lengths"];
 
-/** Options not in `known` are an error that names them (nothing is silently ignored). */
-export function checkOptionNames(op: string, options: object, known: readonly string[]): void {
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length) throw new Error(`${op}: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (known: ${known.join(", ")})`);
-}
 
 /** Checks one layer's weights against its input size and returns the hidden size H. */
 function hiddenSize(op: string, kind: Kind, w: RnnWeights, inputSize: number, where = ""): number {
