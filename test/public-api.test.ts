@@ -23,7 +23,7 @@ const PUBLIC = {
   `),
   nn: words(`
     AdaptiveAvgPool2d AvgPool2d BCELoss BCEWithLogitsLoss BatchNorm1d BatchNorm2d Conv1d Conv2d ConvTranspose2d
-    CrossEntropyLoss Dropout ELU Embedding Flatten GELU GRU GRUCell GaussianNoise GlobalAvgPool2d GroupNorm
+    CosineEmbeddingLoss CosineSimilarity CrossEntropyLoss Dropout ELU GaussianNLLLoss MarginRankingLoss TripletMarginLoss Embedding Flatten GELU GRU GRUCell GaussianNoise GlobalAvgPool2d GroupNorm
     Hardsigmoid Hardswish HuberLoss Identity KLDivLoss L1Loss LSTM LSTMCell LayerNorm LeakyReLU
     LearnedPositionalEncoding Linear LogSigmoid LogSoftmax MSELoss MaxPool2d Mish Module MultiheadAttention
     NLLLoss PReLU RNN RNNCell ReLU ResidualBlock SOM Sequential SiLU Sigmoid Sign SinusoidalPositionalEncoding
@@ -31,6 +31,7 @@ const PUBLIC = {
     TransformerEncoderLayer Upsample buffer generateSquareSubsequentMask parameter sinusoidalPositionalEncoding
   `),
   "nn.functional": words(`
+    cosineEmbeddingLoss cosineSimilarity gaussianNllLoss marginRankingLoss tripletMarginLoss
     adaptiveAvgPool2d avgPool2d batchNorm binaryCrossEntropy binaryCrossEntropyWithLogits conv1d conv2d
     convTranspose2d crossEntropy dropout elu embedding gaussianNoise gelu globalAvgPool2d groupNorm hardsigmoid
     hardswish huberLoss interpolate klDiv l1Loss layerNorm leakyRelu linear logSigmoid logSoftmax maxPool2d
