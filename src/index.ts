@@ -8,7 +8,7 @@ export { init, initSync, setNumThreads, getNumThreads, type InitOptions } from "
 export { memoryStats } from "./memory.js";
 export { manualSeed, Generator } from "./random.js";
 export {
-  tensor, full, zeros, ones, zerosLike, onesLike, fullLike, eye, linspace, arange, rand, randn, randLike, randnLike, randint,
+  tensor, full, zeros, ones, empty, zerosLike, onesLike, fullLike, eye, linspace, arange, rand, randn, randLike, randnLike, randint,
   type CreateOptions, type RandomOptions,
 } from "./ops/creation.js";
 export {

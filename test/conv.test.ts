@@ -263,9 +263,10 @@ describe("convTranspose2d", () => {
       const geo = { ...g, outputPadding };
       tidy(() => {
         const x = randn(geo.x), w = randn(geo.w);
-        const y = conv2d(x, w, null, geo);
+        const { stride, padding, dilation, groups } = geo;
+        const y = conv2d(x, w, null, { stride, padding, dilation, groups });
         const u = randn(y.shape);
-        const t = convTranspose2d(u, w, null, geo);
+        const t = convTranspose2d(u, w, null, { stride, padding, dilation, groups, outputPadding });
         expect(t.shape).toEqual(x.shape);
         const [, , H] = y.shape, [, , kh] = geo.w;
         expect(t.shape[2]).toBe((H - 1) * geo.stride[0] - 2 * geo.padding[0] + geo.dilation[0] * (kh - 1) + geo.outputPadding[0] + 1);

@@ -225,7 +225,7 @@ describe("Dropout and GaussianNoise", () => {
     const b = values(nn.functional.dropout(x, 0.5, true, { generator: new Generator(12) }));
     expect(a).toEqual(b);
     expect(values(nn.functional.dropout(x, 1)).every((v) => v === 0)).toBe(true);
-    expect(() => new nn.Dropout(1.5)).toThrow(/between 0 and 1, got 1.5/);
+    expect(() => new nn.Dropout(1.5)).toThrow(/Dropout: p must be a number in \[0, 1\], got 1.5/);
   });
 
   it("GaussianNoise adds N(0, std²) in training only", () => {

@@ -4,15 +4,32 @@ import { Tensor } from "../tensor.js";
 import * as F from "../ops/elementwise.js";
 import { prelu } from "../ops/prelu.js";
 import { softmax, logSoftmax } from "../ops/reduce.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
 import { Module, parameter, reprFloat, type Epilogue } from "./module.js";
 
-export class ReLU extends Module {
+const inplace = kinds.only(false, "in-place activations are not implemented; the result is a new tensor");
+type InplaceArgs = Args<[inplace: boolean], { inplace?: boolean }>;
+
+/** An activation whose only PyTorch argument is `inplace` (accepted when false). */
+abstract class PointwiseActivation extends Module {
+  constructor(...args: InplaceArgs) {
+    super();
+    readArgs(new.target.name, args, { inplace });
+  }
+}
+
+export class ReLU extends PointwiseActivation {
   forward(x: Tensor): Tensor { return F.relu(x); }
   override get asEpilogue(): Epilogue { return "relu"; }
 }
 
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) { super(); }
+  readonly negativeSlope: number;
+  /** PyTorch's order: (negativeSlope, inplace), then options. */
+  constructor(...args: Args<[negativeSlope: number, inplace: boolean], { negativeSlope?: number; inplace?: boolean }>) {
+    super();
+    ({ negativeSlope: this.negativeSlope = 0.01 } = readArgs<{ negativeSlope?: number }>("LeakyReLU", args, { negativeSlope: kinds.number, inplace }));
+  }
   forward(x: Tensor): Tensor { return F.leakyRelu(x, this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${reprFloat(this.negativeSlope)}`; }
 }
@@ -20,8 +37,10 @@ export class LeakyReLU extends Module {
 /** Leaky ReLU with a learned slope: one shared (numParameters = 1) or one per channel. */
 export class PReLU extends Module {
   readonly weight: Tensor;
-  constructor(numParameters = 1, init = 0.25) {
+  /** PyTorch's order: (numParameters, init), then options. */
+  constructor(...args: Args<[numParameters: number, init: number], { numParameters?: number; init?: number }>) {
     super();
+    const { numParameters = 1, init = 0.25 } = readArgs<{ numParameters?: number; init?: number }>("PReLU", args, { numParameters: kinds.positiveInt, init: kinds.number });
     this.weight = parameter(Tensor.empty([numParameters], "float32", "PReLU weight").fill_(init));
   }
   forward(x: Tensor): Tensor { return prelu(x, this.weight); }
@@ -29,19 +48,28 @@ export class PReLU extends Module {
 }
 
 export class ELU extends Module {
-  constructor(readonly alpha = 1) { super(); }
+  readonly alpha: number;
+  /** PyTorch's order: (alpha, inplace), then options. */
+  constructor(...args: Args<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>) {
+    super();
+    ({ alpha: this.alpha = 1 } = readArgs<{ alpha?: number }>("ELU", args, { alpha: kinds.number, inplace }));
+  }
   forward(x: Tensor): Tensor { return F.elu(x, this.alpha); }
   override extraRepr(): string { return `alpha=${reprFloat(this.alpha)}`; }
 }
 
 export class GELU extends Module {
-  constructor(readonly approximate: "none" | "tanh" = "none") { super(); }
+  readonly approximate: "none" | "tanh";
+  constructor(...args: Args<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" }>) {
+    super();
+    ({ approximate: this.approximate = "none" } = readArgs<{ approximate?: "none" | "tanh" }>("GELU", args, { approximate: kinds.oneOf("none", "tanh") }));
+  }
   forward(x: Tensor): Tensor { return F.gelu(x, this.approximate); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
 }
 
 /** x·σ(x), also known as Swish. */
-export class SiLU extends Module {
+export class SiLU extends PointwiseActivation {
   forward(x: Tensor): Tensor { return F.silu(x); }
 }
 export { SiLU as Swish };
@@ -56,23 +84,29 @@ export class Tanh extends Module {
 
 /** log(1 + exp(beta·x))/beta, linear above threshold. Printed as PyTorch 1.13 does (integer defaults). */
 export class Softplus extends Module {
-  constructor(readonly beta = 1, readonly threshold = 20) { super(); }
+  readonly beta: number;
+  readonly threshold: number;
+  /** PyTorch's order: (beta, threshold), then options. */
+  constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
+    super();
+    ({ beta: this.beta = 1, threshold: this.threshold = 20 } = readArgs<{ beta?: number; threshold?: number }>("Softplus", args, { beta: kinds.number, threshold: kinds.number }));
+  }
   forward(x: Tensor): Tensor { return F.softplus(x, this.beta, this.threshold); }
   override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
 }
 
 /** x·relu6(x + 3)/6 (MobileNetV3). */
-export class Hardswish extends Module {
+export class Hardswish extends PointwiseActivation {
   forward(x: Tensor): Tensor { return F.hardswish(x); }
 }
 
 /** relu6(x + 3)/6. */
-export class Hardsigmoid extends Module {
+export class Hardsigmoid extends PointwiseActivation {
   forward(x: Tensor): Tensor { return F.hardsigmoid(x); }
 }
 
 /** x·tanh(softplus(x)). */
-export class Mish extends Module {
+export class Mish extends PointwiseActivation {
   forward(x: Tensor): Tensor { return F.mish(x); }
 }
 
@@ -82,13 +116,23 @@ export class LogSigmoid extends Module {
 }
 
 export class Softmax extends Module {
-  constructor(readonly dim: number) { super(); }
+  readonly dim: number;
+  /** dim is required (PyTorch's implicit choice of dim is deprecated). */
+  constructor(...args: Args<[dim: number], { dim?: number }>) {
+    super();
+    ({ dim: this.dim } = readArgs<{ dim: number }>("Softmax", args, { dim: kinds.int }, {}, ["dim"]));
+  }
   forward(x: Tensor): Tensor { return softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) { super(); }
+  readonly dim: number;
+  /** dim is required (PyTorch's implicit choice of dim is deprecated). */
+  constructor(...args: Args<[dim: number], { dim?: number }>) {
+    super();
+    ({ dim: this.dim } = readArgs<{ dim: number }>("LogSoftmax", args, { dim: kinds.int }, {}, ["dim"]));
+  }
   forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }

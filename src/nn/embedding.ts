@@ -2,17 +2,37 @@
 import { Tensor } from "../tensor.js";
 import { embedding } from "../ops/embedding.js";
 import type { Generator } from "../random.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
 import { Module, parameter } from "./module.js";
 import { normal_ } from "./init.js";
+
+export interface EmbeddingOptions {
+  paddingIdx?: number | null;
+  /** Only null. */
+  maxNorm?: null;
+  /** Only used with maxNorm. */
+  normType?: number;
+  /** Only false. */
+  scaleGradByFreq?: boolean;
+  /** Only false. */
+  sparse?: boolean;
+  generator?: Generator;
+}
 
 /** Rows of weight [numEmbeddings, embeddingDim] picked by int32 indices; N(0, 1) init like PyTorch, padding row zeroed. */
 export class Embedding extends Module {
   readonly weight: Tensor;
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number | null; generator?: Generator } = {}) {
+  /** PyTorch's order: (numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse), then options. */
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number,
+    ...args: Args<[paddingIdx: number | null, maxNorm: null, normType: number, scaleGradByFreq: boolean, sparse: boolean], EmbeddingOptions>) {
     super();
-    const { paddingIdx = null, generator } = options;
+    const { paddingIdx = null, generator } = readArgs<EmbeddingOptions>("Embedding", [numEmbeddings, embeddingDim, ...args], {
+      numEmbeddings: kinds.positiveInt, embeddingDim: kinds.positiveInt, paddingIdx: kinds.orNull(kinds.int),
+      maxNorm: kinds.only(null, "renormalising rows to maxNorm is not implemented"), normType: kinds.number,
+      scaleGradByFreq: kinds.only(false, "frequency-scaled gradients are not implemented"), sparse: kinds.only(false, "sparse gradients are not implemented"),
+    }, { generator: kinds.generator }, ["numEmbeddings", "embeddingDim"]);
     if (paddingIdx !== null && (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)) {
       throw new Error(`Embedding: paddingIdx ${paddingIdx} must be within [${-numEmbeddings}, ${numEmbeddings - 1}]`);
     }

@@ -54,6 +54,11 @@ export class Linear extends Module {
 
 /** Passes its input through unchanged (a placeholder, e.g. to switch a layer off). */
 export class Identity extends Module {
+  /** Like PyTorch's, it takes any arguments and uses none (so it can stand in for any layer). */
+  constructor(..._unused: unknown[]) {
+    super();
+  }
+
   forward(x: Tensor): Tensor {
     return x;
   }

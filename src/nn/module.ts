@@ -1,6 +1,7 @@
 // nn.Module: parameters, buffers and submodules are discovered from the object's own fields (in
 // declaration order), so a layer registers them just by assigning class fields. Names follow
 // PyTorch's state-dict keys: `0.weight`, `layer1.bias`, `bn.running_mean`.
+import { readArgs } from "../ops/args.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { noGrad } from "../autograd.js";
 import { toDType } from "../ops/shape.js";
@@ -40,6 +41,11 @@ export type Epilogue = "relu";
 
 export abstract class Module<Out = Tensor> {
   training = true;
+
+  /** A layer that takes no arguments (Sigmoid, Tanh, ...) refuses any: nothing is silently ignored. */
+  constructor(...args: unknown[]) {
+    readArgs(new.target.name, args, {});
+  }
 
   abstract forward(...inputs: unknown[]): Out;
 

@@ -2,6 +2,7 @@
 // running_mean, running_var, num_batches_tracked), LayerNorm and GroupNorm.
 import { Tensor, shapeToString } from "../tensor.js";
 import { batchNorm, layerNorm, groupNorm } from "../ops/norm.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
 import { Module, parameter, buffer, reprBool, reprFloat } from "./module.js";
 import { reprTuple } from "./conv.js";
 
@@ -25,9 +26,15 @@ abstract class BatchNormNd extends Module {
   readonly eps: number;
   readonly momentum: number | null;
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  readonly numFeatures: number;
+
+  /** PyTorch's order: (numFeatures, eps, momentum, affine, trackRunningStats), then options. */
+  constructor(numFeatures: number, ...args: Args<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>) {
     super();
-    const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
+    const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = readArgs<BatchNormOptions>(new.target.name, [numFeatures, ...args], {
+      numFeatures: kinds.positiveInt, eps: kinds.positive, momentum: kinds.orNull(kinds.number), affine: kinds.bool, trackRunningStats: kinds.bool,
+    }, {}, ["numFeatures"]);
+    this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;
     const name = this.constructor.name;
@@ -86,6 +93,12 @@ export class BatchNorm2d extends BatchNormNd {
   }
 }
 
+export interface LayerNormOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+  bias?: boolean;
+}
+
 /** Normalises over the last dims (normalizedShape) of each sample, with an elementwise affine of that shape. */
 export class LayerNorm extends Module {
   readonly weight: Tensor | null;
@@ -93,9 +106,12 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
 
-  constructor(normalizedShape: number | readonly number[], options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+  /** PyTorch's order: (normalizedShape, eps, elementwiseAffine, bias), then options. */
+  constructor(normalizedShape: number | readonly number[], ...args: Args<[eps: number, elementwiseAffine: boolean, bias: boolean], LayerNormOptions>) {
     super();
-    const { eps = 1e-5, elementwiseAffine = true, bias = true } = options;
+    const { eps = 1e-5, elementwiseAffine = true, bias = true } = readArgs<LayerNormOptions>("LayerNorm", [normalizedShape, ...args], {
+      normalizedShape: kinds.size, eps: kinds.positive, elementwiseAffine: kinds.bool, bias: kinds.bool,
+    }, {}, ["normalizedShape"]);
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     this.eps = eps;
     const shape = this.normalizedShape;
@@ -118,9 +134,12 @@ export class GroupNorm extends Module {
   readonly bias: Tensor | null;
   readonly eps: number;
 
-  constructor(readonly numGroups: number, readonly numChannels: number, options: { eps?: number; affine?: boolean } = {}) {
+  /** PyTorch's order: (numGroups, numChannels, eps, affine), then options. */
+  constructor(readonly numGroups: number, readonly numChannels: number, ...args: Args<[eps: number, affine: boolean], { eps?: number; affine?: boolean }>) {
     super();
-    const { eps = 1e-5, affine = true } = options;
+    const { eps = 1e-5, affine = true } = readArgs<{ eps?: number; affine?: boolean }>("GroupNorm", [numGroups, numChannels, ...args], {
+      numGroups: kinds.positiveInt, numChannels: kinds.positiveInt, eps: kinds.positive, affine: kinds.bool,
+    }, {}, ["numGroups", "numChannels"]);
     if (!Number.isInteger(numGroups) || numGroups < 1 || numChannels % numGroups !== 0) {
       throw new Error(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
     }

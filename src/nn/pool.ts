@@ -79,8 +79,11 @@ export class AvgPool2d extends Module {
 
 /** Average pooling to a fixed output size (null keeps that input size). */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: number | readonly [number | null, number | null]) {
+  readonly outputSize: number | readonly [number | null, number | null];
+
+  constructor(...args: Args<[outputSize: number | readonly [number | null, number | null]], { outputSize?: number | readonly [number | null, number | null] }>) {
     super();
+    ({ outputSize: this.outputSize } = readArgs<{ outputSize: number | readonly [number | null, number | null] }>("AdaptiveAvgPool2d", args, { outputSize: kinds.any }, {}, ["outputSize"]));
   }
 
   forward(x: Tensor): Tensor {
@@ -100,16 +103,29 @@ export class GlobalAvgPool2d extends Module {
   }
 }
 
+export interface UpsampleOptions {
+  size?: Size2 | null;
+  scaleFactor?: number | readonly [number, number] | null;
+  /** Only "nearest". */
+  mode?: "nearest";
+  alignCorners?: null;
+  recomputeScaleFactor?: null;
+}
+
 /** Nearest-neighbour upsampling to `size` or by `scaleFactor` (torch.nn.Upsample, mode "nearest"). */
 export class Upsample extends Module {
   readonly size: Size2 | null;
   readonly scaleFactor: number | readonly [number, number] | null;
   readonly mode = "nearest" as const;
 
-  constructor(options: { size?: Size2; scaleFactor?: number | readonly [number, number]; mode?: "nearest" }) {
+  /** PyTorch's order: (size, scaleFactor, mode, alignCorners, recomputeScaleFactor), then options. */
+  constructor(...args: Args<[size: Size2 | null, scaleFactor: number | readonly [number, number] | null, mode: "nearest", alignCorners: null, recomputeScaleFactor: null], UpsampleOptions>) {
     super();
-    if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new Error("Upsample: give exactly one of size and scaleFactor");
-    if (options.mode !== undefined && options.mode !== "nearest") throw new Error(`Upsample: mode "${options.mode}" is not supported (only "nearest")`);
+    const options = readArgs<UpsampleOptions>("Upsample", args, {
+      size: kinds.orNull(kinds.size), scaleFactor: kinds.any, mode: kinds.only("nearest", "other modes are not implemented"),
+      alignCorners: kinds.only(null, "only for the interpolating modes"), recomputeScaleFactor: kinds.only(null, "not implemented"),
+    });
+    if ((options.size == null) === (options.scaleFactor == null)) throw new Error("Upsample: give exactly one of size and scaleFactor");
     this.size = options.size ?? null;
     this.scaleFactor = options.scaleFactor ?? null;
   }

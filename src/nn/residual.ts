@@ -7,6 +7,7 @@ import { Tensor } from "../tensor.js";
 import { relu } from "../ops/elementwise.js";
 import { add } from "../ops/binary.js";
 import type { Generator } from "../random.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
 import { Module } from "./module.js";
 import { Conv2d } from "./conv.js";
 import { BatchNorm2d } from "./norm.js";
@@ -19,9 +20,10 @@ export class ResidualBlock extends Module {
   readonly bn2: BatchNorm2d;
   readonly downsample: Sequential | null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, options: { stride?: number; generator?: Generator } = {}) {
+  constructor(readonly inChannels: number, readonly outChannels: number, ...args: Args<[stride: number], { stride?: number; generator?: Generator }>) {
     super();
-    const { stride = 1, generator } = options;
+    const { stride = 1, generator } = readArgs<{ stride?: number; generator?: Generator }>("ResidualBlock", [inChannels, outChannels, ...args],
+      { inChannels: kinds.positiveInt, outChannels: kinds.positiveInt, stride: kinds.positiveInt }, { generator: kinds.generator }, ["inChannels", "outChannels"]);
     // Convolutions followed by batch norm need no bias: the norm's shift replaces it.
     this.conv1 = new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false, generator });
     this.bn1 = new BatchNorm2d(outChannels);

@@ -84,10 +84,12 @@ export function readArgs<T = Record<string, unknown>>(
 
 /**
  * An options object alone (functions whose other arguments are tensors): unknown keys are an error
- * naming them, and the values are checked against their kinds.
+ * naming them, and the values are checked against their kinds (`known` as a list of names: any value,
+ * for options the function checks itself).
  */
-export function readOptions<T = Record<string, unknown>>(op: string, options: unknown, known: Readonly<Record<string, Kind>>): T {
+export function readOptions<T = Record<string, unknown>>(op: string, options: unknown, known: Readonly<Record<string, Kind>> | readonly string[]): T {
   if (options === undefined) return {} as T;
   if (!isOptionsObject(options)) throw new Error(`${op}: expected an options object, got ${describeValue(options)}`);
-  return readArgs<T>(op, [options], {}, known);
+  const byName = Array.isArray(known) ? Object.fromEntries(known.map((k: string) => [k, kinds.any])) : (known as Record<string, Kind>);
+  return readArgs<T>(op, [options], {}, byName);
 }

@@ -99,6 +99,7 @@ export function minimum(a: Tensor, b: Tensor | number): Tensor {
 
 // Comparisons return float32 0/1 masks and are not differentiable.
 function compare(name: BinaryName, a: Tensor, b: Tensor | number): Tensor {
+  checkLive(name, a, ...(typeof b === "number" ? [] : [b]));
   return tidy(() => {
     const bt = typeof b === "number" ? full([], b) : b;
     return binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());

@@ -30,7 +30,12 @@ export function checkInt32(op: string, value: number): void {
 
 /** Every input is still alive (not disposed). */
 export function checkLive(op: string, ...xs: Tensor[]): void {
-  for (const x of xs) {
+  for (const [i, x] of xs.entries()) {
+    // Every op checks its inputs here, so a plain array, a typed array, a string or null given for
+    // a tensor is caught once, by name, before anything reads .shape.
+    if (!(x instanceof Tensor)) {
+      throw new Error(`${op}: expected a Tensor for ${xs.length > 1 ? `input ${i + 1}` : "the input"}, got ${describeValue(x)} (make one with tensor(...))`);
+    }
     if (x.isDisposed) throw new Error(`${op}: input ${describe([x])} was disposed and can no longer be used`);
   }
 }

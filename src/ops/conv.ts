@@ -10,6 +10,7 @@
 //   direct kernels: the GEMM's micro-kernel reading the input in place (most of the rest);
 //   im2col + GEMM, col2im for the adjoint: 1x1 unit-stride layers (X is its own column matrix),
 //     few output channels, the adjoint of a strided convolution, conv_transpose2d's forward.
+import { readArgs, kinds, type Args } from "./args.js";
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
@@ -49,6 +50,9 @@ export interface ConvTranspose2dOptions {
   dilation?: Size2;
   groups?: number;
 }
+
+// Sizes and groups are checked by the geometry; here only names and positions.
+const CONV_FUNCTION_ARGS = { stride: kinds.size, padding: kinds.any, dilation: kinds.size, groups: kinds.any };
 
 // The three passes as differentiable ops, for createGraph. They are closed under differentiation:
 // each one's backward is made of the other two (all three are linear in each operand), so a
@@ -125,7 +129,9 @@ function throughView(x: Tensor, dim: number, fn: (x: Tensor) => Tensor): Tensor 
 }
 
 /** torch.nn.functional.conv2d: x [N, Cin, H, W] (or [Cin, H, W]), weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+/** PyTorch's order: (input, weight, bias, stride, padding, dilation, groups), then options. */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number], Conv2dOptions>): Tensor {
+  const options = readArgs<Conv2dOptions>("conv2d", args, CONV_FUNCTION_ARGS, { activation: kinds.any });
   checkLive("conv2d", x, weight, ...(bias ? [bias] : []));
   return batched(x, 3, (xb) => conv2dBatched("conv2d", xb, weight, bias, options));
 }
@@ -189,7 +195,9 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
 }
 
 /** torch.nn.functional.conv1d: x [N, Cin, L] (or [Cin, L]), weight [Cout, Cin/groups, k], bias [Cout]. */
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
+/** PyTorch's order: (input, weight, bias, stride, padding, dilation, groups), then options. */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: number, padding: number | "same" | "valid", dilation: number, groups: number], Conv1dOptions>): Tensor {
+  const options = readArgs<Conv1dOptions>("conv1d", args, CONV_FUNCTION_ARGS);
   checkLive("conv1d", x, weight, ...(bias ? [bias] : []));
   if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`conv1d: expected a 2-D (unbatched) or 3-D input [N, C, L], got ${shapeToString(x.shape)}`);
   if (weight.ndim !== 3) throw new Error(`conv1d: expected a 3-D weight [Cout, Cin/groups, k], got ${shapeToString(weight.shape)}`);
@@ -212,7 +220,12 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
  * [Cin, Cout/groups, kh, kw], bias [Cout]; Ho = (H − 1)·sh − 2ph + dh·(kh − 1) + oph + 1.
  * It is the input gradient of the conv2d that maps the output back onto x.
  */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
+/** PyTorch's order: (input, weight, bias, stride, padding, outputPadding, groups, dilation), then options. */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
+  ...args: Args<[stride: Size2, padding: Size2, outputPadding: Size2, groups: number, dilation: Size2], ConvTranspose2dOptions>): Tensor {
+  const options = readArgs<ConvTranspose2dOptions>("convTranspose2d", args, {
+    stride: kinds.size, padding: kinds.size, outputPadding: kinds.size, groups: kinds.any, dilation: kinds.size,
+  });
   checkLive("convTranspose2d", x, weight, ...(bias ? [bias] : []));
   return batched(x, 3, (xb) => convTranspose2dBatched(xb, weight, bias, options));
 }

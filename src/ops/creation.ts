@@ -1,7 +1,8 @@
 // Tensor factories.
 import { Tensor, shapeToString, numel, type DType, type NestedArray, type Shape } from "../tensor.js";
 import { defaultGenerator, type Generator } from "../random.js";
-import { checkInt32 } from "./checks.js";
+import { checkInt32, checkLive, describeValue } from "./checks.js";
+import { isOptionsObject, readOptions } from "./args.js";
 
 export interface CreateOptions {
   dtype?: DType;
@@ -30,6 +31,24 @@ function flattenNested(data: NestedArray, shape: number[], dim: number, out: num
   for (const v of data) flattenNested(v, shape, dim + 1, out);
 }
 
+/** A shape given PyTorch's ways: sizes as varargs `(2, 3)` or one array `([2, 3])`, then optionally options. */
+export type SizeArgs<O> = [shape: Shape, options?: O] | number[] | [...sizes: number[], options: O];
+
+function readSizes<O extends object>(op: string, args: readonly unknown[], known: readonly string[]): { shape: number[]; options: O } {
+  const last = args[args.length - 1];
+  const hasOptions = isOptionsObject(last);
+  const sizes = hasOptions ? args.slice(0, -1) : args;
+  const shape = sizes.length === 1 && Array.isArray(sizes[0]) ? (sizes[0] as unknown[]) : sizes;
+  if ((sizes.length !== 1 || !Array.isArray(sizes[0])) && sizes.some((d) => typeof d !== "number")) {
+    throw new Error(`${op}: expected sizes as numbers (${op}(2, 3)) or one array (${op}([2, 3])), got ${sizes.map(describeValue).join(", ")}`);
+  }
+  if (shape.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw new Error(`${op}: sizes must be non-negative integers, got [${shape.join(", ")}]`);
+  return { shape: shape as number[], options: readOptions<O>(op, hasOptions ? last : undefined, known) };
+}
+
+const CREATE = ["dtype", "requiresGrad"];
+const RANDOM = [...CREATE, "generator"];
+
 function finish(t: Tensor, options: CreateOptions): Tensor {
   if (options.requiresGrad) t.setRequiresGrad(true);
   return t;
@@ -37,9 +56,18 @@ function finish(t: Tensor, options: CreateOptions): Tensor {
 
 /**
  * A tensor from nested arrays, a flat array or a TypedArray (with `shape`). The dtype follows
- * the data (Int32Array -> int32) unless given.
+ * the data (Int32Array -> int32) unless given: `tensor(data, { dtype })` as in PyTorch, or
+ * `tensor(flat, shape, { dtype })`.
  */
-export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options: CreateOptions = {}): Tensor {
+export function tensor(data: NestedArray | ArrayLike<number>, options?: CreateOptions): Tensor;
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options?: CreateOptions): Tensor;
+export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: Shape | CreateOptions, maybeOptions?: CreateOptions): Tensor {
+  if (isOptionsObject(shapeOrOptions) && maybeOptions !== undefined) throw new Error("tensor: two options objects");
+  const shape = isOptionsObject(shapeOrOptions) ? undefined : (shapeOrOptions as Shape | undefined);
+  const options = readOptions<CreateOptions>("tensor", isOptionsObject(shapeOrOptions) ? shapeOrOptions : maybeOptions, CREATE);
+  if (typeof data !== "number" && !Array.isArray(data) && !ArrayBuffer.isView(data)) {
+    throw new Error(`tensor: data must be a number, a (nested) array or a typed array, got ${describeValue(data)}`);
+  }
   let flat: ArrayLike<number>;
   let inferred: number[];
   if (typeof data === "number") {
@@ -66,16 +94,41 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
   return finish(t, options);
 }
 
-export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
+/** `full([2, 3], value)` (PyTorch's size is one array; a single number is a 1-D size). */
+export function full(size: Shape | number, value: number, options: CreateOptions = {}): Tensor {
+  const shape = readSizes<CreateOptions>("full", [size], CREATE).shape;
+  readOptions("full", options, CREATE);
+  if (typeof value !== "number") throw new Error(`full: fill value must be a number, got ${describeValue(value)}`);
   if (options.dtype === "int32") checkInt32("full", value);
   return finish(Tensor.empty(shape, options.dtype ?? "float32", "full").writeFill(value), options);
 }
 
-export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 0, options);
-export const ones = (shape: Shape, options: CreateOptions = {}) => full(shape, 1, options);
-export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
-export const onesLike = (t: Tensor, options: CreateOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
-export const fullLike = (t: Tensor, value: number, options: CreateOptions = {}) => full(t.shape, value, { dtype: t.dtype, ...options });
+/** `zeros(2, 3)`, `zeros([2, 3])`, `zeros(2, 3, { dtype: "int32" })`. */
+export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
+  const { shape, options } = readSizes<CreateOptions>("zeros", args, CREATE);
+  return full(shape, 0, options);
+}
+
+/** `ones(2, 3)`, `ones([2, 3])`, `ones(2, 3, { dtype: "int32" })`. */
+export function ones(...args: SizeArgs<CreateOptions>): Tensor {
+  const { shape, options } = readSizes<CreateOptions>("ones", args, CREATE);
+  return full(shape, 1, options);
+}
+
+/** Uninitialised storage (torch.empty): `empty(2, 3)` or `empty([2, 3])`; the values are whatever the memory held. */
+export function empty(...args: SizeArgs<CreateOptions>): Tensor {
+  const { shape, options } = readSizes<CreateOptions>("empty", args, CREATE);
+  return finish(Tensor.empty(shape, options.dtype ?? "float32", "empty"), options);
+}
+/** The shape (and dtype) of a live tensor, for the *Like factories. */
+function like(op: string, t: Tensor): Tensor {
+  checkLive(op, t);
+  return t;
+}
+
+export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full(like("zerosLike", t).shape, 0, { dtype: t.dtype, ...options });
+export const onesLike = (t: Tensor, options: CreateOptions = {}) => full(like("onesLike", t).shape, 1, { dtype: t.dtype, ...options });
+export const fullLike = (t: Tensor, value: number, options: CreateOptions = {}) => full(like("fullLike", t).shape, value, { dtype: t.dtype, ...options });
 
 /** The n×m identity: 1 where i = j, else 0 (torch.eye; m defaults to n). */
 export function eye(n: number, m?: number | null, options: CreateOptions = {}): Tensor {
@@ -117,8 +170,13 @@ export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
 
-/** Uniform on [low, high) (default [0, 1)). */
-export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+type RandOptions = RandomOptions & { low?: number; high?: number };
+type RandnOptions = RandomOptions & { mean?: number; std?: number };
+
+/** Uniform on [low, high) (default [0, 1)): `rand(2, 3)` or `rand([2, 3], options)`. */
+export function rand(...args: SizeArgs<RandOptions>): Tensor {
+  const { shape, options } = readSizes<RandOptions>("rand", args, [...RANDOM, "low", "high"]);
+  if (options.dtype === "int32") throw new Error('rand: dtype "int32" is not supported (random floats); use randint');
   const { generator = defaultGenerator, low = 0, high = 1 } = options;
   const t = Tensor.empty(shape, "float32", "rand");
   const v = t.liveData();
@@ -126,8 +184,10 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
   return finish(t, options);
 }
 
-/** Normal with the given mean and std (default standard normal). */
-export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+/** Normal with the given mean and std (default standard normal): `randn(2, 3)` or `randn([2, 3], options)`. */
+export function randn(...args: SizeArgs<RandnOptions>): Tensor {
+  const { shape, options } = readSizes<RandnOptions>("randn", args, [...RANDOM, "mean", "std"]);
+  if (options.dtype === "int32") throw new Error('randn: dtype "int32" is not supported (random floats); use randint');
   const { generator = defaultGenerator, mean = 0, std = 1 } = options;
   const t = Tensor.empty(shape, "float32", "randn");
   const v = t.liveData();
@@ -136,9 +196,9 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
 }
 
 /** Uniform on [0, 1) with t's shape (torch.rand_like). */
-export const randLike = (t: Tensor, options: RandomOptions & { low?: number; high?: number } = {}) => rand(t.shape, options);
+export const randLike = (t: Tensor, options: RandOptions = {}) => rand(like("randLike", t).shape, options);
 /** Standard normal with t's shape (torch.randn_like). */
-export const randnLike = (t: Tensor, options: RandomOptions & { mean?: number; std?: number } = {}) => randn(t.shape, options);
+export const randnLike = (t: Tensor, options: RandnOptions = {}) => randn(like("randnLike", t).shape, options);
 
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {

@@ -1,6 +1,7 @@
 // matmul (torch.matmul semantics, batched with broadcasting) and linear, on the packed SIMD GEMM.
 // Backward passes run the same GEMM with transpose flags; no transpose is materialised. With
 // createGraph the backward is written in matmul itself (transposes materialised), to differentiate again.
+import { readOptions, kinds } from "./args.js";
 import { record, needsGrad } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { elementAt } from "../backend/memory.js";
@@ -88,6 +89,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * the GEMM epilogue (and its derivative into the backward).
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor {
+  readOptions("linear", options, { activation: kinds.oneOf("relu") });
   checkFloat("linear", x, weight, ...(bias ? [bias] : []));
   if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${shapeToString(x.shape)} does not match weight ${shapeToString(weight.shape)} (expected input [..., ${weight.shape[1] ?? "?"}])`);

@@ -2,6 +2,8 @@
 // statistics), and layer / group norm (statistics per sample). Forward and backward are fused
 // kernels (assembly/norm.ts); batch norm's training backward includes the paths through the batch
 // mean and variance. With createGraph the backward is the same formula in differentiable ops.
+import { readOptions } from "./args.js";
+import { checkLive } from "./checks.js";
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
@@ -59,7 +61,8 @@ function paramGrads(x: Tensor, dx: Tensor, weight: Tensor | null | undefined, dw
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null,
   options: BatchNormOptions = {}): Tensor {
-  const { training = false, momentum = 0.1, eps = 1e-5 } = options;
+  const { training = false, momentum = 0.1, eps = 1e-5 } = readOptions<BatchNormOptions>("batchNorm", options, ["training", "momentum", "eps"]);
+  checkLive("batchNorm", x);
   const op = "batchNorm";
   if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 input, got ${x.dtype}`);
   if (x.ndim < 2) throw new Error(`${op}: expected an input [N, C, ...] of rank 2 or more, got ${shapeToString(x.shape)}`);
@@ -138,6 +141,7 @@ function normalizeRows(op: string, x: Tensor, N: number, G: number, Cg: number, 
 /** torch.nn.functional.layer_norm: mean and biased variance over the last dims (normalizedShape); weight/bias of that shape. */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const op = "layerNorm";
+  checkLive(op, x);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 input, got ${x.dtype}`);
   const tail = x.shape.slice(x.ndim - shape.length);
@@ -153,6 +157,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 /** torch.nn.functional.group_norm: x [N, C, ...]; statistics per sample over each group of C/numGroups channels; weight/bias [C]. */
 export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const op = "groupNorm";
+  checkLive(op, x);
   if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 input, got ${x.dtype}`);
   if (x.ndim < 2) throw new Error(`${op}: expected an input [N, C, ...] of rank 2 or more, got ${shapeToString(x.shape)}`);
   const [N, C] = x.shape;

@@ -2,13 +2,14 @@
 // saves int32 argmax indices for its backward. Average, adaptive-average and global-average pooling
 // and nearest upsampling are all one windowed-sum kernel driven by per-row and per-column window
 // tables (a nearest-neighbour pick is a one-element window), so they share a forward and a backward.
+import { readArgs, readOptions, kinds, type Args } from "./args.js";
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { scatterRows } from "./embedding.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import type { Size2 } from "./conv.js";
 import { reshape } from "./shape.js";
-import { pair } from "./checks.js";
+import { checkLive, pair } from "./checks.js";
 
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
@@ -41,6 +42,7 @@ export interface InterpolateOptions {
 
 /** Checks x is a float32 [N, C, H, W] or [C, H, W] image batch; returns the number of planes and H, W. */
 function planesOf(op: string, x: Tensor): [number, number, number] {
+  checkLive(op, x);
   if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 input, got ${x.dtype}`);
   if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${shapeToString(x.shape)}`);
   const [H, W] = x.shape.slice(-2);
@@ -72,7 +74,12 @@ function poolGeometry(op: string, x: Tensor, kernelSize: Size2, stride: Size2 | 
 }
 
 /** torch.nn.functional.max_pool2d with return_indices: values and the int32 index h·W + w of each maximum in its plane. */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, options: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
+type MaxPoolArgs = Args<[stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean], MaxPool2dOptions>;
+const MAX_POOL_ARGS = { stride: kinds.orNull(kinds.size), padding: kinds.size, dilation: kinds.size, ceilMode: kinds.bool };
+
+/** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode), then options; values and their flat indices. */
+export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxPoolArgs): { values: Tensor; indices: Tensor } {
+  const options = readArgs<MaxPool2dOptions>("maxPool2dWithIndices", args, MAX_POOL_ARGS);
   const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
   const g = poolGeometry("maxPool2d", x, kernelSize, stride, padding, dilation, ceilMode);
   const outShape = [...x.shape.slice(0, -2), g.Ho, g.Wo];
@@ -98,7 +105,9 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, options: MaxP
 }
 
 /** torch.nn.functional.max_pool2d: the gradient of each window goes to its maximum. */
-export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOptions = {}): Tensor {
+/** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode, returnIndices), then options. */
+export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: Args<[stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: boolean], MaxPool2dOptions & { returnIndices?: boolean }>): Tensor {
+  const options = readArgs<MaxPool2dOptions>("maxPool2d", args, { ...MAX_POOL_ARGS, returnIndices: kinds.only(false, "maxPool2dWithIndices returns the indices") });
   const { values, indices } = maxPool2dWithIndices(x, kernelSize, options);
   indices.dispose();
   return values;
@@ -151,7 +160,12 @@ function windowAdjoint(op: string, gy: Tensor, xShape: readonly number[], p: Win
 }
 
 /** torch.nn.functional.avg_pool2d (PyTorch's divisor rules, including ceil mode and divisorOverride). */
-export function avgPool2d(x: Tensor, kernelSize: Size2, options: AvgPool2dOptions = {}): Tensor {
+/** PyTorch's order: (input, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride), then options. */
+export function avgPool2d(x: Tensor, kernelSize: Size2,
+  ...args: Args<[stride: Size2 | null, padding: Size2, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPool2dOptions>): Tensor {
+  const options = readArgs<AvgPool2dOptions>("avgPool2d", args, {
+    stride: kinds.orNull(kinds.size), padding: kinds.size, ceilMode: kinds.bool, countIncludePad: kinds.bool, divisorOverride: kinds.any,
+  });
   const { stride, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null } = options;
   const g = poolGeometry("avgPool2d", x, kernelSize, stride, padding, 1, ceilMode);
   if (divisorOverride !== null && !(divisorOverride > 0)) throw new Error(`avgPool2d: divisorOverride must be positive, got ${divisorOverride}`);
@@ -208,7 +222,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
  * output gradient onto the pixel it read.
  */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
-  const { size, scaleFactor, mode = "nearest" } = options;
+  const { size, scaleFactor, mode = "nearest" } = readOptions<InterpolateOptions>("interpolate", options, ["size", "scaleFactor", "mode"]);
   const op = "interpolate";
   if (mode !== "nearest") throw new Error(`${op}: mode "${mode}" is not supported (only "nearest")`);
   const [, H, W] = planesOf(op, x);

@@ -6,7 +6,7 @@ import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, sameShape, tidy, type Shape, type DType } from "../tensor.js";
 import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { sumToShape } from "./reduce.js";
-import { checkLive, normalizeDim } from "./checks.js";
+import { checkLive, describeValue, normalizeDim } from "./checks.js";
 import { where } from "./binary.js";
 
 /** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
@@ -43,6 +43,7 @@ export function view(x: Tensor, shape: number[]): Tensor {
 }
 
 function reshapeAs(op: string, x: Tensor, shape: number[]): Tensor {
+  checkLive(op, x);
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
     throw new Error(`${op}: invalid target shape ${shapeToString(shape)} for input ${shapeToString(x.shape)}`);
@@ -62,6 +63,7 @@ function reshapeAs(op: string, x: Tensor, shape: number[]): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkLive("flatten", x);
   if (x.ndim === 0) return viewAs("flatten", x, [1]);
   const s = normalizeDim("flatten", startDim, x.shape), e = normalizeDim("flatten", endDim, x.shape);
   if (s > e) throw new Error(`flatten: start_dim ${startDim} comes after end_dim ${endDim} for shape ${shapeToString(x.shape)}`);
@@ -69,12 +71,14 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
+  checkLive("squeeze", x);
   if (dim === undefined) return viewAs("squeeze", x, x.shape.filter((d) => d !== 1));
   const d = normalizeDim("squeeze", dim, x.shape);
   return viewAs("squeeze", x, x.shape[d] === 1 ? x.shape.filter((_, i) => i !== d) : [...x.shape]);
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  checkLive("unsqueeze", x);
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   return viewAs("unsqueeze", x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
@@ -177,7 +181,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 }
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`cat: expected a non-empty list of tensors, got ${describeValue(tensors)}`);
+  checkLive("cat", ...tensors);
   const first = tensors[0];
   checkLive("cat", ...tensors);
   const d = normalizeDim("cat", dim, first.shape);
@@ -210,7 +215,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error("stack: expected a non-empty list of tensors");
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`stack: expected a non-empty list of tensors, got ${describeValue(tensors)}`);
   checkLive("stack", ...tensors);
   const d = normalizeDim("stack", dim, tensors[0].ndim + 1);
   for (const t of tensors) {

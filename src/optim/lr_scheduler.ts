@@ -5,6 +5,7 @@
 // lr instead of multiplying whatever is there (PyTorch's "chainable" form), so two schedulers on
 // one optimizer do not compose; chain them in time with SequentialLR (e.g. warmup then cosine).
 // ReduceLROnPlateau is the exception: it reacts to a metric, so it scales the current lr.
+import { readOptions } from "../ops/args.js";
 import { Tensor } from "../tensor.js";
 import { checkOption } from "./optimizer.js";
 import type { Optimizer } from "./optimizer.js";
@@ -24,6 +25,7 @@ export abstract class LRScheduler<O = unknown> {
   private lastLr: number[] = [];
 
   constructor(readonly optimizer: Optimizer, protected readonly options: O) {
+    readOptions(this.name, options, this.optionNames);
     this.checkOptions(options);
     for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
@@ -33,6 +35,11 @@ export abstract class LRScheduler<O = unknown> {
   /** For error messages; subclasses override it (a getter, so it works during construction). */
   protected get name(): string {
     return "LRScheduler";
+  }
+
+  /** The options this scheduler knows (any other is an error naming it); a getter, so it works during construction. */
+  protected get optionNames(): readonly string[] {
+    return [];
   }
 
   protected abstract checkOptions(options: O): void;
@@ -75,6 +82,9 @@ export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
   protected override get name(): string {
     return "StepLR";
   }
+  protected override get optionNames(): readonly string[] {
+    return ["stepSize", "gamma"];
+  }
   protected checkOptions(o: { stepSize: number; gamma?: number }): void {
     checkOption(this.name, Number.isInteger(o.stepSize) && o.stepSize > 0, "stepSize (expected a positive integer)", o.stepSize);
   }
@@ -88,6 +98,9 @@ export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: num
   protected override get name(): string {
     return "MultiStepLR";
   }
+  protected override get optionNames(): readonly string[] {
+    return ["milestones", "gamma"];
+  }
   protected checkOptions(o: { milestones: number[]; gamma?: number }): void {
     checkOption(this.name, o.milestones.every((m, i) => Number.isInteger(m) && (i === 0 || m >= o.milestones[i - 1])), "milestones (expected increasing integers)", o.milestones);
   }
@@ -100,6 +113,9 @@ export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: num
 export class ExponentialLR extends LRScheduler<{ gamma: number }> {
   protected override get name(): string {
     return "ExponentialLR";
+  }
+  protected override get optionNames(): readonly string[] {
+    return ["gamma"];
   }
   protected checkOptions(o: { gamma: number }): void {
     checkOption(this.name, o.gamma > 0, "gamma", o.gamma);
@@ -116,6 +132,9 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
 export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: number }> {
   protected override get name(): string {
     return "CosineAnnealingLR";
+  }
+  protected override get optionNames(): readonly string[] {
+    return ["tMax", "etaMin"];
   }
   protected checkOptions(o: { tMax: number; etaMin?: number }): void {
     checkOption(this.name, o.tMax > 0, "tMax (expected > 0)", o.tMax);
@@ -143,6 +162,9 @@ export class LinearLR extends LRScheduler<LinearLROptions> {
   protected override get name(): string {
     return "LinearLR";
   }
+  protected override get optionNames(): readonly string[] {
+    return ["startFactor", "endFactor", "totalIters"];
+  }
   protected checkOptions(o: LinearLROptions): void {
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = o;
     checkOption(this.name, startFactor > 0 && startFactor <= 1, "startFactor (expected 0 < startFactor <= 1)", startFactor);
@@ -159,6 +181,9 @@ export class LinearLR extends LRScheduler<LinearLROptions> {
 export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number }> {
   protected override get name(): string {
     return "LambdaLR";
+  }
+  protected override get optionNames(): readonly string[] {
+    return ["lrLambda"];
   }
   protected checkOptions(o: { lrLambda: (epoch: number) => number }): void {
     checkOption(this.name, typeof o.lrLambda === "function", "lrLambda (expected a function)", o.lrLambda);
@@ -178,6 +203,9 @@ export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number 
 export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; milestones: number[] }> {
   protected override get name(): string {
     return "SequentialLR";
+  }
+  protected override get optionNames(): readonly string[] {
+    return ["schedulers", "milestones"];
   }
   protected checkOptions(o: { schedulers: LRScheduler<any>[]; milestones: number[] }): void {
     checkOption(this.name, o.schedulers.length >= 1, "schedulers (expected at least one)", o.schedulers.length);
@@ -220,6 +248,7 @@ export class ReduceLROnPlateau {
   private lastLr: number[];
 
   constructor(readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    readOptions("ReduceLROnPlateau", options, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
     const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     const name = "ReduceLROnPlateau";
     const groups = optimizer.paramGroups.length;
