@@ -74,7 +74,7 @@ const REQUIRED: Record<string, unknown[]> = {
   SinusoidalPositionalEncoding: [4], LearnedPositionalEncoding: [8, 4],
   Conv1d: [1, 1, 3], Conv2d: [1, 1, 3], ConvTranspose2d: [1, 1, 3], MaxPool2d: [2], AvgPool2d: [2], AdaptiveAvgPool2d: [2],
   GlobalAvgPool2d: [], Upsample: [2], BatchNorm1d: [3], BatchNorm2d: [3], LayerNorm: [3], GroupNorm: [1, 3], ResidualBlock: [2, 2],
-  PReLU: [], LeakyReLU: [], ELU: [], GELU: [], Softplus: [], Softmax: [1], LogSoftmax: [1],
+  SOM: [2, 2, 3], PReLU: [], LeakyReLU: [], ELU: [], GELU: [], Softplus: [], Softmax: [1], LogSoftmax: [1],
 };
 // Layers that take other layers rather than settings: built from one.
 const BUILT_FROM: Record<string, () => unknown[]> = {
