@@ -1,5 +1,5 @@
-import { heap, type MemoryStats } from "./backend/allocator.js";
-import { wasmMemoryBytes } from "./backend/memory.js";
+import type { MemoryStats } from "./backend/allocator.js";
+import { heap, wasmMemoryBytes } from "./backend/memory.js";
 import { liveTensorCount } from "./tensor.js";
 
 /** Memory held by simdgrad: bytes in live tensors, bytes reserved from wasm memory, live tensors. */

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { Tensor, tensor, zeros, randn, tidy, keep, noGrad, memoryStats, matmul, relu, logSoftmax, gather, mean, manualSeed } from "../src/index.js";
-import { heap } from "../src/backend/allocator.js";
+import { heap } from "../src/backend/memory.js";
 import { backend } from "../src/backend/wasm.js";
 
 describe("allocator", () => {

@@ -1,7 +1,8 @@
 // A caching allocator over the wasm linear memory: 16-byte aligned blocks handed out from a bump
 // pointer, freed blocks kept in per-size free lists and reused for the next request of that size
-// class. Training loops repeat the same shapes, so steady state never grows memory.
-import { backend, type Backend } from "./wasm.js";
+// class. Training loops repeat the same shapes, so steady state never grows memory. Each backend
+// owns one (Backend.heap); the allocator imports nothing at run time, so the backend can make it.
+import type { Backend } from "./wasm.js";
 
 const PAGE = 65536;
 
@@ -28,7 +29,7 @@ export class Allocator {
   private readonly free = new Map<number, number[]>();
   bytesInUse = 0;
 
-  constructor(private readonly b: Backend) {
+  constructor(private readonly b: Pick<Backend, "memory" | "kernels">) {
     this.top = (b.kernels.heap_base() + 15) & ~15;
   }
 
@@ -77,10 +78,4 @@ export class Allocator {
     if (!list) this.free.set(size, (list = []));
     list.push(ptr);
   }
-}
-
-let allocator: Allocator | null = null;
-
-export function heap(): Allocator {
-  return (allocator ??= new Allocator(backend()));
 }

@@ -1,7 +1,6 @@
 // The GEMM kernel on raw pointers, with its packing workspaces and its thread bands.
-import { heap } from "./allocator.js";
 import { BiasMode } from "./kernels.js";
-import { elementAt } from "./memory.js";
+import { elementAt, heap } from "./memory.js";
 import { parallelFor, threadsFor } from "./parallel.js";
 import { backend } from "./wasm.js";
 

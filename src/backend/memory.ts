@@ -1,8 +1,13 @@
 // Addresses, views and copies of the linear memory, counted in elements. Every dtype is 32 bits
 // wide (float32, int32), so this is the one place that knows an element is 4 bytes. Views are made
 // from the current buffer every time: memory.grow detaches the old ones.
-import { heap } from "./allocator.js";
+import type { Allocator } from "./allocator.js";
 import { backend } from "./wasm.js";
+
+/** The allocator of the loaded backend (loading it on first use). */
+export function heap(): Allocator {
+  return backend().heap;
+}
 
 export const ELEMENT_BYTES = 4;
 

@@ -3,8 +3,8 @@
 // writes one job per worker (kernel index + numeric arguments), wakes them, runs its own share,
 // and waits until all are done. Kernels are pointer-only and allocate nothing, so they are safe
 // to run concurrently on disjoint outputs.
+import type { Allocator } from "./allocator.js";
 import type { Backend } from "./wasm.js";
-import { heap } from "./allocator.js";
 import type { KernelExports } from "./kernels.js";
 
 export interface WorkerLike {
@@ -102,21 +102,21 @@ export class ThreadPool {
   /** One GEMM packing workspace per worker. */
   readonly workspaces: number[];
 
-  private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, control: number, workspaceBytes: number) {
+  private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, heap: Allocator, control: number, workspaceBytes: number) {
     this.i32 = new Int32Array(memory.buffer, control, 16);
     this.jobs = workers.map((_, w) => new Float64Array(memory.buffer, control + JOB_BASE + w * JOB_BYTES, JOB_BYTES / 8));
-    this.workspaces = workers.map(() => heap().alloc(workspaceBytes, "GEMM workspace (worker)"));
+    this.workspaces = workers.map(() => heap.alloc(workspaceBytes, "GEMM workspace (worker)"));
     this.activeThreads = workers.length + 1;
     this.canBlock = ThreadPool.mainThreadCanBlock(this.i32);
   }
 
   static async start(module: WebAssembly.Module, b: Backend, workerCount: number, spawn: WorkerSpawner = defaultSpawner()): Promise<ThreadPool> {
-    const control = heap().alloc(JOB_BASE + workerCount * JOB_BYTES, "thread pool control block");
+    const control = b.heap.alloc(JOB_BASE + workerCount * JOB_BYTES, "thread pool control block");
     new Uint8Array(b.memory.buffer, control, JOB_BASE + workerCount * JOB_BYTES).fill(0);
     const workers = Array.from({ length: workerCount }, (_, index) =>
       spawn(WORKER_MAIN, { module, memory: b.memory, control, index, kernels: PARALLEL_KERNELS }),
     );
-    const pool = new ThreadPool(workers, b.memory, control, b.kernels.gemm_workspace_bytes());
+    const pool = new ThreadPool(workers, b.memory, b.heap, control, b.kernels.gemm_workspace_bytes());
     const deadline = Date.now() + 30_000;
     while (Atomics.load(pool.i32, READY) < workerCount) {
       if (Date.now() > deadline) throw new Error(`init: ${workerCount} worker thread(s) did not start within 30 s`);

@@ -2,6 +2,7 @@
 // plain SIMD build. Both are embedded, so no path or fetch is needed; a runtime that forbids
 // compiling wasm from bytes (Cloudflare workerd) passes a precompiled WebAssembly.Module.
 // With `threads > 1` the shared-memory builds are loaded instead and a worker pool is started.
+import { Allocator } from "./allocator.js";
 import { relaxedWasmBase64, simdWasmBase64 } from "./generated/wasm-binaries.js";
 import { bindKernels, type KernelExports } from "./kernels.js";
 import { ThreadPool, type WorkerSpawner } from "./threads.js";
@@ -10,6 +11,8 @@ export interface Backend {
   readonly memory: WebAssembly.Memory;
   readonly kernels: KernelExports;
   readonly build: "simd" | "relaxed-simd" | "custom";
+  /** The allocator over this instance's memory. */
+  readonly heap: Allocator;
   /** The worker pool when initialised with threads > 1. */
   readonly pool: ThreadPool | null;
 }
@@ -70,7 +73,8 @@ function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
 // The pool, if any, is attached by init() once its workers run on this instance's memory.
 function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory): Backend {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  current = { memory, kernels: bindKernels(instance.exports), build, pool: null };
+  const kernels = bindKernels(instance.exports);
+  current = { memory, kernels, build, heap: new Allocator({ memory, kernels }), pool: null };
   return current;
 }
 
