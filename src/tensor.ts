@@ -13,9 +13,10 @@ import * as indexing from "./ops/indexing.js";
 import { runBackward } from "./autograd.js";
 import { backend } from "./backend/wasm.js";
 import { AUTO_FREED_HINT, noteCreated, stepClock } from "./autofree.js";
+import { numel, shapeToString, type Shape } from "./dims.js";
+export { numel, sameShape, shapeToString, type Shape } from "./dims.js";
 
 export type DType = "float32" | "int32";
-export type Shape = readonly number[];
 export type NestedArray = number | NestedArray[];
 
 export class Storage {
@@ -52,20 +53,6 @@ const finalizer =
 
 // tidy() scopes: every tensor created while a scope is open is recorded in the innermost one.
 const scopes: Set<Tensor>[] = [];
-
-export function shapeToString(shape: Shape): string {
-  return `[${shape.join(", ")}]`;
-}
-
-export function numel(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 export class Tensor {
   readonly shape: Shape;
@@ -287,19 +274,6 @@ export class Tensor {
     return this.aliasAs(this.shape);
   }
 
-  // ---- in place (ops/inplace.ts): each write bumps the version; recorded when autograd is on ----
-  fill_(value: number): this { return inplace.fill_(this, value); }
-  zero_(): this { return inplace.fill_(this, 0); }
-  /** Copies src (broadcast to this shape; converted to this dtype) into this tensor. */
-  copy_(src: Tensor): this { return inplace.copy_(this, src); }
-  add_(other: Tensor | number): this { return inplace.add_(this, other); }
-  sub_(other: Tensor | number): this { return inplace.sub_(this, other); }
-  mul_(other: Tensor | number): this { return inplace.mul_(this, other); }
-  div_(other: Tensor | number): this { return inplace.div_(this, other); }
-  clamp_(min: number | null, max: number | null = null): this { return inplace.clamp_(this, min, max); }
-  /** Writes value where mask (broadcast to this shape) is non-zero. */
-  maskedFill_(mask: Tensor, value: number | Tensor): this { return inplace.maskedFill_(this, mask, value); }
-
   /** Internal: sets every element, with no autograd and no version bump (fresh tensors). */
   writeFill(value: number): this {
     const k = backend().kernels;
@@ -329,13 +303,28 @@ export class Tensor {
     old?.release();
   }
 
-  clone(): Tensor {
-    return shapeOps.clone(this);
-  }
-
   toString(): string {
     return `Tensor(shape=${shapeToString(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
   }
+
+  // ==== Method shortcuts ====================================================================
+  // PyTorch's tensor methods, each one line delegating to its op in ops/. This block is the only
+  // place Tensor calls into ops/: it is the one import loop (tensor <-> ops) the layers allow.
+
+  // ---- in place (ops/inplace.ts): each write bumps the version; recorded when autograd is on ----
+  fill_(value: number): this { return inplace.fill_(this, value); }
+  zero_(): this { return inplace.fill_(this, 0); }
+  /** Copies src (broadcast to this shape; converted to this dtype) into this tensor. */
+  copy_(src: Tensor): this { return inplace.copy_(this, src); }
+  add_(other: Tensor | number): this { return inplace.add_(this, other); }
+  sub_(other: Tensor | number): this { return inplace.sub_(this, other); }
+  mul_(other: Tensor | number): this { return inplace.mul_(this, other); }
+  div_(other: Tensor | number): this { return inplace.div_(this, other); }
+  clamp_(min: number | null, max: number | null = null): this { return inplace.clamp_(this, min, max); }
+  /** Writes value where mask (broadcast to this shape) is non-zero. */
+  maskedFill_(mask: Tensor, value: number | Tensor): this { return inplace.maskedFill_(this, mask, value); }
+
+  clone(): Tensor { return shapeOps.clone(this); }
 
   // ---- arithmetic (see ops/binary.ts, ops/elementwise.ts) ----
   add(other: Tensor | number): Tensor { return binary.add(this, other); }

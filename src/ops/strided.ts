@@ -1,7 +1,7 @@
 // Strided iteration shared by the broadcasting binary kernels and the strided copy: the index
 // space is simplified (size-1 dims dropped, mergeable neighbours merged) to at most 4 dims, which
 // the wasm kernels take as plain arguments; any dims beyond that are looped here.
-import { shapeToString, type Shape } from "../tensor.js";
+import { shapeToString, type Shape } from "../dims.js";
 
 export function contiguousStrides(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
