@@ -3,7 +3,7 @@
 // output does not) are summed out first; then the operands are contracted left to right, each
 // pair lowered to one batched matmul [batch, left, summed] @ [batch, summed, right] by permute
 // and reshape (a broadcast product when nothing is summed).
-import { Tensor, shapeToString, tidy } from "../tensor.js";
+import { Tensor, sameShape, shapeToString, tidy } from "../tensor.js";
 import { sum } from "./reduce.js";
 import { diagonal, expand, permute, reshape } from "./shape.js";
 import { mul } from "./binary.js";
@@ -127,7 +127,7 @@ function contract(a: Term, b: Term, needed: Set<string>, size: Map<string, numbe
   // Shared letters of size 1 in one operand are stretched to the other's size.
   const stretched = (term: Term) => {
     const full = term.letters.map((l) => size.get(l)!);
-    return full.every((s, i) => s === term.t.shape[i]) ? term : { t: expand(term.t, full), letters: term.letters };
+    return sameShape(full, term.t.shape) ? term : { t: expand(term.t, full), letters: term.letters };
   };
   const a3 = reshape(arrange(stretched(a), [...batch, ...left, ...summed]), [B, L, C]);
   const b3 = reshape(arrange(stretched(b), [...batch, ...summed, ...right]), [B, C, R]);
