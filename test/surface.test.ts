@@ -74,7 +74,7 @@ const REQUIRED: Record<string, unknown[]> = {
   SinusoidalPositionalEncoding: [4], LearnedPositionalEncoding: [8, 4],
   Conv1d: [1, 1, 3], Conv2d: [1, 1, 3], ConvTranspose2d: [1, 1, 3], MaxPool2d: [2], AvgPool2d: [2], AdaptiveAvgPool2d: [2],
   GlobalAvgPool2d: [], Upsample: [2], BatchNorm1d: [3], BatchNorm2d: [3], LayerNorm: [3], GroupNorm: [1, 3], ResidualBlock: [2, 2],
-  SOM: [2, 2, 3], PReLU: [], LeakyReLU: [], ELU: [], GELU: [], Softplus: [], Softmax: [1], LogSoftmax: [1],
+  SOM: [2, 2, 3], CosineSimilarity: [], PReLU: [], LeakyReLU: [], ELU: [], GELU: [], Softplus: [], Softmax: [1], LogSoftmax: [1],
 };
 // Layers that take other layers rather than settings: built from one.
 const BUILT_FROM: Record<string, () => unknown[]> = {
@@ -87,15 +87,13 @@ const NO_SETTINGS = ["ReLU", "SiLU", "Swish", "Sigmoid", "Tanh", "Hardswish", "H
 describe("every exported layer, function and optimizer refuses an unknown option, naming it", () => {
   const layers = Object.entries(nn).filter(([, v]) => typeof v === "function" && (v as { prototype: unknown }).prototype instanceof nn.Module) as [string, new (...a: unknown[]) => nn.Module][];
 
-  // The loss modules and functions are being moved to ops/loss.ts with their option checks; they join this walk then.
-  const losses = (name: string) => name.endsWith("Loss");
-  it.each(layers.filter(([name]) => !losses(name)))("nn.%s", (name, Layer) => {
+  it.each(layers)("nn.%s", (name, Layer) => {
     if (name === "Sequential") {
       expect(() => new Layer({ bogusOption: 1 })).toThrow(/Sequential/);
       return;
     }
     if (name === "Identity") return; // PyTorch's Identity takes any arguments and uses none
-    const positional = REQUIRED[name] ?? BUILT_FROM[name]?.() ?? (NO_SETTINGS.includes(name) ? [] : undefined);
+    const positional = REQUIRED[name] ?? BUILT_FROM[name]?.() ?? (NO_SETTINGS.includes(name) || name.endsWith("Loss") ? [] : undefined);
     expect(positional, `${name}: add its required arguments to this test`).toBeDefined();
     expect(() => new Layer(...positional!, { bogusOption: 1 })).toThrow(/bogusOption/);
   });
@@ -113,6 +111,8 @@ describe("every exported layer, function and optimizer refuses an unknown option
     ["linear", (o) => nn.functional.linear(randn([2, 3]), randn([4, 3]), null, o)],
     ["dropout", (o) => nn.functional.dropout(randn([2]), 0.5, true, o)],
     ["gaussianNoise", (o) => nn.functional.gaussianNoise(randn([2]), 0.5, true, o)],
+    ["mseLoss", (o) => nn.functional.mseLoss(randn([2]), randn([2]), o)],
+    ["crossEntropy", (o) => nn.functional.crossEntropy(randn([2, 3]), tensor([0, 1], { dtype: "int32" }), o)],
     ["scaledDotProductAttention", (o) => nn.functional.scaledDotProductAttention(randn([1, 2, 4]), randn([1, 2, 4]), randn([1, 2, 4]), o)],
   ];
   it.each(calls)("nn.functional.%s", (_name, call) => {

@@ -12,27 +12,42 @@ import { readArgs, readOptions, kinds, type Args } from "../ops/args.js";
 import { Module, buffer } from "./module.js";
 
 export class MSELoss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) { super(); }
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+    readOptions("MSELoss", options, ["reduction"]);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, this.options); }
 }
 
 export class L1Loss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) { super(); }
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+    readOptions("L1Loss", options, ["reduction"]);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return l1Loss(input, target, this.options); }
 }
 
 export class SmoothL1Loss extends Module {
-  constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) { super(); }
+  constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
+    super();
+    readOptions("SmoothL1Loss", options, ["reduction", "beta"]);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return smoothL1Loss(input, target, this.options); }
 }
 
 export class HuberLoss extends Module {
-  constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) { super(); }
+  constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
+    super();
+    readOptions("HuberLoss", options, ["reduction", "delta"]);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return huberLoss(input, target, this.options); }
 }
 
 export class BCELoss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) { super(); }
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+    readOptions("BCELoss", options, ["reduction"]);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return binaryCrossEntropy(input, target, this.options); }
 }
 
@@ -41,6 +56,7 @@ export class BCEWithLogitsLoss extends Module {
   readonly reduction: Reduction;
   constructor(options: { reduction?: Reduction; posWeight?: Tensor | null } = {}) {
     super();
+    readOptions("BCEWithLogitsLoss", options, ["reduction", "posWeight"]);
     this.posWeight = options.posWeight ? buffer(options.posWeight) : null;
     this.reduction = options.reduction ?? "mean";
   }
@@ -76,7 +92,10 @@ export class CrossEntropyLoss extends Module {
 }
 
 export class KLDivLoss extends Module {
-  constructor(readonly options: { reduction?: KlDivReduction; logTarget?: boolean } = {}) { super(); }
+  constructor(readonly options: { reduction?: KlDivReduction; logTarget?: boolean } = {}) {
+    super();
+    readOptions("KLDivLoss", options, ["reduction", "logTarget"]);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return klDiv(input, target, this.options); }
 }
 
