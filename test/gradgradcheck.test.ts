@@ -16,6 +16,26 @@ const labels = (values: number[]) => sg.tensor(values, [values.length], { dtype:
 
 type Case = [string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]];
 
+/**
+ * Weights of numLayers·D layer-directions of a recurrent net with G gates, as a flat list of
+ * inputs (weightIh, weightHh and, with bias, biasIh, biasHh per entry), and their regrouping.
+ */
+const recurrentWeights = (G: number, inputSize: number, H: number, layers = 1, D = 1, bias = true): Tensor[] =>
+  Array.from({ length: layers * D }, (_, e) => [
+    input([G * H, e < D ? inputSize : D * H]), input([G * H, H]), ...(bias ? [input([G * H]), input([G * H])] : []),
+  ]).flat();
+const grouped = (ws: Tensor[], bias = true): sg.RnnWeights[] => {
+  const per = bias ? 4 : 2;
+  return Array.from({ length: ws.length / per }, (_, e) => {
+    const [weightIh, weightHh, biasIh, biasHh] = ws.slice(e * per, e * per + per);
+    return { weightIh, weightHh, biasIh, biasHh };
+  });
+};
+const flat = (...ts: Tensor[]) => sg.cat(ts.map((t) => sg.reshape(t, [-1])));
+// T = 3 steps, a batch of 2 with lengths [3, 2] (the second sequence has a padded step). The
+// stacked LSTM and GRU use one hidden unit to stay fast; the cells cover H = 2.
+const stack2 = { numLayers: 2, bidirectional: true, lengths: [3, 2] };
+
 const cases: Case[] = [
   // unary: every row of the op table follows (unaryCases)
   ["pow (number exponent)", () => [(x) => sg.pow(x, 3), [input([3, 5])]]],
@@ -77,6 +97,27 @@ const cases: Case[] = [
   ["conv2d relu", () => [(x, w) => sg.conv2d(x, w, null, { activation: "relu" }), [input([1, 2, 4, 4], 0.2, 1), sg.cat([input([1, 2, 2, 2], 0.2, 1), input([1, 2, 2, 2], -1, -0.2)]).detach().setRequiresGrad(true)]]],
   ["conv1d", () => [(x, w) => sg.conv1d(x, w, null, { padding: 1 }), [input([2, 2, 5]), input([3, 2, 3])]]],
   ["convTranspose2d", () => [(x, w, b) => sg.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), [input([1, 2, 3, 3]), input([2, 3, 3, 3]), input([3])]]],
+  // recurrent (each layer and direction one fused node; its graph backward recomputes the steps)
+  ["rnn tanh (2 layers, bidirectional, lengths)", () => [
+    (x, h0, ...ws) => { const r = sg.rnn(x, h0, grouped(ws), stack2); return flat(r.output, r.hN); },
+    [input([3, 2, 1]), input([4, 2, 2]), ...recurrentWeights(1, 1, 2, 2, 2)],
+  ]],
+  ["lstm (2 layers, bidirectional, lengths)", () => [
+    (x, h0, c0, ...ws) => { const r = sg.lstm(x, h0, c0, grouped(ws), stack2); return flat(r.output, r.hN, r.cN); },
+    [input([3, 2, 1]), input([4, 2, 1]), input([4, 2, 1]), ...recurrentWeights(4, 1, 1, 2, 2)],
+  ]],
+  ["gru (2 layers, bidirectional, lengths)", () => [
+    (x, h0, ...ws) => { const r = sg.gru(x, h0, grouped(ws), stack2); return flat(r.output, r.hN); },
+    [input([3, 2, 1]), input([4, 2, 1]), ...recurrentWeights(3, 1, 1, 2, 2)],
+  ]],
+  ["gru (no bias, batchFirst, no initial state)", () => [
+    (x, ...ws) => { const r = sg.gru(x, null, grouped(ws, false), { batchFirst: true }); return flat(r.output, r.hN); },
+    [input([2, 3, 2]), ...recurrentWeights(3, 2, 2, 1, 1, false)],
+  ]],
+  ["rnnCell (tanh)", () => [(x, h, ...ws) => sg.rnnCell(x, h, grouped(ws)[0]), [input([2, 3]), input([2, 2]), ...recurrentWeights(1, 3, 2)]]],
+  ["rnnCell (relu, no bias, unbatched)", () => [(x, h, ...ws) => sg.rnnCell(x, h, grouped(ws, false)[0], "relu"), [input([3], 0.2, 1), input([2], 0.2, 1), ...recurrentWeights(1, 3, 2, 1, 1, false).map((w) => sg.abs(w).detach().setRequiresGrad(true))]]],
+  ["lstmCell", () => [(x, h, c, ...ws) => flat(...sg.lstmCell(x, h, c, grouped(ws)[0])), [input([2, 2]), input([2, 2]), input([2, 2]), ...recurrentWeights(4, 2, 2)]]],
+  ["gruCell", () => [(x, h, ...ws) => sg.gruCell(x, h, grouped(ws)[0]), [input([2, 2]), input([2, 2]), ...recurrentWeights(3, 2, 2)]]],
 ];
 
 const unary: Case[] = unaryCases().map(([name, fn, range]) => [name, () => [fn, [randomInput(gen, [3, 5], range)]]]);

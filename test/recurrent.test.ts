@@ -2,9 +2,10 @@
 // their errors; PyTorch weights loaded through loadStateDict reproduce PyTorch's outputs (the
 // rnn_stack vectors); gradchecks of every layer and cell, with lengths; the packed-sequence
 // semantics of lengths against running each sequence alone; dropout between layers; unbatched
-// inputs; errors that leave everything intact.
+// inputs; double backward (createGraph) against the fused gradient and a finite-difference
+// Hessian-vector product; errors that leave everything intact.
 import { describe, it, expect, vi } from "vitest";
-import { nn, tensor, randn, zeros, cat, gradcheck, Generator, noGrad, tidy, memoryStats, type Tensor } from "../src/index.js";
+import { nn, tensor, randn, zeros, cat, sum, mul, grad, hvp, lstm, gradcheck, Generator, noGrad, tidy, memoryStats, type Tensor } from "../src/index.js";
 import { loadCases, fromJson, compareTensor } from "./conformance/load.js";
 
 const values = (t: Tensor) => Array.from(t.liveData());
@@ -154,6 +155,68 @@ describe("recurrent layers and cells: gradcheck", () => {
     expectGradOk((x, h, c) => flat(lc.forward(x, [h, c])), [input([N, I]), input([N, H]), input([N, H]), ...lc.parameters()]);
     const gc = new nn.GRUCell(I, H, { generator: gen });
     expectGradOk((x, h) => gc.forward(x, h), [input([I]), input([H]), ...gc.parameters()]);
+  });
+});
+
+describe("recurrent layers and cells: double backward (createGraph)", () => {
+  const gen = new Generator(57);
+  const input = (shape: number[]) => randn(shape, { generator: gen, requiresGrad: true });
+  const T = 4, N = 3, I = 2, H = 3, lengths = [4, 2, 3];
+  const gradients = (f: Tensor, inputs: Tensor[], createGraph: boolean) =>
+    grad(f, inputs, { createGraph, retainGraph: true, allowUnused: true }).map((g) => (g ? values(g) : null));
+
+  // The graph backward recomputes the steps in public ops; its first-order result must be the
+  // fused kernels' gradient (reverse direction, lengths, every cell kind and both nonlinearities).
+  const layers: [string, () => nn.RNN | nn.LSTM | nn.GRU][] = [
+    ["RNN tanh", () => new nn.RNN(I, H, { numLayers: 2, bidirectional: true, generator: gen })],
+    ["RNN relu", () => new nn.RNN(I, H, { numLayers: 2, nonlinearity: "relu", bidirectional: true, generator: gen })],
+    ["LSTM", () => new nn.LSTM(I, H, { numLayers: 2, bidirectional: true, generator: gen })],
+    ["GRU (no bias)", () => new nn.GRU(I, H, { numLayers: 2, bias: false, bidirectional: true, generator: gen })],
+  ];
+  for (const [name, make] of layers) {
+    it(`${name}: the createGraph gradient equals the fused backward's`, () => {
+      tidy(() => {
+        const layer = make();
+        const x = input([T, N, I]), h0 = input([4, N, H]), c0 = input([4, N, H]);
+        const outs = layer instanceof nn.LSTM ? (([o, [h, c]]) => [o, h, c])(layer.forward(x, [h0, c0], lengths)) : layer.forward(x, h0, lengths);
+        const f = sum(mul(flat(outs), randn([flat(outs).size], { generator: gen })));
+        const wrt = [x, h0, ...(layer instanceof nn.LSTM ? [c0] : []), ...layer.parameters()];
+        const fused = gradients(f, wrt, false), graph = gradients(f, wrt, true);
+        fused.forEach((g, j) => g!.forEach((v, i) => expect(Math.abs(graph[j]![i] - v)).toBeLessThan(1e-5 * (1 + Math.abs(v)))));
+        layer.dispose();
+      });
+    });
+  }
+
+  it("a Hessian-vector product through an LSTM matches finite differences of its gradient", () => {
+    tidy(() => {
+      // hvp differentiates in its own copies of the inputs: the weights go in as arguments.
+      const layer = new nn.LSTM(I, H, { bidirectional: true, generator: gen });
+      const params = layer.parameters();
+      const x = input([T, N, I]);
+      const loss = (...xs: Tensor[]) => {
+        const weights = [0, 1].map((d) => { const [weightIh, weightHh, biasIh, biasHh] = xs.slice(1 + 4 * d, 5 + 4 * d); return { weightIh, weightHh, biasIh, biasHh }; });
+        const { output, hN, cN } = lstm(xs[0], null, null, weights, { bidirectional: true, lengths });
+        return sum(mul(flat([output, hN, cN]), flat([output, hN, cN])));
+      };
+      const wrt = [x, ...params];
+      const v = wrt.map((t) => randn(t.shape, { generator: gen }));
+      const [, hv] = hvp(loss, wrt, v) as [Tensor, Tensor[]];
+      // (∇f(θ + εv) − ∇f(θ − εv)) / 2ε, with the fused backward.
+      const eps = 1e-2;
+      const shifted = (sign: number) => {
+        noGrad(() => wrt.forEach((t, j) => t.liveData().set(Array.from(t.liveData(), (a, i) => a + sign * eps * v[j].liveData()[i]))));
+        const g = gradients(loss(...wrt), wrt, false);
+        return g.map((gj) => gj!);
+      };
+      const plus = shifted(1), minus = shifted(-2);
+      shifted(1);
+      hv.forEach((h, j) => values(h).forEach((a, i) => {
+        const numeric = (plus[j][i] - minus[j][i]) / (2 * eps);
+        expect(Math.abs(a - numeric)).toBeLessThan(2e-2 * (1 + Math.abs(numeric)));
+      }));
+      layer.dispose();
+    });
   });
 });
 

@@ -7,14 +7,17 @@
 // every step is one GEMM (W_hh h + b_hh) and one fused cell kernel (assembly/rnn.ts), and whose
 // backward is, per step, the fused cell backward and one GEMM, then one GEMM for ∂W_hh over all
 // steps.
-import { record, needsGrad } from "../autograd.js";
+import { grad, record, needsGrad } from "../autograd.js";
+import type { BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { gemm } from "../backend/gemm.js";
 import { copyElements, elementAt } from "../backend/memory.js";
 import { BiasMode, RnnKind } from "../backend/kernels.js";
 import { Tensor, shapeToString, tidy } from "../tensor.js";
 import { linear } from "./matmul.js";
-import { cat, narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
+import { cat, clone, narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
+import { add, mul, sub, where } from "./binary.js";
+import { relu, sigmoid, tanh } from "./elementwise.js";
 import { zeros } from "./creation.js";
 import { dropout } from "./dropout.js";
 import { checkFloat, checkOptionNames } from "./checks.js";
@@ -137,9 +140,17 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
 
   const inputs = [gi, h0, ...(c0 ? [c0] : []), weightHh, ...(biasHh ? [biasHh] : [])];
   if (needsGrad(...inputs)) {
-    const keep = [hs, weightHh, ...[cs, saved, d.lengths].filter((t): t is Tensor => t !== null)];
-    record(d.kind, inputs, cN ? [y, hN, cN] : [y, hN], keep, ([gy, ghN, gcN], [hsS, wS, ...rest]) => {
-      const csS = cs ? rest.shift()! : null, savedS = saved ? rest.shift()! : null, lengthsS = d.lengths ? rest.shift()!.ptr : 0;
+    // The fused backward reads the states and gates; the graph backward (createGraph) recomputes
+    // the steps from the inputs. Saving them costs no copy (saved tensors are aliases).
+    const keep = [gi, h0, c0, weightHh, biasHh, hs, cs, saved, d.lengths];
+    const unpack = (stored: Tensor[]) => {
+      let i = 0;
+      const [gi, h0, c0, w, b, hs, cs, gates, lengths] = keep.map((t) => (t ? stored[i++] : null));
+      return { inputs: [gi, h0, c0, w, b], w: w!, hs: hs!, cs, gates, lengths };
+    };
+    const fusedBackward: BackwardFn = ([gy, ghN, gcN], stored) => {
+      const { w: wS, hs: hsS, cs: csS, gates: savedS, lengths: lengthsT } = unpack(stored);
+      const lengthsS = lengthsT ? lengthsT.ptr : 0;
       const state = (g: Tensor | null | undefined, what: string) => {
         const s = Tensor.empty([N, H], "float32", `${d.kind} backward ${what}`);
         if (g) copyElements(s.ptr, g.ptr, slot);
@@ -170,10 +181,72 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
       }
       if (dgh !== dgi) dgh.dispose();
       return [dgi, dh, ...(c0 ? [dc] : []), dw, ...(biasHh ? [db] : [])];
-    });
+    };
+    // The vector–Jacobian product of the step equations in public ops, itself a graph. The
+    // recomputation starts from fresh copies of the inputs so that the inner grad counts only the
+    // paths through this node (an input may depend on another one, as in rnnCell(h, h, w)).
+    const graphBackward: BackwardFn = (grads, stored) => {
+      const { inputs: connected, lengths: lengthsS } = unpack(stored);
+      const standIns = connected.map((t) => (t?.requiresGrad ? clone(t) : t));
+      const [giS, h0S, c0S, wS, bS] = standIns;
+      const outs = recurrenceInOps({ ...d, lengths: lengthsS }, giS!, h0S!, c0S, wS!, bS);
+      const seeded = outs.flatMap((o, k) => (grads[k] && o.requiresGrad ? [[o, grads[k]!] as const] : []));
+      const wrt = standIns.filter((t): t is Tensor => !!t?.requiresGrad);
+      const gs = seeded.length && wrt.length
+        ? grad(seeded.map(([o]) => o), wrt, { gradOutputs: seeded.map(([, g]) => g), createGraph: true, allowUnused: true })
+        : [];
+      const byInput = standIns.map((t) => (t?.requiresGrad ? gs[wrt.indexOf(t)] ?? null : null));
+      return byInput.filter((_, j) => connected[j] !== null);
+    };
+    record(d.kind, inputs, cN ? [y, hN, cN] : [y, hN], keep.filter((t): t is Tensor => t !== null), fusedBackward, graphBackward);
   }
   for (const t of [hs, cs, saved]) t?.dispose();
   return { y, hN, cN };
+}
+
+/**
+ * The same time loop as `recurrence`, step by step in public differentiable ops (the equations of
+ * assembly/rnn.ts's cell kernels): the graph backward differentiates it, so that the gradient can
+ * be differentiated again. Returns [y, hN] or [y, hN, cN] like the fused node.
+ */
+function recurrenceInOps(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, weightHh: Tensor, biasHh: Tensor | null): Tensor[] {
+  const [T, N, GH] = gi.shape;
+  const H = weightHh.shape[1];
+  const lengths = d.lengths ? d.lengths.liveData() : null;
+  const gate = (z: Tensor, k: number) => narrow(z, 1, k * H, H);
+  let h = h0, c = c0;
+  const ys: Tensor[] = new Array(T);
+  for (let s = 0; s < T; s++) {
+    const t = d.reverse ? T - 1 - s : s;
+    const x = reshape(narrow(gi, 0, t, 1), [N, GH]);
+    const gh = linear(h, weightHh, biasHh);
+    let hNew: Tensor, cNew: Tensor | null = null;
+    if (d.kind === "lstm") {
+      const z = add(x, gh);
+      cNew = add(mul(sigmoid(gate(z, 1)), c!), mul(sigmoid(gate(z, 0)), tanh(gate(z, 2))));
+      hNew = mul(sigmoid(gate(z, 3)), tanh(cNew));
+    } else if (d.kind === "gru") {
+      const r = sigmoid(add(gate(x, 0), gate(gh, 0)));
+      const u = sigmoid(add(gate(x, 1), gate(gh, 1)));
+      const n = tanh(add(gate(x, 2), mul(r, gate(gh, 2))));
+      hNew = add(n, mul(u, sub(h, n))); // (1 − u)·n + u·h
+    } else {
+      hNew = d.code === RnnKind.relu ? relu(add(x, gh)) : tanh(add(x, gh));
+    }
+    if (lengths && Array.prototype.some.call(lengths, (L: number) => t >= L)) {
+      // Padded steps: the state passes through unchanged and the output is zero.
+      const valid = Tensor.empty([N, 1], "float32", `${d.kind} valid steps`);
+      valid.liveData().set(Array.from(lengths, (L) => (t < L ? 1 : 0)));
+      ys[t] = where(valid, hNew, 0);
+      h = where(valid, hNew, h);
+      if (cNew) c = where(valid, cNew, c!);
+    } else {
+      ys[t] = hNew;
+      h = hNew;
+      c = cNew;
+    }
+  }
+  return c ? [stack(ys, 0), h, c] : [stack(ys, 0), h];
 }
 
 function cellCode(kind: Kind, nonlinearity: RnnNonlinearity): number {
