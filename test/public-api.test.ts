@@ -26,7 +26,7 @@ const PUBLIC = {
     CosineEmbeddingLoss CosineSimilarity CrossEntropyLoss Dropout ELU GaussianNLLLoss MarginRankingLoss TripletMarginLoss Embedding Flatten GELU GRU GRUCell GaussianNoise GlobalAvgPool2d GroupNorm
     Hardsigmoid Hardswish HuberLoss Identity KLDivLoss L1Loss LSTM LSTMCell LayerNorm LeakyReLU
     LearnedPositionalEncoding Linear LogSigmoid LogSoftmax MSELoss MaxPool2d Mish Module MultiheadAttention
-    NLLLoss PReLU RNN RNNCell ReLU ResidualBlock SOM Sequential SiLU Sigmoid Sign SinusoidalPositionalEncoding
+    ModuleDict ModuleList NLLLoss PReLU RNN RNNCell ReLU ResidualBlock SOM Sequential SiLU Sigmoid Sign SinusoidalPositionalEncoding
     SmoothL1Loss Softmax Softplus Step Swish Tanh TransformerDecoder TransformerDecoderLayer TransformerEncoder
     TransformerEncoderLayer Upsample buffer generateSquareSubsequentMask parameter sinusoidalPositionalEncoding
   `),
@@ -41,7 +41,7 @@ const PUBLIC = {
   "nn.init": words(`
     calculateFans calculateGain constant constant_ kaimingNormal kaimingNormal_ kaimingUniform kaimingUniform_
     normal normal_ ones ones_ orthogonal orthogonal_ uniform uniform_ xavierNormal xavierNormal_ xavierUniform
-    xavierUniform_ zeros zeros_
+    xavierUniform_ zeros zeros_ sparse sparse_
   `),
   optim: words(`
     Adadelta Adagrad Adam AdamW CosineAnnealingLR ExponentialLR LRScheduler LambdaLR LinearLR MultiStepLR

@@ -49,3 +49,119 @@ export class Sequential extends Module {
     return x;
   }
 }
+
+/** A negative index counts from the end, as in Python. */
+function listIndex(op: string, i: number, length: number): number {
+  const k = i < 0 ? i + length : i;
+  if (!Number.isInteger(i) || k < 0 || k >= length) throw new Error(`${op}: index ${i} is out of range for ${length} modules`);
+  return k;
+}
+
+/**
+ * torch.nn.ModuleList: modules held in order, registered as `0`, `1`, … (state-dict keys `0.weight`),
+ * so their parameters are the list's. It has no forward of its own: iterate over it.
+ */
+export class ModuleList extends Module<never> {
+  readonly [index: number]: Module<unknown>;
+
+  constructor(modules: Iterable<Module<unknown>> = []) {
+    super();
+    this.extend(modules);
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  /** The module at i (negative counts from the end). */
+  get(i: number): Module<unknown> {
+    return this[listIndex("ModuleList.get", i, this.length)];
+  }
+
+  append(module: Module<unknown>): this {
+    if (!(module instanceof Module)) throw new Error(`ModuleList.append: expected a Module, got ${String(module)}`);
+    (this as unknown as Module<unknown>[])[this.length] = module;
+    return this;
+  }
+
+  extend(modules: Iterable<Module<unknown>>): this {
+    for (const m of modules) this.append(m);
+    return this;
+  }
+
+  /** Puts `module` before index i, shifting the later ones (PyTorch's insert). */
+  insert(i: number, module: Module<unknown>): this {
+    const all = this.children();
+    const k = i < 0 ? Math.max(0, i + all.length) : Math.min(i, all.length);
+    all.splice(k, 0, module);
+    if (!(module instanceof Module)) throw new Error(`ModuleList.insert: expected a Module, got ${String(module)}`);
+    all.forEach((m, j) => ((this as unknown as Module<unknown>[])[j] = m));
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module<unknown>> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new Error("ModuleList has no forward: iterate over it and call each module");
+  }
+}
+
+/**
+ * torch.nn.ModuleDict: modules under string keys (state-dict keys `key.weight`), in insertion order.
+ * A key must be a non-empty name without "." that is not already a property of the module.
+ */
+export class ModuleDict extends Module<never> {
+  constructor(modules: Record<string, Module<unknown>> | Iterable<[string, Module<unknown>]> = {}) {
+    super();
+    const entries = Symbol.iterator in modules ? [...(modules as Iterable<[string, Module<unknown>]>)] : Object.entries(modules);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  set(key: string, module: Module<unknown>): this {
+    if (!(module instanceof Module)) throw new Error(`ModuleDict.set: expected a Module for key "${key}", got ${String(module)}`);
+    if (typeof key !== "string" || key === "" || key.includes(".")) throw new Error(`ModuleDict.set: a key must be a non-empty string without ".", got ${JSON.stringify(key)}`);
+    // "__proto__" is a plain key here (set with defineProperty, never the prototype); names the
+    // module already answers to (training, parameters, constructor, toString, …) are refused.
+    if (!this.has(key) && key !== "__proto__" && key in this) throw new Error(`ModuleDict.set: key "${key}" would shadow a property of the module`);
+    Object.defineProperty(this, key, { value: module, enumerable: true, configurable: true, writable: true });
+    return this;
+  }
+
+  get(key: string): Module<unknown> {
+    if (!this.has(key)) throw new Error(`ModuleDict.get: no module under key "${key}" (keys: ${this.keys().join(", ")})`);
+    return (this as unknown as Record<string, Module<unknown>>)[key];
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this, key) && (this as unknown as Record<string, unknown>)[key] instanceof Module;
+  }
+
+  /** Removes and returns the module under key (PyTorch's pop). */
+  delete(key: string): Module<unknown> {
+    const m = this.get(key);
+    delete (this as unknown as Record<string, unknown>)[key];
+    return m;
+  }
+
+  keys(): string[] {
+    return this.namedChildren().map(([k]) => k);
+  }
+
+  values(): Module<unknown>[] {
+    return this.children();
+  }
+
+  entries(): [string, Module<unknown>][] {
+    return this.namedChildren();
+  }
+
+  get size(): number {
+    return this.keys().length;
+  }
+
+  forward(): never {
+    throw new Error("ModuleDict has no forward: get a module by key and call it");
+  }
+}

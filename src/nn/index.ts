@@ -1,7 +1,7 @@
 // simdgrad.nn: modules, layers, losses, initialisation (torch.nn).
 export { Module, parameter, buffer } from "./module.js";
 export { Linear, Identity, Flatten } from "./linear.js";
-export { Sequential } from "./container.js";
+export { Sequential, ModuleList, ModuleDict } from "./container.js";
 export * from "./activation.js"; // every export there is a layer
 export { Dropout, GaussianNoise } from "./regularization.js";
 export { Embedding } from "./embedding.js";

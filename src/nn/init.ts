@@ -141,9 +141,33 @@ export function orthogonal_(t: Tensor, gain = 1, options: InitOptions = {}): Ten
   return t;
 }
 
+/**
+ * Martens (2010), as torch.nn.init.sparse_: a 2-D tensor drawn from N(0, std²), then in every column
+ * ceil(sparsity·rows) distinct rows, chosen at random, set to zero.
+ */
+export function sparse_(t: Tensor, sparsity: number, std = 0.01, options: InitOptions = {}): Tensor {
+  if (t.ndim !== 2) throw new Error(`init.sparse: only 2-D tensors are supported, got ${shapeToString(t.shape)}`);
+  if (!(sparsity >= 0 && sparsity <= 1)) throw new Error(`init.sparse: sparsity must be in [0, 1], got ${sparsity}`);
+  normal_(t, 0, std, options);
+  const v = t.liveData() as Float32Array;
+  const [rows, cols] = t.shape;
+  const zeros = Math.ceil(sparsity * rows);
+  const gen = options.generator ?? defaultGenerator;
+  const order = Array.from({ length: rows }, (_, i) => i);
+  for (let c = 0; c < cols; c++) {
+    // A partial Fisher–Yates shuffle picks `zeros` distinct rows.
+    for (let i = 0; i < zeros; i++) {
+      const j = i + Math.floor(gen.uniform() * (rows - i));
+      [order[i], order[j]] = [order[j], order[i]];
+      v[order[i] * cols + c] = 0;
+    }
+  }
+  return t;
+}
+
 // The names without the trailing underscore, as listed in the docs (they also work in place).
 export {
   uniform_ as uniform, normal_ as normal, constant_ as constant, zeros_ as zeros, ones_ as ones,
   xavierUniform_ as xavierUniform, xavierNormal_ as xavierNormal, kaimingUniform_ as kaimingUniform,
-  kaimingNormal_ as kaimingNormal, orthogonal_ as orthogonal,
+  kaimingNormal_ as kaimingNormal, orthogonal_ as orthogonal, sparse_ as sparse,
 };

@@ -81,9 +81,30 @@ export abstract class Module<Out = Tensor> {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  /** This module and every descendant, depth first. */
+  /** This module and every descendant, depth first, each once (a shared submodule is listed at its first place). */
   modules(): Module<unknown>[] {
-    return [this, ...this.children().flatMap((c) => c.modules())];
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** torch's named_modules: ["", this] and every descendant under its dotted name, depth first, each once. */
+  namedModules(prefix = ""): [string, Module<unknown>][] {
+    const out: [string, Module<unknown>][] = [];
+    const seen = new Set<Module<unknown>>();
+    const visit = (name: string, m: Module<unknown>) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([name, m]);
+      for (const [child, c] of m.namedChildren()) visit(name ? `${name}.${child}` : child, c);
+    };
+    visit(prefix, this);
+    return out;
+  }
+
+  /** torch's Module.apply: fn on every submodule (children first, recursively), then on this one; returns this. */
+  apply(fn: (m: Module<unknown>) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
   }
 
   // PyTorch's order: each module's own parameters, then its own buffers, then its children's.
