@@ -66,6 +66,9 @@ export class ModuleList extends Module<never> {
 
   constructor(modules: Iterable<Module<unknown>> = []) {
     super();
+    if (modules === null || typeof (modules as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") {
+      throw new Error(`ModuleList: expected an iterable of Modules, got ${Object.prototype.toString.call(modules)}`);
+    }
     this.extend(modules);
   }
 
@@ -91,10 +94,10 @@ export class ModuleList extends Module<never> {
 
   /** Puts `module` before index i, shifting the later ones (PyTorch's insert). */
   insert(i: number, module: Module<unknown>): this {
+    if (!(module instanceof Module)) throw new Error(`ModuleList.insert: expected a Module, got ${String(module)}`);
     const all = this.children();
     const k = i < 0 ? Math.max(0, i + all.length) : Math.min(i, all.length);
     all.splice(k, 0, module);
-    if (!(module instanceof Module)) throw new Error(`ModuleList.insert: expected a Module, got ${String(module)}`);
     all.forEach((m, j) => ((this as unknown as Module<unknown>[])[j] = m));
     return this;
   }
@@ -120,7 +123,7 @@ export class ModuleDict extends Module<never> {
   }
 
   set(key: string, module: Module<unknown>): this {
-    if (!(module instanceof Module)) throw new Error(`ModuleDict.set: expected a Module for key "${key}", got ${String(module)}`);
+    if (!(module instanceof Module)) throw new Error(`ModuleDict: expected a Module for key "${key}", got ${String(module)}`);
     if (typeof key !== "string" || key === "" || key.includes(".")) throw new Error(`ModuleDict.set: a key must be a non-empty string without ".", got ${JSON.stringify(key)}`);
     // "__proto__" is a plain key here (set with defineProperty, never the prototype); names the
     // module already answers to (training, parameters, constructor, toString, …) are refused.
