@@ -135,13 +135,13 @@ export class SOM extends Module {
   /** Squared Euclidean distances from each sample of x [N, dim] to every unit, [N, units], through one GEMM. */
   distances(x: Tensor): Tensor {
     this.checkInput("SOM.distances", x);
-    return noGrad(() => tidy(() => this.dist2(x, this.weight.square().sum(1))));
+    return noGrad(() => tidy(() => this.dist2(x)));
   }
 
   /** The best-matching unit of each sample of x [N, dim]: int32 [N]. */
   bmu(x: Tensor): Tensor {
     this.checkInput("SOM.bmu", x);
-    return noGrad(() => tidy(() => this.dist2(x, this.weight.square().sum(1)).argmin(1)));
+    return noGrad(() => tidy(() => this.dist2(x).argmin(1)));
   }
 
   forward(x: Tensor): Tensor {
@@ -164,7 +164,7 @@ export class SOM extends Module {
   /** Mean distance ‖x − w_bmu‖ from each sample to its best-matching unit's vector. */
   quantizationError(x: Tensor): number {
     this.checkInput("SOM.quantizationError", x);
-    return noGrad(() => tidy(() => this.dist2(x, this.weight.square().sum(1)).min(1).values.sqrt().mean().item()));
+    return noGrad(() => tidy(() => this.dist2(x).min(1).values.sqrt().mean().item()));
   }
 
   /** Fraction of samples whose best and second-best units are not grid neighbours (0 for a map that preserves the data's topology). */
@@ -172,7 +172,7 @@ export class SOM extends Module {
     this.checkInput("SOM.topographicError", x);
     if (this.units < 2) throw new Error("SOM.topographicError: needs at least 2 units");
     return noGrad(() => tidy(() => {
-      const best2 = this.dist2(x, this.weight.square().sum(1)).topk(2, 1, false).indices.liveData();
+      const best2 = this.dist2(x).topk(2, 1, false).indices.liveData();
       const n = this.units;
       let errors = 0;
       for (let i = 0; i < best2.length; i += 2) if (this.gridDist2[best2[i] * n + best2[i + 1]] > ADJACENT * ADJACENT) errors++;
@@ -183,8 +183,7 @@ export class SOM extends Module {
   /** The U-matrix [rows, cols]: each unit's mean codebook distance to its grid neighbours (high = a cluster border). */
   uMatrix(): Tensor {
     return noGrad(() => tidy(() => {
-      const w2 = this.weight.square().sum(1);
-      const d = this.dist2(this.weight, w2).clamp(0).sqrt();
+      const d = this.dist2(this.weight).sqrt();
       const adj = this.adjacency();
       return d.mul(adj).sum(1).div(adj.sum(1).clamp(1)).reshape([this.rows, this.cols]);
     }));
@@ -240,14 +239,14 @@ export class SOM extends Module {
     return `${this.rows}, ${this.cols}, ${this.dim}, topology=${this.topology}`;
   }
 
-  /** ‖x − w‖² for every sample and unit, [N, units], given w2 = ‖w‖² per unit (clamped at 0 against rounding). */
-  private dist2(x: Tensor, w2: Tensor): Tensor {
-    return linear(x, this.weight).mul(-2).add(x.square().sum(1, true)).add(w2).clamp(0);
+  /** ‖x − w‖² = ‖x‖² − 2x·wᵀ + ‖w‖² for every sample and unit, [N, units] (clamped at 0 against rounding). */
+  private dist2(x: Tensor): Tensor {
+    return linear(x, this.weight).mul(-2).add(x.square().sum(1, true)).add(this.weight.square().sum(1)).clamp(0);
   }
 
   /** One batch-SOM epoch: w_j = Σ_i h(bmu_i, j)·x_i / Σ_i h(bmu_i, j); a unit no sample reaches keeps its vector. */
   private batchStep(x: Tensor, hMatrix: Tensor): void {
-    const bmu = this.dist2(x, this.weight.square().sum(1)).argmin(1);
+    const bmu = this.dist2(x).argmin(1);
     const hx = hMatrix.indexSelect(0, bmu); // [N, units]
     const mass = hx.sum(0).unsqueeze(1); // [units, 1]
     const means = matmul(hx.T, x).div(mass.clamp(1e-30));
@@ -256,7 +255,7 @@ export class SOM extends Module {
 
   /** Kohonen's rule for one sample x [1, dim]: w_j += lr·h(bmu, j)·(x − w_j). */
   private onlineStep(x: Tensor, g2: Tensor, neighborhood: SOMNeighborhood, sigma: number, lr: number): void {
-    const bmu = this.dist2(x, this.weight.square().sum(1)).argmin(1);
+    const bmu = this.dist2(x).argmin(1);
     const h = neighborhoodWeights(g2.indexSelect(0, bmu).reshape([this.units, 1]), neighborhood, sigma);
     this.weight.add_(x.sub(this.weight).mul(h.mul(lr)));
   }
