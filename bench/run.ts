@@ -9,6 +9,10 @@ import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as sg from "../src/index.js";
+// Every build, as an app opting in would: relaxed SIMD where the runtime validates it, and the
+// shared-memory builds for --threads.
+import "../src/relaxed.js";
+import "../src/threads.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
 import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";

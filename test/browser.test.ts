@@ -23,7 +23,9 @@ describe.skipIf(skip)("in Chromium", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "simdgrad-browser-"));
-    await build({ entryPoints: [here("../src/index.ts")], bundle: true, platform: "browser", format: "esm", outfile: join(dir, "simdgrad.js"), logLevel: "silent" });
+    // The page opts in to the relaxed-SIMD and shared-memory builds as an app would (simdgrad/relaxed, simdgrad/threads).
+    const entry = `export * from "./index.ts"; import "./relaxed.ts"; import "./threads.ts";`;
+    await build({ stdin: { contents: entry, resolveDir: here("../src"), loader: "ts" }, bundle: true, platform: "browser", format: "esm", outfile: join(dir, "simdgrad.js"), logLevel: "silent" });
     server = await serveFiles({
       "/": here("./browser/index.html"),
       "/page.js": here("./browser/page.js"),
@@ -78,7 +80,7 @@ describe.skipIf(skip)("in Chromium", () => {
     await page.context().close();
   });
 
-  it("`await init()` picks the relaxed-SIMD build and trains an MLP with flat memory", async () => {
+  it("`await init()` picks the relaxed-SIMD build (simdgrad/relaxed imported) and trains an MLP with flat memory", async () => {
     const { page, problems } = await openPage();
     const r = await page.evaluate(() => (window as any).simdgradChecks.train({ steps: 300 }));
     console.log(`browser: build ${r.build}; loss ${r.firstLoss.toFixed(4)} -> ${r.finalLoss.toExponential(2)}, accuracy ${r.accuracy}, 300 Adam steps in ${r.trainMs.toFixed(0)} ms`);

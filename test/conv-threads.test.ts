@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as sg from "../src/index.js";
+import "../src/threads.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
 
 // This file runs in its own process (vitest forks), so it can start the pool before any tensor.

@@ -43,7 +43,8 @@ describe("the packed tarball", () => {
     expect(existsSync(join(installed, "test"))).toBe(false);
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
     expect(manifest.scripts.prepare).toBeUndefined();
-    expect(manifest.sideEffects).toBe(false);
+    // Only the opt-in entry points that register builds have side effects.
+    expect(manifest.sideEffects).toEqual(["./dist/relaxed.js", "./dist/threads.js", "./dist/cjs/relaxed.js", "./dist/cjs/threads.js", "./src/relaxed.ts", "./src/threads.ts"]);
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.license).toBe("MIT");
     expect(readFileSync(join(installed, "LICENSE"), "utf8")).toMatch(/^MIT License/);

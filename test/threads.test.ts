@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as sg from "../src/index.js";
+import "../src/threads.js";
 import { defaultSpawner } from "../src/backend/threads.js";
 import { gemm } from "../src/backend/gemm.js";
 import { BiasMode } from "../src/backend/kernels.js";

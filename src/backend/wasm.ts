@@ -1,9 +1,11 @@
-// Loads the kernel module: the relaxed-SIMD build where the runtime validates it, else the
-// plain SIMD build. Both are embedded, so no path or fetch is needed; a runtime that forbids
-// compiling wasm from bytes (Cloudflare workerd) passes a precompiled WebAssembly.Module.
-// With `threads > 1` the shared-memory builds are loaded instead and a worker pool is started.
+// Loads the kernel module. The plain SIMD build is embedded, so no path or fetch is needed; the
+// relaxed-SIMD and shared-memory builds are registered by the opt-in entry points
+// `simdgrad/relaxed` and `simdgrad/threads` (src/relaxed.ts, src/threads.ts), so a default bundle
+// carries one build. A runtime that forbids compiling wasm from bytes (Cloudflare workerd) passes
+// a precompiled WebAssembly.Module. With `threads > 1` the shared-memory builds are loaded instead
+// and a worker pool is started.
 import { Allocator } from "./allocator.js";
-import { relaxedWasmBase64, simdWasmBase64 } from "./generated/wasm-binaries.js";
+import { simdWasmHex } from "./generated/wasm-binaries.js";
 import { bindKernels, type KernelExports } from "./kernels.js";
 import { ThreadPool, type WorkerSpawner } from "./threads.js";
 
@@ -24,21 +26,20 @@ let current: Backend | null = null;
 const INITIAL_PAGES = 32;
 const MAXIMUM_PAGES = 65536;
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+function decodeHex(hex: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16);
   return bytes;
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
 
-function pickBuild(relaxed: string, simd: string, preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
-  if (preferRelaxed) {
-    const bytes = decodeBase64(relaxed);
+function pickBuild(relaxed: string | undefined, simd: string, preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
+  if (preferRelaxed && relaxed) {
+    const bytes = decodeHex(relaxed);
     if (WebAssembly.validate(bytes)) return { bytes, build: "relaxed-simd" };
   }
-  const bytes = decodeBase64(simd);
+  const bytes = decodeHex(simd);
   if (!WebAssembly.validate(bytes)) {
     throw new Error("simdgrad: this runtime does not support WebAssembly SIMD (128-bit), which simdgrad requires");
   }
@@ -81,11 +82,14 @@ function instantiate(module: WebAssembly.Module, build: Backend["build"], memory
 export interface InitOptions {
   /** A precompiled module or its bytes (e.g. the file build/simdgrad.wasm imported by a bundler). */
   source?: WasmSource;
-  /** Use the relaxed-SIMD (fused multiply-add) build when the runtime supports it. Default true. */
+  /**
+   * Use the relaxed-SIMD (fused multiply-add) build when it is loaded (`import "simdgrad/relaxed"`)
+   * and the runtime supports it. Default true.
+   */
   relaxedSimd?: boolean;
   /**
-   * Worker threads sharing the wasm memory (default 1: no workers). Needs SharedArrayBuffer
-   * (cross-origin isolated pages; Node, Deno, Bun).
+   * Worker threads sharing the wasm memory (default 1: no workers). Needs the shared-memory builds
+   * (`import "simdgrad/threads"`) and SharedArrayBuffer (cross-origin isolated pages; Node, Deno, Bun).
    */
   threads?: number;
   /** How to start a worker from its source text; defaults to a Blob-URL Web Worker, or worker_threads in Node. */
@@ -96,17 +100,19 @@ function checkFresh(): void {
   if (current) throw new Error("simdgrad: already initialised; init() must come before any tensor is created");
 }
 
-interface Binaries {
-  relaxed: string;
+/** The builds init() can pick from, as hex: the plain one always, the relaxed one once registered. */
+export interface Binaries {
+  relaxed?: string;
   simd: string;
 }
 
-const embedded: Binaries = { relaxed: relaxedWasmBase64, simd: simdWasmBase64 };
+const embedded: Binaries = { simd: simdWasmHex };
+let sharedBuilds: Binaries | null = null;
 
-// The shared-memory builds are a separate generated module, loaded only when threads are asked for.
-async function sharedBinaries(): Promise<Binaries> {
-  const shared = await import("./generated/wasm-binaries-shared.js");
-  return { relaxed: shared.relaxedSharedWasmBase64, simd: shared.simdSharedWasmBase64 };
+/** Called by the entry points `simdgrad/relaxed` and `simdgrad/threads` when they are imported. */
+export function registerBuilds(builds: { relaxed?: string; shared?: Binaries }): void {
+  if (builds.relaxed) embedded.relaxed = builds.relaxed;
+  if (builds.shared) sharedBuilds = builds.shared;
 }
 
 function newMemory(shared: boolean): WebAssembly.Memory {
@@ -140,7 +146,10 @@ export async function init(options: InitOptions = {}): Promise<Backend> {
   if (shared && typeof SharedArrayBuffer === "undefined") {
     throw new Error("init: threads need SharedArrayBuffer (in browsers, a cross-origin isolated page); use threads: 1");
   }
-  const binaries = shared ? await sharedBinaries() : embedded;
+  if (shared && !sharedBuilds && !source) {
+    throw new Error('init: threads need the shared-memory builds; import "simdgrad/threads" (once, anywhere) before calling init({ threads })');
+  }
+  const binaries = shared ? sharedBuilds! : embedded;
   const chosen = chooseModule(source, relaxedSimd, binaries);
   const module = chosen.module ?? (await compile(chosen.bytes!));
   const b = instantiate(module, chosen.build, newMemory(shared));

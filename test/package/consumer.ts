@@ -90,6 +90,7 @@ export function lastJson(output: string): { initialLoss: number; finalLoss: numb
 
 /** Starts two worker threads with no spawner and checks a GEMM split over them against one thread. */
 export const THREADS_SCRIPT = `import { getNumThreads, init, manualSeed, randn, setNumThreads } from "simdgrad";
+import "simdgrad/threads";
 await init({ threads: 2 });
 const pool = getNumThreads();
 manualSeed(1);

@@ -1,0 +1,103 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build as esbuild } from "esbuild";
+import { rollup } from "rollup";
+import { nodeResolve } from "@rollup/plugin-node-resolve";
+import terser from "@rollup/plugin-terser";
+import webpack from "webpack";
+import { build as viteBuild } from "vite";
+
+// What a page costs: a small training page and an inference page, bundled as an app would with
+// each of esbuild, rollup, webpack and Vite at their default (production) settings, then the
+// output (library JS + embedded wasm, minified) gzipped. The package is installed into a scratch
+// project as its ES modules and package.json (exports, sideEffects), so tree-shaking sees what
+// users' bundlers see.
+// The targets are 60 kB (training) and 50 kB (inference); these are the budgets reached so far.
+const BUDGET_KB = { training: 82, inference: 79 };
+
+const PAGES = {
+  training: `import { init, nn, optim, randn, randint, tidy } from "simdgrad";
+await init();
+const model = new nn.Sequential(new nn.Linear(16, 32), new nn.ReLU(), new nn.Linear(32, 4));
+const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
+const x = randn([64, 16]), y = randint(0, 4, [64]);
+for (let i = 0; i < 10; i++) tidy(() => { optimizer.zeroGrad(); const loss = nn.functional.crossEntropy(model.forward(x), y); loss.backward(); optimizer.step(); document.title = String(loss.item()); });
+`,
+  inference: `import { init, load, nn, noGrad, tensor } from "simdgrad";
+await init();
+const model = new nn.Sequential(new nn.Linear(16, 32), new nn.ReLU(), new nn.Linear(32, 4));
+model.loadStateDict(load(new Uint8Array(await (await fetch("model.safetensors")).arrayBuffer())));
+const p = noGrad(() => model.forward(tensor(Array.from({ length: 16 }, () => Math.random()), [1, 16])).softmax(-1));
+document.title = String(p.data());
+`,
+};
+type Page = keyof typeof PAGES;
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+}
+
+let project: string;
+
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), "simdgrad-bundle-size-"));
+  const pkg = join(project, "node_modules/simdgrad");
+  const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+  await esbuild({ entryPoints: sources, outdir: pkg, outbase: "src", format: "esm", target: "es2022", logLevel: "warning" });
+  const manifest = JSON.parse(readFileSync("package.json", "utf8"));
+  const entries = Object.fromEntries(["relaxed", "threads"].map((e) => [`./${e}`, `./${e}.js`]));
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({ name: "simdgrad", type: "module", exports: { ".": "./index.js", ...entries }, sideEffects: manifest.sideEffects.filter((s: string) => s.startsWith("./dist/") && !s.includes("/cjs/")).map((s: string) => s.replace("./dist/", "./")) }),
+  );
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "page", private: true, type: "module" }));
+  for (const [page, text] of Object.entries(PAGES)) {
+    mkdirSync(join(project, page));
+    writeFileSync(join(project, page, "main.js"), text);
+    writeFileSync(join(project, page, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>\n');
+  }
+}, 120_000);
+
+/** min+gz bytes of every script and wasm file a bundler wrote. */
+function gzSize(outDir: string): number {
+  return walk(outDir)
+    .filter((f) => /\.(m?js|wasm)$/.test(f))
+    .reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+}
+
+const BUNDLERS: Record<string, (page: Page, out: string) => Promise<void>> = {
+  esbuild: async (page, out) => {
+    await esbuild({ entryPoints: [join(project, page, "main.js")], bundle: true, minify: true, format: "esm", outdir: out, logLevel: "silent" });
+  },
+  rollup: async (page, out) => {
+    const bundle = await rollup({ input: join(project, page, "main.js"), plugins: [nodeResolve({ browser: true }), terser()], logLevel: "silent" });
+    await bundle.write({ dir: out, format: "es" });
+  },
+  webpack: (page, out) =>
+    new Promise((resolve, reject) =>
+      webpack({ mode: "production", context: project, entry: `./${page}/main.js`, output: { path: out }, stats: "none" }, (err, stats) =>
+        err || stats?.hasErrors() ? reject(err ?? new Error(stats!.toString())) : resolve(),
+      ),
+    ),
+  vite: async (page, out) => {
+    await viteBuild({ root: join(project, page), logLevel: "silent", configFile: false, build: { outDir: out, emptyOutDir: true } });
+  },
+};
+
+describe("bundle size (min+gz, library JS + wasm)", () => {
+  for (const bundler of Object.keys(BUNDLERS)) {
+    for (const page of Object.keys(PAGES) as Page[]) {
+      it(`${bundler}: the ${page} page is at most ${BUDGET_KB[page]} kB`, async () => {
+        const out = join(project, "out", bundler, page);
+        await BUNDLERS[bundler](page, out);
+        const kB = gzSize(out) / 1000;
+        console.log(`bundle size: ${bundler} ${page} ${kB.toFixed(1)} kB min+gz (${relative(project, out)})`);
+        expect(kB).toBeGreaterThan(10); // the embedded build is in it
+        expect(kB).toBeLessThanOrEqual(BUDGET_KB[page]);
+      });
+    }
+  }
+});
