@@ -19,7 +19,7 @@ import { build as viteBuild } from "vite";
 // reached so far, with about 2 kB of room for code landing meanwhile. esbuild keeps every member of a namespace export (`nn`, `optim`) a page touches,
 // so its pages grow with each layer added to nn.
 const BUDGET_KB: Record<string, { training: number; inference: number }> = {
-  esbuild: { training: 89, inference: 86 },
+  esbuild: { training: 95, inference: 92 },
   rollup: { training: 63, inference: 61 },
   webpack: { training: 63, inference: 61 },
   vite: { training: 63, inference: 61 },
