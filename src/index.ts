@@ -4,7 +4,7 @@
 export { Tensor, keep, dispose, type DType, type Shape, type NestedArray } from "./tensor.js";
 export { enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, grad, type BackwardOptions, type GradOptions } from "./autograd.js";
 export { noGrad, tidy } from "./autofree.js";
-export { init, initSync, setNumThreads, getNumThreads, type InitOptions } from "./backend/wasm.js";
+export { init, initSync, setNumThreads, getNumThreads, shutdownThreads, type InitOptions } from "./backend/wasm.js";
 export { memoryStats } from "./memory.js";
 export { manualSeed, Generator } from "./random.js";
 export {

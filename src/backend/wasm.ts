@@ -15,8 +15,10 @@ export interface Backend {
   readonly build: "simd" | "relaxed-simd" | "custom";
   /** The allocator over this instance's memory. */
   readonly heap: Allocator;
-  /** The worker pool when initialised with threads > 1. */
+  /** The worker pool when initialised with threads > 1 (null again after shutdownThreads()). */
   readonly pool: ThreadPool | null;
+  /** The compiled module (a new pool's workers instantiate it). */
+  readonly module: WebAssembly.Module;
 }
 
 let current: Backend | null = null;
@@ -75,7 +77,7 @@ function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
 function instantiate(module: WebAssembly.Module, build: Backend["build"], memory: WebAssembly.Memory): Backend {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const kernels = bindKernels(instance.exports);
-  current = { memory, kernels, build, heap: new Allocator({ memory, kernels }), pool: null };
+  current = { memory, kernels, build, heap: new Allocator({ memory, kernels }), pool: null, module };
   return current;
 }
 
@@ -141,6 +143,8 @@ export function initSync(options: Omit<InitOptions, "threads" | "spawnWorker"> =
 export async function init(options: InitOptions = {}): Promise<Backend> {
   const { source, relaxedSimd = true, threads = 1 } = options;
   if (current && threads <= 1 && !source) return current;
+  // A shared memory whose pool was shut down (or lost a worker) takes a new pool; tensors stay.
+  if (current && threads > 1 && !source && !current.pool && current.memory.buffer instanceof SharedArrayBuffer) return startPool(current, threads, options.spawnWorker);
   checkFresh();
   const shared = threads > 1;
   if (shared && typeof SharedArrayBuffer === "undefined") {
@@ -153,9 +157,28 @@ export async function init(options: InitOptions = {}): Promise<Backend> {
   const chosen = chooseModule(source, relaxedSimd, binaries);
   const module = chosen.module ?? (await compile(chosen.bytes!));
   const b = instantiate(module, chosen.build, newMemory(shared));
-  if (!shared) return b;
-  const pool = await ThreadPool.start(module, b, threads - 1, options.spawnWorker);
+  return shared ? startPool(b, threads, options.spawnWorker) : b;
+}
+
+async function startPool(b: Backend, threads: number, spawn: WorkerSpawner | undefined): Promise<Backend> {
+  const pool = await ThreadPool.start(b.module, b, threads - 1, spawn);
+  pool.onLost = () => detachPool(pool);
   return (current = { ...b, pool });
+}
+
+function detachPool(pool: ThreadPool): void {
+  if (current?.pool === pool) current = { ...current, pool: null };
+}
+
+/**
+ * Stops the worker pool (kernels then run on the calling thread; tensors are untouched). `await
+ * init({ threads })` starts a new one on the same memory. A no-op without a pool.
+ */
+export function shutdownThreads(): void {
+  const pool = current?.pool;
+  if (!pool) return;
+  pool.terminate();
+  detachPool(pool);
 }
 
 export function backend(): Backend {
