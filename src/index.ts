@@ -6,6 +6,7 @@ export { enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, grad, ty
 export { noGrad, tidy } from "./autofree.js";
 export { init, initSync, setNumThreads, getNumThreads, shutdownThreads, type InitOptions } from "./backend/wasm.js";
 export { memoryStats } from "./memory.js";
+export { setPrintOptions, getPrintOptions, type PrintOptions } from "./ops/format.js";
 export { manualSeed, Generator } from "./random.js";
 export {
   tensor, full, zeros, ones, empty, zerosLike, onesLike, fullLike, eye, linspace, arange, rand, randn, randLike, randnLike, randint,

@@ -10,6 +10,7 @@ import * as shapeOps from "./ops/shape.js";
 import * as matmulOps from "./ops/matmul.js";
 import * as inplace from "./ops/inplace.js";
 import * as indexing from "./ops/indexing.js";
+import * as format from "./ops/format.js";
 import { runBackward } from "./autograd.js";
 import { backend } from "./backend/wasm.js";
 import { AUTO_FREED_HINT, noteCreated, stepClock } from "./autofree.js";
@@ -17,6 +18,8 @@ import { numel, shapeToString, type Shape } from "./dims.js";
 export { numel, sameShape, shapeToString, type Shape } from "./dims.js";
 
 export type DType = "float32" | "int32";
+
+const inspectSymbol: unique symbol = Symbol.for("nodejs.util.inspect.custom");
 export type NestedArray = number | NestedArray[];
 
 export class Storage {
@@ -303,10 +306,6 @@ export class Tensor {
     old?.release();
   }
 
-  toString(): string {
-    return `Tensor(shape=${shapeToString(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
-  }
-
   // ==== Method shortcuts ====================================================================
   // PyTorch's tensor methods, each one line delegating to its op in ops/. This block is the only
   // place Tensor calls into ops/: it is the one import loop (tensor <-> ops) the layers allow.
@@ -325,6 +324,21 @@ export class Tensor {
   maskedFill_(mask: Tensor, value: number | Tensor): this { return inplace.maskedFill_(this, mask, value); }
 
   clone(): Tensor { return shapeOps.clone(this); }
+
+  // ---- printing (ops/format.ts) ----
+  /**
+   * PyTorch's repr: `tensor([[1.0000, 2.5000], ...], requires_grad=True)`, one notation and width
+   * for all values, summarised past 1000 elements (see setPrintOptions); int32 tensors say their dtype.
+   */
+  toString(): string {
+    if (this.isDisposed) return `tensor(<disposed>, size=(${this.shape.join(", ")}))`;
+    const suffixes: string[] = this.dtype === "float32" ? [] : [`dtype=${this.dtype}`];
+    if (this.gradFn) suffixes.push(`grad_fn=<${format.backwardName(this.gradFn.name)}>`);
+    else if (this.requiresGrad) suffixes.push("requires_grad=True");
+    return format.formatTensor(this.liveData(), this.shape, this.dtype === "float32", suffixes);
+  }
+  /** Node's console.log and util.inspect print the values too. */
+  [inspectSymbol](): string { return this.toString(); }
 
   // ---- arithmetic (see ops/binary.ts, ops/elementwise.ts) ----
   add(other: Tensor | number): Tensor { return binary.add(this, other); }

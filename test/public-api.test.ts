@@ -18,6 +18,7 @@ const PUBLIC = {
     memoryStats min minimum mul narrow ne neg noGrad ones onesLike pad parseIdx permute pow rand randLike randint
     randn randnLike randomSplit reciprocal relu repeat reshape rnn rnnCell roll save scaledDotProductAttention
     scatterAdd setDetectAnomaly setNumThreads shutdownThreads sigmoid sign silu sin slice softmax softplus sort split sqrt square
+    setPrintOptions getPrintOptions
     squeeze stack std step sub sum tanh tensor tidy toDType topk transpose tril triu unsqueeze var vjp where zeros
     zerosLike
   `),
