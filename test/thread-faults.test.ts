@@ -20,7 +20,7 @@ const recording: WorkerSpawner = (source, message) => {
 const a = () => sg.randn([256, 256]);
 
 function product(x: sg.Tensor, y: sg.Tensor): Float32Array {
-  return sg.tidy(() => sg.matmul(x, y).data());
+  return sg.tidy(() => sg.matmul(x, y).float32Data());
 }
 
 beforeAll(async () => {
