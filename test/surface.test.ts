@@ -140,6 +140,65 @@ describe("every exported layer, function and optimizer refuses an unknown option
   });
 });
 
+describe("optimizers and schedulers take PyTorch's positional order too", () => {
+  const params = () => [randn([2]).setRequiresGrad()];
+  const settings = (opt: optim.Optimizer) => {
+    const { params: _, initialLr: __, ...rest } = opt.paramGroups[0];
+    return rest;
+  };
+
+  it.each([
+    ["SGD", () => new optim.SGD(params(), 0.1, 0.9, 0, 0.01, true), () => new optim.SGD(params(), { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true })],
+    ["Adam", () => new optim.Adam(params(), 1e-2, [0.8, 0.9], 1e-6, 0.1, true), () => new optim.Adam(params(), { lr: 1e-2, betas: [0.8, 0.9], eps: 1e-6, weightDecay: 0.1, amsgrad: true })],
+    ["AdamW", () => new optim.AdamW(params(), 1e-2), () => new optim.AdamW(params(), { lr: 1e-2, weightDecay: 1e-2 })],
+    ["RMSprop", () => new optim.RMSprop(params(), 1e-3, 0.9, 1e-6, 0.1, 0.5, true, { maximize: true }),
+      () => new optim.RMSprop(params(), { lr: 1e-3, alpha: 0.9, eps: 1e-6, weightDecay: 0.1, momentum: 0.5, centered: true, maximize: true })],
+    ["Adagrad", () => new optim.Adagrad(params(), 0.1, 0.01, 0.001, 0.5, 1e-8), () => new optim.Adagrad(params(), { lr: 0.1, lrDecay: 0.01, weightDecay: 0.001, initialAccumulatorValue: 0.5, eps: 1e-8 })],
+    ["Adadelta", () => new optim.Adadelta(params(), 0.5, 0.8, 1e-5, 0.1), () => new optim.Adadelta(params(), { lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.1 })],
+  ] as const)("%s(params, ...) is the options form", (_name, positional, named) => {
+    expect(settings(positional())).toEqual(settings(named()));
+  });
+
+  it("AdamW keeps its own weight-decay default; errors name the optimizer and the setting", () => {
+    expect(new optim.AdamW(params()).paramGroups[0].weightDecay).toBe(1e-2);
+    expect(new optim.Adam(params()).paramGroups[0].weightDecay).toBe(0);
+    expect(() => new (optim.SGD as any)(params())).toThrow(/SGD: lr is required/);
+    expect(() => new optim.SGD(params(), 0.1, { lr: 0.2 })).toThrow(/SGD: lr is given both as an argument and in the options/);
+    expect(() => new (optim.Adam as any)(params(), 1e-3, [0.9, 0.99], 1e-8, 0, false, false)).toThrow(/Adam: too many arguments/);
+    expect(() => new optim.Adam(params(), -1)).toThrow(/Adam: invalid learning rate: -1/);
+  });
+
+  it("schedulers: (optimizer, PyTorch's order) or options, lastEpoch and verbose refused unless default", () => {
+    const lrs = (make: (o: optim.Optimizer) => optim.LRScheduler) => {
+      const opt = new optim.SGD(params(), 1);
+      const s = make(opt);
+      return Array.from({ length: 5 }, () => (s.step(), s.getLastLr()[0]));
+    };
+    expect(lrs((o) => new optim.StepLR(o, 2, 0.5))).toEqual(lrs((o) => new optim.StepLR(o, { stepSize: 2, gamma: 0.5 })));
+    expect(lrs((o) => new optim.MultiStepLR(o, [1, 3], 0.5, -1, false))).toEqual(lrs((o) => new optim.MultiStepLR(o, { milestones: [1, 3], gamma: 0.5 })));
+    expect(lrs((o) => new optim.ExponentialLR(o, 0.9))).toEqual(lrs((o) => new optim.ExponentialLR(o, { gamma: 0.9 })));
+    expect(lrs((o) => new optim.CosineAnnealingLR(o, 4, 0.1))).toEqual(lrs((o) => new optim.CosineAnnealingLR(o, { tMax: 4, etaMin: 0.1 })));
+    expect(lrs((o) => new optim.LinearLR(o, 0.5, 1, 3))).toEqual(lrs((o) => new optim.LinearLR(o, { startFactor: 0.5, totalIters: 3 })));
+    expect(lrs((o) => new optim.LambdaLR(o, (e) => 1 / (e + 1)))).toEqual([1 / 2, 1 / 3, 1 / 4, 1 / 5, 1 / 6]);
+    expect(lrs((o) => new optim.SequentialLR(o, [new optim.LinearLR(o, 0.5, 1, 2), new optim.ExponentialLR(o, 0.5)], [2])))
+      .toEqual(lrs((o) => new optim.SequentialLR(o, { schedulers: [new optim.LinearLR(o, { startFactor: 0.5, totalIters: 2 }), new optim.ExponentialLR(o, { gamma: 0.5 })], milestones: [2] })));
+    const opt = new optim.SGD(params(), 1);
+    expect(() => new optim.StepLR(opt, 2, 0.1, 5)).toThrow(/StepLR: lastEpoch 5 is not supported; only -1 \(resume with loadStateDict\)/);
+    expect(() => new optim.ExponentialLR(opt, 0.9, -1, true)).toThrow(/ExponentialLR: verbose true is not supported/);
+    expect(() => new (optim.StepLR as any)(opt)).toThrow(/StepLR: stepSize is required/);
+    expect(() => new optim.StepLR(opt, 2, { stepSize: 3 })).toThrow(/StepLR: stepSize is given both/);
+  });
+
+  it("ReduceLROnPlateau(optimizer, mode, factor, patience, ...)", () => {
+    const opt = new optim.SGD(params(), 1);
+    const s = new optim.ReduceLROnPlateau(opt, "max", 0.5, 1, 0, "abs");
+    for (const metric of [1, 1, 1]) s.step(metric);
+    expect(s.getLastLr()).toEqual([0.5]);
+    expect(() => new optim.ReduceLROnPlateau(opt, "min", 0.5, { factor: 0.1 })).toThrow(/ReduceLROnPlateau: factor is given both/);
+    expect(() => new optim.ReduceLROnPlateau(opt, { verbose: true } as never)).toThrow(/ReduceLROnPlateau: verbose true is not supported/);
+  });
+});
+
 describe("shapes as PyTorch takes them", () => {
   it("zeros/ones/empty/rand/randn take varargs sizes or one array, options last", () => {
     for (const make of [zeros, ones, empty, rand, randn]) {

@@ -17,8 +17,9 @@ export interface Kind {
 /** Positional arguments in PyTorch's order, any prefix of them, then optionally an options object. */
 export type Args<P extends unknown[], O> = P extends [...infer Head, unknown] ? [...P, O?] | Args<Head, O> : [O?];
 
+/** A plain object literal (or a null-prototype dict): never a tensor, an array or a class instance. */
 export const isOptionsObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+  typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 const kind = (expected: string, test: (v: unknown) => boolean): Kind => ({ test, expected });
 const isInt = (v: unknown): v is number => Number.isInteger(v);

@@ -3,6 +3,7 @@
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import type { Args } from "../ops/args.js";
 
 export interface AdadeltaOptions {
   lr: number;
@@ -13,8 +14,9 @@ export interface AdadeltaOptions {
 }
 
 export class Adadelta extends Optimizer<AdadeltaOptions> {
-  constructor(params: Tensor[] | ParamGroupSpec<AdadeltaOptions>[], options: Partial<AdadeltaOptions> = {}) {
-    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options);
+  /** PyTorch's order: (params, lr, rho, eps, weightDecay), then options (also maximize). */
+  constructor(params: Tensor[] | ParamGroupSpec<AdadeltaOptions>[], ...args: Args<[lr: number, rho: number, eps: number, weightDecay: number], Partial<AdadeltaOptions>>) {
+    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, args, ["lr", "rho", "eps", "weightDecay"]);
   }
 
   protected override get name(): string {

@@ -3,6 +3,7 @@
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import type { Args } from "../ops/args.js";
 
 export interface AdagradOptions {
   lr: number;
@@ -14,8 +15,10 @@ export interface AdagradOptions {
 }
 
 export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Tensor[] | ParamGroupSpec<AdagradOptions>[], options: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
+  /** PyTorch's order: (params, lr, lrDecay, weightDecay, initialAccumulatorValue, eps), then options (also maximize). */
+  constructor(params: Tensor[] | ParamGroupSpec<AdagradOptions>[], ...args: Args<[lr: number, lrDecay: number, weightDecay: number, initialAccumulatorValue: number, eps: number], Partial<AdagradOptions>>) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, args,
+      ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"]);
   }
 
   protected override get name(): string {

@@ -5,6 +5,9 @@
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import type { Args } from "../ops/args.js";
+
+type AdamArgs = Args<[lr: number, betas: [number, number], eps: number, weightDecay: number, amsgrad: boolean], Partial<AdamOptions>>;
 
 export interface AdamOptions {
   lr: number;
@@ -16,8 +19,13 @@ export interface AdamOptions {
 }
 
 export class Adam extends Optimizer<AdamOptions> {
-  constructor(params: Tensor[] | ParamGroupSpec<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
+  /** The default weight decay: 0 for Adam, 1e-2 for AdamW (as in PyTorch). */
+  protected static readonly defaultWeightDecay: number = 0;
+
+  /** PyTorch's order: (params, lr, betas, eps, weightDecay, amsgrad), then options (also maximize). */
+  constructor(params: Tensor[] | ParamGroupSpec<AdamOptions>[], ...args: AdamArgs) {
+    const weightDecay = (new.target as typeof Adam).defaultWeightDecay;
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false }, args, ["lr", "betas", "eps", "weightDecay", "amsgrad"]);
   }
 
   protected override get name(): string {
@@ -47,9 +55,7 @@ export class Adam extends Optimizer<AdamOptions> {
 }
 
 export class AdamW extends Adam {
-  constructor(params: Tensor[] | ParamGroupSpec<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super(params, { weightDecay: 1e-2, ...options });
-  }
+  protected static override readonly defaultWeightDecay: number = 1e-2;
 
   protected override get name(): string {
     return "AdamW";

@@ -5,7 +5,7 @@
 // lr instead of multiplying whatever is there (PyTorch's "chainable" form), so two schedulers on
 // one optimizer do not compose; chain them in time with SequentialLR (e.g. warmup then cosine).
 // ReduceLROnPlateau is the exception: it reacts to a metric, so it scales the current lr.
-import { readOptions } from "../ops/args.js";
+import { readArgs, kinds, type Args, type Kind } from "../ops/args.js";
 import { Tensor } from "../tensor.js";
 import { checkOption } from "./optimizer.js";
 import type { Optimizer } from "./optimizer.js";
@@ -17,16 +17,37 @@ export interface SchedulerStateDict {
   _last_lr: number[];
 }
 
+// PyTorch's last two positional arguments of every scheduler; resuming goes through loadStateDict.
+const RESUME_ARGS = {
+  lastEpoch: kinds.only(-1, "resume with loadStateDict"),
+  verbose: kinds.only(false, "read getLastLr()"),
+};
+
+/** The settings a scheduler takes after the optimizer, in PyTorch's order; `required` ones have no default. */
+export interface SchedulerSignature {
+  order: readonly string[];
+  required?: readonly string[];
+}
+
+/** PyTorch's positional order after the optimizer (P, then lastEpoch and verbose), then an options object. */
+export type SchedulerArgs<P extends unknown[], O> = Args<[...P, lastEpoch: number, verbose: boolean], O>;
+
+const anyValue = (keys: readonly string[]): Record<string, Kind> => Object.fromEntries(keys.map((k) => [k, kinds.any]));
+
 export abstract class LRScheduler<O = unknown> {
   /** Number of step() calls so far (PyTorch's last_epoch). */
   lastEpoch = 0;
   /** Each group's lr at epoch 0: its initialLr (set here from lr by the first scheduler attached). */
   baseLrs: number[];
   private lastLr: number[] = [];
+  protected readonly options: O;
 
-  constructor(readonly optimizer: Optimizer, protected readonly options: O) {
-    readOptions(this.name, options, this.optionNames);
-    this.checkOptions(options);
+  /** PyTorch's order after the optimizer (the signature of each scheduler), then optionally an options object. */
+  constructor(readonly optimizer: Optimizer, ...args: unknown[]) {
+    const { order, required = [] } = this.signature;
+    const { lastEpoch: _, verbose: __, ...options } = readArgs<O & { lastEpoch?: number; verbose?: boolean }>(this.name, args, { ...anyValue(order), ...RESUME_ARGS }, {}, required);
+    this.options = options as O;
+    this.checkOptions(this.options);
     for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
     this.apply();
@@ -37,9 +58,9 @@ export abstract class LRScheduler<O = unknown> {
     return "LRScheduler";
   }
 
-  /** The options this scheduler knows (any other is an error naming it); a getter, so it works during construction. */
-  protected get optionNames(): readonly string[] {
-    return [];
+  /** Its settings in PyTorch's order (any other is an error naming it); a getter, so it works during construction. */
+  protected get signature(): SchedulerSignature {
+    return { order: [] };
   }
 
   protected abstract checkOptions(options: O): void;
@@ -79,11 +100,14 @@ export abstract class LRScheduler<O = unknown> {
 
 /** lr · gamma^floor(e / stepSize): decays by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[stepSize: number, gamma: number], { stepSize: number; gamma?: number }>) {
+    super(optimizer, ...args);
+  }
   protected override get name(): string {
     return "StepLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["stepSize", "gamma"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["stepSize", "gamma"], required: ["stepSize"] };
   }
   protected checkOptions(o: { stepSize: number; gamma?: number }): void {
     checkOption(this.name, Number.isInteger(o.stepSize) && o.stepSize > 0, "stepSize (expected a positive integer)", o.stepSize);
@@ -95,11 +119,14 @@ export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
 
 /** lr · gamma^(number of milestones ≤ e): decays by gamma at each milestone epoch. */
 export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: number }> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[milestones: number[], gamma: number], { milestones: number[]; gamma?: number }>) {
+    super(optimizer, ...args);
+  }
   protected override get name(): string {
     return "MultiStepLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["milestones", "gamma"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["milestones", "gamma"], required: ["milestones"] };
   }
   protected checkOptions(o: { milestones: number[]; gamma?: number }): void {
     checkOption(this.name, o.milestones.every((m, i) => Number.isInteger(m) && (i === 0 || m >= o.milestones[i - 1])), "milestones (expected increasing integers)", o.milestones);
@@ -111,11 +138,14 @@ export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: num
 
 /** lr · gamma^e. */
 export class ExponentialLR extends LRScheduler<{ gamma: number }> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[gamma: number], { gamma: number }>) {
+    super(optimizer, ...args);
+  }
   protected override get name(): string {
     return "ExponentialLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["gamma"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["gamma"], required: ["gamma"] };
   }
   protected checkOptions(o: { gamma: number }): void {
     checkOption(this.name, o.gamma > 0, "gamma", o.gamma);
@@ -130,11 +160,14 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
  * etaMin + (lr − etaMin)·(1 + cos(π·e/tMax))/2. Past tMax it rises again (period 2·tMax), as in PyTorch.
  */
 export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: number }> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[tMax: number, etaMin: number], { tMax: number; etaMin?: number }>) {
+    super(optimizer, ...args);
+  }
   protected override get name(): string {
     return "CosineAnnealingLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["tMax", "etaMin"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["tMax", "etaMin"], required: ["tMax"] };
   }
   protected checkOptions(o: { tMax: number; etaMin?: number }): void {
     checkOption(this.name, o.tMax > 0, "tMax (expected > 0)", o.tMax);
@@ -156,14 +189,14 @@ export interface LinearLROptions {
 
 /** lr · (start + (end − start)·min(e, totalIters)/totalIters): linear warmup (or decay) of the factor. */
 export class LinearLR extends LRScheduler<LinearLROptions> {
-  constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
-    super(optimizer, options);
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[startFactor: number, endFactor: number, totalIters: number], LinearLROptions>) {
+    super(optimizer, ...args);
   }
   protected override get name(): string {
     return "LinearLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["startFactor", "endFactor", "totalIters"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["startFactor", "endFactor", "totalIters"] };
   }
   protected checkOptions(o: LinearLROptions): void {
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = o;
@@ -179,11 +212,14 @@ export class LinearLR extends LRScheduler<LinearLROptions> {
 
 /** lr · lrLambda(e) for any schedule given as a function of the epoch. */
 export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number }> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[lrLambda: (epoch: number) => number], { lrLambda: (epoch: number) => number }>) {
+    super(optimizer, ...args);
+  }
   protected override get name(): string {
     return "LambdaLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["lrLambda"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["lrLambda"], required: ["lrLambda"] };
   }
   protected checkOptions(o: { lrLambda: (epoch: number) => number }): void {
     checkOption(this.name, typeof o.lrLambda === "function", "lrLambda (expected a function)", o.lrLambda);
@@ -201,11 +237,14 @@ export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number 
  *     new CosineAnnealingLR(opt, { tMax: 95 })], milestones: [5] })
  */
 export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; milestones: number[] }> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[schedulers: LRScheduler<any>[], milestones: number[]], { schedulers: LRScheduler<any>[]; milestones: number[] }>) {
+    super(optimizer, ...args);
+  }
   protected override get name(): string {
     return "SequentialLR";
   }
-  protected override get optionNames(): readonly string[] {
-    return ["schedulers", "milestones"];
+  protected override get signature(): SchedulerSignature {
+    return { order: ["schedulers", "milestones"], required: ["schedulers", "milestones"] };
   }
   protected checkOptions(o: { schedulers: LRScheduler<any>[]; milestones: number[] }): void {
     checkOption(this.name, o.schedulers.length >= 1, "schedulers (expected at least one)", o.schedulers.length);
@@ -247,9 +286,13 @@ export class ReduceLROnPlateau {
   private readonly o: Required<Omit<ReduceLROnPlateauOptions, "minLr">> & { minLrs: number[] };
   private lastLr: number[];
 
-  constructor(readonly optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
-    readOptions("ReduceLROnPlateau", options, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
-    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+  /** PyTorch's order: (optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps, verbose), then options. */
+  constructor(readonly optimizer: Optimizer, ...args: Args<[mode: "min" | "max", factor: number, patience: number, threshold: number,
+    thresholdMode: "rel" | "abs", cooldown: number, minLr: number | number[], eps: number, verbose: boolean], ReduceLROnPlateauOptions>) {
+    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } =
+      readArgs<ReduceLROnPlateauOptions>("ReduceLROnPlateau", args, {
+        ...anyValue(["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]), verbose: RESUME_ARGS.verbose,
+      });
     const name = "ReduceLROnPlateau";
     const groups = optimizer.paramGroups.length;
     checkOption(name, mode === "min" || mode === "max", 'mode (expected "min" or "max")', mode);

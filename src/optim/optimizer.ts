@@ -9,6 +9,7 @@ import { StepRow } from "../backend/kernels.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { checkTensorEntry, describeValue } from "../ops/checks.js";
 import { rootBoundary } from "../autofree.js";
+import { readArgs, kinds, type Kind } from "../ops/args.js";
 
 export interface OptimizerOptions {
   lr: number;
@@ -60,8 +61,15 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options of a group that does not set its own: the optimizer's defaults overridden by the constructor's options. */
   readonly defaults: O;
 
-  constructor(params: Tensor[] | ParamGroupSpec<O>[], defaults: O, options: Partial<O>) {
-    this.checkKnown(options, defaults);
+  /**
+   * `args` follow the parameters in a subclass's constructor: PyTorch's positional order (`order`,
+   * any prefix of it), then optionally an options object holding any option (checkOptions checks
+   * the values). The other options are keyword-only, as PyTorch's `maximize`.
+   */
+  constructor(params: Tensor[] | ParamGroupSpec<O>[], defaults: O, args: readonly unknown[], order: readonly (keyof O & string)[], required: readonly string[] = []) {
+    const byName = (keys: readonly string[]): Record<string, Kind> => Object.fromEntries(keys.map((k) => [k, kinds.any]));
+    const keywords = Object.keys(defaults).filter((k) => !(order as readonly string[]).includes(k));
+    const options = readArgs<Partial<O>>(this.name, args, byName(order), byName(keywords), required);
     this.defaults = { ...defaults, ...options };
     const list = [...params];
     if (list.length === 0) throw new Error(`${this.name}: got an empty parameter list`);

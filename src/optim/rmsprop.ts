@@ -3,6 +3,7 @@
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import type { Args } from "../ops/args.js";
 
 export interface RMSpropOptions {
   lr: number;
@@ -15,8 +16,10 @@ export interface RMSpropOptions {
 }
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Tensor[] | ParamGroupSpec<RMSpropOptions>[], options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
+  /** PyTorch's order: (params, lr, alpha, eps, weightDecay, momentum, centered), then options (also maximize). */
+  constructor(params: Tensor[] | ParamGroupSpec<RMSpropOptions>[], ...args: Args<[lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean], Partial<RMSpropOptions>>) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, args,
+      ["lr", "alpha", "eps", "weightDecay", "momentum", "centered"]);
   }
 
   protected override get name(): string {

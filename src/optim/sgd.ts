@@ -3,6 +3,7 @@
 import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import type { Args } from "../ops/args.js";
 
 export interface SGDOptions {
   lr: number;
@@ -14,9 +15,10 @@ export interface SGDOptions {
 }
 
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Tensor[] | ParamGroupSpec<SGDOptions>[], options: Partial<SGDOptions> & { lr: number }) {
-    // lr has no default, as in PyTorch.
-    super(params, { lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+  /** PyTorch's order: (params, lr, momentum, dampening, weightDecay, nesterov), then options (also maximize). lr has no default, as in PyTorch 1.13. */
+  constructor(params: Tensor[] | ParamGroupSpec<SGDOptions>[], ...args: Args<[lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean], Partial<SGDOptions>>) {
+    super(params, { lr: NaN, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, args,
+      ["lr", "momentum", "dampening", "weightDecay", "nesterov"], ["lr"]);
   }
 
   protected override get name(): string {
