@@ -45,3 +45,4 @@ export { parseIdx, encodeIdx, type IdxArray } from "./data/idx.js";
 export { save, load } from "./io/state.js";
 export { encodeSafetensors, decodeSafetensors, type RawTensor, type SafeDType } from "./io/safetensors.js";
 export { fit, fitAsync, evaluate, accuracy, type FitOptions, type FitAsyncOptions, type FitControl, type FitCallbacks, type History, type EpochLog, type BatchLog, type LossFn, type AccuracyFn } from "./train/fit.js";
+export type { FitPlotOptions, EpochFigures, PlotContainer } from "./train/plot-epochs.js";

@@ -1,5 +1,5 @@
 // simdgrad/node: the Node-only parts (files, MNIST from disk, a terminal progress bar, a worker
-// spawner). The core entry (src/index.ts) stays free of Node built-ins so it runs in browsers and
+// spawner, figures saved as SVG or PNG). The core entry (src/index.ts) stays free of Node built-ins so it runs in browsers and
 // edge runtimes.
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Tensor } from "./tensor.js";
@@ -9,6 +9,7 @@ import type { FitCallbacks } from "./train/fit.js";
 export { loadMnist, mnistDataDir, type Mnist, type MnistOptions, type MnistSplit } from "./data/mnist-node.js";
 /** `init({ threads: 2, spawnWorker: nodeWorkerSpawner })` starts worker threads in Node < 20.16 (later versions need no spawner). */
 export { nodeWorkerSpawner } from "./backend/threads-node.js";
+export { savePlot, renderPng, plotFiles, type PngOptions, type PlotFilePaths } from "./plot/save-node.js";
 
 /** Writes tensors (e.g. `model.stateDict()`) to a .safetensors file. */
 export function saveFile(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): void {

