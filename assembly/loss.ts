@@ -1,6 +1,7 @@
 // Fused loss kernels. Each forward pass writes the per-element loss and, when the caller passes
 // non-zero pointers, the derivatives the backward needs, so a loss costs one pass over its inputs.
 import { exp4, sigmoid4, log4, log1p4, loadLane, storeLane } from "./vmath";
+import { sumContiguous, sumExpContiguous } from "./sums";
 
 export const enum PointwiseLoss {
   Mse = 0, L1 = 1, SmoothL1 = 2, Huber = 3, Bce = 4, BceWithLogits = 5, KlDiv = 6, KlDivLogTarget = 7,
@@ -130,29 +131,19 @@ export function pointwise_loss_f32(op: i32, x: usize, t: usize, pw: usize, rows:
   return m;
 }
 
-// Σ_c exp(x_c − m) over one row of C classes `step` bytes apart.
+// Σ_c exp(x_c − m) over one row of C classes `step` bytes apart, summed blocked / in float64.
 @inline function rowSumExp(x: usize, C: i32, step: usize, m: f32): f32 {
-  let s: f32 = 0;
-  if (step == 4) {
-    const mv = f32x4.splat(m);
-    let acc = f32x4.splat(0);
-    let c = 0;
-    for (; c + 4 <= C; c += 4) acc = f32x4.add(acc, exp4(f32x4.sub(v128.load(x + (<usize>c << 2)), mv)));
-    s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-    for (; c < C; c++) s += Mathf.exp(load<f32>(x + (<usize>c << 2)) - m);
-  } else {
-    for (let c = 0; c < C; c++) s += Mathf.exp(load<f32>(x + <usize>c * step) - m);
-  }
-  return s;
+  if (step == 4) return <f32>sumExpContiguous(x, C, m, 0);
+  let s: f64 = 0;
+  for (let c = 0; c < C; c++) s += <f64>Mathf.exp(load<f32>(x + <usize>c * step) - m);
+  return <f32>s;
 }
 
 // Σ_c w_c, the smoothing term's total weight (C when there are no class weights).
 // @ts-ignore: decorator
 @inline function classWeightSum(weight: usize, C: i32): f32 {
   if (!weight) return <f32>C;
-  let sum: f32 = 0;
-  for (let c = 0; c < C; c++) sum += load<f32>(weight + (<usize>c << 2));
-  return sum;
+  return <f32>sumContiguous(weight, C);
 }
 
 // Negative log-likelihood over classes, for input x [outer, C, inner] and int32 target [outer, inner]:
@@ -186,9 +177,9 @@ export function class_nll_f32(x: usize, target: usize, weight: usize, loss: usiz
       let l: f32 = (<f32>1 - smoothing) * wt * ((m - load<f32>(xr + <usize>t * step)) + logS);
       if (smoothing != 0) {
         // Σ_c w_c·((m − x_c) + log s) = log s·Σw + Σ_c w_c·(m − x_c)
-        let wx: f32 = 0;
-        for (let c = 0; c < C; c++) wx += (weight ? load<f32>(weight + (<usize>c << 2)) : <f32>1) * (m - load<f32>(xr + <usize>c * step));
-        l += share * (logS * wsum + wx);
+        let wx: f64 = 0;
+        for (let c = 0; c < C; c++) wx += <f64>((weight ? load<f32>(weight + (<usize>c << 2)) : <f32>1) * (m - load<f32>(xr + <usize>c * step)));
+        l += share * (logS * wsum + <f32>wx);
       }
       store<f32>(loss + j, l);
     }
@@ -238,13 +229,13 @@ export function soft_cross_entropy_f32(x: usize, target: usize, weight: usize, l
       const xr = x + base, tr = target + base;
       const m = rowMax(xr, C, step);
       const logS = Mathf.log(rowSumExp(xr, C, step, m));
-      let l: f32 = 0;
+      let l: f64 = 0;
       for (let c = 0; c < C; c++) {
         const w: f32 = weight ? load<f32>(weight + (<usize>c << 2)) : 1;
         const coef = w * ((<f32>1 - smoothing) * load<f32>(tr + <usize>c * step) + share);
-        l += coef * ((m - load<f32>(xr + <usize>c * step)) + logS);
+        l += <f64>(coef * ((m - load<f32>(xr + <usize>c * step)) + logS));
       }
-      store<f32>(loss + (<usize>(o * inner + i) << 2), l);
+      store<f32>(loss + (<usize>(o * inner + i) << 2), <f32>l);
     }
   }
 }
@@ -264,13 +255,14 @@ export function soft_cross_entropy_backward_f32(x: usize, g: usize, gStride: i32
       const m = rowMax(xr, C, step);
       const logS = Mathf.log(rowSumExp(xr, C, step, m));
       const gs = load<f32>(g + (<usize>(j * gStride) << 2)) * scale;
-      let S: f32 = 0;
+      let total: f64 = 0;
       if (dx) {
         for (let c = 0; c < C; c++) {
           const w: f32 = weight ? load<f32>(weight + (<usize>c << 2)) : 1;
-          S += w * ((<f32>1 - smoothing) * load<f32>(tr + <usize>c * step) + share);
+          total += <f64>(w * ((<f32>1 - smoothing) * load<f32>(tr + <usize>c * step) + share));
         }
       }
+      const S = <f32>total;
       for (let c = 0; c < C; c++) {
         const p = <usize>c * step;
         const w: f32 = weight ? load<f32>(weight + (<usize>c << 2)) : 1;

@@ -1,39 +1,8 @@
 // Normalisation kernels. Batch norm views x as [N, C, L] and normalises each channel over N and L;
 // group norm views x as [N, G, Cg, L] and normalises each (sample, group) over Cg and L with a
 // per-channel affine (layer norm is one group whose channels are the normalised elements, L = 1).
-// Statistics are two-pass (mean, then squared deviations) in f32x4 lanes summed into f64.
-
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f64 {
-  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
-}
-
-// Σ x over n contiguous floats.
-function spanSum(x: usize, n: i32): f64 {
-  let acc = f32x4.splat(0);
-  let k = 0;
-  for (; k + 4 <= n; k += 4) acc = f32x4.add(acc, v128.load(x + (<usize>k << 2)));
-  let s = hsum(acc);
-  for (; k < n; k++) s += <f64>load<f32>(x + (<usize>k << 2));
-  return s;
-}
-
-// Σ a·(b − m) over n contiguous floats (a = b gives the squared deviations).
-function spanDotDev(a: usize, b: usize, n: i32, m: f32): f64 {
-  const mv = f32x4.splat(m);
-  let acc = f32x4.splat(0);
-  let k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const q = <usize>k << 2;
-    acc = f32x4.add(acc, f32x4.mul(v128.load(a + q), f32x4.sub(v128.load(b + q), mv)));
-  }
-  let s = hsum(acc);
-  for (; k < n; k++) {
-    const q = <usize>k << 2;
-    s += <f64>(load<f32>(a + q) * (load<f32>(b + q) - m));
-  }
-  return s;
-}
+// Statistics are two-pass (mean, then squared deviations), summed blocked (assembly/sums.ts).
+import { sumContiguous, sumDotDevContiguous } from "./sums";
 
 // y = x·scale + shift over n contiguous floats.
 function spanAffine(x: usize, y: usize, n: i32, scale: f32, shift: f32): void {
@@ -77,12 +46,12 @@ export function batch_norm_stats_f32(x: usize, mean: usize, variance: usize, N: 
   const count = <f64>N * <f64>L;
   for (let c = 0; c < C; c++) {
     let s: f64 = 0;
-    for (let n = 0; n < N; n++) s += spanSum(at(x, (n * C + c) * L), L);
+    for (let n = 0; n < N; n++) s += sumContiguous(at(x, (n * C + c) * L), L);
     const m = <f32>(s / count);
     let q: f64 = 0;
     for (let n = 0; n < N; n++) {
       const p = at(x, (n * C + c) * L);
-      q += spanDotDev(p, p, L, m);
+      q += sumDotDevContiguous(p, p, L, m);
     }
     store<f32>(at(mean, c), m);
     store<f32>(at(variance, c), <f32>(q / count));
@@ -119,8 +88,8 @@ export function batch_norm_backward_f32(x: usize, g: usize, dx: usize, dweight: 
     let sg: f64 = 0, sgx: f64 = 0;
     for (let n = 0; n < N; n++) {
       const o = (n * C + c) * L;
-      sg += spanSum(at(g, o), L);
-      sgx += spanDotDev(at(g, o), at(x, o), L, m);
+      sg += sumContiguous(at(g, o), L);
+      sgx += sumDotDevContiguous(at(g, o), at(x, o), L, m);
     }
     if (dweight) store<f32>(at(dweight, c), <f32>sgx * invstd);
     if (dbias) store<f32>(at(dbias, c), <f32>sg);
@@ -142,8 +111,8 @@ export function group_norm_f32(x: usize, y: usize, mean: usize, rstd: usize, N: 
   const D = Cg * L;
   for (let r = 0; r < N * G; r++) {
     const row = r * D;
-    const m = <f32>(spanSum(at(x, row), D) / <f64>D);
-    const rs: f32 = 1 / Mathf.sqrt(<f32>(spanDotDev(at(x, row), at(x, row), D, m) / <f64>D) + eps);
+    const m = <f32>(sumContiguous(at(x, row), D) / <f64>D);
+    const rs: f32 = 1 / Mathf.sqrt(<f32>(sumDotDevContiguous(at(x, row), at(x, row), D, m) / <f64>D) + eps);
     store<f32>(at(mean, r), m);
     store<f32>(at(rstd, r), rs);
     for (let cg = 0; cg < Cg; cg++) {
@@ -167,8 +136,8 @@ export function group_norm_backward_f32(x: usize, g: usize, mean: usize, rstd: u
     for (let cg = 0; cg < Cg; cg++) {
       const ch = (r % G) * Cg + cg;
       const o = row + cg * L;
-      const sg = spanSum(at(g, o), L);
-      const sgx = spanDotDev(at(g, o), at(x, o), L, m);
+      const sg = sumContiguous(at(g, o), L);
+      const sgx = sumDotDevContiguous(at(g, o), at(x, o), L, m);
       const w: f64 = weight ? <f64>load<f32>(at(weight, ch)) : 1;
       sumG += w * sg;
       sumGX += w * sgx;

@@ -16,6 +16,7 @@ import { gemm } from "../backend/gemm.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
+import { sumDim } from "../backend/reduce.js";
 import { adjoint, lower, runPasses, weightGrad, type Geometry } from "./conv-passes.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { squeeze, unsqueeze } from "./shape.js";
@@ -87,11 +88,10 @@ function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor): Tensor {
 
 /** db[c] = Σ over n and positions of g[n, c, ·] (the bias gradient). */
 function channelSums(g: Tensor, N: number, C: number, L: number): Tensor {
-  const k = backend().kernels;
   const perImage = Tensor.empty([N, C], "float32", "conv bias grad");
-  k.sum_dim_f32(g.ptr, perImage.ptr, N * C, L, 1);
+  sumDim(g.ptr, perImage.ptr, N * C, L, 1);
   const db = Tensor.empty([C], "float32", "conv bias grad");
-  k.sum_dim_f32(perImage.ptr, db.ptr, 1, N, C);
+  sumDim(perImage.ptr, db.ptr, 1, N, C);
   perImage.dispose();
   return db;
 }

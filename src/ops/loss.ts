@@ -4,6 +4,7 @@
 // (cosine, margin, triplet) and the Gaussian NLL are short compositions of differentiable ops.
 import { record, needsGrad, noGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
+import { sumDim } from "../backend/reduce.js";
 import { PointwiseLoss, type PointwiseLossName } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel, sameShape, tidy } from "../tensor.js";
 import { add, sub, mul, div, minimum, where, eq, gt, lt } from "./binary.js";
@@ -23,7 +24,7 @@ function checkReduction(op: string, reduction: string, allowed: readonly string[
 function reduceLoss(perElement: Tensor, reduction: string, divisor: number): Tensor {
   if (reduction === "none") return perElement;
   const out = Tensor.empty([], "float32", "loss");
-  backend().kernels.sum_dim_f32(perElement.ptr, out.ptr, 1, perElement.size, 1);
+  sumDim(perElement.ptr, out.ptr, 1, perElement.size, 1);
   if (divisor !== 1) out.liveData()[0] /= divisor;
   perElement.dispose();
   return out;

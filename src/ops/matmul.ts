@@ -6,6 +6,7 @@ import { record, needsGrad } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
+import { sumDim } from "../backend/reduce.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
@@ -122,7 +123,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       }
       if (bias?.requiresGrad) {
         gb = Tensor.empty([outF], "float32", "linear backward");
-        k.sum_dim_f32(gz.ptr, gb.ptr, 1, rows, outF);
+        sumDim(gz.ptr, gb.ptr, 1, rows, outF);
       }
       return bias ? [gx, gw, gb] : [gx, gw];
     }, ([g], [xs, ws, ys]) => {

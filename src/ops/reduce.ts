@@ -2,6 +2,7 @@
 // of the tensor viewed as [outer, r, inner]; several dims are reduced one after another.
 import { record, needsGrad, noGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
+import { sumDim } from "../backend/reduce.js";
 import { Tensor, shapeToString, tidy, numel, sameShape, type Shape } from "../tensor.js";
 import { affine, exp } from "./elementwise.js";
 import { expand, reshape } from "./shape.js";
@@ -31,7 +32,7 @@ function sumKernel(x: Tensor, dims: number[]): Tensor {
     const shape = cur.shape.map((s, i) => (i === d ? 1 : s));
     const out = Tensor.empty(shape, "float32", "sum");
     const [outer, r, inner] = splitAt(cur.shape, d);
-    k.sum_dim_f32(cur.ptr, out.ptr, outer, r, inner);
+    sumDim(cur.ptr, out.ptr, outer, r, inner);
     if (cur !== x) cur.dispose();
     cur = out;
   }

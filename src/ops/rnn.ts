@@ -10,6 +10,7 @@
 import { grad, record, needsGrad } from "../autograd.js";
 import type { BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
+import { sumDim } from "../backend/reduce.js";
 import { gemm } from "../backend/gemm.js";
 import { copyElements, elementAt } from "../backend/memory.js";
 import { BiasMode, RnnKind } from "../backend/kernels.js";
@@ -177,7 +178,7 @@ function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, wei
       }
       if (biasHh?.requiresGrad) {
         db = Tensor.empty([GH], "float32", `${d.kind} backward`);
-        k.sum_dim_f32(dgh.ptr, db.ptr, 1, T * N, GH);
+        sumDim(dgh.ptr, db.ptr, 1, T * N, GH);
       }
       if (dgh !== dgi) dgh.dispose();
       return [dgi, dh, ...(c0 ? [dc] : []), dw, ...(biasHh ? [db] : [])];
