@@ -5,7 +5,7 @@ export { Tensor, keep, dispose, type DType, type Shape, type NestedArray } from 
 export { enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, grad, type BackwardOptions, type GradOptions } from "./autograd.js";
 export { noGrad, tidy } from "./autofree.js";
 export { init, initSync, setNumThreads, getNumThreads, shutdownThreads, type InitOptions } from "./backend/wasm.js";
-export { memoryStats } from "./memory.js";
+export { memoryStats, emptyCache } from "./memory.js";
 export { setPrintOptions, getPrintOptions, type PrintOptions } from "./ops/format.js";
 export { manualSeed, Generator } from "./random.js";
 export {

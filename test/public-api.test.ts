@@ -10,7 +10,7 @@ const PUBLIC = {
   top: words(`
     DataLoader Generator Subset Tensor TensorDataset abs accuracy adaptiveAvgPool2d add arange argmax argmin
     argsort avgPool2d batchNorm cat chunk clamp clone conv1d conv2d convTranspose2d cos cumsum decodeSafetensors
-    diagonal dispose div einsum elu embedding empty enableGrad encodeIdx encodeSafetensors eq evaluate exp expand eye
+    diagonal dispose div einsum elu embedding empty emptyCache enableGrad encodeIdx encodeSafetensors eq evaluate exp expand eye
     fit fitAsync flatten flip full fullLike gather ge gelu getNumThreads globalAvgPool2d grad gradcheck
     gradgradcheck groupNorm gru gruCell gt hessian hvp indexAdd indexSelect init initSync interpolate
     isAnomalyEnabled isGradEnabled jacobian jvp keep layerNorm le leakyRelu linear linspace load log logSoftmax

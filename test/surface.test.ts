@@ -238,7 +238,7 @@ describe("non-tensor arguments", () => {
   const skip = new Set(["tensor", "keep", "dispose", "tidy", "noGrad", "enableGrad", "grad", "init", "initSync", "fit", "fitAsync", "evaluate",
     "load", "save", "manualSeed", "setNumThreads", "getNumThreads", "memoryStats", "isGradEnabled", "setDetectAnomaly", "isAnomalyEnabled",
     "detectAnomaly", "jacobian", "hessian", "hvp", "jvp", "vjp", "gradcheck", "gradgradcheck", "parseIdx", "encodeIdx", "decodeSafetensors",
-    "encodeSafetensors", "randomSplit", "accuracy", "getPrintOptions", "shutdownThreads", "full", "zeros", "ones", "empty", "rand", "randn", "randint", "eye", "linspace", "arange", "einsum"]);
+    "encodeSafetensors", "randomSplit", "accuracy", "getPrintOptions", "shutdownThreads", "emptyCache", "full", "zeros", "ones", "empty", "rand", "randn", "randint", "eye", "linspace", "arange", "einsum"]);
   const ops = Object.entries(sg).filter(([name, f]) => typeof f === "function" && /^[a-z]/.test(name) && !skip.has(name)) as [string, (...a: unknown[]) => unknown][];
   const bad: [string, unknown][] = [["an array", [1, 2]], ["a Float32Array", new Float32Array(4)], ["a string", "x"], ["null", null]];
 

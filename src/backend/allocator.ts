@@ -1,7 +1,10 @@
 // A caching allocator over the wasm linear memory: 16-byte aligned blocks handed out from a bump
 // pointer, freed blocks kept in per-size free lists and reused for the next request of that size
-// class. Training loops repeat the same shapes, so steady state never grows memory. Each backend
-// owns one (Backend.heap); the allocator imports nothing at run time, so the backend can make it.
+// class. Training loops repeat the same shapes, so steady state never grows memory. Before the
+// memory would grow, the cached blocks are merged into free ranges that serve any size (and those
+// at the top lower the bump pointer), so memory freed after a spike is reused by later shapes and
+// the footprint stays bounded by the peak in use plus fragmentation. Each backend owns one
+// (Backend.heap); the allocator imports nothing at run time, so the backend can make it.
 import type { Backend } from "./wasm.js";
 
 const PAGE = 65536;
@@ -27,6 +30,8 @@ export interface MemoryStats {
 export class Allocator {
   private top: number;
   private readonly free = new Map<number, number[]>();
+  /** Merged free address ranges [start, end), sorted; made by coalesce(). */
+  private spare: [number, number][] = [];
   bytesInUse = 0;
 
   constructor(private readonly b: Pick<Backend, "memory" | "kernels">) {
@@ -44,9 +49,18 @@ export class Allocator {
       this.bytesInUse += size;
       return cached;
     }
+    const memory = this.b.memory;
+    let spare = this.takeSpare(size);
+    if (spare < 0 && this.top + size > memory.buffer.byteLength && this.bytesReserved > this.bytesInUse) {
+      this.coalesce();
+      spare = this.takeSpare(size);
+    }
+    if (spare >= 0) {
+      this.bytesInUse += size;
+      return spare;
+    }
     const ptr = this.top;
     const end = ptr + size;
-    const memory = this.b.memory;
     if (end > memory.buffer.byteLength) {
       const needed = Math.ceil((end - memory.buffer.byteLength) / PAGE);
       // Growing commits pages without copying (the engine reserves the address space), so grow by
@@ -77,5 +91,37 @@ export class Allocator {
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(ptr);
+  }
+
+  /**
+   * Merges every cached free block into free ranges; ranges that reach the bump pointer lower it.
+   * Afterwards bytesReserved counts in-use blocks plus the free ranges below the highest one.
+   */
+  coalesce(): void {
+    const blocks: [number, number][] = [...this.spare];
+    for (const [size, list] of this.free) for (const ptr of list) blocks.push([ptr, ptr + size]);
+    this.free.clear();
+    blocks.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const [start, end] of blocks) {
+      const last = merged[merged.length - 1];
+      if (last && last[1] === start) last[1] = end;
+      else merged.push([start, end]);
+    }
+    while (merged.length && merged[merged.length - 1][1] === this.top) this.top = merged.pop()![0];
+    this.spare = merged;
+  }
+
+  // First fit from the free ranges; -1 when none is large enough.
+  private takeSpare(size: number): number {
+    for (let i = 0; i < this.spare.length; i++) {
+      const range = this.spare[i];
+      if (range[1] - range[0] < size) continue;
+      const ptr = range[0];
+      range[0] += size;
+      if (range[0] === range[1]) this.spare.splice(i, 1);
+      return ptr;
+    }
+    return -1;
   }
 }

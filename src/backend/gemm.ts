@@ -12,6 +12,12 @@ function workspaceOf(thread: number): number {
   return (workspace ||= heap().alloc(backend().kernels.gemm_workspace_bytes(), "GEMM packing workspace"));
 }
 
+/** Gives the calling thread's packing workspace back to the allocator (emptyCache); the next GEMM takes a new one. */
+export function releaseGemmWorkspace(): void {
+  if (workspace) heap().release(workspace, backend().kernels.gemm_workspace_bytes());
+  workspace = 0;
+}
+
 /**
  * C = act(alpha·op(A)·op(B) + beta·C + bias) on raw pointers (row-major, float32; lda/ldb/ldc in
  * elements). With a worker pool, C is split into row (or column) bands, one per thread.

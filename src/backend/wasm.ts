@@ -181,6 +181,17 @@ export function shutdownThreads(): void {
   detachPool(pool);
 }
 
+/**
+ * Replaces the wasm memory by a fresh small one (the runtime frees the old pages) when nothing is
+ * allocated in it and no worker pool shares it; returns whether it did. A memory cannot shrink,
+ * so this is the only way to give pages back.
+ */
+export function recreateMemory(): boolean {
+  if (!current || current.pool || current.heap.bytesInUse !== 0) return false;
+  instantiate(current.module, current.build, newMemory(false));
+  return true;
+}
+
 export function backend(): Backend {
   return current ?? initSync();
 }

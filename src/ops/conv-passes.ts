@@ -41,6 +41,12 @@ function scratchBuffer(floats: number): number {
   return scratch.ptr;
 }
 
+/** Gives the scratch block back to the allocator (emptyCache); the next convolution takes a new one. */
+export function releaseConvScratch(): void {
+  if (scratch.ptr) releaseElements(scratch.ptr, scratch.floats);
+  scratch = { ptr: 0, floats: 0 };
+}
+
 // When an image's column matrix is small, images are convolved a chunk at a time: one GEMM per
 // group with N = images·Ho·Wo instead of a narrow one per image (which packs the weights again
 // each time and is too small to split over threads). The chunk's column block stays within
