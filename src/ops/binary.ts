@@ -7,6 +7,7 @@ import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryName } from "../backend/kernels.js";
 import { Tensor, tidy, shapeToString } from "../tensor.js";
+import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { affine, powScalar, clamp, log, unaryOp } from "./elementwise.js";
 import { sumToShape } from "./reduce.js";
@@ -26,7 +27,7 @@ export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor)
     void os;
     k.binary_f32(code, elementAt(a.ptr, off[0]), elementAt(b.ptr, off[1]), elementAt(out.ptr, off[2]), d[0], d[1], d[2], d[3], as[0], as[1], as[2], as[3], bs[0], bs[1], bs[2], bs[3]);
   });
-  return out;
+  return traced("binary", [a, b], out, { op });
 }
 
 type GradRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
@@ -132,7 +133,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
       };
       record("where", [at, bt], [out], [cf], backward, backward);
     }
-    return out;
+    return traced("where", [cond, at, bt], out);
   });
 }
 

@@ -19,6 +19,7 @@ import { backend } from "../backend/wasm.js";
 import { sumDim } from "../backend/reduce.js";
 import { adjoint, lower, runPasses, weightGrad, type Geometry } from "./conv-passes.js";
 import { Tensor, shapeToString } from "../tensor.js";
+import { traced } from "../trace.js";
 import { squeeze, unsqueeze } from "./shape.js";
 import { checkGroups, checkLive, pair } from "./checks.js";
 import { mul } from "./binary.js";
@@ -191,7 +192,7 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
       ];
     });
   }
-  return y;
+  return traced("conv2d", [x, weight, bias ?? null], y, { strides: [sh, sw], pads: [pads[0], pads[2], pads[1], pads[3]], dilations: [dh, dw], groups, relu });
 }
 
 /** torch.nn.functional.conv1d: x [N, Cin, L] (or [Cin, L]), weight [Cout, Cin/groups, k], bias [Cout]. */
@@ -275,5 +276,5 @@ function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null |
       ...(bias ? [bias.requiresGrad ? sum(gy!, [0, 2, 3]) : null] : []),
     ]);
   }
-  return y;
+  return traced("convTranspose2d", [x, weight, bias ?? null], y, { strides: [sh, sw], pads: [ph, pw, ph, pw], outputPadding: [oph, opw], dilations: [dh, dw], groups });
 }

@@ -4,6 +4,7 @@ import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Unary, type UnaryName } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
+import { traced } from "../trace.js";
 import { checkFloat } from "./checks.js";
 import { add, ge, mul, where } from "./binary.js";
 
@@ -105,7 +106,7 @@ export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0):
       return [typeof d === "number" ? affine(g!, d, 0) : mul(g!, d)];
     });
   }
-  return y;
+  return traced("unary", [x], y, { op, p0, p1 });
 }
 
 /**

@@ -5,6 +5,7 @@ import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { mul } from "./binary.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
+import { traced } from "../trace.js";
 import { checkLive } from "./checks.js";
 
 /** out[..., :] = weight[indices[...], :] for int32 indices of any shape and weight [num, dim]. */
@@ -26,7 +27,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
       throw new Error(`embedding: index ${idx[i]} out of range for weight ${shapeToString(weight.shape)} (${num} embeddings)`);
     }
   }
-  return lookupRows(weight, indices, pad);
+  return traced("embedding", [weight, indices], lookupRows(weight, indices, pad));
 }
 
 /** Rows of weight [num, dim] at valid int32 indices (no checks); the padding row gets no gradient. */

@@ -5,6 +5,7 @@
 // written back, and the tensor becomes the op's output — PyTorch's history rebasing.
 import { isGradEnabled, needsGrad, noGrad, record, type BackwardFn } from "../autograd.js";
 import { Tensor, shapeToString, sameShape } from "../tensor.js";
+import { isTracing, traced } from "../trace.js";
 import { add, sub, mul, div, maskedFill } from "./binary.js";
 import { clamp } from "./elementwise.js";
 import { expand, toDType } from "./shape.js";
@@ -24,12 +25,14 @@ function inPlace<T extends Tensor>(op: string, x: T, operands: Tensor[], compute
     );
   }
   if (!needsGrad(x, ...operands)) {
-    if (direct) direct();
+    // A traced forward takes the recorded path, so the trace sees the new value.
+    if (direct && !isTracing()) direct();
     else {
       const r = noGrad(() => compute(x));
       try {
         checkResult(op, x, r);
         x.writeFrom(r);
+        traced("identity", [r], x);
       } finally {
         r.dispose();
       }
@@ -38,7 +41,7 @@ function inPlace<T extends Tensor>(op: string, x: T, operands: Tensor[], compute
     return x;
   }
   // A copy of the old value standing where x stood in the graph; the result's node takes x over.
-  const before = Tensor.empty(x.shape, x.dtype, op).writeFrom(x);
+  const before = traced("identity", [x], Tensor.empty(x.shape, x.dtype, op).writeFrom(x));
   if (x.gradFn) before.setGradFn(x.gradFn, x.outputIndex);
   try {
     const r = compute(before);
@@ -47,6 +50,7 @@ function inPlace<T extends Tensor>(op: string, x: T, operands: Tensor[], compute
       x.writeFrom(r);
       x.markModified(op);
       x.adoptGradFn(r);
+      traced("identity", [r], x);
     } finally {
       r.dispose();
     }

@@ -9,6 +9,7 @@ import { backend } from "../backend/wasm.js";
 import { sumDim } from "../backend/reduce.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
+import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
 import { checkFloat } from "./checks.js";
 import { reshape, transpose } from "./shape.js";
@@ -82,7 +83,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       ];
     });
   }
-  return result;
+  return traced("matmul", [a, b], result);
 }
 
 /**
@@ -136,5 +137,5 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       ];
     });
   }
-  return y;
+  return traced("linear", [x, weight, bias ?? null], y, { relu });
 }

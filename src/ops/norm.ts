@@ -7,6 +7,7 @@ import { checkLive } from "./checks.js";
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
+import { traced } from "../trace.js";
 import { mul, sub } from "./binary.js";
 import { affine, powScalar, square } from "./elementwise.js";
 import { mean, sum } from "./reduce.js";
@@ -105,7 +106,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   }
   mean.dispose();
   variance.dispose();
-  return y;
+  return traced("batchNorm", [x, runningMean, runningVar, weight ?? null, bias ?? null], y, { training, eps });
 }
 
 /**
@@ -151,7 +152,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   checkParam(op, "weight", weight, shape);
   checkParam(op, "bias", bias, shape);
   const D = numel(shape);
-  return normalizeRows(op, x, x.size / D, 1, D, 1, weight, bias, eps);
+  return traced("layerNorm", [x, weight ?? null, bias ?? null], normalizeRows(op, x, x.size / D, 1, D, 1, weight, bias, eps), { axis: x.ndim - shape.length, eps });
 }
 
 /** torch.nn.functional.group_norm: x [N, C, ...]; statistics per sample over each group of C/numGroups channels; weight/bias [C]. */
@@ -166,5 +167,5 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   }
   checkParam(op, "weight", weight, [C]);
   checkParam(op, "bias", bias, [C]);
-  return normalizeRows(op, x, N, numGroups, C / numGroups, numel(x.shape.slice(2)), weight, bias, eps);
+  return traced("groupNorm", [x, weight ?? null, bias ?? null], normalizeRows(op, x, N, numGroups, C / numGroups, numel(x.shape.slice(2)), weight, bias, eps), { groups: numGroups, eps });
 }

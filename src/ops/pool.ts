@@ -7,6 +7,7 @@ import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { scatterRows } from "./embedding.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
+import { traced } from "../trace.js";
 import type { Size2 } from "./conv.js";
 import { reshape } from "./shape.js";
 import { checkLive, pair } from "./checks.js";
@@ -101,6 +102,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxP
       return [reshape(scatterRows(reshape(gy!, [idx.size, 1]), at, g.planes * HW), [...xShape])];
     });
   }
+  traced("maxPool2d", [x], values, { kernel: [g.kh, g.kw], strides: [g.sh, g.sw], pads: [g.ph, g.pw, g.ph, g.pw], dilations: [g.dh, g.dw], ceilMode });
   return { values, indices };
 }
 
@@ -183,7 +185,9 @@ export function avgPool2d(x: Tensor, kernelSize: Size2,
   const rows = axis(g.Ho, g.H, g.kh, g.sh, g.ph, divisorOverride === null);
   const cols = axis(g.Wo, g.W, g.kw, g.sw, g.pw, divisorOverride === null);
   if (divisorOverride !== null) rows.scale.fill(1 / divisorOverride);
-  return windowSum("avgPool2d", x, rows, cols);
+  return traced("avgPool2d", [x], windowSum("avgPool2d", x, rows, cols), {
+    kernel: [g.kh, g.kw], strides: [g.sh, g.sw], pads: [g.ph, g.pw, g.ph, g.pw], ceilMode, countIncludePad, divisorOverride,
+  });
 }
 
 /**
@@ -204,7 +208,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
     }
     return w;
   };
-  return windowSum("adaptiveAvgPool2d", x, axis(oh, H), axis(ow, W));
+  return traced("adaptiveAvgPool2d", [x], windowSum("adaptiveAvgPool2d", x, axis(oh, H), axis(ow, W)), { outputSize: [oh, ow] });
 }
 
 /** Mean over each plane: [N, C, H, W] -> [N, C] (Keras' GlobalAveragePooling2D; adaptiveAvgPool2d(x, 1) keeps the 1x1). */
@@ -213,7 +217,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   const y = windowSum("globalAvgPool2d", x, { lo: [0], hi: [H], scale: [1 / H] }, { lo: [0], hi: [W], scale: [1 / W] });
   const out = reshape(y, x.shape.slice(0, -2));
   y.dispose();
-  return out;
+  return traced("globalAvgPool2d", [x], out);
 }
 
 /**

@@ -1,5 +1,6 @@
 // PReLU: a leaky ReLU whose slopes are a tensor, composed of the elementwise and binary ops.
 import { Tensor, shapeToString } from "../tensor.js";
+import { traced } from "../trace.js";
 import { relu, clamp } from "./elementwise.js";
 import { add, mul } from "./binary.js";
 
@@ -19,5 +20,5 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   const scaled = mul(w, neg);
   const out = add(pos, scaled);
   for (const t of [pos, neg, scaled, ...(w === weight ? [] : [w])]) t.dispose();
-  return out;
+  return traced("prelu", [x, weight], out);
 }

@@ -4,6 +4,7 @@ import { record, needsGrad, noGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { sumDim } from "../backend/reduce.js";
 import { Tensor, shapeToString, tidy, numel, sameShape, type Shape } from "../tensor.js";
+import { traced } from "../trace.js";
 import { affine, exp } from "./elementwise.js";
 import { expand, reshape } from "./shape.js";
 import { mul, sub } from "./binary.js";
@@ -53,7 +54,7 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
     const backward: BackwardFn = ([g]) => [expand(reshape(g!, keepShape), xShape)];
     record("sum", [x], [out], [], backward, backward);
   }
-  return out;
+  return traced("sum", [x], out, { dims, keepdim: keepAll });
 }
 
 export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
@@ -228,7 +229,7 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor {
       log ? [sub(g!, mul(exp(ys), sum(g!, d, true)))] : [mul(ys, sub(g!, sum(mul(g!, ys), d, true)))],
     );
   }
-  return y;
+  return traced("softmax", [x], y, { dim: d, log: log === 1 });
 }
 
 export const softmax = (x: Tensor, dim: number) => softmaxOp("softmax", x, dim, 0);

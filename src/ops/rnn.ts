@@ -15,6 +15,7 @@ import { gemm } from "../backend/gemm.js";
 import { copyElements, elementAt } from "../backend/memory.js";
 import { BiasMode, RnnKind } from "../backend/kernels.js";
 import { Tensor, shapeToString, tidy } from "../tensor.js";
+import { tracedMany } from "../trace.js";
 import { linear } from "./matmul.js";
 import { cat, clone, narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
 import { add, mul, sub, where } from "./binary.js";
@@ -331,6 +332,8 @@ function runStack(op: string, kind: Kind, x: Tensor, initial: (Tensor | null | u
         const s0 = states.map((s) => (s ? reshape(narrow(s, 0, e, 1), [N, H]) : zeros([N, H])));
         const gi = linear(input, w.weightIh, w.biasIh);
         const { y, hN, cN } = recurrence({ kind, code, reverse: dir === 1, lengths: lengthsT }, gi, s0[0], s0[1] ?? null, w.weightHh, w.biasHh ?? null);
+        tracedMany("rnnLayer", [input, w.weightIh, w.weightHh, w.biasIh ?? null, w.biasHh ?? null, states[0] && s0[0], states[1] ? s0[1] : null, lengthsT],
+          cN ? [y, hN, cN] : [y, hN], { kind, nonlinearity: options.nonlinearity ?? "tanh", reverse: dir === 1 });
         outs.push(y);
         finals[0].push(hN);
         if (cN) finals[1].push(cN);

@@ -4,6 +4,7 @@ import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, sameShape, tidy, type Shape, type DType } from "../tensor.js";
+import { traced } from "../trace.js";
 import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { sumToShape } from "./reduce.js";
 import { checkLive, describeValue, normalizeDim } from "./checks.js";
@@ -27,7 +28,7 @@ function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
     const backward: BackwardFn = ([g]) => [reshape(g!, [...xShape])];
     record(name, [x], [out], [], backward, backward);
   }
-  return out;
+  return traced("reshape", [x], out);
 }
 
 export function reshape(x: Tensor, shape: number[]): Tensor {
@@ -88,7 +89,7 @@ export function clone(x: Tensor): Tensor {
   const out = Tensor.empty(x.shape, x.dtype, "clone").writeFrom(x);
   const backward: BackwardFn = ([g]) => [g];
   if (needsGrad(x)) record("clone", [x], [out], [], backward, backward);
-  return out;
+  return traced("identity", [x], out);
 }
 
 export function toDType(x: Tensor, dtype: DType): Tensor {
@@ -98,7 +99,7 @@ export function toDType(x: Tensor, dtype: DType): Tensor {
   const k = backend().kernels;
   if (dtype === "float32") k.cast_i32_f32(x.ptr, out.ptr, x.size);
   else k.cast_f32_i32(x.ptr, out.ptr, x.size);
-  return out;
+  return traced("cast", [x], out, { dtype });
 }
 
 export function permute(x: Tensor, dims: number[]): Tensor {
@@ -117,7 +118,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
     const backward: BackwardFn = ([g]) => [permute(g!, inverse)];
     record("permute", [x], [out], [], backward, backward);
   }
-  return out;
+  return traced("permute", [x], out, { dims: nd });
 }
 
 export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
@@ -167,7 +168,7 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
   const len = Math.ceil((e - s) / step);
   const shape = x.shape.map((v, i) => (i === d ? len : v));
   const xs = contiguousStrides(x.shape);
-  return stridedRead("slice", x, s * xs[d], xs.map((v, i) => (i === d ? v * step : v)), shape);
+  return traced("slice", [x], stridedRead("slice", x, s * xs[d], xs.map((v, i) => (i === d ? v * step : v)), shape), { dim: d, start: s, end: e, step });
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -211,7 +212,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     };
     record("cat", tensors, [out], [], backward, backward);
   }
-  return out;
+  return traced("cat", tensors, out, { dim: d });
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
@@ -255,7 +256,7 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
     const backward: BackwardFn = ([g]) => [pad(g!, unpad)];
     record("pad", [x], [out], [], backward, backward);
   }
-  return out;
+  return traced("pad", [x], out, { before, after, value });
 }
 
 /** x copied out to a shape it broadcasts to (no checks, no autograd): expand's forward, where's operands. */
@@ -279,7 +280,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     const backward: BackwardFn = ([g]) => [sumToShape(g!, xShape)];
     record("expand", [x], [out], [], backward, backward);
   }
-  return out;
+  return traced("expand", [x], out);
 }
 
 /** Reverses the order of elements along each of `dims` (torch.flip). */
