@@ -162,8 +162,8 @@ describe("MultiheadAttention", () => {
 
   it("rejects unsupported options by name and bad shapes", () => {
     expect(() => new nn.MultiheadAttention(6, 4)).toThrow(/multiple of numHeads/);
-    expect(() => new nn.MultiheadAttention(6, 2, { kdim: 4 })).toThrow(/kdim = 4/);
-    expect(() => new nn.MultiheadAttention(6, 2, { vdim: 3 })).toThrow(/vdim = 3/);
+    expect(() => new nn.MultiheadAttention(6, 2, { kdim: 4 })).toThrow(/MultiheadAttention: kdim 4 is not supported; only 6 \(the same as embedDim\) or null/);
+    expect(() => new nn.MultiheadAttention(6, 2, { vdim: 3 })).toThrow(/vdim 3 is not supported/);
     expect(() => new nn.MultiheadAttention(6, 2, { addBiasKV: true })).toThrow(/addBiasKV/);
     expect(() => new nn.MultiheadAttention(6, 2, { addZeroAttn: true })).toThrow(/addZeroAttn/);
     expect(() => new nn.MultiheadAttention(6, 2, { kDim: 6 } as never)).toThrow(/unknown option "kDim"/);

@@ -66,6 +66,49 @@ describe("PyTorch's positional order, or options, never silently ignored", () =>
   });
 });
 
+describe("attention and Transformer layers take PyTorch's positional order too", () => {
+  const g = () => new sg.Generator(3);
+
+  it("MultiheadAttention(embedDim, numHeads, dropout, bias, addBiasKV, addZeroAttn, kdim, vdim, batchFirst)", () => {
+    const m = new nn.MultiheadAttention(4, 2, 0.25, false, false, false, null, 4, true);
+    expect([m.dropout, m.in_proj_bias, m.out_proj.bias, m.batchFirst]).toEqual([0.25, null, null, true]);
+    expect(() => new nn.MultiheadAttention(4, 2, 0, true, true)).toThrow(/MultiheadAttention: addBiasKV true is not supported/);
+    expect(() => new nn.MultiheadAttention(4, 2, 1.5)).toThrow(/MultiheadAttention: dropout must be a number in \[0, 1\], got 1.5/);
+  });
+
+  it.each([["TransformerEncoderLayer", nn.TransformerEncoderLayer], ["TransformerDecoderLayer", nn.TransformerDecoderLayer]] as const)(
+    "%s(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias) is the options form", (name, Layer) => {
+      const positional = new Layer(8, 2, 16, 0, "gelu", 1e-6, true, true, false, { generator: g() });
+      const named = new Layer(8, 2, { dimFeedforward: 16, dropout: 0, activation: "gelu", layerNormEps: 1e-6, batchFirst: true, normFirst: true, bias: false, generator: g() });
+      expect(positional.options).toEqual(named.options);
+      const keys = (l: nn.Module) => l.namedParameters().map(([k, p]) => `${k} ${p.shape.join("x")}`);
+      expect(keys(positional)).toEqual(keys(named));
+      const x = randn([2, 3, 8]);
+      const run = (l: InstanceType<typeof Layer>) => (l instanceof nn.TransformerDecoderLayer ? l.forward(x, x) : (l as nn.TransformerEncoderLayer).forward(x));
+      expect(Array.from(run(positional).data())).toEqual(Array.from(run(named).data()));
+      expect(() => new Layer(8, 2, 16, { dimFeedforward: 32 })).toThrow(new RegExp(`${name}: dimFeedforward is given both`));
+      expect(() => new Layer(8, 2, 16, 0.1, "tanh" as never)).toThrow(new RegExp(`${name}: activation must be "relu", "gelu" or a function, got "tanh"`));
+    });
+
+  it("the decoder layer's parameters come in PyTorch's order (its state-dict keys)", () => {
+    const names = new nn.TransformerDecoderLayer(4, 2, 8).namedParameters().map(([k]) => k);
+    expect(names).toEqual([
+      "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias",
+      "multihead_attn.in_proj_weight", "multihead_attn.in_proj_bias", "multihead_attn.out_proj.weight", "multihead_attn.out_proj.bias",
+      "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
+      "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "norm3.weight", "norm3.bias",
+    ]);
+  });
+
+  it("TransformerEncoder/Decoder(layer, numLayers, norm)", () => {
+    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, 8), 2, new nn.LayerNorm(4));
+    expect([enc.layers.length, enc.norm instanceof nn.LayerNorm]).toEqual([2, true]);
+    const dec = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, 8), 3, { norm: null });
+    expect([dec.layers.length, dec.norm]).toEqual([3, null]);
+    expect(() => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2), 1, new nn.Linear(4, 4) as never)).toThrow(/TransformerEncoder: norm must be a LayerNorm or null/);
+  });
+});
+
 // The smallest valid positional arguments of every exported layer; a new layer must be added here.
 const REQUIRED: Record<string, unknown[]> = {
   Linear: [2, 3], Identity: [], Flatten: [], Dropout: [], GaussianNoise: [0.1], Embedding: [4, 2],

@@ -9,6 +9,7 @@ import { add } from "../ops/binary.js";
 import { mean } from "../ops/reduce.js";
 import { additiveMask, causalMask, scaledDotProductAttention } from "../ops/attention.js";
 import { checkOptionNames } from "../ops/checks.js";
+import { readArgs, kinds, type Args } from "../ops/args.js";
 import type { Generator } from "../random.js";
 import { Module, parameter } from "./module.js";
 import { Linear } from "./linear.js";
@@ -153,20 +154,18 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   readonly batchFirst: boolean;
   private readonly generator?: Generator;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, options: MultiheadAttentionOptions = {}) {
+  /** PyTorch's order: (embedDim, numHeads, dropout, bias, addBiasKV, addZeroAttn, kdim, vdim, batchFirst), then options. */
+  constructor(readonly embedDim: number, readonly numHeads: number, ...args: Args<[dropout: number, bias: boolean, addBiasKV: boolean,
+    addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean], MultiheadAttentionOptions>) {
     super();
     const op = "MultiheadAttention";
-    checkOptionNames(op, options, ["dropout", "bias", "addBiasKV", "addZeroAttn", "kdim", "vdim", "batchFirst", "generator"]);
-    const { dropout = 0, bias = true, addBiasKV = false, addZeroAttn = false, kdim = null, vdim = null, batchFirst = false, generator } = options;
-    if (!Number.isInteger(embedDim) || embedDim < 1 || !Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
-      throw new Error(`${op}: embedDim (${embedDim}) must be a positive multiple of numHeads (${numHeads})`);
-    }
-    if (addBiasKV) throw new Error(`${op}: addBiasKV is not supported`);
-    if (addZeroAttn) throw new Error(`${op}: addZeroAttn is not supported`);
-    for (const [name, dim] of [["kdim", kdim], ["vdim", vdim]] as const) {
-      if (dim !== null && dim !== embedDim) throw new Error(`${op}: ${name} = ${dim} different from embedDim (${embedDim}) is not supported`);
-    }
-    if (!(dropout >= 0 && dropout <= 1)) throw new Error(`${op}: dropout must be in [0, 1], got ${dropout}`);
+    const sameAsEmbed = kinds.orNull(kinds.only(embedDim, "the same as embedDim"));
+    const { dropout = 0, bias = true, batchFirst = false, generator } = readArgs<MultiheadAttentionOptions>(op, [embedDim, numHeads, ...args], {
+      embedDim: kinds.positiveInt, numHeads: kinds.positiveInt, dropout: kinds.probability, bias: kinds.bool,
+      addBiasKV: kinds.only(false, "no bias_k/bias_v rows"), addZeroAttn: kinds.only(false, "no zero key/value row"), kdim: sameAsEmbed, vdim: sameAsEmbed,
+      batchFirst: kinds.bool,
+    }, { generator: kinds.generator }, ["embedDim", "numHeads"]);
+    if (embedDim % numHeads !== 0) throw new Error(`${op}: embedDim (${embedDim}) must be a multiple of numHeads (${numHeads})`);
     this.dropout = dropout;
     this.batchFirst = batchFirst;
     this.generator = generator;

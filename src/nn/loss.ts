@@ -121,22 +121,28 @@ export class CosineSimilarity extends Module {
   forward(x1: Tensor, x2: Tensor): Tensor { return cosineSimilarity(x1, x2, this.options); }
 }
 
-/** PyTorch's order: (margin = 0), then options (margin, reduction). */
-export class CosineEmbeddingLoss extends Module {
+/** The losses of two inputs and a ±1 target with a margin: PyTorch's order (margin = 0), then options (margin, reduction). */
+abstract class MarginLoss extends Module {
   readonly options: MarginLossOptions;
-  constructor(...args: Args<[margin: number], MarginLossOptions>) {
+  constructor(name: string, args: readonly unknown[]) {
     super();
-    this.options = readArgs<MarginLossOptions>("CosineEmbeddingLoss", args, { margin: kinds.number }, { reduction: reductionKind });
+    this.options = readArgs<MarginLossOptions>(name, args, { margin: kinds.number }, { reduction: reductionKind });
+  }
+  abstract override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor;
+}
+
+/** 1 − cos(x1, x2) where the target is 1, max(0, cos(x1, x2) − margin) where it is −1. */
+export class CosineEmbeddingLoss extends MarginLoss {
+  constructor(...args: Args<[margin: number], MarginLossOptions>) {
+    super("CosineEmbeddingLoss", args);
   }
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor { return cosineEmbeddingLoss(input1, input2, target, this.options); }
 }
 
-/** PyTorch's order: (margin = 0), then options (margin, reduction). */
-export class MarginRankingLoss extends Module {
-  readonly options: MarginLossOptions;
+/** max(0, −target·(x1 − x2) + margin): x1 should rank above x2 where the target is 1. */
+export class MarginRankingLoss extends MarginLoss {
   constructor(...args: Args<[margin: number], MarginLossOptions>) {
-    super();
-    this.options = readArgs<MarginLossOptions>("MarginRankingLoss", args, { margin: kinds.number }, { reduction: reductionKind });
+    super("MarginRankingLoss", args);
   }
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor { return marginRankingLoss(input1, input2, target, this.options); }
 }

@@ -32,13 +32,13 @@ export function reprFloat(x: number): string {
 /** A boolean as Python prints it. */
 export const reprBool = (b: boolean): string => (b ? "True" : "False");
 
-/**
- * Out is what forward returns: a Tensor for layers, a tuple for recurrent layers (output and final
- * state, as in PyTorch). Subclasses declare their own forward parameters.
- */
 /** An activation a layer can fuse into its kernel's epilogue. */
 export type Epilogue = "relu";
 
+/**
+ * torch.nn.Module. Out is what forward returns: a Tensor for layers, a tuple for recurrent layers
+ * (output and final state, as in PyTorch). Subclasses declare their own forward parameters.
+ */
 export abstract class Module<Out = Tensor> {
   training = true;
 

@@ -8,6 +8,7 @@ import { add } from "../ops/binary.js";
 import { narrow, reshape } from "../ops/shape.js";
 import { causalMask } from "../ops/attention.js";
 import { checkOptionNames } from "../ops/checks.js";
+import { readArgs, kinds, type Args, type Kind } from "../ops/args.js";
 import type { Generator } from "../random.js";
 import { Module, buffer, parameter, reprFloat } from "./module.js";
 import { MultiheadAttention } from "./attention.js";
@@ -35,7 +36,19 @@ export interface TransformerLayerOptions {
   generator?: Generator;
 }
 
-const LAYER_OPTIONS = ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst", "bias", "generator"] as const;
+/** PyTorch's order after (dModel, nhead): (dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options. */
+export type TransformerLayerArgs = Args<[dimFeedforward: number, dropout: number, activation: TransformerActivation, layerNormEps: number,
+  batchFirst: boolean, normFirst: boolean, bias: boolean], TransformerLayerOptions>;
+
+const activationKind: Kind = {
+  test: (v) => v === "relu" || v === "gelu" || typeof v === "function",
+  expected: '"relu", "gelu" or a function',
+};
+
+const LAYER_ARGS = {
+  dModel: kinds.positiveInt, nhead: kinds.positiveInt, dimFeedforward: kinds.positiveInt, dropout: kinds.probability,
+  activation: activationKind, layerNormEps: kinds.positive, batchFirst: kinds.bool, normFirst: kinds.bool, bias: kinds.bool,
+};
 
 /** What both layer kinds share: the feed-forward block and the residual wiring. */
 interface LayerParts {
@@ -58,24 +71,26 @@ function residual(layer: LayerParts, x: Tensor, norm: LayerNorm, f: (y: Tensor) 
   return layer.normFirst ? add(x, f(norm.forward(x))) : norm.forward(add(x, f(x)));
 }
 
-function checkActivation(op: string, activation: TransformerActivation): void {
-  if (activation !== "relu" && activation !== "gelu" && typeof activation !== "function") {
-    throw new Error(`${op}: activation must be "relu", "gelu" or a function, got ${String(activation)}`);
-  }
-}
-
-/** The options checked and defaulted, and makers of the sublayers both layer kinds are built from. */
-function layerParts(op: string, dModel: number, nhead: number, options: TransformerLayerOptions) {
-  checkOptionNames(op, options, LAYER_OPTIONS);
+/**
+ * Reads a layer's arguments and builds its sublayers under PyTorch's names, in PyTorch's order
+ * (hence its state-dict keys): self_attn, [multihead_attn,] linear1, dropout, linear2, norm1..k,
+ * dropout1..k, with k = attentions + 1 residual blocks. An encoder layer has 1 attention, a decoder layer 2.
+ */
+function buildLayer(op: string, dModel: number, nhead: number, args: readonly unknown[], attentions: 1 | 2) {
+  const { dModel: _, nhead: __, ...options } = readArgs<TransformerLayerOptions & { dModel: number; nhead: number }>(op, [dModel, nhead, ...args], LAYER_ARGS,
+    { generator: kinds.generator }, ["dModel", "nhead"]);
   const { dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false, bias = true, generator } = options;
-  checkActivation(op, activation);
+  const attention = () => new MultiheadAttention(dModel, nhead, { dropout, bias, batchFirst, generator });
+  const numbered = <T>(make: () => T, prefix: string) => Object.fromEntries(Array.from({ length: attentions + 1 }, (_, i) => [`${prefix}${i + 1}`, make()]));
   return {
-    activation, normFirst,
-    attention: () => new MultiheadAttention(dModel, nhead, { dropout, bias, batchFirst, generator }),
-    linear1: () => new Linear(dModel, dimFeedforward, { bias, generator }),
-    linear2: () => new Linear(dimFeedforward, dModel, { bias, generator }),
-    norm: () => new LayerNorm(dModel, { eps: layerNormEps, bias }),
-    dropout: () => new Dropout(dropout, { generator }),
+    options, activationFn: activation, normFirst,
+    self_attn: attention(),
+    ...(attentions === 2 ? { multihead_attn: attention() } : {}),
+    linear1: new Linear(dModel, dimFeedforward, { bias, generator }),
+    dropout: new Dropout(dropout, { generator }),
+    linear2: new Linear(dimFeedforward, dModel, { bias, generator }),
+    ...numbered(() => new LayerNorm(dModel, { eps: layerNormEps, bias }), "norm"),
+    ...numbered(() => new Dropout(dropout, { generator }), "dropout"),
   };
 }
 
@@ -90,30 +105,23 @@ export interface EncoderLayerCallOptions {
 
 /** torch.nn.TransformerEncoderLayer: self-attention and a feed-forward block, each with a residual and a layer norm. */
 export class TransformerEncoderLayer extends Module implements LayerParts {
-  readonly self_attn: MultiheadAttention;
-  readonly linear1: Linear;
-  readonly dropout: Dropout;
-  readonly linear2: Linear;
-  readonly norm1: LayerNorm;
-  readonly norm2: LayerNorm;
-  readonly dropout1: Dropout;
-  readonly dropout2: Dropout;
-  readonly activationFn: TransformerActivation;
-  readonly normFirst: boolean;
+  readonly self_attn!: MultiheadAttention;
+  readonly linear1!: Linear;
+  readonly dropout!: Dropout;
+  readonly linear2!: Linear;
+  readonly norm1!: LayerNorm;
+  readonly norm2!: LayerNorm;
+  readonly dropout1!: Dropout;
+  readonly dropout2!: Dropout;
+  readonly activationFn!: TransformerActivation;
+  readonly normFirst!: boolean;
+  /** The settings given (positional ones by name), from which TransformerEncoder builds its copies. */
+  readonly options!: TransformerLayerOptions;
 
-  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+  /** PyTorch's order: (dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options. */
+  constructor(readonly dModel: number, readonly nhead: number, ...args: TransformerLayerArgs) {
     super();
-    const make = layerParts("TransformerEncoderLayer", dModel, nhead, options);
-    this.self_attn = make.attention();
-    this.linear1 = make.linear1();
-    this.dropout = make.dropout();
-    this.linear2 = make.linear2();
-    this.norm1 = make.norm();
-    this.norm2 = make.norm();
-    this.dropout1 = make.dropout();
-    this.dropout2 = make.dropout();
-    this.activationFn = make.activation;
-    this.normFirst = make.normFirst;
+    Object.assign(this, buildLayer("TransformerEncoderLayer", dModel, nhead, args, 1));
   }
 
   forward(src: Tensor, options: EncoderLayerCallOptions = {}): Tensor {
@@ -147,36 +155,26 @@ const DECODER_CALL_OPTIONS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "mem
 
 /** torch.nn.TransformerDecoderLayer: self-attention, attention over the encoder's memory, and a feed-forward block. */
 export class TransformerDecoderLayer extends Module implements LayerParts {
-  readonly self_attn: MultiheadAttention;
-  readonly multihead_attn: MultiheadAttention;
-  readonly linear1: Linear;
-  readonly dropout: Dropout;
-  readonly linear2: Linear;
-  readonly norm1: LayerNorm;
-  readonly norm2: LayerNorm;
-  readonly norm3: LayerNorm;
-  readonly dropout1: Dropout;
-  readonly dropout2: Dropout;
-  readonly dropout3: Dropout;
-  readonly activationFn: TransformerActivation;
-  readonly normFirst: boolean;
+  readonly self_attn!: MultiheadAttention;
+  readonly multihead_attn!: MultiheadAttention;
+  readonly linear1!: Linear;
+  readonly dropout!: Dropout;
+  readonly linear2!: Linear;
+  readonly norm1!: LayerNorm;
+  readonly norm2!: LayerNorm;
+  readonly norm3!: LayerNorm;
+  readonly dropout1!: Dropout;
+  readonly dropout2!: Dropout;
+  readonly dropout3!: Dropout;
+  readonly activationFn!: TransformerActivation;
+  readonly normFirst!: boolean;
+  /** The settings given (positional ones by name), from which TransformerDecoder builds its copies. */
+  readonly options!: TransformerLayerOptions;
 
-  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+  /** PyTorch's order: (dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options. */
+  constructor(readonly dModel: number, readonly nhead: number, ...args: TransformerLayerArgs) {
     super();
-    const make = layerParts("TransformerDecoderLayer", dModel, nhead, options);
-    this.self_attn = make.attention();
-    this.multihead_attn = make.attention();
-    this.linear1 = make.linear1();
-    this.dropout = make.dropout();
-    this.linear2 = make.linear2();
-    this.norm1 = make.norm();
-    this.norm2 = make.norm();
-    this.norm3 = make.norm();
-    this.dropout1 = make.dropout();
-    this.dropout2 = make.dropout();
-    this.dropout3 = make.dropout();
-    this.activationFn = make.activation;
-    this.normFirst = make.normFirst;
+    Object.assign(this, buildLayer("TransformerDecoderLayer", dModel, nhead, args, 2));
   }
 
   forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {
@@ -211,16 +209,27 @@ function stackOf<L extends LayerKind>(layer: L, numLayers: number, op: string): 
   })];
 }
 
+interface StackOptions {
+  /** A final layer norm after the last layer. Default none. */
+  norm?: LayerNorm | null;
+}
+
+/** A stack's final norm, given by position or as an option. */
+function readStackArgs(op: string, args: readonly unknown[]): LayerNorm | null {
+  const normKind = kinds.orNull({ test: (v) => v instanceof LayerNorm, expected: "a LayerNorm" });
+  return readArgs<StackOptions>(op, args, { norm: normKind }).norm ?? null;
+}
+
 /** torch.nn.TransformerEncoder: numLayers encoder layers (state-dict keys layers.0.…) and an optional final norm. */
 export class TransformerEncoder extends Module {
   readonly layers: TransformerEncoderLayer[];
   readonly norm: LayerNorm | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, options: { norm?: LayerNorm | null } = {}) {
+  /** PyTorch's order: (encoderLayer, numLayers, norm), then options. */
+  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, ...args: Args<[norm: LayerNorm | null], StackOptions>) {
     super();
-    checkOptionNames("TransformerEncoder", options, ["norm"]);
     this.layers = stackOf(encoderLayer, numLayers, "TransformerEncoder");
-    this.norm = options.norm ?? null;
+    this.norm = readStackArgs("TransformerEncoder", args);
   }
 
   forward(src: Tensor, options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
@@ -239,11 +248,11 @@ export class TransformerDecoder extends Module {
   readonly layers: TransformerDecoderLayer[];
   readonly norm: LayerNorm | null;
 
-  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, options: { norm?: LayerNorm | null } = {}) {
+  /** PyTorch's order: (decoderLayer, numLayers, norm), then options. */
+  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, ...args: Args<[norm: LayerNorm | null], StackOptions>) {
     super();
-    checkOptionNames("TransformerDecoder", options, ["norm"]);
     this.layers = stackOf(decoderLayer, numLayers, "TransformerDecoder");
-    this.norm = options.norm ?? null;
+    this.norm = readStackArgs("TransformerDecoder", args);
   }
 
   forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {

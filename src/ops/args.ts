@@ -38,7 +38,7 @@ export const kinds = {
   size: kind("an integer or a tuple of them", (v) => isInt(v) || (Array.isArray(v) && v.every(isInt))),
   generator: kind("a Generator", (v) => v instanceof Generator),
   oneOf: (...values: readonly unknown[]): Kind => kind(values.map((v) => JSON.stringify(v)).join(" or "), (v) => values.includes(v)),
-  orNull: (k: Kind): Kind => kind(`${k.expected} or null`, (v) => v === null || k.test(v)),
+  orNull: (k: Kind): Kind => ({ ...kind(`${k.expected} or null`, (v) => v === null || k.test(v)), unsupported: k.unsupported }),
   /** A PyTorch setting implemented only at `value` (its default). */
   only: (value: unknown, why: string): Kind => ({ test: (v) => v === value, expected: `${JSON.stringify(value)} (${why})`, unsupported: true }),
 };
