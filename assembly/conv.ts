@@ -7,6 +7,9 @@
 // floats apart (ld ≥ nb·rows·Wo). One GEMM per group then convolves all nb images at once, or one
 // per image reads its own block of columns. col2im is the adjoint of im2col (it adds every entry
 // back onto the pixel it came from), which gives the input gradient and the transposed convolution.
+// Images have imageC channels, of which these kernels (and the Winograd transforms) visit the C
+// starting at x (and at the column matrix's row of the first one): a range of channels is one
+// thread's share.
 import { madd } from "./vmath";
 
 // Output columns [lo, hi) whose input column ow·sw + off lies inside 0 .. W−1 (off = j·dw − pw).
@@ -60,7 +63,7 @@ import { madd } from "./vmath";
 // onto the pixels. `scatter` is a constant at both call sites, so each compiles to its own loop.
 // @ts-ignore: decorator
 @inline function walkColumns(scatter: bool, x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32, imageC: i32): void {
   const planeBytes = <usize>H * W << 2;
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
@@ -70,7 +73,7 @@ import { madd } from "./vmath";
         const hi = validHi(off, sw, W, Wo, lo);
         const row = col + ((<usize>((c * kh + i) * kw + j) * ld) << 2);
         for (let n = 0; n < nb; n++) {
-          const plane = x + <usize>(n * C + c) * planeBytes;
+          const plane = x + <usize>(n * imageC + c) * planeBytes;
           let entries = row + ((<usize>n * rows * Wo) << 2);
           for (let r = 0; r < rows; r++, entries += <usize>Wo << 2) {
             const ih = (oh0 + r) * sh - ph + i * dh;
@@ -100,14 +103,14 @@ import { madd } from "./vmath";
 }
 
 export function im2col_f32(x: usize, col: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
-  walkColumns(false, x, col, nb, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Wo, oh0, rows, ld);
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32, imageC: i32): void {
+  walkColumns(false, x, col, nb, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Wo, oh0, rows, ld, imageC);
 }
 
 // x[pixel] += col[entry] for every entry im2col_f32 would fill from the images (x is not cleared).
 export function col2im_f32(col: usize, x: usize, nb: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32): void {
-  walkColumns(true, x, col, nb, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Wo, oh0, rows, ld);
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, Wo: i32, oh0: i32, rows: i32, ld: i32, imageC: i32): void {
+  walkColumns(true, x, col, nb, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, Wo, oh0, rows, ld, imageC);
 }
 
 // Winograd F(2x2, 3x3) for stride-1, undilated 3x3 convolutions: each 2x2 output tile comes from
@@ -194,13 +197,14 @@ export function pad_planes_f32(x: usize, xp: usize, planes: i32, H: i32, W: i32,
 
 // V[ξ][c][t] = (Bᵀ d B)[ξ] for the patch d of every tile t and channel c of nb images. xp holds the
 // images padded (pad_planes_f32) to [nb, C, Hp, Wp] so that patch (a, b) starts at row 2a, column
-// 2b, with Hp ≥ 2·tilesH + 2 and Wp ≥ 2·tilesW + 2.
-export function winograd_input_f32(xp: usize, v: usize, nb: i32, C: i32, Hp: i32, Wp: i32, tilesH: i32, tilesW: i32, ld: i32): void {
-  const xi = <usize>C * ld << 2;
+// 2b, with Hp ≥ 2·tilesH + 2 and Wp ≥ 2·tilesW + 2. Images have imageC channels (the planes of V[ξ]),
+// of which the C from xp (and from v's row of the first) are transformed.
+export function winograd_input_f32(xp: usize, v: usize, nb: i32, C: i32, Hp: i32, Wp: i32, tilesH: i32, tilesW: i32, ld: i32, imageC: i32): void {
+  const xi = <usize>imageC * ld << 2;
   const rowBytes = <usize>Wp << 2;
   for (let n = 0; n < nb; n++) {
     for (let c = 0; c < C; c++) {
-      const plane = xp + (<usize>(n * C + c) * Hp * Wp << 2);
+      const plane = xp + (<usize>(n * imageC + c) * Hp * Wp << 2);
       for (let a = 0; a < tilesH; a++) {
         const row = plane + <usize>(2 * a) * rowBytes;
         const dst = v + (<usize>(c * ld + (n * tilesH + a) * tilesW) << 2);
@@ -253,14 +257,15 @@ export function winograd_input_f32(xp: usize, v: usize, nb: i32, C: i32, Hp: i32
 }
 
 // y[n][c] = Aᵀ M A (+ bias[c], then max(·, 0) when relu) over the tiles of nb images [nb, C, Ho, Wo]
-// (bias 0 = none).
+// (bias 0 = none). Images have imageC channels, of which the C from y (m's row and bias of the first)
+// are transformed.
 export function winograd_output_f32(m: usize, y: usize, bias: usize, relu: i32, nb: i32, C: i32, Ho: i32, Wo: i32,
-  tilesH: i32, tilesW: i32, ld: i32): void {
-  const xi = <usize>C * ld << 2;
+  tilesH: i32, tilesW: i32, ld: i32, imageC: i32): void {
+  const xi = <usize>imageC * ld << 2;
   for (let n = 0; n < nb; n++) {
     for (let c = 0; c < C; c++) {
       const bv = f32x4.splat(bias ? load<f32>(bias + (<usize>c << 2)) : 0);
-      const plane = y + (<usize>(n * C + c) * Ho * Wo << 2);
+      const plane = y + (<usize>(n * imageC + c) * Ho * Wo << 2);
       for (let a = 0; a < tilesH; a++) {
         const src = m + (<usize>(c * ld + (n * tilesH + a) * tilesW) << 2);
         const row0 = plane + (<usize>(2 * a * Wo) << 2);

@@ -37,14 +37,21 @@ const enum Rule { Sgd, Adam, RmsProp, Adagrad, Adadelta }
   else adadeltaAt(o, vec, p, g, s0, s1);
 }
 
-@inline function sweep(rule: Rule, row: usize): void {
-  const p = field(row, StepRow.Param), g = field(row, StepRow.Grad), n = <i32>field(row, StepRow.Numel);
+@inline function sweep(rule: Rule, row: usize, from: i32, to: i32): void {
+  const p = field(row, StepRow.Param), g = field(row, StepRow.Grad);
   const s0 = field(row, StepRow.State), s1 = field(row, StepRow.State + 1), s2 = field(row, StepRow.State + 2);
-  const vecN = n & ~3;
-  let i = 0;
-  for (; i < vecN; i += 4) updateAt(rule, <usize>i << 2, true, p, g, s0, s1, s2);
-  for (; i < n; i++) updateAt(rule, <usize>i << 2, false, p, g, s0, s1, s2);
+  const vecEnd = from + ((to - from) & ~3);
+  let i = from;
+  for (; i < vecEnd; i += 4) updateAt(rule, <usize>i << 2, true, p, g, s0, s1, s2);
+  for (; i < to; i++) updateAt(rule, <usize>i << 2, false, p, g, s0, s1, s2);
 }
+
+// The part of row r's elements that lies in [lo, lo + n) of the table's elements counted row after
+// row (base: the row's first element in that count), as [from, to) within the row; from >= to when
+// none. A step kernel updates only that range, so a parameter group can be split over threads;
+// vector body and scalar tail compute the same bits, so the split does not change the result.
+@inline function rangeStart(base: i32, lo: i32): i32 { return max(lo - base, 0); }
+@inline function rangeEnd(row: usize, base: i32, lo: i32, n: i32): i32 { return min(lo + n - base, <i32>field(row, StepRow.Numel)); }
 
 // Splatted hyperparameters shared by the rules: the (decayed) learning rate, L2 weight decay, the
 // sign that maximize flips, and eps.
@@ -79,15 +86,15 @@ let sgdNesterov = false, sgdFirst = false;
 
 // State: momentum_buffer (0 without momentum); a Fresh buffer is seeded with the gradient.
 export function sgd_step_multi_f32(rows: usize, count: i32, lr: f64, momentum: f64, dampening: f64, weightDecay: f64,
-  nesterov: bool, maximize: bool): void {
+  nesterov: bool, maximize: bool, lo: i32, n: i32): void {
   setCommon(lr, weightDecay, 0, maximize);
   sgdMomentum = f32x4.splat(<f32>momentum);
   sgdDamp = f32x4.splat(<f32>(1 - dampening));
   sgdNesterov = nesterov;
-  for (let r = 0; r < count; r++) {
+  for (let r = 0, base = 0; r < count; base += <i32>field(rowAt(rows, r), StepRow.Numel), r++) {
     const row = rowAt(rows, r);
     sgdFirst = field(row, StepRow.Fresh) != 0;
-    sweep(Rule.Sgd, row);
+    sweep(Rule.Sgd, row, rangeStart(base, lo), rangeEnd(row, base, lo, n));
   }
 }
 
@@ -115,19 +122,19 @@ let adamShrink = f32x4.splat(1), adamStepSize = f32x4.splat(0), adamInvBc2 = f32
 
 // State: exp_avg, exp_avg_sq, max_exp_avg_sq (0 without amsgrad). Bias corrections use each row's Step.
 export function adam_step_multi_f32(rows: usize, count: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64,
-  decoupled: bool, maximize: bool): void {
+  decoupled: bool, maximize: bool, lo: i32, n: i32): void {
   setCommon(lr, decoupled ? 0 : weightDecay, eps, maximize);
   adamB1 = f32x4.splat(<f32>beta1);
   adamC1 = f32x4.splat(<f32>(1 - beta1));
   adamB2 = f32x4.splat(<f32>beta2);
   adamC2 = f32x4.splat(<f32>(1 - beta2));
   adamShrink = f32x4.splat(decoupled ? <f32>(1 - lr * weightDecay) : 1);
-  for (let r = 0; r < count; r++) {
+  for (let r = 0, base = 0; r < count; base += <i32>field(rowAt(rows, r), StepRow.Numel), r++) {
     const row = rowAt(rows, r);
     const step = <f64>field(row, StepRow.Step);
     adamStepSize = f32x4.splat(<f32>(lr / (1 - Math.pow(beta1, step))));
     adamInvBc2 = f32x4.splat(<f32>(1 / Math.sqrt(1 - Math.pow(beta2, step))));
-    sweep(Rule.Adam, row);
+    sweep(Rule.Adam, row, rangeStart(base, lo), rangeEnd(row, base, lo, n));
   }
 }
 
@@ -156,12 +163,15 @@ let rmsAlpha = f32x4.splat(0), rmsOneMinusAlpha = f32x4.splat(0), rmsMomentum = 
 
 // State: square_avg, grad_avg (0 unless centered), momentum_buffer (0 without momentum).
 export function rmsprop_step_multi_f32(rows: usize, count: i32, lr: f64, alpha: f64, eps: f64, weightDecay: f64,
-  momentum: f64, maximize: bool): void {
+  momentum: f64, maximize: bool, lo: i32, n: i32): void {
   setCommon(lr, weightDecay, eps, maximize);
   rmsAlpha = f32x4.splat(<f32>alpha);
   rmsOneMinusAlpha = f32x4.splat(<f32>(1 - alpha));
   rmsMomentum = f32x4.splat(<f32>momentum);
-  for (let r = 0; r < count; r++) sweep(Rule.RmsProp, rowAt(rows, r));
+  for (let r = 0, base = 0; r < count; base += <i32>field(rowAt(rows, r), StepRow.Numel), r++) {
+    const row = rowAt(rows, r);
+    sweep(Rule.RmsProp, row, rangeStart(base, lo), rangeEnd(row, base, lo, n));
+  }
 }
 
 // ---- Adagrad (Duchi et al. 2011): sum += g²;  p −= lr/(1 + (t − 1)·lr_decay) · g / (sqrt(sum) + eps)
@@ -175,12 +185,12 @@ export function rmsprop_step_multi_f32(rows: usize, count: i32, lr: f64, alpha: 
 
 // State: sum. The decayed lr uses each row's Step.
 export function adagrad_step_multi_f32(rows: usize, count: i32, lr: f64, lrDecay: f64, eps: f64, weightDecay: f64,
-  maximize: bool): void {
+  maximize: bool, lo: i32, n: i32): void {
   setCommon(lr, weightDecay, eps, maximize);
-  for (let r = 0; r < count; r++) {
+  for (let r = 0, base = 0; r < count; base += <i32>field(rowAt(rows, r), StepRow.Numel), r++) {
     const row = rowAt(rows, r);
     hLr = f32x4.splat(<f32>(lr / (1 + (<f64>field(row, StepRow.Step) - 1) * lrDecay)));
-    sweep(Rule.Adagrad, row);
+    sweep(Rule.Adagrad, row, rangeStart(base, lo), rangeEnd(row, base, lo, n));
   }
 }
 
@@ -201,11 +211,14 @@ let adadeltaRho = f32x4.splat(0), adadeltaOneMinusRho = f32x4.splat(0);
 
 // State: square_avg, acc_delta.
 export function adadelta_step_multi_f32(rows: usize, count: i32, lr: f64, rho: f64, eps: f64, weightDecay: f64,
-  maximize: bool): void {
+  maximize: bool, lo: i32, n: i32): void {
   setCommon(lr, weightDecay, eps, maximize);
   adadeltaRho = f32x4.splat(<f32>rho);
   adadeltaOneMinusRho = f32x4.splat(<f32>(1 - rho));
-  for (let r = 0; r < count; r++) sweep(Rule.Adadelta, rowAt(rows, r));
+  for (let r = 0, base = 0; r < count; base += <i32>field(rowAt(rows, r), StepRow.Numel), r++) {
+    const row = rowAt(rows, r);
+    sweep(Rule.Adadelta, row, rangeStart(base, lo), rangeEnd(row, base, lo, n));
+  }
 }
 
 // ---- Gradient norms for clipping: Σ|x|^p accumulated in f64 (p = 1, 2 fast paths), or max|x| for p = ∞.

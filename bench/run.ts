@@ -1,7 +1,7 @@
 // simdgrad vs TensorFlow.js (wasm/XNNPACK and cpu backends, 1 thread each) in one process, and with
 // --torch native PyTorch (one thread, bench/torch_peer.py in a child process per round, alternating
 // with the other rounds, so every ratio comes from one run on one machine).
-//   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--torch]
+//   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--contention] [--torch]
 // Prints a table per workload and a summary; ratios > 1 mean simdgrad is better (faster or
 // higher throughput). --json prints one object per result line instead. --threads N starts
 // simdgrad's worker pool and measures simdgrad at N threads and at 1 (TF.js stays at 1).
@@ -14,6 +14,7 @@ import * as sg from "../src/index.js";
 import "../src/relaxed.js";
 import "../src/threads.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
+import { startBusy } from "./contention.js";
 import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";
 import { advantage, IMPLS, measure, toValue, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
@@ -38,7 +39,7 @@ interface Row {
   [extra: string]: unknown;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--torch]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--contention] [--torch]
   --quick         fewer samples (about 3x faster, noisier)
   --json          one JSON object per line: workload, impl, threads, value, unit, ratioVsTfjsWasm
                   (with --threads also ratioVsOwn1Thread)
@@ -46,6 +47,8 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--i
   --include-slow  also run peer cases that take minutes per call (tfjs-cpu conv-res64-fwdbwd)
   --threads N     start simdgrad's worker pool with N threads; simdgrad is measured at N threads
                   and at 1 (setNumThreads) in the same process; TF.js stays at 1 thread
+  --contention    a busy process spins on a core for the whole run (bench/contention.ts), as on a
+                  shared machine; with --threads N it shows what the pool does then
   --torch         also run native PyTorch (1 thread) on the workloads bench/torch_peer.py defines,
                   alternating rounds with the others; needs a python3 with torch
                   ($SIMDGRAD_BENCH_PYTHON, else /usr/bin/python3, else python3)`;
@@ -60,13 +63,14 @@ function parseThreads(v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1, torch: false };
+  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1, torch: false, contention: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") args.quick = true;
     else if (a === "--json") args.json = true;
     else if (a === "--include-slow") args.includeSlow = true;
     else if (a === "--torch") args.torch = true;
+    else if (a === "--contention") args.contention = true;
     else if (a === "--filter" && i + 1 < argv.length) args.filter = new RegExp(argv[++i]);
     else if (a.startsWith("--filter=")) args.filter = new RegExp(a.slice("--filter=".length));
     else if (a === "--threads") args.threads = parseThreads(argv[++i]);
@@ -318,9 +322,11 @@ function printSummary(all: Row[][]): void {
 
 async function main(): Promise<void> {
   await initPeers();
+  const busy = args.contention ? startBusy(1) : null;
   const header =
     `simdgrad build: ${simdgradBuild} (${multiThreaded ? `pool of ${args.threads} threads, also measured at 1` : "1 thread"}) | ${peerInfo()} | node ${process.version} | ` +
-    `${cpus()[0]?.model ?? "?"} x${cpus().length} | load ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${args.quick ? "quick" : "full"}`;
+    `${cpus()[0]?.model ?? "?"} x${cpus().length} | load ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${args.quick ? "quick" : "full"}` +
+    (busy ? " | with a busy process spinning on a core" : "");
   if (args.json) process.stderr.write(header + "\n");
   else console.log(header);
 
@@ -340,6 +346,7 @@ async function main(): Promise<void> {
     else printWorkloadTable(rows);
   }
   if (torchInfo) console.log(`\npytorch: ${torchInfo}, 1 thread, in a child process per round`);
+  busy?.stop();
   if (!args.json) {
     printSummary(all);
     console.log(`\n${((performance.now() - t0) / 1e3).toFixed(0)} s`);

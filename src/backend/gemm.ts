@@ -1,14 +1,14 @@
-// The GEMM kernel on raw pointers, with its packing workspaces and its thread bands.
+// The GEMM kernel on raw pointers, with its packing workspace and its split over threads.
 import { BiasMode } from "./kernels.js";
-import { elementAt, heap } from "./memory.js";
-import { parallelFor, threadsFor } from "./parallel.js";
+import { heap } from "./memory.js";
+import { chunksFor, runJob, threadsFor } from "./parallel.js";
+import type { JobDim } from "./threads.js";
 import { backend } from "./wasm.js";
 
 let workspace = 0;
 
-/** The packing workspace of thread `thread` (0: the calling thread; workers have theirs in the pool). */
-function workspaceOf(thread: number): number {
-  if (thread > 0) return backend().pool!.workspaces[thread - 1];
+/** The calling thread's packing workspace (workers have theirs in the pool). */
+function callerWorkspace(): number {
   return (workspace ||= heap().alloc(backend().kernels.gemm_workspace_bytes(), "GEMM packing workspace"));
 }
 
@@ -18,34 +18,83 @@ export function releaseGemmWorkspace(): void {
   workspace = 0;
 }
 
+// The kernel's own cut-offs (assembly/gemm.ts): it reads B in place, unpacked, for few rows of
+// op(A) (or, with transB, few columns) — always up to GEMV_MAX_M rows, and while B is at most
+// UNPACKED_MAX_B_BYTES up to DOT_MAX_M / AXPY_MAX_M rows or DOT_MAX_N columns.
+const GEMV_MAX_M = 3, DOT_MAX_M = 16, AXPY_MAX_M = 8, DOT_MAX_N = 16, UNPACKED_MAX_B_BYTES = 4 << 20;
+// Blocks of a packed product split over threads are at least this many rows and columns: past
+// every cut-off above, so each takes the packed path as the whole product does.
+const MIN_BLOCK_ROWS = 20, MIN_BLOCK_COLS = 24;
+// Each block packs its own rows of A and columns of B, so smaller blocks pack more per
+// multiply-add: a few blocks per thread balance late or slow threads at little packing cost.
+const BLOCKS_PER_THREAD = 3;
+
+function packed(transA: boolean, transB: boolean, M: number, N: number, K: number): boolean {
+  const bCached = N * K * 4 <= UNPACKED_MAX_B_BYTES;
+  if (transB && !transA) return !(M <= GEMV_MAX_M || (bCached && (M <= DOT_MAX_M || N <= DOT_MAX_N)));
+  if (!transB) return !(M <= GEMV_MAX_M || (bCached && M <= AXPY_MAX_M));
+  return true;
+}
+
+/**
+ * Row and column blocks for about `chunks` blocks of C: the longer side halved until there are
+ * enough, keeping blocks of whole micro-tiles (4 rows, 8 columns) and at least the minimum size.
+ * Near-square blocks pack the least (each block packs its rows of A and its columns of B).
+ */
+function blocks(M: number, N: number, chunks: number): [rows: number, cols: number] {
+  let rows = M, cols = N;
+  for (let count = 1; count < chunks;) {
+    const halfRows = Math.ceil(rows / 2 / 4) * 4, halfCols = Math.ceil(cols / 2 / 8) * 8;
+    const canRows = halfRows >= MIN_BLOCK_ROWS && rows > halfRows, canCols = halfCols >= MIN_BLOCK_COLS && cols > halfCols;
+    if (canRows && (!canCols || rows >= cols)) rows = halfRows;
+    else if (canCols) cols = halfCols;
+    else break;
+    count = Math.floor(M / rows) * Math.floor(N / cols);
+  }
+  return [rows, cols];
+}
+
 /**
  * C = act(alpha·op(A)·op(B) + beta·C + bias) on raw pointers (row-major, float32; lda/ldb/ldc in
- * elements). With a worker pool, C is split into row (or column) bands, one per thread.
+ * elements). With a worker pool, C is cut into blocks that the threads claim. A block of a packed
+ * product is itself packed (blocks stay past the kernel's cut-offs); the matrix-vector path over
+ * few columns (transB, N ≤ 16) is cut into rows, which it treats one by one. Every element is
+ * computed as in the whole product, so results are bit-identical for any thread count.
  */
 export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
   bias = 0, biasMode: BiasMode = BiasMode.none, relu = false,
 ): void {
-  const threads = threadsFor(M * N * K);
-  // The kernel takes a matrix-vector path for M <= 16 or N <= 16 (assembly/gemm.ts). Bands stay
-  // clear of those cut-offs, so every band takes the path the whole product would, and results
-  // are bit-identical for any thread count.
-  const byRows = M >= 20 * threads;
-  const byCols = !byRows && M > 16 && N >= 32 * threads;
-  if (threads === 1 || !(byRows || byCols)) {
-    backend().kernels.gemm_f32(+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, workspaceOf(0));
-    return;
+  gemmBatched(1, [0, 0, 0], transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, relu);
+}
+
+/**
+ * `batch` GEMMs as gemm() does one, the i-th on A, B and C advanced by i·strides[0..2] elements
+ * (the same bias for each), split over the threads as one job.
+ */
+export function gemmBatched(
+  batch: number, strides: readonly [a: number, b: number, c: number],
+  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
+  bias = 0, biasMode: BiasMode = BiasMode.none, relu = false,
+): void {
+  const work = batch * M * N * K;
+  const args = [+transA, +transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, biasMode, +relu, callerWorkspace()];
+  const threads = threadsFor(work);
+  const chunks = Math.ceil(chunksFor(work, threads, BLOCKS_PER_THREAD) / batch);
+  const rowStep = { 6: (transA ? 1 : lda) * 4, 11: ldc * 4, ...(biasMode === BiasMode.perRow ? { 13: 4 } : {}) };
+  const colStep = { 8: (transB ? ldb : 1) * 4, 11: 4, ...(biasMode === BiasMode.perColumn ? { 13: 4 } : {}) };
+  const whole: JobDim = { extent: M, chunk: M, count: 2, perUnit: {} };
+  let dims: JobDim[] = [whole];
+  if (threads > 1 && chunks > 1 && packed(transA, transB, M, N, K)) {
+    const [rows, cols] = blocks(M, N, chunks);
+    const byRows: JobDim = { extent: M, chunk: rows, count: 2, perUnit: rowStep }, byCols: JobDim = { extent: N, chunk: cols, count: 3, perUnit: colStep };
+    // (a batch leaves room for one of the two)
+    dims = batch > 1 ? [M / rows >= N / cols ? byRows : byCols] : [byRows, byCols];
+  } else if (threads > 1 && chunks > 1 && transB && !transA && N <= DOT_MAX_N && N * K * 4 <= UNPACKED_MAX_B_BYTES) {
+    dims = [{ extent: M, chunk: Math.max(4, Math.ceil(M / chunks / 4) * 4), count: 2, perUnit: rowStep }];
   }
-  // Band edges on multiples of the micro-tile (4 rows or 8 columns) keep every band's tiles full.
-  parallelFor("gemm_f32", byRows ? M : N, byRows ? 4 : 8, M * N * K, (lo, len, thread) => {
-    if (byRows) {
-      const a = elementAt(A, transA ? lo : lo * lda);
-      const b = biasMode === BiasMode.perRow ? elementAt(bias, lo) : bias;
-      return [+transA, +transB, len, N, K, alpha, a, lda, B, ldb, beta, elementAt(C, lo * ldc), ldc, b, biasMode, +relu, workspaceOf(thread)];
-    }
-    const bp = elementAt(B, transB ? lo * ldb : lo);
-    const b = biasMode === BiasMode.perColumn ? elementAt(bias, lo) : bias;
-    return [+transA, +transB, M, len, K, alpha, A, lda, bp, ldb, beta, elementAt(C, lo), ldc, b, biasMode, +relu, workspaceOf(thread)];
-  });
+  if (batch > 1) dims = [{ extent: batch, chunk: 1, perUnit: { 6: strides[0] * 4, 8: strides[1] * 4, 11: strides[2] * 4 } }, dims[0]];
+  runJob({ kernel: "gemm_f32", args, dims, workspace: 16 }, work);
 }

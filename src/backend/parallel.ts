@@ -1,31 +1,64 @@
-// The one way a kernel is split over the worker pool: ranges of one loop of the kernel, one per
-// thread, the calling thread running the first. Kernels are pointer-only and write disjoint
-// outputs per range, so results do not depend on the thread count.
-import type { KernelExports } from "./kernels.js";
-import type { ParallelKernel } from "./threads.js";
+// The one way a kernel is split over the worker pool: a Job (src/backend/threads.ts) whose chunks
+// are ranges of one or two loops of the kernel, claimed by whichever thread is free. Kernels are
+// pointer-only and write disjoint outputs per chunk, and every chunk computes its outputs as the
+// whole call would, so results do not depend on the thread count or on who ran which chunk.
+import { MAX_CHUNKS, ThreadPool, type Job, type JobDim } from "./threads.js";
 import { backend } from "./wasm.js";
 
-// Below this many multiply-adds, waking the workers costs more than it saves.
-const PARALLEL_MIN_MACS = 1 << 19;
+// Below this much work (multiply-adds, or element operations weighted by their cost) waking the
+// workers costs more than it saves.
+const PARALLEL_MIN_WORK = 1 << 17;
+// A chunk is worth its claim (an atomic compare-exchange and a call into wasm, about a
+// microsecond) from this much work; up to CHUNKS_PER_THREAD chunks per thread let a thread that
+// started late or runs slowly take fewer of them.
+const CHUNK_MIN_WORK = 1 << 15;
+const CHUNKS_PER_THREAD = 6;
 
-/** The threads a kernel of `macs` multiply-adds uses: the pool's active threads, or 1 (no pool, or too little work). */
-export function threadsFor(macs: number): number {
+/** The threads a kernel of `work` uses: the pool's active threads, or 1 (no pool, or too little work). */
+export function threadsFor(work: number): number {
   const pool = backend().pool;
-  return pool && macs >= PARALLEL_MIN_MACS ? pool.threads : 1;
+  return pool && work >= PARALLEL_MIN_WORK ? pool.threads : 1;
+}
+
+/** Chunks wanted for `work` on `threads` threads (at most `perThread` each). */
+export function chunksFor(work: number, threads: number, perThread = CHUNKS_PER_THREAD): number {
+  return Math.max(1, Math.min(threads * perThread, Math.floor(work / CHUNK_MIN_WORK), MAX_CHUNKS));
+}
+
+/** Units per chunk for about `chunks` chunks over `extent` units, a multiple of `grain` (and at least one grain). */
+export function chunkUnits(extent: number, grain: number, chunks: number): number {
+  return Math.max(grain, Math.ceil(extent / chunks / grain) * grain);
 }
 
 /**
- * kernel(...args(lo, n, thread)) for ranges [lo, lo + n) covering [0, extent), one per thread of
- * threadsFor(macs) with edges on multiples of `step` (thread 0 is the caller). One call when there
- * is one thread or less than `step` per thread.
+ * Runs `job` (args: the whole call, with the whole extents in its count arguments) over the pool
+ * when `work` is worth it, else on this thread alone: one call per loop with a count argument,
+ * one per unit along a loop without.
  */
-export function parallelFor<K extends ParallelKernel>(kernel: K, extent: number, step: number, macs: number,
-  args: (lo: number, n: number, thread: number) => Parameters<KernelExports[K]>): void {
+export function runJob(job: Job, work: number): void {
   const { kernels, pool } = backend();
-  const run = (a: number[]) => (kernels[kernel] as (...a: number[]) => void)(...a);
-  const threads = threadsFor(macs);
-  if (!pool || threads === 1 || extent < threads * step) return run(args(0, extent, 0));
-  const edges = Array.from({ length: threads + 1 }, (_, t) => (t === threads ? extent : Math.min(extent, Math.round((extent * t) / threads / step) * step)));
-  const jobs = Array.from({ length: threads - 1 }, (_, w) => ({ kernel, args: args(edges[w + 1], edges[w + 2] - edges[w + 1], w + 1) }));
-  pool.run(jobs, () => run(args(0, edges[1], 0)));
+  if (pool && threadsFor(work) > 1 && ThreadPool.chunksOf(job.dims) > 1) return pool.run(job);
+  const fn = kernels[job.kernel] as (...a: number[]) => void;
+  if (job.dims.every((d) => d.count !== undefined)) return fn(...job.args);
+  const [d0, d1 = { extent: 1, chunk: 1, count: 0, perUnit: {} }] = job.dims;
+  const units = (d: JobDim) => (d.count === undefined ? d.extent : 1);
+  for (let u0 = 0; u0 < units(d0); u0++) {
+    for (let u1 = 0; u1 < units(d1); u1++) {
+      const args = job.args.slice();
+      for (const [a, v] of Object.entries(d0.perUnit)) args[Number(a)] += (v ?? 0) * u0;
+      for (const [a, v] of Object.entries(d1.perUnit)) args[Number(a)] += (v ?? 0) * u1;
+      fn(...args);
+    }
+  }
+}
+
+/**
+ * kernel(...args) over one loop of `extent` units, cut into chunks of whole `grain`s: args holds
+ * the whole call (its count argument `count` = extent), `perUnit` what one unit adds to each
+ * pointer (or index) argument (absent `count`: the kernel is called once per unit).
+ */
+export function parallelFor(kernel: Job["kernel"], args: number[], dim: { extent: number; grain?: number; count?: number; perUnit: JobDim["perUnit"] },
+  work: number, workspace?: number): void {
+  const chunk = chunkUnits(dim.extent, dim.grain ?? 1, chunksFor(work, threadsFor(work)));
+  runJob({ kernel, args, dims: [{ extent: dim.extent, chunk, count: dim.count, perUnit: dim.perUnit }], workspace }, work);
 }

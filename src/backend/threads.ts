@@ -1,10 +1,16 @@
 // Opt-in worker threads over one shared WebAssembly.Memory. Each worker instantiates the same
-// module on the shared memory and waits on a control block in that memory; the main thread
-// writes one job per worker (kernel index + numeric arguments), wakes them, runs its own share,
-// and waits until all are done. Kernels are pointer-only and allocate nothing, so they are safe
-// to run concurrently on disjoint outputs. A worker that throws reports the error in its job slot;
-// one that dies (terminated, crashed) is noticed by its exit/error event or, inside a synchronous
-// wait where no event can arrive, by a bounded wait: either way run() throws and never hangs.
+// module on the shared memory and sleeps on a control block in that memory. A job is one kernel
+// over a grid of chunks (ranges of one or two of its loops): the caller writes the job's
+// descriptor, publishes it, and then every thread — the caller included — claims chunks from one
+// atomic counter until none is left, so a worker that wakes late, or runs on a core another
+// process is busy on, takes fewer chunks instead of stalling the job. The caller waits only for
+// chunks already claimed. Kernels are pointer-only and allocate nothing, so they are safe to run
+// concurrently on disjoint outputs; a chunk's arguments are a linear function of its position, so
+// who runs it does not change what it computes. A chunk that throws reports its error in the
+// control block and cancels the chunks not yet claimed; the caller throws it once the job has
+// drained. A worker that dies (terminated, crashed) is noticed by its exit/error event or, inside
+// a synchronous wait where no event can arrive, by a bounded wait: either way run() throws and
+// never hangs.
 import type { Allocator } from "./allocator.js";
 import type { Backend } from "./wasm.js";
 import type { KernelExports } from "./kernels.js";
@@ -19,55 +25,137 @@ export interface WorkerLike {
 /** Starts a worker running `source` and delivers `message` (module + memory) to it. */
 export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 
-/** Kernels a worker can run, by index in the job descriptor. */
-export const PARALLEL_KERNELS = ["gemm_f32", "conv_direct_f32", "conv_direct_wgrad_f32"] as const satisfies readonly (keyof KernelExports)[];
-export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
+export type KernelName = keyof KernelExports;
 
-export interface Job {
-  kernel: ParallelKernel;
-  args: number[];
+/** One loop of a job's kernel, cut into chunks. */
+export interface JobDim {
+  /** Units along the loop. */
+  extent: number;
+  /** Units per chunk; the last chunk also takes the remainder (so no chunk is shorter than this). */
+  chunk: number;
+  /** The argument that receives the chunk's length in units (absent: the kernel is called once per unit of the chunk). */
+  count?: number;
+  /** Per argument (by index): what one unit along the loop adds to it (a pointer's bytes per unit). */
+  perUnit: Readonly<Record<number, number | undefined>>;
 }
 
-// Control block: [seq i32, done i32, ready i32, ...pad to 64] then one 256-byte job slot per
-// worker (f64: kernel index, argument count, arguments). A job that throws leaves FAULTED in its
-// slot's kernel index and the error's message, as bytes, after the first 16 bytes.
-const SEQ = 0, DONE = 1, READY = 2;
-const FAULTED = -2, MESSAGE_OFFSET = 16;
-const JOB_BASE = 64, JOB_BYTES = 256, MAX_ARGS = JOB_BYTES / 8 - 2;
-// Waking a thread blocked in Atomics.wait takes tens of microseconds — as long as a small GEMM.
-// Both sides spin this many checks (well under a millisecond) before they block, so a training
-// step's back-to-back kernels hand over without sleeping.
-const SPIN_CHECKS = 100_000;
-// A worker's share of a kernel is about the size of the caller's, so a worker that has not
-// finished long after the caller did is dead (or starved beyond use). The wait is bounded by the
-// larger of a floor and a multiple of the caller's own time.
+/**
+ * kernel(...args) over every chunk of the grid `dims` (one or two loops): a chunk starting at
+ * units lo_d gets args[i] + Σ_d perUnit_d[i]·lo_d, its lengths in the `count` arguments, and the
+ * running thread's GEMM workspace in argument `workspace` if given.
+ */
+export interface Job {
+  kernel: KernelName;
+  args: readonly number[];
+  dims: readonly JobDim[];
+  workspace?: number;
+}
+
+// Control block (i32 words): GEN (job number, −1 = stop), CLAIM (job number << CHUNK_BITS | chunks
+// not yet claimed), DONE (chunks finished or cancelled), READY (workers started), WORKERS (workers
+// that join the current job: setNumThreads), FAULT (0, or 1 + the thread whose chunk threw: 0 the
+// caller, w + 1 worker w); the workers' workspace pointers from WORKSPACES; the fault's message
+// (ASCII bytes, its length at FAULT_LENGTH) from MESSAGE; the job descriptor (f64) from JOB_BASE.
+// runChunks, which runs in the workers as source text, has these offsets, CHUNK_BITS and GEN_MASK
+// written out.
+const GEN = 0, CLAIM = 1, DONE = 2, READY = 3, WORKERS = 4, FAULT = 5, FAULT_LENGTH = 6, WORKSPACES = 16;
+const MAX_WORKERS = 48;
+const CHUNK_BITS = 10;
+/** Chunks per job: the claim counter's low bits. */
+export const MAX_CHUNKS = (1 << CHUNK_BITS) - 1;
+const GEN_MASK = (1 << (31 - CHUNK_BITS)) - 1;
+const MESSAGE = 4 * (WORKSPACES + MAX_WORKERS), MESSAGE_BYTES = 256;
+const JOB_BASE = MESSAGE + MESSAGE_BYTES;
+// Descriptor (f64): kernel index, argc, workspace arg (−1: none), per dim (2): extent, chunk,
+// count arg (−1: none), chunks; then base args, perUnit of dim 0, perUnit of dim 1 (argc each).
+const HEADER = 3 + 2 * 4, MAX_ARGS = 24;
+const JOB_FLOATS = HEADER + 3 * MAX_ARGS;
+const CONTROL_BYTES = JOB_BASE + 8 * JOB_FLOATS;
+// Waking a thread blocked in Atomics.wait takes tens of microseconds, so a worker checks for the
+// next job for a while (a training step's kernels come tens of microseconds apart) before it
+// blocks; the caller does the same for chunks still running. Both are bounded in time, so neither
+// keeps a core another process needs busy for long.
+const WORKER_SPIN_MS = 0.2;
+const CALLER_SPIN_MS = 0.05;
+// The caller waits only for chunks already running, each a small share of the job, so a chunk not
+// done long after the caller finished its own is on a dead (or hopelessly starved) worker: the
+// wait is bounded by the larger of a floor and a multiple of the caller's own time.
 const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 
+// The chunk-running code, shared by the caller (ThreadPool.claimChunks) and the workers, which get
+// it as source: claims chunks of job `gen` while there are any, runs them, returns how many it ran.
+// A chunk is claimed by a compare-exchange of CLAIM from (gen, r) to (gen, r − 1) and is chunk
+// r − 1; the descriptor is read before the claim, and a successful claim proves it was the job's
+// own (the next descriptor is only written after every chunk of this job is done). A chunk that
+// throws records the error (the first one wins) and cancels the chunks left, counting them done.
+function runChunks(i32: Int32Array, job: Float64Array, gen: number, fns: ((...a: number[]) => void)[], workspace: number, thread: number, text: Uint8Array): number {
+  const kernel = job[0], argc = job[1], ws = job[2];
+  const extent0 = job[3], chunk0 = job[4], count0 = job[5], chunks0 = job[6];
+  const extent1 = job[7], chunk1 = job[8], count1 = job[9], chunks1 = job[10];
+  const args = Array.from(job.subarray(11, 11 + argc));
+  const per0 = job.subarray(11 + argc, 11 + 2 * argc), per1 = job.subarray(11 + 2 * argc, 11 + 3 * argc);
+  const fn = fns[kernel];
+  const mine = (gen & 0x1fffff) << 10;
+  let ran = 0;
+  for (;;) {
+    const claim = Atomics.load(i32, 1);
+    if ((claim & ~1023) !== mine || (claim & 1023) === 0) return ran;
+    if (Atomics.compareExchange(i32, 1, claim, claim - 1) !== claim) continue;
+    const c = (claim & 1023) - 1;
+    const i0 = Math.floor(c / chunks1), i1 = c - i0 * chunks1;
+    const lo0 = i0 * chunk0, lo1 = i1 * chunk1;
+    const n0 = i0 === chunks0 - 1 ? extent0 - lo0 : chunk0, n1 = i1 === chunks1 - 1 ? extent1 - lo1 : chunk1;
+    let cancelled = 0;
+    try {
+      // a dim with a count argument is one call over the chunk's range, one without is a call per unit
+      for (let u0 = lo0; u0 < lo0 + n0; u0 += count0 >= 0 ? n0 : 1) {
+        for (let u1 = lo1; u1 < lo1 + n1; u1 += count1 >= 0 ? n1 : 1) {
+          const call = args.slice();
+          for (let a = 0; a < argc; a++) call[a] += per0[a] * u0 + per1[a] * u1;
+          if (ws >= 0) call[ws] = workspace;
+          if (count0 >= 0) call[count0] = n0;
+          if (count1 >= 0) call[count1] = n1;
+          fn(...call);
+        }
+      }
+    } catch (e) {
+      if (Atomics.compareExchange(i32, 5, 0, thread + 1) === 0) {
+        const message = String((e && (e as Error).message) || e).slice(0, text.length);
+        for (let i = 0; i < message.length; i++) text[i] = message.charCodeAt(i) & 0x7f;
+        Atomics.store(i32, 6, message.length);
+      }
+      for (let left = Atomics.load(i32, 1); (left & 1023) !== 0 && (left & ~1023) === mine; left = Atomics.load(i32, 1)) {
+        if (Atomics.compareExchange(i32, 1, left, left & ~1023) === left) cancelled = left & 1023;
+      }
+    }
+    const total = chunks0 * chunks1;
+    if (Atomics.add(i32, 2, 1 + cancelled) + 1 + cancelled === total) Atomics.notify(i32, 2);
+    ran++;
+  }
+}
+
 // The worker's main(message): runs in a Web Worker or a Node worker_threads Worker alike.
-const WORKER_MAIN = `function main({ module, memory, control, index, kernels }) {
+// (runChunks as an expression: a minifier may have renamed the declaration.)
+const WORKER_MAIN = `const runChunks = (${runChunks.toString()});
+function main({ module, memory, control, index, kernels }) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const fns = kernels.map((k) => exports[k]);
-  const i32 = new Int32Array(memory.buffer, control, 16);
-  const job = new Float64Array(memory.buffer, control + ${JOB_BASE} + index * ${JOB_BYTES}, ${JOB_BYTES / 8});
-  const text = new Uint8Array(memory.buffer, control + ${JOB_BASE} + index * ${JOB_BYTES} + ${MESSAGE_OFFSET}, ${JOB_BYTES - MESSAGE_OFFSET});
+  const i32 = new Int32Array(memory.buffer, control, ${JOB_BASE / 4});
+  const job = new Float64Array(memory.buffer, control + ${JOB_BASE}, ${JOB_FLOATS});
+  const text = new Uint8Array(memory.buffer, control + ${MESSAGE}, ${MESSAGE_BYTES});
+  const now = () => performance.now();
   Atomics.add(i32, ${READY}, 1);
   Atomics.notify(i32, ${READY});
   let seen = 0;
   for (;;) {
-    for (let spin = 0; spin < ${SPIN_CHECKS} && Atomics.load(i32, ${SEQ}) === seen; spin++);
-    Atomics.wait(i32, ${SEQ}, seen);
-    seen = Atomics.load(i32, ${SEQ});
-    if (seen < 0) return;
-    try {
-      if (job[0] >= 0) fns[job[0]](...job.subarray(2, 2 + job[1]));
-    } catch (e) {
-      const message = String(e && e.message || e).slice(0, ${JOB_BYTES - MESSAGE_OFFSET});
-      for (let i = 0; i < message.length; i++) text[i] = message.charCodeAt(i) & 0x7f;
-      job[0] = ${FAULTED};
-      job[1] = message.length;
+    if (Atomics.load(i32, ${GEN}) === seen) {
+      const until = now() + ${WORKER_SPIN_MS};
+      while (Atomics.load(i32, ${GEN}) === seen && now() < until);
+      Atomics.wait(i32, ${GEN}, seen);
     }
-    Atomics.add(i32, ${DONE}, 1);
-    Atomics.notify(i32, ${DONE});
+    seen = Atomics.load(i32, ${GEN});
+    if (seen < 0) return;
+    if (index < Atomics.load(i32, ${WORKERS})) runChunks(i32, job, seen, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text);
   }
 }`;
 
@@ -113,29 +201,42 @@ export function defaultSpawner(): WorkerSpawner {
   );
 }
 
+/** What the pool did, for benchmarks and tests: jobs run and chunks run by the caller vs the workers. */
+export interface PoolStats {
+  jobs: number;
+  chunks: number;
+  chunksByWorkers: number;
+}
+
 export class ThreadPool {
   /** Threads in use, including the calling thread (1..size). */
   private activeThreads: number;
   private readonly i32: Int32Array;
-  private readonly jobs: Float64Array[];
+  private readonly job: Float64Array;
+  private readonly text: Uint8Array;
+  private readonly fns: ((...a: number[]) => void)[];
+  private readonly kernelIndex: Map<string, number>;
   private readonly canBlock: boolean;
-  /** One GEMM packing workspace per worker. */
-  readonly workspaces: number[];
+  private gen = 0;
   /** Why a worker is gone (exit or error event), once one is; the pool is then unusable. */
   private lost: string | null = null;
   private closed = false;
-  /** The least time run() waits for the workers after its own share (tests lower it). */
+  /** The least time run() waits for chunks running on workers after its own (tests lower it). */
   stallFloorMs = STALL_FLOOR_MS;
   /** Called once when the pool shuts itself down after losing a worker. */
   onLost: () => void = () => {};
+  /** What the pool did (benchmarks and tests read it). */
+  readonly stats: PoolStats = { jobs: 0, chunks: 0, chunksByWorkers: 0 };
 
   private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, private readonly heap: Allocator,
-    private readonly control: number, private readonly workspaceBytes: number) {
-    this.i32 = new Int32Array(memory.buffer, control, 16);
-    this.jobs = workers.map((_, w) => new Float64Array(memory.buffer, control + JOB_BASE + w * JOB_BYTES, JOB_BYTES / 8));
-    this.workspaces = workers.map(() => heap.alloc(workspaceBytes, "GEMM workspace (worker)"));
+    kernels: KernelExports, names: string[], private readonly control: number, private readonly workspaceBytes: number) {
+    this.i32 = new Int32Array(memory.buffer, control, JOB_BASE / 4);
+    this.job = new Float64Array(memory.buffer, control + JOB_BASE, JOB_FLOATS);
+    this.text = new Uint8Array(memory.buffer, control + MESSAGE, MESSAGE_BYTES);
+    this.fns = names.map((n) => (kernels as unknown as Record<string, (...a: number[]) => void>)[n]);
+    this.kernelIndex = new Map(names.map((n, i) => [n, i]));
     this.activeThreads = workers.length + 1;
-    this.canBlock = ThreadPool.mainThreadCanBlock(this.i32);
+    this.canBlock = ThreadPool.callerCanBlock(this.i32);
     workers.forEach((w, i) => {
       const lose = (what: string) => (arg: unknown) => {
         const detail = arg instanceof Error ? arg.message : (arg as { message?: unknown })?.message ?? arg;
@@ -148,15 +249,19 @@ export class ThreadPool {
   }
 
   static async start(module: WebAssembly.Module, b: Backend, workerCount: number, spawn: WorkerSpawner = defaultSpawner()): Promise<ThreadPool> {
-    const controlBytes = JOB_BASE + workerCount * JOB_BYTES;
-    const control = b.heap.alloc(controlBytes, "thread pool control block");
-    new Uint8Array(b.memory.buffer, control, controlBytes).fill(0);
+    if (workerCount > MAX_WORKERS) throw new Error(`init: at most ${MAX_WORKERS + 1} threads, got ${workerCount + 1}`);
+    const workspaceBytes = b.kernels.gemm_workspace_bytes();
+    const control = b.heap.alloc(CONTROL_BYTES, "thread pool control block");
+    new Uint8Array(b.memory.buffer, control, CONTROL_BYTES).fill(0);
+    const i32 = new Int32Array(b.memory.buffer, control, JOB_BASE / 4);
+    for (let w = 0; w < workerCount; w++) i32[WORKSPACES + w] = b.heap.alloc(workspaceBytes, "GEMM workspace (worker)");
+    const names = Object.keys(b.kernels).filter((k) => typeof (b.kernels as unknown as Record<string, unknown>)[k] === "function");
     const workers = Array.from({ length: workerCount }, (_, index) =>
-      spawn(WORKER_MAIN, { module, memory: b.memory, control, index, kernels: PARALLEL_KERNELS }),
+      spawn(WORKER_MAIN, { module, memory: b.memory, control, index, kernels: names }),
     );
-    const pool = new ThreadPool(workers, b.memory, b.heap, control, b.kernels.gemm_workspace_bytes());
+    const pool = new ThreadPool(workers, b.memory, b.heap, b.kernels, names, control, workspaceBytes);
     const deadline = Date.now() + 30_000;
-    while (Atomics.load(pool.i32, READY) < workerCount) {
+    while (Atomics.load(i32, READY) < workerCount) {
       const failure = pool.lost ?? (Date.now() > deadline ? `${workerCount} worker thread(s) did not start within 30 s` : null);
       if (failure) {
         pool.terminate();
@@ -167,8 +272,9 @@ export class ThreadPool {
     return pool;
   }
 
-  // Browsers' main threads may not Atomics.wait; they spin on Atomics.load instead.
-  private static mainThreadCanBlock(i32: Int32Array): boolean {
+  // Browsers' main threads may not Atomics.wait; there the caller checks for running chunks by
+  // Atomics.load until they are done (it only ever waits for chunks a worker already runs).
+  private static callerCanBlock(i32: Int32Array): boolean {
     try {
       Atomics.wait(i32, DONE, -1, 0);
       return true;
@@ -185,6 +291,11 @@ export class ThreadPool {
     return this.activeThreads;
   }
 
+  /** The workers' GEMM workspaces. */
+  get workspaces(): number[] {
+    return this.workers.map((_, w) => this.i32[WORKSPACES + w]);
+  }
+
   setThreads(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > this.size) {
       throw new Error(`setNumThreads: ${n} is outside 1..${this.size} (the pool was started with init({ threads: ${this.size} }))`);
@@ -192,41 +303,78 @@ export class ThreadPool {
     this.activeThreads = n;
   }
 
-  /** Runs jobs[w] on worker w (at most threads − 1 of them) while the caller runs `own`. */
-  run(jobs: Job[], own: () => void): void {
-    if (this.lost) this.fail(`before ${jobs[0]?.kernel ?? "a job"}`);
-    if (jobs.length > this.activeThreads - 1) throw new Error(`thread pool: ${jobs.length} jobs for ${this.activeThreads - 1} active workers`);
-    this.jobs.forEach((slot, w) => {
-      const job = jobs[w];
-      if (!job) return void (slot[0] = -1);
-      if (job.args.length > MAX_ARGS) throw new Error(`thread pool: ${job.kernel} has more than ${MAX_ARGS} arguments`);
-      slot[0] = PARALLEL_KERNELS.indexOf(job.kernel);
-      slot[1] = job.args.length;
-      slot.set(job.args, 2);
-    });
+  /** Chunks a job with these dims has. */
+  static chunksOf(dims: readonly JobDim[]): number {
+    return dims.reduce((c, d) => c * Math.max(1, Math.floor(d.extent / d.chunk)), 1);
+  }
+
+  /**
+   * Runs every chunk of `job` on the calling thread and the active workers; returns when all are
+   * done. The caller runs with the job's own workspace argument, the workers with theirs.
+   */
+  run(job: Job): void {
+    const { dims, args } = job;
+    if (this.lost) this.fail(`before ${job.kernel}`);
+    if (dims.length < 1 || dims.length > 2) throw new Error(`thread pool: ${job.kernel}: a job has 1 or 2 dims, got ${dims.length}`);
+    if (args.length > MAX_ARGS) throw new Error(`thread pool: ${job.kernel} has more than ${MAX_ARGS} arguments`);
+    const kernel = this.kernelIndex.get(job.kernel);
+    if (kernel === undefined) throw new Error(`thread pool: no kernel ${job.kernel}`);
+    const chunks = ThreadPool.chunksOf(dims);
+    if (chunks > MAX_CHUNKS) throw new Error(`thread pool: ${job.kernel}: ${chunks} chunks, more than ${MAX_CHUNKS}`);
+    const d = this.job, argc = args.length;
+    d[0] = kernel;
+    d[1] = argc;
+    d[2] = job.workspace ?? -1;
+    for (let i = 0; i < 2; i++) {
+      const dim = dims[i] ?? { extent: 1, chunk: 1, perUnit: {} };
+      d.set([dim.extent, dim.chunk, dim.count ?? -1, Math.max(1, Math.floor(dim.extent / dim.chunk))], 3 + 4 * i);
+      d.fill(0, HEADER + (1 + i) * argc, HEADER + (2 + i) * argc);
+      for (const [a, v] of Object.entries(dim.perUnit)) d[HEADER + (1 + i) * argc + Number(a)] = v ?? 0;
+    }
+    d.set(args, HEADER);
+    const gen = (this.gen = (this.gen + 1) & GEN_MASK);
+    Atomics.store(this.i32, FAULT, 0);
     Atomics.store(this.i32, DONE, 0);
-    Atomics.add(this.i32, SEQ, 1);
-    Atomics.notify(this.i32, SEQ);
-    const started = Date.now();
-    own();
-    const deadline = Date.now() + Math.max(this.stallFloorMs, STALL_FACTOR * (Date.now() - started));
-    const total = this.workers.length;
-    let spin = 0;
-    for (let done = Atomics.load(this.i32, DONE); done < total; done = Atomics.load(this.i32, DONE)) {
-      if (++spin <= SPIN_CHECKS) continue;
+    Atomics.store(this.i32, CLAIM, (gen << CHUNK_BITS) | chunks);
+    if (this.activeThreads > 1) {
+      Atomics.store(this.i32, WORKERS, this.activeThreads - 1);
+      Atomics.store(this.i32, GEN, gen);
+      Atomics.notify(this.i32, GEN, this.activeThreads - 1);
+    }
+    const started = performance.now();
+    const own = runChunks(this.i32, d, gen, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
+    this.awaitDone(job.kernel, chunks, started);
+    this.stats.jobs++;
+    this.stats.chunks += chunks;
+    this.stats.chunksByWorkers += chunks - own;
+    const fault = Atomics.load(this.i32, FAULT);
+    if (fault) {
+      const message = String.fromCharCode(...this.text.subarray(0, Atomics.load(this.i32, FAULT_LENGTH)));
+      throw new Error(`thread pool: ${fault === 1 ? "the calling thread" : `worker ${fault - 1}`} threw in ${job.kernel}: ${message}`);
+    }
+  }
+
+  /**
+   * Waits for the chunks workers still run: a short spin, then Atomics.wait in slices where the
+   * caller may block (else Atomics.load), checking for a lost worker and bounded in time.
+   */
+  private awaitDone(kernel: string, chunks: number, started: number): void {
+    let done = Atomics.load(this.i32, DONE);
+    if (done === chunks) return;
+    const now = performance.now();
+    const spinUntil = now + CALLER_SPIN_MS, deadline = now + Math.max(this.stallFloorMs, STALL_FACTOR * (now - started));
+    while (done < chunks && performance.now() < spinUntil) done = Atomics.load(this.i32, DONE);
+    while (done < chunks) {
       if (this.canBlock) Atomics.wait(this.i32, DONE, done, WAIT_SLICE_MS);
-      else if (spin % SPIN_CHECKS !== 0) continue;
-      if (this.lost) this.fail(`during ${jobs[0]?.kernel}`);
-      if (Date.now() > deadline) {
-        this.lost = `${total - done} of ${total} worker(s) did not finish ${jobs[0]?.kernel} within ${((deadline - started) / 1000).toFixed(1)} s (dead or starved)`;
+      else for (const until = performance.now() + WAIT_SLICE_MS; Atomics.load(this.i32, DONE) === done && performance.now() < until;);
+      done = Atomics.load(this.i32, DONE);
+      if (done === chunks) return;
+      if (this.lost) this.fail(`during ${kernel}`);
+      if (performance.now() > deadline) {
+        this.lost = `${chunks - done} of ${chunks} chunk(s) of ${kernel} did not finish on the workers within ${((deadline - started) / 1000).toFixed(1)} s (dead or starved)`;
         this.fail("");
       }
     }
-    this.jobs.forEach((slot, w) => {
-      if (slot[0] !== FAULTED) return;
-      const text = new Uint8Array(this.memory.buffer, this.control + JOB_BASE + w * JOB_BYTES + MESSAGE_OFFSET, slot[1]);
-      throw new Error(`thread pool: worker ${w + 1} threw in ${jobs[w].kernel}: ${String.fromCharCode(...text)}`);
-    });
   }
 
   // A lost worker cannot be replaced inside a synchronous call: shut the pool down (later kernels
@@ -242,10 +390,10 @@ export class ThreadPool {
   terminate(): void {
     if (this.closed) return;
     this.closed = true;
-    Atomics.store(this.i32, SEQ, -1);
-    Atomics.notify(this.i32, SEQ);
+    Atomics.store(this.i32, GEN, -1);
+    Atomics.notify(this.i32, GEN);
     for (const w of this.workers) w.terminate();
     for (const ws of this.workspaces) this.heap.release(ws, this.workspaceBytes);
-    this.heap.release(this.control, JOB_BASE + this.workers.length * JOB_BYTES);
+    this.heap.release(this.control, CONTROL_BYTES);
   }
 }

@@ -1,10 +1,10 @@
 // How a conv2d pass runs (see src/ops/conv.ts for the three passes): the plan that picks Winograd,
 // the direct kernels or im2col + GEMM for each pass, and the runners of each method on raw pointers,
 // over the backend's GEMM, element addresses and thread split.
-import { gemm } from "../backend/gemm.js";
+import { gemm, gemmBatched } from "../backend/gemm.js";
 import { BiasMode } from "../backend/kernels.js";
 import { allocElements, elementAt, i32View, releaseElements } from "../backend/memory.js";
-import { parallelFor } from "../backend/parallel.js";
+import { parallelFor, runJob } from "../backend/parallel.js";
 import { backend } from "../backend/wasm.js";
 
 /** A conv2d in its own terms: X [N, Cin, H, W] -> Y [N, Cout, Ho, Wo]; ph/pw are the top/left pads. */
@@ -47,6 +47,24 @@ export function releaseConvScratch(): void {
   scratch = { ptr: 0, floats: 0 };
 }
 
+/**
+ * im2col (or col2im) of nb images x [nb, Cin, H, W] <-> the column matrix col, with `geometry` the
+ * kernels' arguments from kh to ld; split over ranges of channels, each its own rows of col and
+ * planes of x.
+ */
+function columns(scatter: boolean, x: number, col: number, nb: number, Cin: number, H: number, W: number, geometry: readonly number[]): void {
+  const [kh, kw] = geometry, ld = geometry[geometry.length - 1];
+  const [xArg, colArg] = scatter ? [1, 0] : [0, 1];
+  const args = scatter ? [col, x] : [x, col];
+  parallelFor(scatter ? "col2im_f32" : "im2col_f32", [...args, nb, Cin, H, W, ...geometry, Cin],
+    { extent: Cin, count: 3, perUnit: { [xArg]: H * W * 4, [colArg]: kh * kw * ld * 4 } }, nb * Cin * kh * kw * (ld / nb));
+}
+
+/** xp = the planes of x placed in zeroed [Hp, Wp] planes at row top, column left (pad_planes_f32), split over planes. */
+function padPlanes(x: number, xp: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number): void {
+  parallelFor("pad_planes_f32", [x, xp, planes, H, W, Hp, Wp, top, left], { extent: planes, count: 2, perUnit: { 0: H * W * 4, 1: Hp * Wp * 4 } }, planes * Hp * Wp);
+}
+
 // When an image's column matrix is small, images are convolved a chunk at a time: one GEMM per
 // group with N = images·Ho·Wo instead of a narrow one per image (which packs the weights again
 // each time and is too small to split over threads). The chunk's column block stays within
@@ -86,7 +104,7 @@ function runBatched(g: Geometry, p: Passes, images: number): void {
     const gather = (t: number) => k.copy_strided_32(elementAt(t, n0 * Cout * L), rows, Cout, nb, 1, L, L, Cout * L, 0, 1, cols, L, 0, 1);
     const scatter = (t: number) => k.copy_strided_32(rows, elementAt(t, n0 * Cout * L), Cout, nb, 1, L, cols, L, 0, 1, L, Cout * L, 0, 1);
 
-    if (p.x && (p.y || p.dw)) k.im2col_f32(elementAt(p.x, n0 * Cin * HW), col, nb, Cin, H, W, ...geometry, cols);
+    if (p.x && (p.y || p.dw)) columns(false, elementAt(p.x, n0 * Cin * HW), col, nb, Cin, H, W, [...geometry, cols]);
     if (p.y) {
       for (let grp = 0; grp < groups; grp++) {
         gemm(false, false, coutG, cols, kG, 1, wOf(grp), kG, colOf(grp), cols, 0, rowsOf(grp), cols,
@@ -101,14 +119,13 @@ function runBatched(g: Geometry, p: Passes, images: number): void {
     if (p.adj) {
       gather(p.adj);
       for (let grp = 0; grp < groups; grp++) gemm(true, false, kG, cols, coutG, 1, wOf(grp), kG, rowsOf(grp), cols, 0, colOf(grp), cols);
-      k.col2im_f32(col, elementAt(p.dx!, n0 * Cin * HW), nb, Cin, H, W, ...geometry, cols);
+      columns(true, elementAt(p.dx!, n0 * Cin * HW), col, nb, Cin, H, W, [...geometry, cols]);
     }
   }
 }
 
 /** The passes one image (or, for a very large one, a chunk of output rows) at a time, a GEMM per image and group. */
 function runPerImage(g: Geometry, p: Passes): void {
-  const k = backend().kernels;
   const { N, Cin, H, W, Cout, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw, groups } = g;
   const cinG = Cin / groups, coutG = Cout / groups, kG = cinG * kh * kw, K = Cin * kh * kw;
   const L = Ho * Wo, HW = H * W;
@@ -126,7 +143,7 @@ function runPerImage(g: Geometry, p: Passes): void {
       const colOf = (grp: number, base: number) => direct ? elementAt(base, (n * Cin + grp * cinG) * HW) : elementAt(col, grp * kG * Lc);
       const yOffset = (grp: number) => (n * Cout + grp * coutG) * L + r0 * Wo;
       if (lower) {
-        if (!direct) k.im2col_f32(elementAt(p.x!, n * Cin * HW), col, 1, Cin, H, W, ...geometry);
+        if (!direct) columns(false, elementAt(p.x!, n * Cin * HW), col, 1, Cin, H, W, geometry);
         for (let grp = 0; grp < groups; grp++) {
           const c = colOf(grp, p.x!);
           if (p.y) {
@@ -140,7 +157,7 @@ function runPerImage(g: Geometry, p: Passes): void {
         for (let grp = 0; grp < groups; grp++) {
           gemm(true, false, kG, Lc, coutG, 1, wOf(grp), kG, elementAt(p.adj, yOffset(grp)), L, direct ? 1 : 0, colOf(grp, p.dx!), Lc);
         }
-        if (!direct) k.col2im_f32(col, elementAt(p.dx!, n * Cin * HW), 1, Cin, H, W, ...geometry);
+        if (!direct) columns(true, elementAt(p.dx!, n * Cin * HW), col, 1, Cin, H, W, geometry);
       }
     }
   }
@@ -196,7 +213,6 @@ function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perI
   const imageFloats = perImage + (p.padded ? p.C * planeFloats : 0);
   const images = Math.min(N, Math.floor((SCRATCH_FLOATS - fixed - p.kG) / imageFloats));
   if (images < 1) return false;
-  const k = backend().kernels;
   const head = scratchBuffer(fixed + p.kG + images * imageFloats);
   const off = elementAt(head, fixed), chunk = elementAt(off, p.kG), xp = elementAt(chunk, images * perImage);
   const offsets = i32View(off, p.kG);
@@ -208,7 +224,7 @@ function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perI
     const nb = Math.min(images, N - n0);
     let src = elementAt(x, n0 * p.C * p.H * p.W);
     if (p.padded) {
-      k.pad_planes_f32(src, xp, nb * p.C, p.H, p.W, p.planeH, p.planeW, p.top, p.left);
+      padPlanes(src, xp, nb * p.C, p.H, p.W, p.planeH, p.planeW, p.top, p.left);
       src = xp;
     }
     pass(head, off, src, n0, nb, chunk);
@@ -232,10 +248,10 @@ function direct(g: Geometry, x: number, weight: number, y: number, adjoint: bool
     const xImage = C * planeH * planeW;
     for (let grp = 0; grp < groups; grp++) {
       // ranges of images
-      parallelFor("conv_direct_f32", nb, 1, nb * coG * L * kG, (lo, n) => [
-        elementAt(src, lo * xImage + grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, ((n0 + lo) * Co + grp * coG) * L),
-        bias ? elementAt(bias, grp * coG) : 0, +relu, n, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
-      ]);
+      parallelFor("conv_direct_f32", [
+        elementAt(src, grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, (n0 * Co + grp * coG) * L),
+        bias ? elementAt(bias, grp * coG) : 0, +relu, nb, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
+      ], { extent: nb, count: 7, perUnit: { 0: xImage * 4, 4: Co * L * 4 } }, nb * coG * L * kG);
     }
   }, (wp) => {
     for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint);
@@ -249,18 +265,18 @@ function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boole
   const { groups } = g;
   const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
   const L = Ho * Wo, gGroup = 8 * Math.ceil(coG / 8) * L, gImage = groups * gGroup;
-  const k = backend().kernels;
   return directChunks(g, p, x, 0, gImage, (_, off, src, n0, nb, gp) => {
     // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
-    for (let n = 0; n < nb; n++) {
-      for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(gy, ((n0 + n) * Co + grp * coG) * L), elementAt(gp, n * gImage + grp * gGroup), coG, L, 1, 0);
-    }
+    runJob({
+      kernel: "conv_direct_pack_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, 1, 0],
+      dims: [{ extent: nb, chunk: 1, perUnit: { 0: Co * L * 4, 1: gImage * 4 } }, { extent: groups, chunk: 1, perUnit: { 0: coG * L * 4, 1: gGroup * 4 } }],
+    }, nb * Co * L);
     for (let grp = 0; grp < groups; grp++) {
       // ranges of taps, whole 4-tap tiles
-      parallelFor("conv_direct_wgrad_f32", kG, 4, nb * coG * L * kG, (lo, n) => [
-        elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), elementAt(off, lo), n, elementAt(dW, grp * coG * kG + lo), kG,
+      parallelFor("conv_direct_wgrad_f32", [
+        elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), off, kG, elementAt(dW, grp * coG * kG), kG,
         nb, coG, Ho, Wo, p.sh, p.sw, planeW, C * planeH * planeW, gImage,
-      ]);
+      ], { extent: kG, grain: 4, count: 3, perUnit: { 2: 4, 4: 4 } }, nb * coG * L * kG);
     }
   }, () => {});
 }
@@ -302,10 +318,11 @@ function winograd(g: Geometry, x: number, weight: number, y: number, adjoint: bo
     const nb = Math.min(images, N - n0), T = nb * tiles;
     const ld = T + 4; // rows of V and M a little off a power of two apart: the GEMMs' packing reads them in columns
     const xp = elementAt(u, uFloats), v = elementAt(xp, nb * C * Hp * Wp), m = elementAt(v, 16 * C * ld);
-    k.pad_planes_f32(elementAt(x, n0 * C * H * W), xp, nb * C, H, W, Hp, Wp, top, left);
-    k.winograd_input_f32(xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld);
-    for (let xi = 0; xi < 16; xi++) gemm(false, false, Co, T, C, 1, elementAt(u, xi * Co * C), C, elementAt(v, xi * C * ld), ld, 0, elementAt(m, xi * Co * ld), ld);
-    k.winograd_output_f32(m, elementAt(y, n0 * Co * Ho * Wo), bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld);
+    padPlanes(elementAt(x, n0 * C * H * W), xp, nb * C, H, W, Hp, Wp, top, left);
+    parallelFor("winograd_input_f32", [xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld, C], { extent: C, count: 3, perUnit: { 0: Hp * Wp * 4, 1: ld * 4 } }, 16 * C * ld);
+    gemmBatched(16, [Co * C, C * ld, Co * ld], false, false, Co, T, C, 1, u, C, v, ld, 0, m, ld);
+    parallelFor("winograd_output_f32", [m, elementAt(y, n0 * Co * Ho * Wo), bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld, Co],
+      { extent: Co, count: 5, perUnit: { 0: ld * 4, 1: Ho * Wo * 4, ...(bias ? { 2: 4 } : {}) } }, 16 * Co * ld);
   }
   return true;
 }

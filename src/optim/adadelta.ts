@@ -1,8 +1,7 @@
 // Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701): the step is the ratio of running RMS of
 // past updates to running RMS of gradients, so it has the units of the parameter and lr defaults to 1.
-import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
 export interface AdadeltaOptions {
@@ -34,7 +33,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     return ["square_avg", "acc_delta"];
   }
 
-  protected updateRows(rows: number, count: number, o: ParamGroup<AdadeltaOptions>): void {
-    backend().kernels.adadelta_step_multi_f32(rows, count, o.lr, o.rho, o.eps, o.weightDecay, o.maximize);
+  protected updateKernel(o: ParamGroup<AdadeltaOptions>): [StepKernel, number[]] {
+    return ["adadelta_step_multi_f32", [o.lr, o.rho, o.eps, o.weightDecay, +o.maximize]];
   }
 }

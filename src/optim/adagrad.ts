@@ -1,8 +1,7 @@
 // Adagrad (Duchi, Hazan & Singer 2011): per-coordinate step sizes from the sum of all squared
 // gradients so far, so rarely-updated coordinates keep large steps.
-import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
 export interface AdagradOptions {
@@ -41,7 +40,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     return o.initialAccumulatorValue;
   }
 
-  protected updateRows(rows: number, count: number, o: ParamGroup<AdagradOptions>): void {
-    backend().kernels.adagrad_step_multi_f32(rows, count, o.lr, o.lrDecay, o.eps, o.weightDecay, o.maximize);
+  protected updateKernel(o: ParamGroup<AdagradOptions>): [StepKernel, number[]] {
+    return ["adagrad_step_multi_f32", [o.lr, o.lrDecay, o.eps, o.weightDecay, +o.maximize]];
   }
 }

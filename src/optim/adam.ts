@@ -2,9 +2,8 @@
 // optional AMSGrad (Reddi et al. 2018), and AdamW (Loshchilov & Hutter 2017,
 // https://arxiv.org/abs/1711.05101), whose weight decay shrinks the weights directly instead of
 // being added to the gradient (where Adam's normalisation would cancel most of it).
-import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
 type AdamArgs = Args<[lr: number, betas: [number, number], eps: number, weightDecay: number, amsgrad: boolean], Partial<AdamOptions>>;
@@ -49,8 +48,8 @@ export class Adam extends Optimizer<AdamOptions> {
     return ["exp_avg", "exp_avg_sq", o.amsgrad ? "max_exp_avg_sq" : null];
   }
 
-  protected updateRows(rows: number, count: number, o: ParamGroup<AdamOptions>): void {
-    backend().kernels.adam_step_multi_f32(rows, count, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, this.decoupled, o.maximize);
+  protected updateKernel(o: ParamGroup<AdamOptions>): [StepKernel, number[]] {
+    return ["adam_step_multi_f32", [o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, +this.decoupled, +o.maximize]];
   }
 }
 

@@ -6,6 +6,7 @@
 // the kernel walks.
 import { allocElements, i32View, releaseElements } from "../backend/memory.js";
 import { StepRow } from "../backend/kernels.js";
+import { parallelFor } from "../backend/parallel.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { checkTensorEntry, describeValue } from "../ops/checks.js";
 import { rootBoundary } from "../autofree.js";
@@ -38,6 +39,11 @@ export interface OptimizerStateDict {
   param_groups: Record<string, unknown>[];
 }
 
+
+/** The fused update kernels, one per rule. */
+export type StepKernel = "sgd_step_multi_f32" | "adam_step_multi_f32" | "rmsprop_step_multi_f32" | "adagrad_step_multi_f32" | "adadelta_step_multi_f32";
+// Work per element of an update (a division and a square root, several streams), for the thread split.
+const UPDATE_COST = 8;
 // A row of the step table (StepRow, from assembly/optim.ts): param, grad, three state pointers
 // (0 = unused), element count, step count, and 1 when the first state buffer is new this step.
 const ROW = StepRow.columns;
@@ -96,8 +102,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     return 0;
   }
 
-  /** Runs the group's update kernel over the `count` rows of the step table at `rows` (steps already incremented). */
-  protected abstract updateRows(rows: number, count: number, group: ParamGroup<O>): void;
+  /**
+   * The group's update kernel (assembly/optim.ts) and its hyperparameter arguments, which come after
+   * the step table and its row count (and before the range of elements to update).
+   */
+  protected abstract updateKernel(group: ParamGroup<O>): [kernel: StepKernel, hyperparameters: number[]];
 
   addParamGroup(spec: ParamGroupSpec<O>): void {
     const params = [...spec.params];
@@ -154,7 +163,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       const table = this.stepTable(group);
       const names = this.stateBuffers(group);
       let rows = i32View(table.ptr, table.rows * ROW);
-      let count = 0;
+      let count = 0, elements = 0;
       for (const p of group.params) {
         const grad = p.grad;
         if (!grad) continue;
@@ -171,10 +180,19 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         rows[at + StepRow.numel] = p.size;
         rows[at + StepRow.step] = state.step;
         rows[at + StepRow.fresh] = created & 1;
+        elements += p.size;
       }
-      if (count > 0) this.updateRows(table.ptr, count, group);
+      if (count > 0) this.update(table.ptr, count, elements, group);
     }
     rootBoundary(this); // a loop boundary: frees the temporaries of loops written without tidy (autofree.ts)
+  }
+
+  /** Runs the group's update kernel over its `elements` elements, split over the worker threads if any. */
+  private update(table: number, count: number, elements: number, group: ParamGroup<O>): void {
+    const [kernel, hyperparameters] = this.updateKernel(group);
+    const args = [table, count, ...hyperparameters, 0, elements];
+    const lo = args.length - 2;
+    parallelFor(kernel, args, { extent: elements, grain: 16, count: lo + 1, perUnit: { [lo]: 1 } }, elements * UPDATE_COST);
   }
 
   /**

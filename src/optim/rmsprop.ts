@@ -1,8 +1,7 @@
 // RMSprop (Hinton, Coursera lecture 6e): divide the gradient by a running RMS of recent gradients;
 // `centered` subtracts the running mean first (Graves 2013), so it normalises by the variance.
-import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
 export interface RMSpropOptions {
@@ -38,7 +37,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     return ["square_avg", o.centered ? "grad_avg" : null, o.momentum > 0 ? "momentum_buffer" : null];
   }
 
-  protected updateRows(rows: number, count: number, o: ParamGroup<RMSpropOptions>): void {
-    backend().kernels.rmsprop_step_multi_f32(rows, count, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.maximize);
+  protected updateKernel(o: ParamGroup<RMSpropOptions>): [StepKernel, number[]] {
+    return ["rmsprop_step_multi_f32", [o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, +o.maximize]];
   }
 }

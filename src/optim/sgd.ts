@@ -1,8 +1,7 @@
 // Stochastic gradient descent with momentum (Polyak, or Nesterov as in Sutskever et al. 2013),
 // PyTorch's formulation: the first step seeds the momentum buffer with the gradient itself.
-import { backend } from "../backend/wasm.js";
 import type { Tensor } from "../tensor.js";
-import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec } from "./optimizer.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
 export interface SGDOptions {
@@ -36,7 +35,7 @@ export class SGD extends Optimizer<SGDOptions> {
     return [o.momentum !== 0 ? "momentum_buffer" : null];
   }
 
-  protected updateRows(rows: number, count: number, o: ParamGroup<SGDOptions>): void {
-    backend().kernels.sgd_step_multi_f32(rows, count, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, o.maximize);
+  protected updateKernel(o: ParamGroup<SGDOptions>): [StepKernel, number[]] {
+    return ["sgd_step_multi_f32", [o.lr, o.momentum, o.dampening, o.weightDecay, +o.nesterov, +o.maximize]];
   }
 }

@@ -1,0 +1,172 @@
+// Thread scaling: simdgrad at N threads against its own single thread in the same process, in
+// interleaved rounds (1, N, N, 1, ...), quiet and with busy processes on the other cores.
+//   node --expose-gc --import tsx bench/threads.ts [--threads N] [--mode quiet|contention|both]
+//     [--busy K] [--rounds R] [--seconds S] [--filter <regex>] [--write <file.md>]
+// Each round times one variant for about S seconds; a workload's value is the median over its
+// rounds, with the min–max spread, and its speedup the median of the rounds' N-thread/1-thread
+// ratios (each pair measured back to back). --write puts the markdown table in a file
+// (bench/results/threads.md is the one bench/RESULTS.md includes).
+import { cpus, loadavg } from "node:os";
+import { writeFileSync } from "node:fs";
+import * as sg from "../src/index.js";
+import "../src/relaxed.js";
+import "../src/threads.js";
+import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
+import { backend } from "../src/backend/wasm.js";
+import { startBusy } from "./contention.js";
+import { convWorkloads } from "./conv.js";
+import { gemmWorkloads } from "./gemm.js";
+import { toValue, type Workload } from "./harness.js";
+import { lenetWorkloads } from "./lenet.js";
+import { mlpWorkloads } from "./mlp.js";
+
+const HELP = `usage: bench/threads.ts [--threads N] [--mode quiet|contention|both] [--busy K] [--rounds R] [--seconds S] [--filter <regex>] [--write <file.md>]`;
+
+function parse(argv: string[]) {
+  const o = { threads: 2, mode: "quiet", busy: 1, rounds: 6, seconds: 0.3, filter: null as RegExp | null, write: null as string | null };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--threads") o.threads = Number(value());
+    else if (flag === "--mode") o.mode = value();
+    else if (flag === "--busy") o.busy = Number(value());
+    else if (flag === "--rounds") o.rounds = Number(value());
+    else if (flag === "--seconds") o.seconds = Number(value());
+    else if (flag === "--filter") o.filter = new RegExp(value());
+    else if (flag === "--write") o.write = value();
+    else {
+      console.error(flag === "--help" ? HELP : `bench/threads.ts: unknown argument ${argv[i]}\n${HELP}`);
+      process.exit(flag === "--help" ? 0 : 2);
+    }
+  }
+  if (!Number.isInteger(o.threads) || o.threads < 2) fail(`--threads needs a whole number >= 2, got ${o.threads}`);
+  if (!["quiet", "contention", "both"].includes(o.mode)) fail(`--mode is quiet, contention or both, got ${o.mode}`);
+  if (!Number.isInteger(o.busy) || o.busy < 1) fail(`--busy needs a whole number >= 1, got ${o.busy}`);
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) fail(`--rounds needs a whole number >= 1, got ${o.rounds}`);
+  if (!(o.seconds > 0)) fail(`--seconds needs a positive number, got ${o.seconds}`);
+  return o;
+}
+
+function fail(message: string): never {
+  console.error(`bench/threads.ts: ${message}\n${HELP}`);
+  process.exit(2);
+}
+
+const opts = parse(process.argv.slice(2));
+const build = (await sg.init({ threads: opts.threads, spawnWorker: nodeWorkerSpawner })).build;
+
+/** The targets of the thread work (N threads vs 1, quiet), by workload. */
+const TARGETS: Record<string, number> = { "gemm-1024": 1.85, "mlp-train": 1.7, "lenet-train": 1.7, "conv-res64-fwd": 1.8 };
+/** Under contention every workload must stay at this fraction of one thread or above. */
+const CONTENTION_FLOOR = 0.95;
+
+const all = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads];
+const names = ["gemm-1024", "gemm-mlp", "mlp-train", "mlp-infer-b128", "lenet-train", "conv-lenet2-fwdbwd", "conv-res64-fwd", "conv-res64-fwdbwd"];
+const workloads = names.map((n) => all.find((w) => w.name === n)!).filter((w) => !opts.filter || opts.filter.test(w.name));
+if (!workloads.length) fail(`--filter ${opts.filter} matches none of ${names.join(", ")}`);
+
+/** Seconds per call over a run of about `seconds` (after one warm call). */
+function timeCalls(run: () => void, seconds: number): number {
+  run();
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < seconds * 1e3 || calls < 2) {
+    run();
+    calls++;
+    t = performance.now();
+  }
+  return (t - t0) / 1e3 / calls;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+interface Result {
+  workload: string;
+  unit: string;
+  one: number[]; // values per round at 1 thread (the workload's unit)
+  many: number[]; // at N threads
+  ratios: number[]; // per round: N-thread advantage over 1 thread
+  workerShare: number; // chunks the workers ran, of all chunks at N threads
+}
+
+const advantage = (unit: string, mine: number, base: number) => (unit === "ms" ? base / mine : mine / base);
+
+function measure(w: Workload): Result {
+  const c = w.simdgrad();
+  const pool = backend().pool!;
+  const one: number[] = [], many: number[] = [], ratios: number[] = [];
+  let chunks = 0, byWorkers = 0;
+  // warm-up at both counts (V8 tiers wasm up over the first calls)
+  for (const t of [1, opts.threads]) {
+    sg.setNumThreads(t);
+    timeCalls(c.run, opts.seconds / 2);
+  }
+  for (let r = 0; r < opts.rounds; r++) {
+    // ABBA: 1, N in even rounds, N, 1 in odd ones, so drift does not favour either
+    const order = r % 2 ? [opts.threads, 1] : [1, opts.threads];
+    const got: Record<number, number> = {};
+    for (const t of order) {
+      sg.setNumThreads(t);
+      global.gc?.();
+      const before = { ...pool.stats };
+      got[t] = toValue(w, timeCalls(c.run, opts.seconds));
+      if (t > 1) {
+        chunks += pool.stats.chunks - before.chunks;
+        byWorkers += pool.stats.chunksByWorkers - before.chunksByWorkers;
+      }
+    }
+    one.push(got[1]);
+    many.push(got[opts.threads]);
+    ratios.push(advantage(w.unit, got[opts.threads], got[1]));
+  }
+  sg.setNumThreads(opts.threads);
+  c.dispose?.();
+  return { workload: w.name, unit: w.unit, one, many, ratios, workerShare: chunks ? byWorkers / chunks : 0 };
+}
+
+function fmt(v: number): string {
+  return v >= 1000 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+
+function table(mode: string, results: Result[]): string {
+  const n = opts.threads;
+  const lines = [
+    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of results) {
+    const ratio = median(r.ratios);
+    const target = mode === "quiet" ? TARGETS[r.workload] : CONTENTION_FLOOR;
+    const verdict = target === undefined ? "—" : `≥ ${target.toFixed(2)}x ${ratio >= target ? "met" : "**missed**"}`;
+    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% |`);
+  }
+  return lines.join("\n");
+}
+
+const header = `simdgrad build ${build}, pool of ${opts.threads} threads, measured at ${opts.threads} and 1 | node ${process.version} | ${cpus()[0]?.model ?? "?"} x${cpus().length} | ` +
+  `${opts.rounds} rounds of ~${opts.seconds} s per variant | load before ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${new Date().toISOString()}`;
+console.log(header);
+const sections: string[] = [];
+for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode]) {
+  const busy = mode === "contention" ? startBusy(opts.busy) : null;
+  const results: Result[] = [];
+  try {
+    for (const w of workloads) {
+      const r = measure(w);
+      results.push(r);
+      console.error(`${mode} ${w.name}: 1t ${spread(r.one)}  ${opts.threads}t ${spread(r.many)}  ratio ${median(r.ratios).toFixed(2)}x`);
+    }
+  } finally {
+    busy?.stop();
+  }
+  const title = mode === "quiet" ? "Quiet" : `Under contention (${opts.busy} busy process${opts.busy > 1 ? "es" : ""} spinning alongside)`;
+  sections.push(`### ${title}\n\n${table(mode, results)}`);
+}
+const markdown = `${header}\n\n${sections.join("\n\n")}\n`;
+console.log(`\n${markdown}`);
+if (opts.write) writeFileSync(opts.write, markdown);

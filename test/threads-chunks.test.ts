@@ -1,0 +1,166 @@
+// The pool's dynamic chunks: results are bit-identical at 1, 2 and 3 threads for GEMM, every
+// convolution path and whole training steps (MLP and LeNet-5 with Adam, SGD with momentum), the
+// workers do take chunks, and a slow worker takes fewer of them instead of stalling the job.
+import { describe, it, expect, beforeAll } from "vitest";
+import { Worker } from "node:worker_threads";
+import * as sg from "../src/index.js";
+import "../src/threads.js";
+import { backend } from "../src/backend/wasm.js";
+import { gemm } from "../src/backend/gemm.js";
+import { BiasMode } from "../src/backend/kernels.js";
+import { workerThreadsSpawner, type WorkerSpawner } from "../src/backend/threads.js";
+
+// Each worker's kernel calls can be slowed down from the test (a sleep of delay[0] ms before every
+// call), to play a worker on a core another process is busy on.
+const delay = new Int32Array(new SharedArrayBuffer(8));
+const slowable: WorkerSpawner = (source, message) =>
+  workerThreadsSpawner(Worker)(
+    source
+      .replace("fn(...call);", "if (Atomics.load(globalThis.delay, 0)) Atomics.wait(globalThis.delay, 1, 0, Atomics.load(globalThis.delay, 0)); fn(...call);")
+      .replace("function main({", "function main({ delay, ")
+      .replace("const exports =", "globalThis.delay = delay; const exports ="),
+    { ...(message as object), delay },
+  );
+
+beforeAll(async () => {
+  await sg.init({ threads: 3, spawnWorker: slowable });
+});
+
+/** fn's result (arrays of numbers) at 1, 2 and 3 threads. */
+function atEachThreadCount<T>(fn: () => T): T[] {
+  const out = [1, 2, 3].map((t) => {
+    sg.setNumThreads(t);
+    return fn();
+  });
+  sg.setNumThreads(3);
+  return out;
+}
+
+function expectSame(results: number[][][]): void {
+  for (const r of results.slice(1)) r.forEach((v, i) => expect(v).toEqual(results[0][i]));
+}
+
+describe("dynamic chunks on a pool of 3", () => {
+  it("GEMM: 2-D blocks, row chunks of the matrix-vector path, bias and ReLU epilogues: same bits at 1, 2, 3 threads", () => {
+    sg.manualSeed(31);
+    const cases: [boolean, boolean, number, number, number, BiasMode, boolean][] = [
+      [false, false, 512, 700, 64, BiasMode.none, false],
+      [false, false, 301, 517, 130, BiasMode.perColumn, true],
+      [true, false, 97, 611, 64, BiasMode.perRow, false],
+      [false, true, 12, 517, 90, BiasMode.none, false],
+      [true, true, 333, 177, 257, BiasMode.perColumn, false],
+      [false, true, 900, 10, 256, BiasMode.perColumn, false], // matrix-vector path, split by rows
+      [false, true, 128, 784, 256, BiasMode.none, true],
+    ];
+    const before = backend().pool!.stats.chunksByWorkers;
+    for (const [ta, tb, M, N, K, mode, relu] of cases) {
+      const a = sg.randn(ta ? [K, M] : [M, K]), b = sg.randn(tb ? [N, K] : [K, N]);
+      const bias = sg.randn([Math.max(M, N)]);
+      const results = atEachThreadCount(() => {
+        const c = sg.full([M, N], 0.5);
+        gemm(ta, tb, M, N, K, 0.75, a.ptr, ta ? M : K, b.ptr, tb ? K : N, 0.25, c.ptr, N, bias.ptr, mode, relu);
+        const out = Array.from(c.float32Data());
+        c.dispose();
+        return [out];
+      });
+      expectSame(results);
+      // and right: one element against a direct dot product
+      const av = a.float32Data(), bv = b.float32Data(), bs = bias.float32Data();
+      const i = M - 1, j = N - 1;
+      let dot = 0;
+      for (let p = 0; p < K; p++) dot += (ta ? av[p * M + i] : av[i * K + p]) * (tb ? bv[j * K + p] : bv[p * N + j]);
+      let ref = 0.75 * dot + 0.25 * 0.5 + (mode === BiasMode.perColumn ? bs[j] : mode === BiasMode.perRow ? bs[i] : 0);
+      if (relu) ref = Math.max(ref, 0);
+      expect(results[0][0][i * N + j]).toBeCloseTo(ref, 2);
+      sg.dispose([a, b, bias]);
+    }
+    expect(backend().pool!.stats.chunksByWorkers).toBeGreaterThan(before);
+  });
+
+  it("convolutions (direct, Winograd, im2col, per-image, transposed; outputs and all gradients): same bits at 1, 2, 3 threads", () => {
+    sg.manualSeed(32);
+    const convs: { x: number[]; w: number[]; cout: number; conv: (x: sg.Tensor, w: sg.Tensor, b: sg.Tensor) => sg.Tensor }[] = [
+      { x: [16, 6, 14, 14], w: [16, 6, 5, 5], cout: 16, conv: (x, w, b) => sg.conv2d(x, w, b, { activation: "relu" }) },
+      { x: [9, 1, 28, 28], w: [6, 1, 5, 5], cout: 6, conv: (x, w, b) => sg.conv2d(x, w, b, { padding: 2 }) },
+      { x: [3, 64, 12, 12], w: [64, 64, 3, 3], cout: 64, conv: (x, w, b) => sg.conv2d(x, w, b, { padding: 1 }) }, // Winograd
+      { x: [32, 64, 7, 7], w: [32, 64, 1, 1], cout: 32, conv: (x, w, b) => sg.conv2d(x, w, b) }, // 1x1: chunked GEMMs
+      { x: [5, 8, 11, 11], w: [2, 8, 3, 3], cout: 2, conv: (x, w, b) => sg.conv2d(x, w, b, { stride: 2 }) }, // few channels: im2col + col2im
+      { x: [2, 16, 40, 40], w: [32, 8, 3, 3], cout: 32, conv: (x, w, b) => sg.conv2d(x, w, b, { padding: 1, stride: [1, 2], dilation: [2, 1], groups: 2 }) },
+      { x: [4, 32, 9, 9], w: [32, 8, 3, 3], cout: 8, conv: (x, w, b) => sg.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }) },
+    ];
+    for (const c of convs) {
+      const x = sg.randn(c.x, { requiresGrad: true }), w = sg.randn(c.w, { requiresGrad: true }), b = sg.randn([c.cout], { requiresGrad: true });
+      const g = sg.randn(sg.noGrad(() => sg.tidy(() => c.conv(x, w, b).shape)));
+      const results = atEachThreadCount(() => {
+        const out = sg.tidy(() => {
+          const y = c.conv(x, w, b);
+          y.backward(g);
+          return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.float32Data()));
+        });
+        for (const t of [x, w, b]) {
+          t.grad!.dispose();
+          t.grad = null;
+        }
+        return out;
+      });
+      expectSame(results);
+      sg.dispose([x, w, b, g]);
+    }
+  });
+
+  /** Parameters after `steps` training steps from the same start, as arrays. */
+  function train(makeModel: () => sg.nn.Module, makeOptimizer: (p: sg.Tensor[]) => sg.optim.Optimizer, x: sg.Tensor, y: sg.Tensor, steps: number): number[][] {
+    sg.manualSeed(7);
+    const model = makeModel();
+    const optimizer = makeOptimizer(model.parameters());
+    for (let s = 0; s < steps; s++) {
+      optimizer.zeroGrad();
+      sg.tidy(() => sg.nn.functional.crossEntropy(model.forward(x) as sg.Tensor, y).backward());
+      optimizer.step();
+    }
+    const params = model.parameters().map((p) => Array.from(p.float32Data()));
+    optimizer.dispose();
+    model.dispose();
+    return params;
+  }
+
+  it("training steps (MLP with Adam, LeNet-5 with SGD + momentum): same parameters at 1, 2, 3 threads", () => {
+    const { nn, optim } = sg;
+    sg.manualSeed(33);
+    const x = sg.randn([128, 784]), y = sg.randint(0, 10, [128]);
+    const mlp = () => new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    expectSame(atEachThreadCount(() => train(mlp, (p) => new optim.Adam(p, { lr: 1e-3 }), x, y, 3)));
+    const images = sg.randn([32, 1, 28, 28]), labels = sg.randint(0, 10, [32]);
+    const lenet = () => new nn.Sequential(
+      new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
+      new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+    );
+    expectSame(atEachThreadCount(() => train(lenet, (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.9 }), images, labels, 3)));
+    sg.dispose([x, y, images, labels]);
+  });
+
+  it("a slow worker takes fewer chunks and does not stall the job; the result is unchanged", () => {
+    sg.manualSeed(34);
+    const a = sg.randn([1024, 512]), b = sg.randn([512, 1024]);
+    const product = () => sg.tidy(() => Array.from(sg.matmul(a, b).float32Data()));
+    sg.setNumThreads(1);
+    const expected = product();
+    sg.setNumThreads(3);
+    const stats = backend().pool!.stats;
+    Atomics.store(delay, 0, 1000); // every worker sleeps 1 s before each call
+    const before = { ...stats };
+    const t0 = performance.now();
+    const got = product();
+    const elapsed = performance.now() - t0;
+    Atomics.store(delay, 0, 0);
+    expect(got).toEqual(expected);
+    // the caller did all but the chunks the two workers claimed before it was done (at most one each)
+    const chunks = stats.chunks - before.chunks, byWorkers = stats.chunksByWorkers - before.chunksByWorkers;
+    expect(chunks).toBeGreaterThan(4);
+    expect(byWorkers).toBeLessThanOrEqual(2);
+    // one sleep (the workers sleep side by side), not one per chunk
+    expect(elapsed).toBeLessThan(1000 * (chunks - 1));
+    sg.dispose([a, b]);
+  });
+});
