@@ -2,6 +2,7 @@
 // Both draw from a seedable Generator (src/random.ts), so runs are reproducible. They live in ops/
 // so that ops built on them (recurrent stacks, attention) need not reach up into nn/.
 import { readOptions } from "./args.js";
+import { checkFloat } from "./checks.js";
 import { Tensor } from "../tensor.js";
 import { mul, add } from "./binary.js";
 import { randn } from "./creation.js";
@@ -13,6 +14,7 @@ import { defaultGenerator, type Generator } from "../random.js";
  */
 export function dropout(x: Tensor, p = 0.5, training = true, options: { generator?: Generator } = {}): Tensor {
   readOptions("dropout", options, ["generator"]);
+  checkFloat("dropout", x);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability has to be between 0 and 1, got ${p}`);
   if (!training || p === 0) return x;
   const gen = options.generator ?? defaultGenerator;
@@ -28,6 +30,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, options: { generato
 /** Adds N(0, std²) noise to x in training (input-noise regularisation); identity otherwise. */
 export function gaussianNoise(x: Tensor, std: number, training = true, options: { generator?: Generator } = {}): Tensor {
   readOptions("gaussianNoise", options, ["generator"]);
+  checkFloat("gaussianNoise", x);
   if (!(std >= 0)) throw new Error(`gaussianNoise: std must be non-negative, got ${std}`);
   if (!training || std === 0) return x;
   const noise = randn(x.shape, { std, generator: options.generator });

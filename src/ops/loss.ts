@@ -84,6 +84,7 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
 } = {}): Tensor {
   const { param = 0, posWeight = null, reductions } = options;
   checkReduction(name, reduction, reductions);
+  checkLive(name, input, target, ...(posWeight ? [posWeight] : []));
   if (input.dtype !== "float32" || target.dtype !== "float32") {
     throw new Error(`${name}: expected float32 input and target, got ${input.dtype} and ${target.dtype}`);
   }
