@@ -84,8 +84,10 @@ const allExtent = (arrays: Float64Array[]): [number, number] => {
  */
 export function linePlot(series: Values | Series | readonly Series[], options?: LinePlotOptions): string {
   const op = "linePlot";
-  const o = readPlotOptions<LinePlotOptions>(op, options, { integerX: kinds.bool });
-  const lines = readSeries(op, series);
+  return drawLinePlot(op, readSeries(op, series), readPlotOptions<LinePlotOptions>(op, options, { integerX: kinds.bool }));
+}
+
+function drawLinePlot(op: string, lines: Line[], o: LinePlotOptions): string {
   const integer = o.integerX ?? lines.every((l) => l.x.every(Number.isInteger));
   return renderFrame(op, o, {
     x: { extent: allExtent(lines.map((l) => l.x)), integer },
@@ -139,7 +141,7 @@ export function learningCurves(history: Run | Readonly<Record<string, Run>>, opt
     }
   });
   const { metric: _, ...frame } = o;
-  return linePlot(series, { xLabel: "epoch", yLabel: metric, ...frame });
+  return drawLinePlot(op, readSeries(op, series), { xLabel: "epoch", yLabel: metric, ...frame });
 }
 
 export interface ScatterOptions extends FrameOptions {
