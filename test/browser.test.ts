@@ -95,6 +95,31 @@ describe.skipIf(skip)("in Chromium", () => {
     await page.context().close();
   });
 
+  it("loops with no tidy, dispose or keep (body-made batches sync and with an await per step, a DataLoader, noGrad evaluation) stay flat in a page", async () => {
+    const { page, problems } = await openPage();
+    const r = await page.evaluate(() => (window as any).simdgradChecks.noTidyLoops({ steps: 1000 }));
+    const { syncWarm, syncEnd, asyncEnd, loaderWarm, loaderEnd, evalEnd } = r.stats;
+    console.log(`browser: no-tidy loops: ${syncWarm.liveTensors} tensors / ${(syncWarm.wasmMemoryBytes / 2 ** 20).toFixed(1)} MiB after warm-up, ` +
+      `${evalEnd.liveTensors} / ${(evalEnd.wasmMemoryBytes / 2 ** 20).toFixed(1)} MiB after 1000 sync + 100 async steps, 250 DataLoader epochs and 1000 noGrad batches`);
+    expect(Number.isFinite(r.total)).toBe(true);
+    expect(r.correct).toBeGreaterThan(0);
+    // Nothing grows: the wasm memory never, bytes in use and live tensors not past the warm-up level
+    // (the loaders' data set adds its two tensors).
+    for (const s of [syncEnd, asyncEnd]) {
+      expect(s.wasmMemoryBytes).toBe(syncWarm.wasmMemoryBytes);
+      expect(s.bytesInUse).toBeLessThanOrEqual(syncWarm.bytesInUse);
+      expect(s.liveTensors).toBeLessThanOrEqual(syncWarm.liveTensors);
+    }
+    for (const s of [loaderEnd, evalEnd]) {
+      expect(s.wasmMemoryBytes).toBe(syncWarm.wasmMemoryBytes);
+      expect(s.bytesInUse).toBeLessThanOrEqual(loaderWarm.bytesInUse);
+      expect(s.liveTensors).toBeLessThanOrEqual(loaderWarm.liveTensors);
+    }
+    expect(r.freedMessage).toMatch(/can no longer be used.*keep/);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("`await init({ threads: 2 })` starts a Blob-URL Web Worker; GEMM and linear backward match one thread exactly", async () => {
     const { page, problems, workerUrls } = await openPage();
     const r = await page.evaluate(() => (window as any).simdgradChecks.threads());

@@ -121,5 +121,61 @@ async function framesDuringFit({ epochs = 100 } = {}) {
   return { blocking, async };
 }
 
-window.simdgradChecks = { withoutInit, train, threads, threadsWithoutIsolation, framesDuringFit };
+/**
+ * Loops written from PyTorch habits with no tidy, dispose or keep (autofree.ts): an MLP trained on
+ * batches made in the loop body, synchronously and then with an await per step (a macrotask, so
+ * the GC may run), then over a DataLoader, then evaluated under noGrad. Returns memoryStats()
+ * after warm-up and at the end of each loop, and what touching a freed tensor says.
+ */
+async function noTidyLoops({ steps = 2000 } = {}) {
+  await sg.init();
+  sg.manualSeed(4);
+  const model = new nn.Sequential(new nn.Linear(20, 32), new nn.ReLU(), new nn.Linear(32, 5));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const F = nn.functional;
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const stats = {};
+  let total = 0, earlyLoss = null;
+  const trainStep = (x, y) => {
+    opt.zeroGrad();
+    const loss = F.crossEntropy(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    total += loss.item();
+    return loss;
+  };
+  for (let i = 0; i < steps; i++) {
+    const loss = trainStep(sg.randn([16, 20]), sg.randint(0, 5, [16]));
+    if (i === 5) earlyLoss = loss; // stored, not kept: freed once unused for a step
+    if (i === 20) stats.syncWarm = sg.memoryStats();
+  }
+  stats.syncEnd = sg.memoryStats();
+  for (let i = 0; i < steps / 10; i++) {
+    trainStep(sg.randn([16, 20]), sg.randint(0, 5, [16]));
+    await tick();
+  }
+  stats.asyncEnd = sg.memoryStats();
+  const xs = sg.randn([64, 20]), ys = sg.randint(0, 5, [64]);
+  const loader = new sg.DataLoader(new sg.TensorDataset(xs, ys), { batchSize: 16, shuffle: true });
+  for (let epoch = 0; epoch < steps / 4; epoch++) {
+    for (const [x, y] of loader) trainStep(x, y);
+    if (epoch === 5) stats.loaderWarm = sg.memoryStats();
+  }
+  stats.loaderEnd = sg.memoryStats();
+  let correct = 0;
+  for (let i = 0; i < steps; i++) {
+    const x = sg.randn([16, 20]), y = sg.randint(0, 5, [16]);
+    sg.noGrad(() => { correct += model.forward(x).argmax(1).eq(y).sum().item(); });
+  }
+  stats.evalEnd = sg.memoryStats();
+  let freedMessage = "";
+  try {
+    earlyLoss.item();
+  } catch (e) {
+    freedMessage = String(e?.message ?? e);
+  }
+  return { stats, total, correct, freedMessage };
+}
+
+window.simdgradChecks = { withoutInit, train, threads, threadsWithoutIsolation, framesDuringFit, noTidyLoops };
 window.simdgradReady = true;
