@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, tensor, noGrad, optim, nn, keep, type Tensor } from "../src/index.js";
 import { importOnnx, exportOnnx } from "../src/onnx.js";
+import { AttrType, DataType, encodeModel, type AttributeProto } from "../src/onnx/proto.js";
 import { runOrt, expectClose } from "./helpers/onnxruntime.js";
 
 const dir = new URL("./fixtures/onnx/", import.meta.url);
@@ -52,5 +53,31 @@ describe.each(["mlp", "lenet", "resblock", "lstm", "transformer"])("importOnnx(%
     const ours = noGrad(() => model.forward(input)) as Tensor;
     const ort = await runOrt(again, { input });
     expectClose(ours.data(), ort.output.data);
+  });
+});
+
+describe("importOnnx errors", () => {
+  const graphWith = (opType: string, attributes: AttributeProto[] = []) =>
+    encodeModel({
+      irVersion: 8, opsetImports: [{ domain: "", version: 17 }], producerName: "test", producerVersion: "0",
+      graph: {
+        name: "g", nodes: [{ inputs: ["x"], outputs: ["y"], name: "the_node", opType, domain: "", attributes }], initializers: [],
+        inputs: [{ name: "x", elemType: DataType.FLOAT, shape: [2, 3] }], outputs: [{ name: "y", elemType: DataType.FLOAT, shape: [2, 3] }], valueInfo: [],
+      },
+    });
+
+  it("an unsupported op names the node and the op", () => {
+    expect(() => importOnnx(graphWith("NonMaxSuppression"))).toThrow("importOnnx: node the_node: the op NonMaxSuppression is not supported");
+  });
+
+  it("an unsupported attribute or attribute value names the node", () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(() => importOnnx(graphWith("Relu", [{ name: "gamma", type: AttrType.FLOAT, f: 2 }])).forward(x)).toThrow("importOnnx: node the_node (Relu): attribute gamma is not supported");
+    expect(() => importOnnx(graphWith("Pad", [{ name: "mode", type: AttrType.STRING, s: "reflect" }])).forward(x)).toThrow('importOnnx: node the_node (Pad): attribute mode = "reflect" is not supported (only "constant")');
+  });
+
+  it("a malformed file and a wrong number of inputs are clear errors", () => {
+    expect(() => importOnnx(Uint8Array.of(0x3a, 0x05, 1))).toThrow(/onnx: malformed protobuf/);
+    expect(() => importOnnx(graphWith("Relu")).forward()).toThrow("OnnxModule.forward: the graph takes 1 input (x), got 0");
   });
 });

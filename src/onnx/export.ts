@@ -331,9 +331,11 @@ const converters: Record<string, Converter> = {
     if (g.opset >= 21 && w && b) {
       return finish(c, "GroupNormalization", [xin, w, b], [int("num_groups", groups), float("epsilon", eps)]);
     } else {
+      // ReduceMean takes its axes as an input from opset 18, as an attribute before.
+      const meanOverRows = (v: string) => (g.opset >= 18 ? g.op("ReduceMean", [v, g.constInts([2])], [int("keepdims", 1)]) : g.op("ReduceMean", [v], [ints("axes", [2]), int("keepdims", 1)]));
       const rows = g.op("Reshape", [xin, g.constInts([0, groups, -1])]);
-      const centred = g.op("Sub", [rows, g.op("ReduceMean", [rows, g.constInts([2])], [int("keepdims", 1)])]);
-      const variance = g.op("ReduceMean", [g.op("Mul", [centred, centred]), g.constInts([2])], [int("keepdims", 1)]);
+      const centred = g.op("Sub", [rows, meanOverRows(rows)]);
+      const variance = meanOverRows(g.op("Mul", [centred, centred]));
       const normed = g.op("Div", [centred, g.op("Sqrt", [g.op("Add", [variance, g.constFloat(eps)])])]);
       y = g.op("Reshape", [normed, g.op("Shape", [xin])]);
     }
@@ -382,14 +384,13 @@ const converters: Record<string, Converter> = {
   },
 };
 
-type Outputs = Tensor | readonly Outputs[] | { readonly [key: string]: Outputs };
-
-/** The tensors of a forward's result (a tensor, a tuple or an object of them, nested), in order. */
+/** The tensors of a forward's result (a tensor, a tuple or an object of them, nested), in order; nulls are left out. */
 function flattenOutputs(out: unknown, into: Tensor[] = []): Tensor[] {
+  if (out === null || out === undefined) return into; // an absent output (attention weights not asked for), as torch.onnx drops None
   if (out instanceof Tensor) into.push(out);
   else if (Array.isArray(out)) for (const o of out) flattenOutputs(o, into);
   else if (out && typeof out === "object") for (const o of Object.values(out)) flattenOutputs(o, into);
-  else throw new Error(`exportOnnx: the forward pass returned ${out === null ? "null" : typeof out}, not tensors`);
+  else throw new Error(`exportOnnx: the forward pass returned a ${typeof out}, not tensors`);
   return into;
 }
 
