@@ -6,6 +6,7 @@ export * from "./indexing";
 export * from "./loss";
 export * from "./embedding";
 export { gemm_f32, gemm_workspace_bytes, BiasMode } from "./gemm";
+export * from "./qgemm";
 export * from "./conv";
 export * from "./pool";
 export * from "./norm";

@@ -39,6 +39,8 @@ export { gradcheck, gradgradcheck } from "./gradcheck.js";
 export { vjp, jvp, hvp, jacobian, hessian, type TensorFn, type FunctionalOptions, type JacobianOptions } from "./functional.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as quantization from "./quantization.js";
+export { quantize, quantizeDynamic } from "./quantization.js";
 export { TensorDataset, Subset, randomSplit, type Dataset } from "./data/dataset.js";
 export { DataLoader, type DataLoaderOptions } from "./data/dataloader.js";
 export { parseIdx, encodeIdx, type IdxArray } from "./data/idx.js";

@@ -16,7 +16,7 @@ const PUBLIC = {
     gradgradcheck groupNorm gru gruCell gt hessian hvp indexAdd indexSelect init initSync interpolate
     isAnomalyEnabled isGradEnabled jacobian jvp keep layerNorm le leakyRelu linear linspace load log logSoftmax
     logsumexp lstm lstmCell lt manualSeed maskedFill matmul max maxPool2d maxPool2dWithIndices maximum mean
-    memoryStats min minimum mul narrow ne neg noGrad ones onesLike pad parseIdx permute pow rand randLike randint
+    memoryStats min minimum mul narrow ne neg noGrad ones onesLike pad parseIdx permute pow quantize quantizeDynamic rand randLike randint
     randn randnLike randomSplit reciprocal relu repeat reshape rnn rnnCell roll save scaledDotProductAttention
     scatterAdd setDetectAnomaly setNumThreads shutdownThreads sigmoid sign silu sin slice softmax softplus sort split sqrt square
     setPrintOptions getPrintOptions
@@ -49,17 +49,21 @@ const PUBLIC = {
     Adadelta Adagrad Adam AdamW CosineAnnealingLR ExponentialLR LRScheduler LambdaLR LinearLR MultiStepLR
     Optimizer RMSprop ReduceLROnPlateau SGD SequentialLR StepLR clipGradNorm clipGradValue l1Penalty l2Penalty
   `),
+  quantization: words(`
+    DynamicQuantizedLinear QuantizedConv2d QuantizedLinear convert prepare quantize quantizeDynamic
+  `),
 };
 
 const names = (o: object, without: string[] = []) => Object.keys(o).filter((k) => !without.includes(k)).sort();
 
 describe("public API", () => {
   it.each([
-    ["top", names(sg, ["nn", "optim"])],
+    ["top", names(sg, ["nn", "optim", "quantization"])],
     ["nn", names(sg.nn, ["functional", "init"])],
     ["nn.functional", names(sg.nn.functional)],
     ["nn.init", names(sg.nn.init)],
     ["optim", names(sg.optim)],
+    ["quantization", names(sg.quantization)],
   ] as const)("%s exports exactly the listed names", (where, actual) => {
     expect(actual).toEqual(PUBLIC[where]);
   });

@@ -1,10 +1,20 @@
 // State dicts as safetensors bytes, the format PyTorch and Hugging Face load directly. float32
 // tensors are written as F32; int32 tensors as I64, the dtype PyTorch uses for integer buffers
-// (num_batches_tracked) and indices. Reading converts every float dtype to float32 and every
-// integer dtype to int32.
+// (num_batches_tracked) and indices; the int8 codes of quantized layers as I8. Reading converts
+// every float dtype to float32 and every integer dtype to int32.
 import { byteView } from "../backend/memory.js";
 import { Tensor, dispose, type DType } from "../tensor.js";
 import { decodeSafetensors, dictFromEntries, encodeSafetensors, type RawTensor, type SafeDType } from "./safetensors.js";
+
+// int32 tensors that hold int8 codes (a quantized layer's weight): save() writes them as I8.
+const int8Codes = new WeakSet<Tensor>();
+
+/** Marks an int32 tensor whose values are int8 codes, so save() writes it as I8 (load reads I8 back as int32). */
+export function saveAsInt8(t: Tensor): Tensor {
+  if (t.dtype !== "int32") throw new Error(`saveAsInt8: expected an int32 tensor, got ${t.dtype}`);
+  int8Codes.add(t);
+  return t;
+}
 
 /** Serialises tensors (e.g. `model.stateDict()`) to safetensors bytes; metadata is string → string. */
 export function save(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
@@ -14,6 +24,11 @@ export function save(stateDict: Record<string, Tensor>, metadata?: Record<string
     if (t.dtype === "float32") {
       // Wasm memory is little-endian, as safetensors is: float32 bytes copy as they are.
       raw[name] = { dtype: "F32", shape: [...t.shape], data: byteView(t.ptr, t.size).slice() };
+    } else if (int8Codes.has(t)) {
+      const src = t.liveData();
+      const bad = src.findIndex((v) => v < -128 || v > 127);
+      if (bad >= 0) throw new Error(`save: "${name}" holds int8 codes but element ${bad} is ${src[bad]}, outside [-128, 127]`);
+      raw[name] = { dtype: "I8", shape: [...t.shape], data: new Uint8Array(Int8Array.from(src).buffer) };
     } else {
       const src = t.liveData();
       const data = new Uint8Array(t.size * 8);

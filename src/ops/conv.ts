@@ -18,7 +18,7 @@ import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { sumDim } from "../backend/reduce.js";
 import { adjoint, lower, runPasses, weightGrad, type Geometry } from "./conv-passes.js";
-import { Tensor, shapeToString } from "../tensor.js";
+import { Tensor, shapeToString, type Shape } from "../tensor.js";
 import { traced } from "../trace.js";
 import { squeeze, unsqueeze } from "./shape.js";
 import { checkGroups, checkLive, pair } from "./checks.js";
@@ -110,7 +110,7 @@ function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
 }
 
 /** Applies fn to x with a batch dim of 1 added when x is unbatched (rank `unbatchedRank`). */
-function batched(x: Tensor, unbatchedRank: number, fn: (x: Tensor) => Tensor): Tensor {
+export function batched(x: Tensor, unbatchedRank: number, fn: (x: Tensor) => Tensor): Tensor {
   if (x.ndim !== unbatchedRank) return fn(x);
   return throughView(x, 0, fn);
 }
@@ -137,14 +137,18 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args:
   return batched(x, 3, (xb) => conv2dBatched("conv2d", xb, weight, bias, options));
 }
 
-function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions): Tensor {
-  const { stride = 1, padding = 0, dilation = 1, groups = 1, activation } = options;
-  checkOperands(op, x, weight, bias, groups, weight.shape[0]);
-  if (activation !== undefined && activation !== "relu") throw new Error(`${op}: activation must be "relu" or absent, got ${JSON.stringify(activation)}`);
-  const [N, Cin, H, W] = x.shape;
-  const [Cout, cinG, kh, kw] = weight.shape;
+/**
+ * The geometry of conv2d over a batched input of shape xShape [N, Cin, H, W] and a weight of shape
+ * [Cout, Cin/groups, kh, kw] (both 4-D; the caller checks dtypes), after checking the channels,
+ * sizes and padding (pads: top, bottom, left, right). Shared with the quantized convolution, whose
+ * weight holds int8 codes.
+ */
+export function conv2dGeometry(op: string, xShape: Shape, weightShape: Shape, options: Conv2dOptions): Geometry & { pads: [number, number, number, number] } {
+  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
+  const [N, Cin, H, W] = xShape;
+  const [Cout, cinG, kh, kw] = weightShape;
   if (cinG * groups !== Cin) {
-    throw new Error(`${op}: weight ${shapeToString(weight.shape)} with groups=${groups} expects ${cinG * groups} input channels, got input ${shapeToString(x.shape)}`);
+    throw new Error(`${op}: weight ${shapeToString(weightShape)} with groups=${groups} expects ${cinG * groups} input channels, got input ${shapeToString(xShape)}`);
   }
   const [sh, sw] = pair(op, "stride", stride, 1);
   const [dh, dw] = pair(op, "dilation", dilation, 1);
@@ -160,12 +164,20 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
   const paddedH = H + pads[0] + pads[1], paddedW = W + pads[2] + pads[3];
   const effH = dh * (kh - 1) + 1, effW = dw * (kw - 1) + 1;
   if (effH > paddedH || effW > paddedW) {
-    throw new Error(`${op}: kernel ${effH}x${effW} (after dilation) is larger than the padded input ${paddedH}x${paddedW} (input ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)})`);
+    throw new Error(`${op}: kernel ${effH}x${effW} (after dilation) is larger than the padded input ${paddedH}x${paddedW} (input ${shapeToString(xShape)}, weight ${shapeToString(weightShape)})`);
   }
-  const g: Geometry = {
+  return {
     N, Cin, H, W, Cout, Ho: Math.floor((paddedH - effH) / sh) + 1, Wo: Math.floor((paddedW - effW) / sw) + 1,
-    kh, kw, sh, sw, ph: pads[0], pw: pads[2], dh, dw, groups,
+    kh, kw, sh, sw, ph: pads[0], pw: pads[2], dh, dw, groups, pads,
   };
+}
+
+function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions): Tensor {
+  const { groups = 1, activation } = options;
+  checkOperands(op, x, weight, bias, groups, weight.shape[0]);
+  if (activation !== undefined && activation !== "relu") throw new Error(`${op}: activation must be "relu" or absent, got ${JSON.stringify(activation)}`);
+  const g = conv2dGeometry(op, x.shape, weight.shape, options);
+  const { N, Cout, sh, sw, dh, dw, pads } = g;
   const relu = activation === "relu";
   const y = Tensor.empty([N, Cout, g.Ho, g.Wo], "float32", op);
   lower(g, x.ptr, weight.ptr, y.ptr, bias?.ptr ?? 0, relu);
