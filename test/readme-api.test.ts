@@ -11,11 +11,12 @@ const mentioned = (name: string) => new RegExp(`(^|[^A-Za-z0-9_$])${name.replace
 
 describe("README: What is there", () => {
   it.each([
-    ["top level", sg, ["nn", "optim"]],
+    ["top level", sg, ["nn", "optim", "quantization"]],
     ["nn", sg.nn, ["functional", "init"]],
     ["nn.functional", sg.nn.functional, []],
     ["nn.init", sg.nn.init, []],
     ["optim", sg.optim, []],
+    ["quantization", sg.quantization, []],
   ] as const)("lists every export of %s", (_, namespace, namespaces) => {
     const missing = Object.keys(namespace).filter((name) => !(namespaces as readonly string[]).includes(name) && !mentioned(name));
     expect(missing).toEqual([]);
