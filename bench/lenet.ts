@@ -7,7 +7,7 @@ import { tf } from "./peers.js";
 const BATCH = 64;
 const FC = [400, 120, 84, 10];
 
-function tfjsLenet(): { vars: tf.Variable[]; forward: (x: tf.Tensor4D) => tf.Tensor2D } {
+export function tfjsLenet(): { vars: tf.Variable[]; forward: (x: tf.Tensor4D) => tf.Tensor2D } {
   const uniform = (shape: number[], fanIn: number) => {
     const bound = 1 / Math.sqrt(fanIn);
     return tf.tidy(() => tf.variable(tf.randomUniform(shape, -bound, bound))); // tidy keeps variables

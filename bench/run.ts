@@ -17,6 +17,7 @@ import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
 import { startBusy } from "./contention.js";
 import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";
+import { int8Workloads } from "./int8.js";
 import { advantage, IMPLS, measure, toValue, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
 import { lenetWorkloads } from "./lenet.js";
 import { sequenceWorkloads } from "./sequence.js";
@@ -330,7 +331,7 @@ async function main(): Promise<void> {
   if (args.json) process.stderr.write(header + "\n");
   else console.log(header);
 
-  const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads, ...sequenceWorkloads];
+  const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads, ...sequenceWorkloads, ...int8Workloads];
   const names = [...workloads.map((w) => w.name), MEMORY_WORKLOAD];
   const selected = names.filter((n) => !args.filter || args.filter.test(n));
   if (!selected.length) {

@@ -58,7 +58,7 @@ const isStaticTarget = (m: Module<unknown>): m is Linear | Conv2d => m instanceo
 const isDynamicTarget = (m: Module<unknown>): m is Linear => m instanceof Linear;
 
 /** Swaps modules by the map everywhere in the tree (a shared layer is swapped at every place); returns the new root. */
-function swapModules(root: Module<unknown>, swaps: Map<Module<unknown>, Module<unknown>>): Module<unknown> {
+function swapModules<Out>(root: Module<Out>, swaps: Map<Module<unknown>, Module<unknown>>): Module<Out> {
   for (const m of root.modules()) {
     const fields = m as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(m)) {
@@ -67,7 +67,8 @@ function swapModules(root: Module<unknown>, swaps: Map<Module<unknown>, Module<u
     }
   }
   for (const old of swaps.keys()) old.dispose();
-  return (swaps.get(root) ?? root).eval();
+  // A swapped root is a quantized layer standing in for a float one: it returns what that returned.
+  return ((swaps.get(root) as Module<Out> | undefined) ?? root).eval();
 }
 
 /** Removes the observers prepare() attached. */
@@ -118,7 +119,7 @@ function attachObservers(op: string, model: Module<unknown>, skip: string[]): vo
  * torch.ao.quantization.convert: swaps every observed layer for its quantized version, its input
  * quantized with the observed range. Every observer must have seen a batch; nothing changes otherwise.
  */
-export function convert<M extends Module<unknown>>(model: M): Module<unknown> {
+export function convert<Out>(model: Module<Out>): Module<Out> {
   const observers = prepared.get(model);
   if (!observers) throw new Error("convert: the model was not prepared; call prepare(model) and run calibration batches first (or use quantize)");
   const unseen = [...observers.values()].filter((o) => o.batches === 0).map((o) => JSON.stringify(o.name));
@@ -153,7 +154,7 @@ const iterableKind: Kind = {
  * torch.ao.quantization.quantize: prepare, run `calibration` through the model (eval mode, no
  * gradients), convert. Returns the quantized model (use the returned value).
  */
-export function quantize<M extends Module<unknown>>(model: M, options: QuantizeOptions): Module<unknown> {
+export function quantize<Out>(model: Module<Out>, options: QuantizeOptions): Module<Out> {
   if (!options || typeof options !== "object") throw new Error("quantize: needs options { calibration } (the batches that calibrate the activation ranges)");
   const { calibration, skip = [] } = readOptions<QuantizeOptions>("quantize", options, { calibration: iterableKind, skip: skipKind });
   if (calibration === undefined) throw new Error("quantize: options.calibration is required (the batches that calibrate the activation ranges)");
@@ -163,7 +164,7 @@ export function quantize<M extends Module<unknown>>(model: M, options: QuantizeO
     noGrad(() => {
       for (const batch of calibration) {
         const x = calibrationInput(batch, batches++);
-        tidy(() => void (model as Module<unknown>).forward(x));
+        tidy(() => void model.forward(x));
       }
     });
     if (batches === 0) throw new Error("quantize: options.calibration gave no batch");
@@ -178,7 +179,7 @@ export function quantize<M extends Module<unknown>>(model: M, options: QuantizeO
  * torch.ao.quantization.quantize_dynamic: every Linear (except under `skip`) becomes a
  * DynamicQuantizedLinear (int8 weights; each batch's input quantized by its own range).
  */
-export function quantizeDynamic<M extends Module<unknown>>(model: M, options: PrepareOptions = {}): Module<unknown> {
+export function quantizeDynamic<Out>(model: Module<Out>, options: PrepareOptions = {}): Module<Out> {
   const { skip = [] } = readOptions<PrepareOptions>("quantizeDynamic", options, { skip: skipKind });
   const layers = layersToQuantize("quantizeDynamic", model, skip, isDynamicTarget);
   if (!layers.length) throw new Error("quantizeDynamic: the model has no Linear layer to quantize");

@@ -22,6 +22,9 @@ import { saveAsInt8 } from "../io/state.js";
 interface Packed {
   weights: PackedWeights;
   epilogue: Epilogue;
+  /** Copies of weight_scale and bias, for refilling the epilogue. */
+  scales: Float32Array;
+  bias: Float32Array | null;
   versions: number[];
 }
 
@@ -77,20 +80,21 @@ abstract class QuantizedModule extends Module {
     const p = this.packed;
     if (p && p.versions.every((v, i) => v === versions[i])) return p;
     const name = this.constructor.name;
+    const scales = this.weight_scale.float32Data(), bias = this.bias?.float32Data() ?? null;
     const weights = new PackedWeights(name, this.weight, this.groups());
     let epilogue: Epilogue;
     try {
-      epilogue = new Epilogue(weights, this.weight_scale.float32Data(), this.bias?.float32Data() ?? null, this.builtForInput());
+      epilogue = new Epilogue(weights, scales, bias, this.builtForInput());
     } catch (e) {
       weights.dispose();
       throw e;
     }
     this.releasePacked();
-    return (this.packed = { weights, epilogue, versions });
+    return (this.packed = { weights, epilogue, scales, bias, versions });
   }
 
   protected refillEpilogue(p: Packed, input: ActivationQParams): void {
-    p.epilogue.fill(p.weights, this.weight_scale.float32Data(), this.bias?.float32Data() ?? null, input);
+    p.epilogue.fill(p.weights, p.scales, p.bias, input);
   }
 
   private releasePacked(): void {

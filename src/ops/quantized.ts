@@ -78,17 +78,28 @@ export function quantizeWeight(op: string, weight: Tensor): { codes: Tensor; sca
   return { codes, scales };
 }
 
+/** A scratch block for one call, released when fn returns or throws. */
+function withScratch<T>(bytes: number, what: string, fn: (ptr: number) => T): T {
+  const ptr = heap().alloc(bytes, what);
+  try {
+    return fn(ptr);
+  } finally {
+    heap().release(ptr, bytes);
+  }
+}
+
 /**
  * Weights in the kernel's packed layout, per group: codes [groups·Ng, K] packed into panels,
- * with each channel's code sum (for the zero-point correction). Owns its wasm blocks.
+ * with each channel's code sum. Owns its wasm block.
  */
 export class PackedWeights {
   readonly ptr: number;
-  readonly colsum: number;
   /** Depth of a channel (Cin/groups·kh·kw; in_features). */
   readonly K: number;
   /** Output channels per group. */
   readonly Ng: number;
+  /** Σ_k code[n, k] per channel, for the zero-point correction. */
+  readonly sums: Int32Array;
   private readonly bytes: number;
   private readonly groupBytes: number;
 
@@ -106,17 +117,14 @@ export class PackedWeights {
     }
     this.groupBytes = k.qgemm_packed_w_bytes(this.Ng, this.K);
     this.bytes = this.groupBytes * groups;
-    const staging = heap().alloc(codes.size, `${op} weight staging`);
-    try {
-      this.ptr = heap().alloc(this.bytes, `${op} packed weights`);
-      this.colsum = heap().alloc(4 * N, `${op} weight sums`);
+    this.ptr = heap().alloc(this.bytes, `${op} packed weights`);
+    this.sums = withScratch(codes.size, `${op} weight staging`, (staging) => withScratch(4 * N, `${op} weight sums`, (sums) => {
       new Int8Array(backend().memory.buffer, staging, codes.size).set(codes.liveData());
       for (let g = 0; g < groups; g++) {
-        k.qgemm_pack_w(staging + g * this.Ng * this.K, this.Ng, this.K, this.ptr + g * this.groupBytes, this.colsum + 4 * g * this.Ng);
+        k.qgemm_pack_w(staging + g * this.Ng * this.K, this.Ng, this.K, this.ptr + g * this.groupBytes, sums + 4 * g * this.Ng);
       }
-    } finally {
-      heap().release(staging, codes.size);
-    }
+      return new Int32Array(backend().memory.buffer, sums, N).slice();
+    }));
   }
 
   /** The packed panels of group g. */
@@ -124,14 +132,8 @@ export class PackedWeights {
     return this.ptr + g * this.groupBytes;
   }
 
-  /** The channel sums Σ_k code[n, k] (copied out). */
-  sums(): Int32Array {
-    return new Int32Array(backend().memory.buffer, this.colsum, this.Ng * this.groups).slice();
-  }
-
   dispose(): void {
     heap().release(this.ptr, this.bytes);
-    heap().release(this.colsum, 4 * this.Ng * this.groups);
   }
 }
 
@@ -156,7 +158,7 @@ export class Epilogue {
   fill(weights: PackedWeights, weightScales: Float32Array, bias: Float32Array | null, input: ActivationQParams): void {
     const total = this.total;
     const v = new Float32Array(backend().memory.buffer, this.ptr, 2 * total).fill(0);
-    const sums = weights.sums();
+    const sums = weights.sums;
     for (let g = 0; g < weights.groups; g++) {
       for (let j = 0; j < weights.Ng; j++) {
         const n = g * weights.Ng + j;
@@ -184,16 +186,6 @@ export class Epilogue {
 export function checkInference(op: string, x: Tensor): void {
   if (x.requiresGrad && isGradEnabled()) {
     throw new Error(`${op}: quantized layers run inference only and have no gradient; call it under noGrad() or detach the input`);
-  }
-}
-
-/** A scratch block for one call, released when fn returns or throws. */
-function withScratch<T>(bytes: number, what: string, fn: (ptr: number) => T): T {
-  const ptr = heap().alloc(bytes, what);
-  try {
-    return fn(ptr);
-  } finally {
-    heap().release(ptr, bytes);
   }
 }
 
