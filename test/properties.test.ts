@@ -7,6 +7,7 @@ import {
   tensor, tidy, dispose, memoryStats, add, sub, mul, div, maximum, minimum, sum, mean, max, min, logsumexp, var as variance,
   permute, transpose, reshape, indexSelect, split, cat, gradcheck, save, load, manualSeed, nn, type Tensor,
 } from "../src/index.js";
+import * as sg from "../src/index.js";
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from "../src/io/safetensors.js";
 import { parseIdx, encodeIdx, type IdxArray } from "../src/data/idx.js";
 
@@ -129,6 +130,52 @@ describe("state dicts", () => {
       dispose([...Object.values(sd).filter((t) => !t.isDisposed), ...made, x]);
       dispose([...model.parameters(), ...source.parameters()]);
     }), { numRuns: 60, seed: 12 });
+  });
+});
+
+describe("optimizer state dicts", () => {
+  it("Adam.loadStateDict with a corrupted buffer throws and keeps the old state (the next step matches an untouched twin); a clean one continues the trajectory", () => {
+    const kinds = fc.constantFrom("none", "int32", "disposed", "shape", "array", "step", "index");
+    fc.assert(fc.property(kinds, fc.nat({ max: 3 }), fc.constantFrom("exp_avg", "exp_avg_sq"), fc.integer({ min: 1, max: 1000 }), (kind, which, buffer, seed) => {
+      manualSeed(seed);
+      const run = () => {
+        const model = new nn.Linear(3, 2);
+        const opt = new sg.optim.Adam(model.parameters(), { lr: 0.1 });
+        const x = make([4, 3], seed);
+        const step = () => tidy(() => { opt.zeroGrad(); model.forward(x).square().sum().backward(); opt.step(); });
+        return { model, opt, x, step };
+      };
+      // a takes three steps; b and its untouched twin c two, so b's state differs from a's
+      const a = run(), b = run(), c = run();
+      for (const t of [b, c]) t.model.loadStateDict(a.model.stateDict());
+      for (let i = 0; i < 3; i++) a.step();
+      for (let i = 0; i < 2; i++) { b.step(); c.step(); }
+      const sd = a.opt.stateDict();
+      const key = which % 2;
+      const entry = sd.state[key] as Record<string, unknown>;
+      const made: Tensor[] = [];
+      if (kind === "int32") entry[buffer] = made[made.push((entry[buffer] as Tensor).int()) - 1];
+      if (kind === "disposed") (entry[buffer] as Tensor).dispose();
+      if (kind === "shape") entry[buffer] = made[made.push(tensor([1, 2, 3])) - 1];
+      if (kind === "array") entry[buffer] = [1, 2, 3];
+      if (kind === "step") entry.step = -1;
+      if (kind === "index") sd.state[7] = sd.state[key];
+      if (kind === "none") {
+        // a clean load continues a's trajectory exactly
+        b.opt.loadStateDict(sd);
+        b.model.loadStateDict(a.model.stateDict());
+        a.step(); b.step();
+        expect(Array.from(b.model.weight.data())).toEqual(Array.from(a.model.weight.data()));
+      } else {
+        // a failed load names the entry and leaves b's own state: b steps on exactly as its twin c
+        expect(() => b.opt.loadStateDict(sd)).toThrow(kind === "index" ? /state for parameter 7/ : new RegExp(`state ${key}`));
+        b.step(); c.step();
+        expect(Array.from(b.model.weight.data())).toEqual(Array.from(c.model.weight.data()));
+      }
+      for (const e of Object.values(sd.state)) for (const v of Object.values(e)) if (v instanceof sg.Tensor && !v.isDisposed) v.dispose();
+      dispose([...made, a.x, b.x, c.x]);
+      for (const t of [a, b, c]) t.model.dispose();
+    }), { numRuns: 50, seed: 17 });
   });
 });
 
