@@ -91,6 +91,7 @@ interface Result {
   many: number[]; // at N threads
   ratios: number[]; // per round: N-thread advantage over 1 thread
   workerShare: number; // chunks the workers ran, of all chunks at N threads
+  backoffs: number; // times the pool fell back to the calling thread (lagging workers)
 }
 
 const advantage = (unit: string, mine: number, base: number) => (unit === "ms" ? base / mine : mine / base);
@@ -99,7 +100,7 @@ function measure(w: Workload): Result {
   const c = w.simdgrad();
   const pool = backend().pool!;
   const one: number[] = [], many: number[] = [], ratios: number[] = [];
-  let chunks = 0, byWorkers = 0;
+  let chunks = 0, byWorkers = 0, backoffs = 0;
   // warm-up at both counts (V8 tiers wasm up over the first calls)
   for (const t of [1, opts.threads]) {
     sg.setNumThreads(t);
@@ -117,6 +118,7 @@ function measure(w: Workload): Result {
       if (t > 1) {
         chunks += pool.stats.chunks - before.chunks;
         byWorkers += pool.stats.chunksByWorkers - before.chunksByWorkers;
+        backoffs += pool.stats.backoffs - before.backoffs;
       }
     }
     one.push(got[1]);
@@ -125,7 +127,7 @@ function measure(w: Workload): Result {
   }
   sg.setNumThreads(opts.threads);
   c.dispose?.();
-  return { workload: w.name, unit: w.unit, one, many, ratios, workerShare: chunks ? byWorkers / chunks : 0 };
+  return { workload: w.name, unit: w.unit, one, many, ratios, workerShare: chunks ? byWorkers / chunks : 0, backoffs };
 }
 
 function fmt(v: number): string {
@@ -136,14 +138,14 @@ const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–
 function table(mode: string, results: Result[]): string {
   const n = opts.threads;
   const lines = [
-    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks |`,
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks | backoffs |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of results) {
     const ratio = median(r.ratios);
     const target = mode === "quiet" ? TARGETS[r.workload] : CONTENTION_FLOOR;
     const verdict = target === undefined ? "—" : `≥ ${target.toFixed(2)}x ${ratio >= target ? "met" : "**missed**"}`;
-    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% |`);
+    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% | ${r.backoffs} |`);
   }
   return lines.join("\n");
 }

@@ -163,4 +163,31 @@ describe("dynamic chunks on a pool of 3", () => {
     expect(elapsed).toBeLessThan(1000 * (chunks - 1));
     sg.dispose([a, b]);
   });
+
+  it("workers that keep lagging make the pool back off to the calling thread for a while, then try them again", () => {
+    sg.manualSeed(35);
+    const a = sg.randn([512, 512]), b = sg.randn([512, 512]);
+    const product = () => sg.tidy(() => Array.from(sg.matmul(a, b).float32Data()));
+    sg.setNumThreads(1);
+    const expected = product();
+    sg.setNumThreads(3);
+    const pool = backend().pool!;
+    pool.backoffMinMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
+    const before = { ...pool.stats };
+    Atomics.store(delay, 0, 30); // each worker call sleeps 30 ms, far longer than the whole product takes the caller
+    for (let i = 0; i < 4; i++) expect(product()).toEqual(expected);
+    Atomics.store(delay, 0, 0);
+    // two lagging jobs in a row, then the caller alone (no jobs published while backing off)
+    expect(pool.stats.backoffs - before.backoffs).toBe(1);
+    expect(pool.stats.jobs - before.jobs).toBe(2);
+    expect(pool.usableThreads).toBe(1);
+    // the backoff ends (here at once: setNumThreads starts afresh) and the workers take chunks again
+    pool.backoffMinMs = 20;
+    sg.setNumThreads(3);
+    expect(pool.usableThreads).toBe(3);
+    const jobs = pool.stats.chunksByWorkers;
+    for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
+    expect(pool.stats.chunksByWorkers).toBeGreaterThan(jobs);
+    sg.dispose([a, b]);
+  });
 });

@@ -14,10 +14,13 @@ const PARALLEL_MIN_WORK = 1 << 17;
 const CHUNK_MIN_WORK = 1 << 15;
 const CHUNKS_PER_THREAD = 6;
 
-/** The threads a kernel of `work` uses: the pool's active threads, or 1 (no pool, or too little work). */
+/**
+ * The threads a kernel of `work` uses: the pool's active threads, or 1 (no pool, too little work,
+ * or the pool backing off from workers that lag behind on busy cores).
+ */
 export function threadsFor(work: number): number {
   const pool = backend().pool;
-  return pool && work >= PARALLEL_MIN_WORK ? pool.threads : 1;
+  return pool && work >= PARALLEL_MIN_WORK ? pool.usableThreads : 1;
 }
 
 /** Chunks wanted for `work` on `threads` threads (at most `perThread` each). */

@@ -81,6 +81,13 @@ const CALLER_SPIN_MS = 0.05;
 // done long after the caller finished its own is on a dead (or hopelessly starved) worker: the
 // wait is bounded by the larger of a floor and a multiple of the caller's own time.
 const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
+// Contention: a worker whose core another process is busy on can claim a chunk and then be
+// descheduled for a time slice (milliseconds) while the caller waits for it. A job that took
+// longer than the caller alone would have (its own time per chunk times the chunks) counts as a
+// lag; after LAG_STRIKES lags in a row the pool runs jobs on the calling thread alone for a while
+// (BACKOFF_MIN_MS, doubling on every further backoff up to BACKOFF_MAX_MS, halving again as jobs
+// with workers go well), then tries the workers again.
+const LAG_STRIKES = 2, BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640;
 
 // The chunk-running code, shared by the caller (ThreadPool.claimChunks) and the workers, which get
 // it as source: claims chunks of job `gen` while there are any, runs them, returns how many it ran.
@@ -206,6 +213,8 @@ export interface PoolStats {
   jobs: number;
   chunks: number;
   chunksByWorkers: number;
+  /** Times the pool fell back to the calling thread because workers lagged (contention). */
+  backoffs: number;
 }
 
 export class ThreadPool {
@@ -223,10 +232,15 @@ export class ThreadPool {
   private closed = false;
   /** The least time run() waits for chunks running on workers after its own (tests lower it). */
   stallFloorMs = STALL_FLOOR_MS;
+  /** The first backoff from lagging workers, in ms (tests raise it). */
+  backoffMinMs = BACKOFF_MIN_MS;
   /** Called once when the pool shuts itself down after losing a worker. */
   onLost: () => void = () => {};
   /** What the pool did (benchmarks and tests read it). */
-  readonly stats: PoolStats = { jobs: 0, chunks: 0, chunksByWorkers: 0 };
+  readonly stats: PoolStats = { jobs: 0, chunks: 0, chunksByWorkers: 0, backoffs: 0 };
+  private lags = 0;
+  private backoffMs = BACKOFF_MIN_MS;
+  private soloUntil = 0;
 
   private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, private readonly heap: Allocator,
     kernels: KernelExports, names: string[], private readonly control: number, private readonly workspaceBytes: number) {
@@ -291,6 +305,11 @@ export class ThreadPool {
     return this.activeThreads;
   }
 
+  /** The threads the next job may use: the active threads, or 1 while backing off from lagging workers. */
+  get usableThreads(): number {
+    return this.soloUntil && performance.now() < this.soloUntil ? 1 : this.activeThreads;
+  }
+
   /** The workers' GEMM workspaces. */
   get workspaces(): number[] {
     return this.workers.map((_, w) => this.i32[WORKSPACES + w]);
@@ -301,6 +320,9 @@ export class ThreadPool {
       throw new Error(`setNumThreads: ${n} is outside 1..${this.size} (the pool was started with init({ threads: ${this.size} }))`);
     }
     this.activeThreads = n;
+    this.lags = 0;
+    this.soloUntil = 0;
+    this.backoffMs = this.backoffMinMs;
   }
 
   /** Chunks a job with these dims has. */
@@ -343,7 +365,9 @@ export class ThreadPool {
     }
     const started = performance.now();
     const own = runChunks(this.i32, d, gen, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
+    const ownDone = performance.now();
     this.awaitDone(job.kernel, chunks, started);
+    if (own > 0 && own < chunks) this.observe((ownDone - started) / own * chunks, performance.now() - started);
     this.stats.jobs++;
     this.stats.chunks += chunks;
     this.stats.chunksByWorkers += chunks - own;
@@ -352,6 +376,21 @@ export class ThreadPool {
       const message = String.fromCharCode(...this.text.subarray(0, Atomics.load(this.i32, FAULT_LENGTH)));
       throw new Error(`thread pool: ${fault === 1 ? "the calling thread" : `worker ${fault - 1}`} threw in ${job.kernel}: ${message}`);
     }
+  }
+
+  /** Counts a job that took `took` ms where the caller alone would have taken about `alone`, and backs off after lags in a row. */
+  private observe(alone: number, took: number): void {
+    if (took <= alone) {
+      this.lags = 0;
+      this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
+      return;
+    }
+    if (++this.lags < LAG_STRIKES) return;
+    this.lags = 0;
+    const wait = Math.max(this.backoffMs, this.backoffMinMs);
+    this.soloUntil = performance.now() + wait;
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, wait * 2);
+    this.stats.backoffs++;
   }
 
   /**
