@@ -108,6 +108,31 @@ describe("dynamic chunks on a pool of 3", () => {
     }
   });
 
+  it("element-wise ops and pooling (forward and backward, split by elements or planes): same bits at 1, 2, 3 threads", () => {
+    sg.manualSeed(36);
+    const x = sg.randn([8, 16, 33, 31], { requiresGrad: true });
+    const g = sg.randn([8, 16, 33, 31]);
+    const ops: ((x: sg.Tensor) => sg.Tensor)[] = [
+      (t) => sg.nn.functional.gelu(t), (t) => sg.tanh(t), (t) => sg.relu(t).mul(g),
+      (t) => sg.nn.functional.maxPool2d(t, 3, { stride: 2, padding: 1 }), (t) => sg.nn.functional.avgPool2d(t, 2),
+      (t) => sg.nn.functional.adaptiveAvgPool2d(t, [5, 7]),
+    ];
+    for (const op of ops) {
+      const results = atEachThreadCount(() => {
+        const out = sg.tidy(() => {
+          const y = op(x);
+          y.sum().backward();
+          return [Array.from(y.float32Data()), Array.from(x.grad!.float32Data())];
+        });
+        x.grad!.dispose();
+        x.grad = null;
+        return out;
+      });
+      expectSame(results);
+    }
+    sg.dispose([x, g]);
+  });
+
   /** Parameters after `steps` training steps from the same start, as arrays. */
   function train(makeModel: () => sg.nn.Module, makeOptimizer: (p: sg.Tensor[]) => sg.optim.Optimizer, x: sg.Tensor, y: sg.Tensor, steps: number): number[][] {
     sg.manualSeed(7);

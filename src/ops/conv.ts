@@ -13,6 +13,7 @@
 import { readArgs, kinds, type Args } from "./args.js";
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
+import { unaryBackward } from "../backend/elementwise.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
@@ -187,7 +188,7 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
       let gy = g0!;
       if (relu) {
         gy = Tensor.empty(ys.shape, "float32", `${op} backward`);
-        backend().kernels.unary_backward_f32(Unary.relu, ys.ptr, ys.ptr, g0!.ptr, gy.ptr, ys.size, 0, 0);
+        unaryBackward(Unary.relu, ys.ptr, ys.ptr, g0!.ptr, gy.ptr, ys.size);
       }
       const dx = x.requiresGrad ? Tensor.empty(xs.shape, "float32", `${op} backward`) : null;
       if (dx) adjoint(g, gy.ptr, ws.ptr, dx.ptr);

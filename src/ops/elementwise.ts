@@ -1,7 +1,7 @@
 // Unary elementwise ops: one wasm kernel pass forward, one backward (dx = g * f'(x)); with
 // createGraph the backward is g·f'(x) in differentiable ops instead (the `derivatives` table).
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
-import { backend } from "../backend/wasm.js";
+import { unary, unaryBackward } from "../backend/elementwise.js";
 import { Unary, type UnaryName } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
 import { traced } from "../trace.js";
@@ -11,7 +11,7 @@ import { add, ge, mul, where } from "./binary.js";
 /** y = op(x) from the kernel, recording nothing. */
 function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   const y = Tensor.empty(x.shape, "float32", op);
-  backend().kernels.unary_f32(Unary[op], x.ptr, y.ptr, x.size, p0, p1);
+  unary(Unary[op], x.ptr, y.ptr, x.size, p0, p1);
   return y;
 }
 
@@ -19,7 +19,7 @@ function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
 function kernelDerivative(op: UnaryName, x: Tensor, y: Tensor, p0 = 0, p1 = 0): Tensor {
   const ones = Tensor.empty(x.shape, "float32", `${op} derivative`).fill_(1);
   const d = Tensor.empty(x.shape, "float32", `${op} derivative`);
-  backend().kernels.unary_backward_f32(Unary[op], x.ptr, y.ptr, ones.ptr, d.ptr, x.size, p0, p1);
+  unaryBackward(Unary[op], x.ptr, y.ptr, ones.ptr, d.ptr, x.size, p0, p1);
   ones.dispose();
   return d;
 }
@@ -98,7 +98,7 @@ export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0):
     record(name, [x], [y], [...(readsX ? [x] : []), ...(readsY ? [y] : [])], ([g], saved) => {
       const [xs, ys] = operands(g!, saved);
       const dx = Tensor.empty(xShape, "float32", `${name} backward`);
-      backend().kernels.unary_backward_f32(Unary[op], xs.ptr, ys.ptr, g!.ptr, dx.ptr, dx.size, p0, p1);
+      unaryBackward(Unary[op], xs.ptr, ys.ptr, g!.ptr, dx.ptr, dx.size, p0, p1);
       return [dx];
     }, ([g], saved) => {
       const [xs, ys] = operands(g!, saved);

@@ -4,8 +4,8 @@
 import { readOptions, kinds } from "./args.js";
 import { record, needsGrad } from "../autograd.js";
 import { gemm } from "../backend/gemm.js";
+import { unaryBackward } from "../backend/elementwise.js";
 import { elementAt } from "../backend/memory.js";
-import { backend } from "../backend/wasm.js";
 import { sumDim } from "../backend/reduce.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
@@ -107,11 +107,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const inputs = bias ? [x, weight, bias] : [x, weight];
   if (needsGrad(...inputs)) {
     record(relu ? "linearRelu" : "linear", inputs, [y], relu ? [x, weight, y] : [x, weight], ([g], [xs, ws, ys]) => {
-      const k = backend().kernels;
       let gz = g!;
       if (relu) {
         gz = Tensor.empty(ys.shape, "float32", "linear backward");
-        k.unary_backward_f32(Unary.relu, ys.ptr, ys.ptr, g!.ptr, gz.ptr, ys.size, 0, 0);
+        unaryBackward(Unary.relu, ys.ptr, ys.ptr, g!.ptr, gz.ptr, ys.size);
       }
       let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
       if (x.requiresGrad) {

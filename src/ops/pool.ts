@@ -5,7 +5,7 @@
 import { readArgs, readOptions, kinds, type Args } from "./args.js";
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { scatterRows } from "./embedding.js";
-import { backend } from "../backend/wasm.js";
+import { parallelFor } from "../backend/parallel.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { traced } from "../trace.js";
 import type { Size2 } from "./conv.js";
@@ -86,12 +86,16 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxP
   const outShape = [...x.shape.slice(0, -2), g.Ho, g.Wo];
   const values = Tensor.empty(outShape, "float32", "maxPool2d");
   const indices = Tensor.empty(outShape, "int32", "maxPool2d indices");
-  backend().kernels.max_pool2d_f32(x.ptr, values.ptr, indices.ptr, g.planes, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
+  // (split over the pool by ranges of planes)
+  const L = g.Ho * g.Wo;
+  parallelFor("max_pool2d_f32", [x.ptr, values.ptr, indices.ptr, g.planes, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw],
+    { extent: g.planes, count: 3, perUnit: { 0: g.H * g.W * 4, 1: L * 4, 2: L * 4 } }, g.planes * L * g.kh * g.kw * 2);
   if (needsGrad(x)) {
     const xShape = x.shape;
     record("maxPool2d", [x], [values], [indices], ([gy], [idx]) => {
       const dx = Tensor.empty(xShape, "float32", "maxPool2d backward");
-      backend().kernels.max_pool2d_backward_f32(gy!.ptr, idx.ptr, dx.ptr, g.planes, g.H * g.W, g.Ho * g.Wo);
+      parallelFor("max_pool2d_backward_f32", [gy!.ptr, idx.ptr, dx.ptr, g.planes, g.H * g.W, L],
+        { extent: g.planes, count: 3, perUnit: { 0: L * 4, 1: L * 4, 2: g.H * g.W * 4 } }, g.planes * (g.H * g.W + 2 * L));
       return [dx];
     }, ([gy], [idx]) => {
       // Each window's gradient goes to its maximum: a scatter of rows of width 1 at the maxima's
@@ -141,7 +145,9 @@ interface WindowPlan { planes: number; H: number; W: number; Ho: number; Wo: num
 /** The windowed sums of x [..., H, W] into [..., Ho, Wo]; its backward is windowAdjoint (and back). */
 function applyWindows(op: string, x: Tensor, p: WindowPlan, windows: Tensor, scales: Tensor): Tensor {
   const y = Tensor.empty([...x.shape.slice(0, -2), p.Ho, p.Wo], "float32", op);
-  backend().kernels.avg_pool2d_f32(x.ptr, y.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr);
+  const L = p.Ho * p.Wo, HW = p.H * p.W;
+  parallelFor("avg_pool2d_f32", [x.ptr, y.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr],
+    { extent: p.planes, count: 2, perUnit: { 0: HW * 4, 1: L * 4 } }, p.planes * (HW + L));
   if (needsGrad(x)) {
     const xShape = x.shape;
     const backward: BackwardFn = ([gy], [win, sc]) => [windowAdjoint(op, gy!, xShape, p, win, sc)];
@@ -153,7 +159,9 @@ function applyWindows(op: string, x: Tensor, p: WindowPlan, windows: Tensor, sca
 /** applyWindows' adjoint: each output's gradient spread over its window (differentiable: its backward is applyWindows). */
 function windowAdjoint(op: string, gy: Tensor, xShape: readonly number[], p: WindowPlan, windows: Tensor, scales: Tensor): Tensor {
   const dx = Tensor.empty(xShape, "float32", `${op} backward`);
-  backend().kernels.avg_pool2d_backward_f32(gy.ptr, dx.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr);
+  const L = p.Ho * p.Wo, HW = p.H * p.W;
+  parallelFor("avg_pool2d_backward_f32", [gy.ptr, dx.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr],
+    { extent: p.planes, count: 2, perUnit: { 0: L * 4, 1: HW * 4 } }, p.planes * (HW + L));
   if (needsGrad(gy)) {
     const backward: BackwardFn = ([gx], [win, sc]) => [applyWindows(op, gx!, p, win, sc)];
     record(`${op} backward`, [gy], [dx], [windows, scales], backward, backward);
