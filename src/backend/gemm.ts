@@ -26,8 +26,9 @@ const GEMV_MAX_M = 3, DOT_MAX_M = 16, AXPY_MAX_M = 8, DOT_MAX_N = 16, UNPACKED_M
 // every cut-off above, so each takes the packed path as the whole product does.
 const MIN_BLOCK_ROWS = 20, MIN_BLOCK_COLS = 24;
 // Each block packs its own rows of A and columns of B, so smaller blocks pack more per
-// multiply-add: a few blocks per thread balance late or slow threads at little packing cost.
-const BLOCKS_PER_THREAD = 3;
+// multiply-add (a packed float costs several multiply-adds): two blocks per thread let a late
+// thread take fewer at a packing cost of a few percent on the MLP's 128-row products.
+const BLOCKS_PER_THREAD = 2;
 
 function packed(transA: boolean, transB: boolean, M: number, N: number, K: number): boolean {
   const bCached = N * K * 4 <= UNPACKED_MAX_B_BYTES;
