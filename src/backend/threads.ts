@@ -72,11 +72,12 @@ const HEADER = 3 + 2 * 4, MAX_ARGS = 24;
 const JOB_FLOATS = HEADER + 3 * MAX_ARGS;
 const CONTROL_BYTES = JOB_BASE + 8 * JOB_FLOATS;
 // Waking a thread blocked in Atomics.wait takes tens of microseconds, so a worker checks for the
-// next job for a while (a training step's kernels come tens of microseconds apart) before it
-// blocks; the caller does the same for chunks still running. Both are bounded in time, so neither
-// keeps a core another process needs busy for long.
+// next job for WORKER_SPIN_MS (a training step's kernels come tens of microseconds apart) before it
+// blocks; the caller, waiting for chunks still running, checks for about one chunk's time (what it
+// measured for its own), at least CALLER_SPIN_MS and at most CALLER_SPIN_MAX_MS. Both are bounded
+// in time, so neither keeps a core another process needs busy for long.
 const WORKER_SPIN_MS = 0.2;
-const CALLER_SPIN_MS = 0.05;
+const CALLER_SPIN_MS = 0.05, CALLER_SPIN_MAX_MS = 1;
 // The caller waits only for chunks already running, each a small share of the job, so a chunk not
 // done long after the caller finished its own is on a dead (or hopelessly starved) worker: the
 // wait is bounded by the larger of a floor and a multiple of the caller's own time.
@@ -366,7 +367,7 @@ export class ThreadPool {
     const started = performance.now();
     const own = runChunks(this.i32, d, gen, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
     const ownDone = performance.now();
-    this.awaitDone(job.kernel, chunks, started);
+    this.awaitDone(job.kernel, chunks, started, own ? (ownDone - started) / own : 0);
     if (own > 0 && own < chunks) this.observe((ownDone - started) / own * chunks, performance.now() - started);
     this.stats.jobs++;
     this.stats.chunks += chunks;
@@ -394,14 +395,15 @@ export class ThreadPool {
   }
 
   /**
-   * Waits for the chunks workers still run: a short spin, then Atomics.wait in slices where the
-   * caller may block (else Atomics.load), checking for a lost worker and bounded in time.
+   * Waits for the chunks workers still run: a spin of about one chunk's time (`chunkMs`), then
+   * Atomics.wait in slices where the caller may block (else Atomics.load), checking for a lost
+   * worker and bounded in time.
    */
-  private awaitDone(kernel: string, chunks: number, started: number): void {
+  private awaitDone(kernel: string, chunks: number, started: number, chunkMs: number): void {
     let done = Atomics.load(this.i32, DONE);
     if (done === chunks) return;
     const now = performance.now();
-    const spinUntil = now + CALLER_SPIN_MS, deadline = now + Math.max(this.stallFloorMs, STALL_FACTOR * (now - started));
+    const spinUntil = now + Math.min(CALLER_SPIN_MAX_MS, Math.max(CALLER_SPIN_MS, chunkMs)), deadline = now + Math.max(this.stallFloorMs, STALL_FACTOR * (now - started));
     while (done < chunks && performance.now() < spinUntil) done = Atomics.load(this.i32, DONE);
     while (done < chunks) {
       if (this.canBlock) Atomics.wait(this.i32, DONE, done, WAIT_SLICE_MS);
