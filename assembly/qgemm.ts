@@ -104,44 +104,68 @@ export function qgemm_quantize_rows(x: usize, M: i32, K: i32, ldx: i32, invScale
 }
 
 /**
- * Quantizes n floats to bytes (q as above), the input of qgemm_im2col: a convolution's input is
- * quantized once, then gathered into patches.
+ * Quantizes one image x [C, HW] (floats, channels first) to bytes laid out channels last,
+ * dst [HW, C] (q as above): a patch's values for one kernel tap are then C contiguous bytes.
  */
-export function qgemm_quantize_bytes(x: usize, n: i32, invScale: f32, zp: i32, dst: usize): void {
+export function qgemm_quantize_nhwc(x: usize, C: i32, HW: i32, invScale: f32, zp: i32, dst: usize): void {
   const vinv = f32x4.splat(invScale);
   const vzp = f32x4.splat(<f32>zp);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const s = x + (<usize>i << 2);
-    v128.store(dst + i, i8x16.narrow_i16x8_u(quantize16Lo(s, vinv, vzp), quantize16Hi(s, vinv, vzp)));
+  const step = <usize>C;
+  for (let c = 0; c < C; c++) {
+    const src = x + (<usize>c * HW << 2);
+    let out = dst + c;
+    let i = 0;
+    for (; i + 4 <= HW; i += 4) {
+      const q = quantize4(v128.load(src + (<usize>i << 2)), vinv, vzp);
+      store<u8>(out, <u8>i32x4.extract_lane(q, 0));
+      store<u8>(out + step, <u8>i32x4.extract_lane(q, 1));
+      store<u8>(out + 2 * step, <u8>i32x4.extract_lane(q, 2));
+      store<u8>(out + 3 * step, <u8>i32x4.extract_lane(q, 3));
+      out += 4 * step;
+    }
+    for (; i < HW; i++) {
+      store<u8>(out, <u8>quantizeScalar(src + (<usize>i << 2), invScale, zp));
+      out += step;
+    }
   }
-  for (; i < n; i++) store<u8>(dst + i, <u8>quantizeScalar(x + (<usize>i << 2), invScale, zp));
+}
+
+// Copies n quantized bytes into n packed-a elements (16 or 8 at a time).
+// @ts-ignore: decorator
+@inline function copyRun(src: usize, n: i32, dst: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (; i + 16 <= n; i += 16) v128.store(dst + i, v128.load(src + i));
+  } else {
+    for (; i + 8 <= n; i += 8) v128.store(dst + (<usize>i << 1), v128.load8x8_u(src + i));
+  }
+  for (; i < n; i++) storeA(dst + <usize>i * A_BYTES, <i32>load<u8>(src + i));
 }
 
 /**
- * Gathers the patches of one image's quantized bytes xq [C, H, W] into packed activations: row
- * p = oh·Wo + ow holds the C·kh·kw values (c, i, j) in the order of a weight [Cout, C, kh, kw];
- * a position in the zero padding takes zp (the code of 0.0).
+ * Gathers the patches of one image's channels-last bytes xq [H, W, ldc] (from qgemm_quantize_nhwc;
+ * a group's channels start at xq and span Cg) into packed activations: row p = oh·Wo + ow holds
+ * the kh·kw·Cg values in the order (i, j, c); a tap in the zero padding takes zp (the code of 0.0).
  */
-export function qgemm_im2col(xq: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+export function qgemm_im2col(xq: usize, ldc: i32, Cg: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
                              dh: i32, dw: i32, Ho: i32, Wo: i32, zp: i32, dst: usize): void {
-  const K = C * kh * kw;
+  const K = Cg * kh * kw;
   const kp = roundUp(K, KG);
+  const run = <usize>Cg * A_BYTES;
   let row = dst;
   for (let oh = 0; oh < Ho; oh++) {
     for (let ow = 0; ow < Wo; ow++) {
       let out = row;
-      for (let c = 0; c < C; c++) {
-        const plane = xq + <usize>c * H * W;
-        for (let i = 0; i < kh; i++) {
-          const y = oh * sh - ph + i * dh;
-          const inRows = <u32>y < <u32>H;
-          const line = plane + <usize>(y * W);
-          for (let j = 0; j < kw; j++) {
-            const xx = ow * sw - pw + j * dw;
-            storeA(out, inRows && <u32>xx < <u32>W ? <i32>load<u8>(line + xx) : zp);
-            out += A_BYTES;
+      for (let i = 0; i < kh; i++) {
+        const y = oh * sh - ph + i * dh;
+        for (let j = 0; j < kw; j++) {
+          const xx = ow * sw - pw + j * dw;
+          if (<u32>y < <u32>H && <u32>xx < <u32>W) {
+            copyRun(xq + (<usize>(y * W + xx)) * ldc, Cg, out);
+          } else {
+            for (let c = 0; c < Cg; c++) storeA(out + <usize>c * A_BYTES, zp);
           }
+          out += run;
         }
       }
       for (let k = K; k < kp; k++) {

@@ -18,12 +18,14 @@ import { build as viteBuild } from "vite";
 // The targets are 60 kB (training) and 50 kB (inference) for every bundler; these are the budgets
 // reached so far, with about 2 kB of room for code landing meanwhile. esbuild keeps every member of a namespace export (`nn`, `optim`) a page touches,
 // so its pages grow with each layer added to nn.
+// The int8 kernels (assembly/qgemm.ts) are in every build's wasm; webpack also keeps the
+// quantization namespace's layers (+3 kB on its pages).
 // A page drawing a figure with simdgrad/plot alone carries no kernels (about 7 kB).
 const BUDGET_KB: Record<string, { training: number; inference: number; plot: number }> = {
-  esbuild: { training: 95, inference: 92, plot: 9 },
-  rollup: { training: 63, inference: 61, plot: 9 },
-  webpack: { training: 63, inference: 61, plot: 9 },
-  vite: { training: 63, inference: 61, plot: 9 },
+  esbuild: { training: 97, inference: 94, plot: 9 },
+  rollup: { training: 64, inference: 62, plot: 9 },
+  webpack: { training: 68, inference: 66, plot: 9 },
+  vite: { training: 65, inference: 63, plot: 9 },
 };
 
 const PAGES = {

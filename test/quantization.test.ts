@@ -107,7 +107,7 @@ describe("int8 GEMM kernel", () => {
     const expected = xs.map((v) => Math.min(127, Math.max(0, halfToEven(v) + zp)));
     const got = withBlocks([4 * xs.length, xs.length], (src, dst) => {
       new Float32Array(backend().memory.buffer, src, xs.length).set(xs);
-      k.qgemm_quantize_bytes(src, xs.length, 1, zp, dst);
+      k.qgemm_quantize_nhwc(src, 1, xs.length, 1, zp, dst);
       return Array.from(new Uint8Array(backend().memory.buffer, dst, xs.length));
     });
     expect(got).toEqual(expected);

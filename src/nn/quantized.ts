@@ -60,6 +60,11 @@ abstract class QuantizedModule extends Module {
     return 1;
   }
 
+  /** Kernel taps per channel (kh·kw for a convolution). */
+  protected taps(): number {
+    return 1;
+  }
+
   /** The tensors the packed cache is derived from (a change to any one rebuilds it). */
   private sources(): Tensor[] {
     const extra = this.inputQParamTensors();
@@ -81,7 +86,7 @@ abstract class QuantizedModule extends Module {
     if (p && p.versions.every((v, i) => v === versions[i])) return p;
     const name = this.constructor.name;
     const scales = this.weight_scale.float32Data(), bias = this.bias?.float32Data() ?? null;
-    const weights = new PackedWeights(name, this.weight, this.groups());
+    const weights = new PackedWeights(name, this.weight.int32Data(), this.weight.shape[0], this.groups(), this.taps());
     let epilogue: Epilogue;
     try {
       epilogue = new Epilogue(weights, scales, bias, this.builtForInput());
@@ -308,6 +313,10 @@ export class QuantizedConv2d extends QuantizedModule {
 
   protected override groups(): number {
     return this.groupCount;
+  }
+
+  protected override taps(): number {
+    return this.kernelSize[0] * this.kernelSize[1];
   }
 
   protected override inputQParamTensors(): Tensor[] {

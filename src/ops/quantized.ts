@@ -1,16 +1,16 @@
-// int8 inference ops on the kernels of assembly/qgemm.ts. Weights are int8 codes with one scale
-// per output channel (symmetric: w ≈ scale[n]·code, codes in [-127, 127]); activations are
-// quantized on the way in to 7 bits, x ≈ scale·(q − zeroPoint) with q in [0, 127] (PyTorch's
-// fbgemm default, reduce_range; see assembly/qgemm.ts for why 7). Each op takes float32 and
-// returns float32: the epilogue dequantizes, adds the bias and applies a fused ReLU, so float
-// layers (pooling, flatten, softmax) run unchanged between quantized ones. No op here records a
-// backward: quantized layers run inference only.
-import { backend } from "../backend/wasm.js";
-import { heap } from "../backend/memory.js";
+// int8 inference ops on the kernels of assembly/qgemm.ts (through backend/qgemm.ts). Weights are
+// int8 codes with one scale per output channel (symmetric: w ≈ scale[n]·code, codes in
+// [-127, 127]); activations are quantized on the way in to 7 bits, x ≈ scale·(q − zeroPoint) with
+// q in [0, 127] (PyTorch's fbgemm default, reduce_range; see assembly/qgemm.ts for why 7). Each op
+// takes float32 and returns float32: the epilogue dequantizes, adds the bias and applies a fused
+// ReLU, so float layers (pooling, flatten, softmax) run unchanged between quantized ones. No op
+// here records a backward: quantized layers run inference only.
+import { Epilogue, PackedWeights, qconv2d, qlinear, rangeOf, type ActivationQParams, type QConvGeometry } from "../backend/qgemm.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { isGradEnabled } from "../autograd.js";
 import { checkFloat } from "./checks.js";
-import type { Geometry } from "./conv-passes.js";
+
+export { Epilogue, PackedWeights, type ActivationQParams } from "../backend/qgemm.js";
 
 /** The activation codes' range (7 bits, see above). */
 export const ACTIVATION_QMIN = 0;
@@ -19,14 +19,6 @@ export const ACTIVATION_QMAX = 127;
 export const WEIGHT_QMAX = 127;
 // PyTorch's observers' floor on a scale (torch.finfo(torch.float32).eps).
 const SCALE_EPS = 1.1920928955078125e-7;
-// The output channels of one packed panel (assembly/qgemm.ts NR): epilogue arrays are padded to it.
-const PANEL = 8;
-
-/** How activations are quantized: x ≈ scale·(q − zeroPoint). */
-export interface ActivationQParams {
-  scale: number;
-  zeroPoint: number;
-}
 
 /**
  * PyTorch's MinMaxObserver qparams (affine, quint8 with reduce_range): the range is widened to
@@ -42,17 +34,11 @@ export function activationQParams(min: number, max: number): ActivationQParams {
   return { scale: Math.fround(scale), zeroPoint };
 }
 
-let rangeScratch = 0;
-
-/** [min, max] of a float32 tensor's values, by one SIMD pass. */
+/** [min, max] of a float32 tensor's values. */
 export function valueRange(op: string, x: Tensor): [number, number] {
   checkFloat(op, x);
   if (x.size === 0) throw new Error(`${op}: cannot observe the range of an empty tensor ${shapeToString(x.shape)}`);
-  rangeScratch ||= heap().alloc(8, "quantization range scratch");
-  const b = backend();
-  b.kernels.qgemm_range_f32(x.ptr, x.size, rangeScratch);
-  const r = new Float32Array(b.memory.buffer, rangeScratch, 2);
-  return [r[0], r[1]];
+  return rangeOf(x.ptr, x.size);
 }
 
 /** Symmetric per-output-channel int8 codes of a float weight [N, ...]: codes int32 (values in [-127, 127]), scales [N]. */
@@ -78,110 +64,6 @@ export function quantizeWeight(op: string, weight: Tensor): { codes: Tensor; sca
   return { codes, scales };
 }
 
-/** A scratch block for one call, released when fn returns or throws. */
-function withScratch<T>(bytes: number, what: string, fn: (ptr: number) => T): T {
-  const ptr = heap().alloc(bytes, what);
-  try {
-    return fn(ptr);
-  } finally {
-    heap().release(ptr, bytes);
-  }
-}
-
-/**
- * Weights in the kernel's packed layout, per group: codes [groups·Ng, K] packed into panels,
- * with each channel's code sum. Owns its wasm block.
- */
-export class PackedWeights {
-  readonly ptr: number;
-  /** Depth of a channel (Cin/groups·kh·kw; in_features). */
-  readonly K: number;
-  /** Output channels per group. */
-  readonly Ng: number;
-  /** Σ_k code[n, k] per channel, for the zero-point correction. */
-  readonly sums: Int32Array;
-  private readonly bytes: number;
-  private readonly groupBytes: number;
-
-  /** codes: int32 [groups·Ng, ...] holding int8 values; K = the per-channel size. */
-  constructor(op: string, codes: Tensor, readonly groups: number) {
-    const N = codes.shape[0];
-    this.K = codes.size / Math.max(N, 1);
-    this.Ng = N / groups;
-    const k = backend().kernels;
-    const src = codes.liveData();
-    for (let i = 0; i < src.length; i++) {
-      if (!(src[i] >= -128 && src[i] <= 127)) {
-        throw new Error(`${op}: weight code ${src[i]} at index ${i} is outside the int8 range [-128, 127]`);
-      }
-    }
-    this.groupBytes = k.qgemm_packed_w_bytes(this.Ng, this.K);
-    this.bytes = this.groupBytes * groups;
-    this.ptr = heap().alloc(this.bytes, `${op} packed weights`);
-    this.sums = withScratch(codes.size, `${op} weight staging`, (staging) => withScratch(4 * N, `${op} weight sums`, (sums) => {
-      new Int8Array(backend().memory.buffer, staging, codes.size).set(codes.liveData());
-      for (let g = 0; g < groups; g++) {
-        k.qgemm_pack_w(staging + g * this.Ng * this.K, this.Ng, this.K, this.ptr + g * this.groupBytes, sums + 4 * g * this.Ng);
-      }
-      return new Int32Array(backend().memory.buffer, sums, N).slice();
-    }));
-  }
-
-  /** The packed panels of group g. */
-  group(g: number): number {
-    return this.ptr + g * this.groupBytes;
-  }
-
-  dispose(): void {
-    heap().release(this.ptr, this.bytes);
-  }
-}
-
-/**
- * The epilogue's per-channel scale and offset for an input quantized with `input`:
- * y = scale[n]·acc + offset[n], scale[n] = sx·sw[n], offset[n] = bias[n] − zp·Σ_k code[n, k]·scale[n].
- * Each group's channels are padded to a whole panel. Owns one wasm block (two arrays).
- */
-export class Epilogue {
-  readonly ptr: number;
-  private readonly stride: number;
-  private readonly total: number;
-
-  constructor(weights: PackedWeights, weightScales: Float32Array, bias: Float32Array | null, input: ActivationQParams) {
-    this.stride = Math.ceil(weights.Ng / PANEL) * PANEL;
-    this.total = this.stride * weights.groups;
-    this.ptr = heap().alloc(8 * this.total, "quantized epilogue");
-    this.fill(weights, weightScales, bias, input);
-  }
-
-  /** Rewrites the arrays for another input scale (dynamic quantization: every batch). */
-  fill(weights: PackedWeights, weightScales: Float32Array, bias: Float32Array | null, input: ActivationQParams): void {
-    const total = this.total;
-    const v = new Float32Array(backend().memory.buffer, this.ptr, 2 * total).fill(0);
-    const sums = weights.sums;
-    for (let g = 0; g < weights.groups; g++) {
-      for (let j = 0; j < weights.Ng; j++) {
-        const n = g * weights.Ng + j;
-        const scale = Math.fround(input.scale * weightScales[n]);
-        v[g * this.stride + j] = scale;
-        v[total + g * this.stride + j] = (bias ? bias[n] : 0) - input.zeroPoint * sums[n] * scale;
-      }
-    }
-  }
-
-  scale(g: number): number {
-    return this.ptr + 4 * g * this.stride;
-  }
-
-  offset(g: number): number {
-    return this.ptr + 4 * (this.total + g * this.stride);
-  }
-
-  dispose(): void {
-    heap().release(this.ptr, 8 * this.total);
-  }
-}
-
 /** Quantized layers run inference only: an input that needs a gradient is refused, by name. */
 export function checkInference(op: string, x: Tensor): void {
   if (x.requiresGrad && isGradEnabled()) {
@@ -198,35 +80,15 @@ export function quantizedLinear(op: string, x: Tensor, weights: PackedWeights, e
     throw new Error(`${op}: input ${shapeToString(x.shape)} does not match the layer's ${K} input features (expected [..., ${K}])`);
   }
   const M = numel(x.shape.slice(0, -1));
-  const k = backend().kernels;
   const y = Tensor.empty([...x.shape.slice(0, -1), N], "float32", op);
-  if (M === 0 || N === 0) return y;
-  withScratch(k.qgemm_packed_a_bytes(M, K), `${op} quantized input`, (a) => {
-    k.qgemm_quantize_rows(x.ptr, M, K, K, 1 / input.scale, input.zeroPoint, a);
-    k.qgemm_s8(M, N, K, a, weights.group(0), epilogue.scale(0), epilogue.offset(0), +relu, y.ptr, N, 1);
-  });
+  if (M > 0 && N > 0) qlinear(op, x.ptr, M, weights, epilogue, input, relu, y.ptr);
   return y;
 }
 
 /** A quantized Conv2d's forward over x [N, Cin, H, W] with the geometry g (ops/conv.ts conv2dGeometry). */
-export function quantizedConv2d(op: string, x: Tensor, g: Geometry, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean): Tensor {
+export function quantizedConv2d(op: string, x: Tensor, g: QConvGeometry, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean): Tensor {
   checkInference(op, x);
-  const k = backend().kernels;
   const y = Tensor.empty([g.N, g.Cout, g.Ho, g.Wo], "float32", op);
-  const P = g.Ho * g.Wo, cinG = g.Cin / g.groups, plane = g.H * g.W;
-  if (y.size === 0) return y;
-  const K = weights.K;
-  withScratch(x.size, `${op} quantized input`, (xq) => {
-    k.qgemm_quantize_bytes(x.ptr, x.size, 1 / input.scale, input.zeroPoint, xq);
-    withScratch(k.qgemm_packed_a_bytes(P, K), `${op} patches`, (a) => {
-      for (let n = 0; n < g.N; n++) {
-        for (let gi = 0; gi < g.groups; gi++) {
-          k.qgemm_im2col(xq + (n * g.Cin + gi * cinG) * plane, cinG, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.Ho, g.Wo, input.zeroPoint, a);
-          const out = y.ptr + 4 * (n * g.Cout + gi * weights.Ng) * P;
-          k.qgemm_s8(P, weights.Ng, K, a, weights.group(gi), epilogue.scale(gi), epilogue.offset(gi), +relu, out, 1, P);
-        }
-      }
-    });
-  });
+  if (y.size > 0) qconv2d(op, g, x.ptr, weights, epilogue, input, relu, y.ptr);
   return y;
 }
