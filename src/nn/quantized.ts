@@ -108,11 +108,23 @@ abstract class QuantizedModule extends Module {
     this.packed = null;
   }
 
-  /** Quantized layers run inference only. */
-  protected checkEval(): void {
+  forward(x: Tensor): Tensor {
+    return this.runChecked(x, false);
+  }
+
+  override forwardFused(x: Tensor, activation: Activation): Tensor {
+    return this.runChecked(x, activation === "relu");
+  }
+
+  /** The layer's op on x (relu: with the fused ReLU). */
+  protected abstract run(x: Tensor, relu: boolean): Tensor;
+
+  // Quantized layers run inference only.
+  private runChecked(x: Tensor, relu: boolean): Tensor {
     if (this.training) {
       throw new Error(`${this.constructor.name}: a quantized layer runs inference only and cannot be trained; call model.eval() before running it`);
     }
+    return this.run(x, relu);
   }
 
   override dispose(): void {
@@ -121,19 +133,42 @@ abstract class QuantizedModule extends Module {
   }
 }
 
-/** The static layers' calibrated input quantization, as buffers. */
-function inputQParamBuffers(name: string): { scale: Tensor; zeroPoint: Tensor } {
-  return {
-    scale: buffer(Tensor.empty([], "float32", `${name} input_scale`).fill_(1)),
-    zeroPoint: buffer(Tensor.empty([], "int32", `${name} input_zero_point`).zero_()),
-  };
-}
+/** The static layers: their input's calibrated quantization is state too (input_scale, input_zero_point). */
+abstract class StaticQuantizedModule extends QuantizedModule {
+  readonly input_scale: Tensor;
+  readonly input_zero_point: Tensor;
 
-function readInputQParams(name: string, scale: Tensor, zeroPoint: Tensor): ActivationQParams {
-  const s = scale.float32Data()[0], zp = zeroPoint.int32Data()[0];
-  if (!(s > 0 && Number.isFinite(s))) throw new Error(`${name}: input_scale must be a positive finite number, got ${s}`);
-  if (!(zp >= 0 && zp <= 127)) throw new Error(`${name}: input_zero_point must be in [0, 127] (7-bit activations), got ${zp}`);
-  return { scale: s, zeroPoint: zp };
+  constructor(weightShape: number[], bias: boolean) {
+    super(weightShape, bias);
+    const name = this.constructor.name;
+    this.input_scale = buffer(Tensor.empty([], "float32", `${name} input_scale`).fill_(1));
+    this.input_zero_point = buffer(Tensor.empty([], "int32", `${name} input_zero_point`).zero_());
+  }
+
+  /** Fills this layer from a float layer's weight and bias and the observed input quantization. */
+  protected fill(weight: Tensor, bias: Tensor | null, input: ActivationQParams): this {
+    try {
+      this.copyFrom(weight, bias);
+      this.input_scale.fill_(input.scale);
+      this.input_zero_point.fill_(input.zeroPoint);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+    return this.eval();
+  }
+
+  protected override inputQParamTensors(): Tensor[] {
+    return [this.input_scale, this.input_zero_point];
+  }
+
+  protected builtForInput(): ActivationQParams {
+    const name = this.constructor.name;
+    const s = this.input_scale.float32Data()[0], zp = this.input_zero_point.int32Data()[0];
+    if (!(s > 0 && Number.isFinite(s))) throw new Error(`${name}: input_scale must be a positive finite number, got ${s}`);
+    if (!(zp >= 0 && zp <= 127)) throw new Error(`${name}: input_zero_point must be in [0, 127] (7-bit activations), got ${zp}`);
+    return { scale: s, zeroPoint: zp };
+  }
 }
 
 function checkLinearArgs(name: string, inFeatures: number, outFeatures: number, args: unknown[]): boolean {
@@ -143,51 +178,19 @@ function checkLinearArgs(name: string, inFeatures: number, outFeatures: number, 
 }
 
 /** torch.ao.nn.quantized.Linear: int8 weights, the input quantized with its calibrated scale and zero point. */
-export class QuantizedLinear extends QuantizedModule {
-  readonly input_scale: Tensor;
-  readonly input_zero_point: Tensor;
-
+export class QuantizedLinear extends StaticQuantizedModule {
   /** PyTorch's order: (inFeatures, outFeatures, bias). The state starts empty: load it or use fromFloat. */
   constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: Args<[bias: boolean], { bias?: boolean }>) {
     const bias = checkLinearArgs("QuantizedLinear", inFeatures, outFeatures, args);
     super([outFeatures, inFeatures], bias);
-    const q = inputQParamBuffers("QuantizedLinear");
-    this.input_scale = q.scale;
-    this.input_zero_point = q.zeroPoint;
   }
 
   /** The quantized copy of a float Linear whose input is quantized with `input` (from an observer). */
   static fromFloat(linear: Linear, input: ActivationQParams): QuantizedLinear {
-    const q = new QuantizedLinear(linear.inFeatures, linear.outFeatures, linear.bias !== null);
-    try {
-      q.copyFrom(linear.weight, linear.bias);
-      q.input_scale.fill_(input.scale);
-      q.input_zero_point.fill_(input.zeroPoint);
-    } catch (e) {
-      q.dispose();
-      throw e;
-    }
-    return q.eval();
+    return new QuantizedLinear(linear.inFeatures, linear.outFeatures, linear.bias !== null).fill(linear.weight, linear.bias, input);
   }
 
-  protected override inputQParamTensors(): Tensor[] {
-    return [this.input_scale, this.input_zero_point];
-  }
-
-  protected builtForInput(): ActivationQParams {
-    return readInputQParams("QuantizedLinear", this.input_scale, this.input_zero_point);
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.run(x, false);
-  }
-
-  override forwardFused(x: Tensor, activation: Activation): Tensor {
-    return this.run(x, activation === "relu");
-  }
-
-  private run(x: Tensor, relu: boolean): Tensor {
-    this.checkEval();
+  protected run(x: Tensor, relu: boolean): Tensor {
     const p = this.current();
     return quantizedLinear("QuantizedLinear", x, p.weights, p.epilogue, this.builtForInput(), relu);
   }
@@ -226,16 +229,7 @@ export class DynamicQuantizedLinear extends QuantizedModule {
     return this.lastInput;
   }
 
-  forward(x: Tensor): Tensor {
-    return this.run(x, false);
-  }
-
-  override forwardFused(x: Tensor, activation: Activation): Tensor {
-    return this.run(x, activation === "relu");
-  }
-
-  private run(x: Tensor, relu: boolean): Tensor {
-    this.checkEval();
+  protected run(x: Tensor, relu: boolean): Tensor {
     checkFloat("DynamicQuantizedLinear", x);
     const input = x.size > 0 ? activationQParams(...valueRange("DynamicQuantizedLinear", x)) : this.lastInput;
     const p = this.current();
@@ -260,9 +254,7 @@ export interface QuantizedConv2dOptions {
 }
 
 /** torch.ao.nn.quantized.Conv2d: int8 weights [Cout, Cin/groups, kh, kw], the input quantized with its calibrated scale and zero point. */
-export class QuantizedConv2d extends QuantizedModule {
-  readonly input_scale: Tensor;
-  readonly input_zero_point: Tensor;
+export class QuantizedConv2d extends StaticQuantizedModule {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number] | "same" | "valid";
@@ -289,26 +281,14 @@ export class QuantizedConv2d extends QuantizedModule {
     this.padding = typeof padding === "string" ? padding : pair(name, "padding", padding, 0);
     this.dilation = pair(name, "dilation", dilation, 1);
     this.groupCount = groups;
-    const q = inputQParamBuffers(name);
-    this.input_scale = q.scale;
-    this.input_zero_point = q.zeroPoint;
   }
 
   /** The quantized copy of a float Conv2d whose input is quantized with `input` (from an observer). */
   static fromFloat(conv: Conv2d, input: ActivationQParams): QuantizedConv2d {
-    const q = new QuantizedConv2d(conv.inChannels, conv.outChannels, conv.kernelSize as [number, number], {
+    return new QuantizedConv2d(conv.inChannels, conv.outChannels, conv.kernelSize as [number, number], {
       stride: conv.stride as [number, number], padding: typeof conv.padding === "string" ? conv.padding : (conv.padding as [number, number]),
       dilation: conv.dilation as [number, number], groups: conv.groups, bias: conv.bias !== null,
-    });
-    try {
-      q.copyFrom(conv.weight, conv.bias);
-      q.input_scale.fill_(input.scale);
-      q.input_zero_point.fill_(input.zeroPoint);
-    } catch (e) {
-      q.dispose();
-      throw e;
-    }
-    return q.eval();
+    }).fill(conv.weight, conv.bias, input);
   }
 
   protected override groups(): number {
@@ -319,25 +299,8 @@ export class QuantizedConv2d extends QuantizedModule {
     return this.kernelSize[0] * this.kernelSize[1];
   }
 
-  protected override inputQParamTensors(): Tensor[] {
-    return [this.input_scale, this.input_zero_point];
-  }
-
-  protected builtForInput(): ActivationQParams {
-    return readInputQParams("QuantizedConv2d", this.input_scale, this.input_zero_point);
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.run(x, false);
-  }
-
-  override forwardFused(x: Tensor, activation: Activation): Tensor {
-    return this.run(x, activation === "relu");
-  }
-
-  private run(x: Tensor, relu: boolean): Tensor {
+  protected run(x: Tensor, relu: boolean): Tensor {
     const name = "QuantizedConv2d";
-    this.checkEval();
     checkFloat(name, x);
     if (x.ndim !== 4 && x.ndim !== 3) throw new Error(`${name}: expected a 4-D input [N, C, H, W] (or 3-D unbatched), got ${shapeToString(x.shape)}`);
     return batched(x, 3, (xb) => {
