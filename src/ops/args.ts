@@ -62,8 +62,8 @@ export function readArgs<T = Record<string, unknown>>(
     if (isOptionsObject(arg) && (i === args.length - 1 || i >= order.length)) {
       if (i !== args.length - 1) throw new Error(`${op}: the options object must be the last argument`);
       for (const [k, v] of Object.entries(arg)) {
-        if (!(k in all)) throw new Error(`${op}: unknown option "${k}" (known: ${Object.keys(all).join(", ")})`);
-        if (k in given) throw new Error(`${op}: ${k} is given both as an argument and in the options`);
+        if (!Object.hasOwn(all, k)) throw new Error(`${op}: unknown option "${k}" (known: ${Object.keys(all).join(", ")})`);
+        if (Object.hasOwn(given, k)) throw new Error(`${op}: ${k} is given both as an argument and in the options`);
         if (v !== undefined) given[k] = v;
       }
     } else {
@@ -79,7 +79,7 @@ export function readArgs<T = Record<string, unknown>>(
     const got = typeof v === "string" ? `"${v}"` : typeof v === "number" || typeof v === "boolean" ? String(v) : describeValue(v);
     throw new Error(unsupported ? `${op}: ${k} ${got} is not supported; only ${expected}` : `${op}: ${k} must be ${expected}, got ${got}`);
   }
-  for (const k of required) if (!(k in given)) throw new Error(`${op}: ${k} is required`);
+  for (const k of required) if (!Object.hasOwn(given, k)) throw new Error(`${op}: ${k} is required`);
   return given as T;
 }
 
