@@ -287,12 +287,55 @@ export function winograd_output_f32(m: usize, y: usize, bias: usize, relu: i32, 
 // Any stride and dilation; nothing packed per call but the weights. The weight gradient runs the
 // same way with taps in place of positions (conv_direct_wgrad_f32).
 
+// dst[n][cb][k][0..8) = src[n][cb·8 + r][k] for r = 0..7 (zero past the last of `rows`): nb
+// matrices [rows, K] (srcImage floats apart) in 8-row blocks, column-major within a block
+// (dstImage floats apart). Whole 8x4 blocks go as two 4x4 transposes.
+export function pack_rows8_f32(src: usize, dst: usize, rows: i32, K: i32, nb: i32, srcImage: i32, dstImage: i32): void {
+  const blocks = (rows + 7) >> 3;
+  const rowBytes = <usize>K << 2;
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < nb; n++) {
+    for (let cb = 0; cb < blocks; cb++) {
+      const valid = min(8, rows - cb * 8);
+      const s = src + ((<usize>n * srcImage + <usize>cb * 8 * K) << 2);
+      let d = dst + ((<usize>n * dstImage + <usize>cb * 8 * K) << 2);
+      let k = 0;
+      for (; k + 4 <= K; k += 4, d += 128) {
+        const o = s + (<usize>k << 2);
+        const r0 = v128.load(o), r1 = valid > 1 ? v128.load(o + rowBytes) : zero;
+        const r2 = valid > 2 ? v128.load(o + 2 * rowBytes) : zero, r3 = valid > 3 ? v128.load(o + 3 * rowBytes) : zero;
+        const r4 = valid > 4 ? v128.load(o + 4 * rowBytes) : zero, r5 = valid > 5 ? v128.load(o + 5 * rowBytes) : zero;
+        const r6 = valid > 6 ? v128.load(o + 6 * rowBytes) : zero, r7 = valid > 7 ? v128.load(o + 7 * rowBytes) : zero;
+        let t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        let t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), 0);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+        t0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5); t1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+        t2 = v128.shuffle<f32>(r6, r7, 0, 4, 1, 5); t3 = v128.shuffle<f32>(r6, r7, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), 16);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 48);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 80);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 112);
+      }
+      for (; k < K; k++, d += 32) {
+        for (let r = 0; r < 8; r++) store<f32>(d + (<usize>r << 2), r < valid ? load<f32>(s + (<usize>r * K + k << 2)) : 0);
+      }
+    }
+  }
+}
+
 // wp[cb][k][0..8) = the weights of output channels cb·8 .. cb·8+7 (zero past the last) at tap k:
 // w [Cout, Cin, taps] itself, K = Cin·taps; for the adjoint (the input gradient, a convolution of
 // the output gradient) channels swap roles and the kernel is flipped: output channel ci, tap
 // (co, t) is w[co][ci][taps−1−t], K = Cout·taps.
 export function conv_direct_pack_f32(w: usize, wp: usize, Cout: i32, Cin: i32, taps: i32, adjoint: i32): void {
-  const M = adjoint ? Cin : Cout, K = (adjoint ? Cout : Cin) * taps;
+  if (!adjoint) {
+    pack_rows8_f32(w, wp, Cout, Cin * taps, 1, 0, 0);
+    return;
+  }
+  const M = Cin, K = Cout * taps;
   const blocks = (M + 7) >> 3;
   for (let cb = 0; cb < blocks; cb++) {
     for (let k = 0; k < K; k++) {
@@ -300,8 +343,7 @@ export function conv_direct_pack_f32(w: usize, wp: usize, Cout: i32, Cin: i32, t
       const c = k / taps, t = k % taps;
       for (let r = 0; r < 8; r++) {
         const m = cb * 8 + r;
-        const src = adjoint ? (c * Cin + m) * taps + taps - 1 - t : m * K + k;
-        store<f32>(dst + (<usize>r << 2), m < M ? load<f32>(w + (<usize>src << 2)) : 0);
+        store<f32>(dst + (<usize>r << 2), m < M ? load<f32>(w + (<usize>((c * Cin + m) * taps + taps - 1 - t) << 2)) : 0);
       }
     }
   }
@@ -379,7 +421,7 @@ export function conv_direct_f32(x: usize, wp: usize, off: usize, K: i32, y: usiz
 // The weight gradient, direct: dw[co][k] += Σ over images n and output positions q of
 // g[n][co][q] · x[n][base(q) + off[k]] for taps k < K, with base(q) = (oh·sh)·Wp + ow·sw as in
 // conv_direct_f32 and dw's rows ldw floats apart. The output gradient comes packed by
-// conv_direct_pack_f32 to g[n][cb][q][0..8) (8-channel blocks, gImage floats between images).
+// pack_rows8_f32 to g[n][cb][q][0..8) (8-channel blocks, gImage floats between images).
 // Tiles of 8 channels x 4 taps keep their sums in registers over all n and q.
 export function conv_direct_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw: usize, ldw: i32, nb: i32, Cout: i32,
   Ho: i32, Wo: i32, sh: i32, sw: i32, Wp: i32, xImage: i32, gImage: i32): void {

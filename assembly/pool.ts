@@ -54,11 +54,34 @@
   return f32x4.replace_lane(v, 3, load<f32>(p + 3 * b));
 }
 
+// Four neighbouring windows starting at input column w0 of row h0 (all their taps inside the
+// row), one per lane, by compare-and-bitselect: the max to y, its index to idx.
+// @ts-ignore: decorator
+@inline function maxWindows4(plane: usize, W: i32, h0: i32, iLo: i32, iHi: i32, dh: i32, w0: i32, kw: i32, dw: i32,
+  sw: i32, laneStep: v128, y: usize, idx: usize): void {
+  let at = (h0 + iLo * dh) * W + w0;
+  let bestIdx = i32x4.add(i32x4.splat(at), laneStep);
+  let best = loadStrided(plane + (<usize>at << 2), sw);
+  for (let i = iLo; i < iHi; i++) {
+    const row = (h0 + i * dh) * W + w0;
+    for (let j = 0; j < kw; j++) {
+      at = row + j * dw;
+      const v = loadStrided(plane + (<usize>at << 2), sw);
+      const better = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+      best = v128.bitselect(v, best, better);
+      bestIdx = v128.bitselect(i32x4.add(i32x4.splat(at), laneStep), bestIdx, better);
+    }
+  }
+  v128.store(y, best);
+  v128.store(idx, bestIdx);
+}
+
 // y = the maximum over each window (stride, implicit −∞ padding, dilation); idx = its position
 // h·W + w within the plane (PyTorch's max indices), the first one on ties; NaN wins, as in PyTorch.
 // Windows that run past the input (ceil mode) cover only the real elements. Columns whose windows
 // lie wholly inside the input run four windows per f32x4 with compare-and-bitselect: V8 compiles
-// scalar float max/select to branches, which mispredict about half the time on real data.
+// scalar float max/select to branches, which mispredict about half the time on real data. Their
+// last few (fewer than four) are the last four again, overlapping: they store the same values.
 export function max_pool2d_f32(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32): void {
   // Interior output columns [owA, owB): every tap of the window inside 0 .. W−1.
@@ -69,32 +92,19 @@ export function max_pool2d_f32(x: usize, y: usize, idx: usize, planes: i32, H: i
   let out: usize = 0;
   for (let p = 0; p < planes; p++) {
     const plane = x + ((<usize>p * H * W) << 2);
-    for (let oh = 0; oh < Ho; oh++) {
+    for (let oh = 0; oh < Ho; oh++, out += <usize>Wo << 2) {
       const h0 = oh * sh - ph;
       const iLo = tapsLo(h0, dh), iHi = tapsHi(h0, dh, kh, H);
       let ow = 0;
-      for (; ow < owA; ow++, out += 4) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out, idx + out);
-      if (iLo < iHi) {
-        for (; ow + 4 <= owB; ow += 4, out += 16) {
-          const w0 = ow * sw - pw;
-          let at = (h0 + iLo * dh) * W + w0;
-          let bestIdx = i32x4.add(i32x4.splat(at), laneStep);
-          let best = loadStrided(plane + (<usize>at << 2), sw);
-          for (let i = iLo; i < iHi; i++) {
-            const row = (h0 + i * dh) * W + w0;
-            for (let j = 0; j < kw; j++) {
-              at = row + j * dw;
-              const v = loadStrided(plane + (<usize>at << 2), sw);
-              const better = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-              best = v128.bitselect(v, best, better);
-              bestIdx = v128.bitselect(i32x4.add(i32x4.splat(at), laneStep), bestIdx, better);
-            }
-          }
-          v128.store(y + out, best);
-          v128.store(idx + out, bestIdx);
+      for (; ow < owA; ow++) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out + (<usize>ow << 2), idx + out + (<usize>ow << 2));
+      if (iLo < iHi && owB - owA >= 4) {
+        for (; ow < owB; ow += 4) {
+          if (ow + 4 > owB) ow = owB - 4;
+          const o = out + (<usize>ow << 2);
+          maxWindows4(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, sw, laneStep, y + o, idx + o);
         }
       }
-      for (; ow < Wo; ow++, out += 4) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out, idx + out);
+      for (; ow < Wo; ow++) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out + (<usize>ow << 2), idx + out + (<usize>ow << 2));
     }
   }
 }

@@ -268,8 +268,8 @@ function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boole
   return directChunks(g, p, x, 0, gImage, (_, off, src, n0, nb, gp) => {
     // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
     runJob({
-      kernel: "conv_direct_pack_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, 1, 0],
-      dims: [{ extent: nb, chunk: 1, perUnit: { 0: Co * L * 4, 1: gImage * 4 } }, { extent: groups, chunk: 1, perUnit: { 0: coG * L * 4, 1: gGroup * 4 } }],
+      kernel: "pack_rows8_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, nb, Co * L, gImage],
+      dims: [{ extent: nb, chunk: 1, count: 4, perUnit: { 0: Co * L * 4, 1: gImage * 4 } }, { extent: groups, chunk: 1, perUnit: { 0: coG * L * 4, 1: gGroup * 4 } }],
     }, nb * Co * L);
     for (let grp = 0; grp < groups; grp++) {
       // ranges of taps, whole 4-tap tiles

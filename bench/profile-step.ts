@@ -1,0 +1,121 @@
+// Where a training step's time goes: every wasm kernel call is timed (one clock read before and
+// after), so a step splits into GEMM, each other kernel, and the JavaScript between kernel calls
+// (autograd, shape checks, allocation, the op wrappers). Also the GEMM's own rate inside the step.
+//   node --expose-gc --import tsx bench/profile-step.ts [mlp-train|lenet-train|transformer-train|lstm-train] [--steps N] [--by-call] [--cpu-clock]
+//   add --experimental-wasm-relaxed-simd for the relaxed build
+// The clock is the wall clock (hrtime); on a busy machine --cpu-clock uses the process's CPU time
+// instead (user + system, which leaves out time spent descheduled but counts V8's background
+// threads, such as the GC's, as JavaScript). Clock reads add a little to every call: that is
+// measured, subtracted from the kernel totals and reported.
+import * as sg from "../src/index.js";
+import "../src/relaxed.js";
+import { backend } from "../src/backend/wasm.js";
+import type { Case, Workload } from "./harness.js";
+import { lenetWorkloads } from "./lenet.js";
+import { mlpWorkloads } from "./mlp.js";
+import { sequenceWorkloads } from "./sequence.js";
+
+const argv = process.argv.slice(2);
+const name = argv.find((a) => !a.startsWith("--")) ?? "mlp-train";
+const stepsArg = argv.indexOf("--steps");
+const steps = stepsArg >= 0 ? Number(argv[stepsArg + 1]) : 200;
+/** --by-call: one row per kernel call of the step (in call order, with its arguments) instead of per kernel. */
+const byCall = argv.includes("--by-call");
+const workloads: Workload[] = [...mlpWorkloads, ...lenetWorkloads, ...sequenceWorkloads];
+const workload = workloads.find((w) => w.name === name);
+if (!workload || !Number.isInteger(steps) || steps < 1) {
+  console.error(`usage: profile-step.ts [${workloads.filter((w) => w.unit !== "ms").map((w) => w.name).join("|")}] [--steps N]`);
+  process.exit(2);
+}
+
+const b = await sg.init();
+interface Tally { ns: number; calls: number; flops: number }
+const tallies = new Map<string, Tally>();
+let callInStep = 0;
+const cpuClock = argv.includes("--cpu-clock");
+const now = cpuClock
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) * 1e3;
+    }
+  : () => Number(process.hrtime.bigint());
+let timing = false;
+// gemm_f32(transA, transB, M, N, K, ...): 2·M·N·K flops.
+const flopsOf = (kernel: string, a: number[]) => (kernel === "gemm_f32" ? 2 * a[2] * a[3] * a[4] : 0);
+const raw = b.kernels as unknown as Record<string, (...a: number[]) => number>;
+const timed: Record<string, unknown> = {};
+for (const [kernel, fn] of Object.entries(raw)) {
+  if (typeof fn !== "function") {
+    timed[kernel] = fn;
+    continue;
+  }
+  timed[kernel] = (...a: number[]) => {
+    if (!timing) return fn(...a);
+    const t0 = now();
+    const r = fn(...a);
+    const ns = now() - t0;
+    const key = byCall ? `${String(callInStep++).padStart(3)} ${kernel}(${a.map((v) => (typeof v !== "number" ? String(v) : Math.abs(v) >= 65536 ? "p" : +v.toFixed(3))).join(", ")})` : kernel;
+    const t = tallies.get(key) ?? { ns: 0, calls: 0, flops: 0 };
+    t.ns += ns;
+    t.calls++;
+    t.flops += flopsOf(kernel, a);
+    tallies.set(key, t);
+    return r;
+  };
+}
+(b as { kernels: unknown }).kernels = timed;
+
+// The cost of one timed call with no work in it, to subtract from each kernel's total.
+function clockOverheadNs(): number {
+  const probe = timed.fill_f32 as (p: number, n: number, v: number) => void;
+  const p = b.heap.alloc(16, "profile probe");
+  timing = true;
+  const t0 = now();
+  for (let i = 0; i < 100_000; i++) probe(p, 0, 0);
+  const per = (now() - t0) / 100_000;
+  timing = false;
+  tallies.clear();
+  b.heap.release(p, 16);
+  const t1 = now();
+  for (let i = 0; i < 100_000; i++) probe(p, 0, 0);
+  return per - (now() - t1) / 100_000;
+}
+
+const c: Case = workload.simdgrad();
+for (let i = 0; i < Math.min(50, steps); i++) c.run(); // tier-up, allocator steady state
+const overhead = clockOverheadNs();
+global.gc?.();
+timing = true;
+const t0 = now(), wall0 = performance.now(), cpu0 = process.cpuUsage();
+for (let i = 0; i < steps; i++) {
+  callInStep = 0;
+  c.run();
+}
+const wallNs = now() - t0;
+const cpuUsed = process.cpuUsage(cpu0);
+const cpuShare = (cpuUsed.user + cpuUsed.system) / 1e3 / (performance.now() - wall0);
+timing = false;
+c.dispose?.();
+
+const rows = [...tallies].map(([kernel, t]) => ({ kernel, ns: Math.max(0, t.ns - t.calls * overhead), calls: t.calls, flops: t.flops }));
+if (!byCall) rows.sort((x, y) => y.ns - x.ns);
+const kernelNs = rows.reduce((s, r) => s + r.ns, 0);
+const calls = rows.reduce((s, r) => s + r.calls, 0);
+const clockNs = calls * overhead;
+const jsNs = wallNs - kernelNs - clockNs;
+const perStep = (ns: number) => `${(ns / steps / 1e3).toFixed(1)} µs`;
+const pct = (ns: number) => `${((100 * ns) / wallNs).toFixed(1)}%`;
+const gemmRows = rows.filter((r) => r.kernel.includes("gemm_f32"));
+const gemm = gemmRows.length ? gemmRows.reduce((s, r) => ({ ns: s.ns + r.ns, calls: s.calls + r.calls, flops: s.flops + r.flops }), { ns: 0, calls: 0, flops: 0 }) : null;
+
+console.log(`${workload.name}, build ${b.build}, ${steps} steps: ${perStep(wallNs)} per step (${cpuClock ? "CPU" : "wall"} clock; the process used ${(cpuShare * 100).toFixed(0)}% of a core), ` +
+  `${(calls / steps).toFixed(0)} kernel calls per step, ${overhead.toFixed(0)} ns clock overhead per call (subtracted)`);
+if (gemm) console.log(`GEMM inside the step: ${(gemm.flops / gemm.ns).toFixed(1)} GFLOP/s over ${(gemm.calls / steps).toFixed(0)} calls per step`);
+console.log(`\n| part | per step | share | calls per step |\n|---|---:|---:|---:|`);
+const shown = byCall ? rows : rows.filter((r) => r.ns / wallNs >= 0.005);
+for (const r of shown) console.log(`| ${r.kernel} | ${perStep(r.ns)} | ${pct(r.ns)} | ${(r.calls / steps).toFixed(0)} |`);
+const rest = byCall ? [] : rows.filter((r) => r.ns / wallNs < 0.005);
+if (rest.length) console.log(`| ${rest.length} other kernels | ${perStep(rest.reduce((s, r) => s + r.ns, 0))} | ${pct(rest.reduce((s, r) => s + r.ns, 0))} | ${(rest.reduce((s, r) => s + r.calls, 0) / steps).toFixed(0)} |`);
+console.log(`| all kernels | ${perStep(kernelNs)} | ${pct(kernelNs)} | ${(calls / steps).toFixed(0)} |`);
+console.log(`| JavaScript between kernels | ${perStep(jsNs)} | ${pct(jsNs)} | ${(jsNs / calls / 1e3).toFixed(2)} µs per kernel call |`);
+console.log(`| clock reads (profiling only) | ${perStep(clockNs)} | ${pct(clockNs)} | |`);
