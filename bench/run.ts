@@ -122,6 +122,19 @@ if (torchPython && "error" in torchPython) {
 
 let torchInfo = "";
 
+/**
+ * The register-only f32x4 multiply-add ceiling (bench/simd-peak) of the build simdgrad loaded,
+ * measured in this run (a child process), so GFLOP/s rows are also a fraction of it.
+ */
+function measurePeak(): { plain: number | null; relaxed: number | null; mine: number | null } {
+  const script = fileURLToPath(new URL("./simd-peak/run.mjs", import.meta.url));
+  const out = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", script], { encoding: "utf8" }).stdout ?? "";
+  const read = (label: string) => Number(new RegExp(`${label}[^:]*: ([\\d.]+) GFLOP/s`).exec(out)?.[1]) || null;
+  const plain = read("plain SIMD"), relaxed = read("relaxed SIMD");
+  return { plain, relaxed, mine: simdgradBuild === "relaxed-simd" ? relaxed : plain };
+}
+let peak: ReturnType<typeof measurePeak> = { plain: null, relaxed: null, mine: null };
+
 /** One round of native PyTorch on workload `name` in a child process (bench/torch_peer.py). */
 function measureTorch(name: string): Timing {
   const script = fileURLToPath(new URL("./torch_peer.py", import.meta.url));
@@ -231,6 +244,8 @@ async function runWorkload(w: Workload): Promise<Row[]> {
     return {
       workload: w.name, impl: v.impl, threads: threads(v), value: t ? toValue(w, t.seconds) : null, unit: w.unit, ratioVsTfjsWasm: null,
       ...(v.impl === "simdgrad" ? { build: simdgradBuild } : {}),
+      // TF.js's wasm runs plain SIMD: its rows are a fraction of the plain peak
+      ...(w.unit === "GFLOP/s" && t && peak.plain && peak.mine ? { fractionOfPeak: toValue(w, t.seconds) / (v.impl === "simdgrad" ? peak.mine : peak.plain) } : {}),
       ...(note ? { note } : {}),
       ...(t ? { rme: t.rme, samples: t.samples, method: t.method } : {}),
     };
@@ -292,7 +307,7 @@ function printWorkloadTable(rows: Row[]): void {
   console.log(`  ${"impl".padEnd(10)} ${"threads".padStart(7)} ${"value".padStart(11)} ${"±rme".padStart(7)} ${"vs tfjs-wasm".padStart(13)}${own1(null)}  note`);
   for (const r of rows) {
     const rme = typeof r.rme === "number" ? `${r.rme.toFixed(1)}%` : "";
-    const note = [r.note, r.method && !/benchmark\.js|timed cycles/.test(String(r.method)) ? r.method : null].filter(Boolean).join("; ");
+    const note = [typeof r.fractionOfPeak === "number" ? `${(100 * r.fractionOfPeak).toFixed(1)}% of the ${r.impl === "simdgrad" ? simdgradBuild : "plain SIMD"} peak` : null, r.note, r.method && !/benchmark\.js|timed cycles/.test(String(r.method)) ? r.method : null].filter(Boolean).join("; ");
     console.log(`  ${r.impl.padEnd(10)} ${String(r.threads).padStart(7)} ${fmt(r.value, unit).padStart(11)} ${rme.padStart(7)} ${fmtRatio(r.ratioVsTfjsWasm).padStart(13)}${own1(r)}  ${note}`);
   }
 }
@@ -330,6 +345,10 @@ async function main(): Promise<void> {
     (busy ? " | with a busy process spinning on a core" : "");
   if (args.json) process.stderr.write(header + "\n");
   else console.log(header);
+  peak = measurePeak();
+  const peakLine = `multiply-add peak (bench/simd-peak, this run): plain SIMD ${peak.plain ?? "?"} GFLOP/s, relaxed SIMD ${peak.relaxed ?? "?"} GFLOP/s`;
+  if (args.json) console.log(JSON.stringify({ workload: "simd-peak", plainGflops: peak.plain, relaxedGflops: peak.relaxed }));
+  else console.log(peakLine);
 
   const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads, ...sequenceWorkloads, ...int8Workloads];
   const names = [...workloads.map((w) => w.name), MEMORY_WORKLOAD];
