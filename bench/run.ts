@@ -187,6 +187,12 @@ async function runWorkload(w: Workload): Promise<Row[]> {
   const cases = new Map<Impl, Case>();
   const notes = new Map<Impl, string>();
   const best = new Map<Variant, Timing>();
+  /** every round's value, for the spread over rounds */
+  const rounds = new Map<Variant, number[]>();
+  const keep = (v: Variant, t: Timing, prev: Timing | undefined) => {
+    rounds.set(v, [...(rounds.get(v) ?? []), toValue(w, t.seconds)]);
+    if (!prev || t.seconds < prev.seconds) best.set(v, t);
+  };
   for (const impl of IMPLS) {
     if (impl === "pytorch") {
       if (args.torch && !w.torch) notes.set(impl, "n/a: no PyTorch definition in bench/torch_peer.py");
@@ -212,7 +218,7 @@ async function runWorkload(w: Workload): Promise<Row[]> {
         if (args.json) process.stderr.write(`${w.name} pytorch (round ${round + 1})...\n`);
         try {
           const t = measureTorch(w.torch);
-          if (!prev || t.seconds < prev.seconds) best.set(v, t);
+          keep(v, t, prev);
         } catch (e) {
           notes.set(v.impl, describeError(e));
         }
@@ -224,7 +230,7 @@ async function runWorkload(w: Workload): Promise<Row[]> {
       await switchTo(v);
       try {
         const t = measure(c.run, timing);
-        if (!prev || t.seconds < prev.seconds) best.set(v, t);
+        keep(v, t, prev);
       } catch (e) {
         notes.set(v.impl, describeError(e));
         cases.delete(v.impl);
@@ -247,7 +253,7 @@ async function runWorkload(w: Workload): Promise<Row[]> {
       // TF.js's wasm runs plain SIMD: its rows are a fraction of the plain peak
       ...(w.unit === "GFLOP/s" && t && peak.plain && peak.mine ? { fractionOfPeak: toValue(w, t.seconds) / (v.impl === "simdgrad" ? peak.mine : peak.plain) } : {}),
       ...(note ? { note } : {}),
-      ...(t ? { rme: t.rme, samples: t.samples, method: t.method } : {}),
+      ...(t ? { rme: t.rme, samples: t.samples, method: t.method, rounds: rounds.get(v) } : {}),
     };
   }));
 }
