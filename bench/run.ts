@@ -188,9 +188,9 @@ async function runWorkload(w: Workload): Promise<Row[]> {
   const notes = new Map<Impl, string>();
   const best = new Map<Variant, Timing>();
   /** every round's value, for the spread over rounds */
-  const rounds = new Map<Variant, number[]>();
+  const roundValues = new Map<Variant, number[]>();
   const keep = (v: Variant, t: Timing, prev: Timing | undefined) => {
-    rounds.set(v, [...(rounds.get(v) ?? []), toValue(w, t.seconds)]);
+    roundValues.set(v, [...(roundValues.get(v) ?? []), toValue(w, t.seconds)]);
     if (!prev || t.seconds < prev.seconds) best.set(v, t);
   };
   for (const impl of IMPLS) {
@@ -253,7 +253,7 @@ async function runWorkload(w: Workload): Promise<Row[]> {
       // TF.js's wasm runs plain SIMD: its rows are a fraction of the plain peak
       ...(w.unit === "GFLOP/s" && t && peak.plain && peak.mine ? { fractionOfPeak: toValue(w, t.seconds) / (v.impl === "simdgrad" ? peak.mine : peak.plain) } : {}),
       ...(note ? { note } : {}),
-      ...(t ? { rme: t.rme, samples: t.samples, method: t.method, rounds: rounds.get(v) } : {}),
+      ...(t ? { rme: t.rme, samples: t.samples, method: t.method, rounds: roundValues.get(v) } : {}),
     };
   }));
 }
