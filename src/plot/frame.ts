@@ -24,8 +24,13 @@ export function el(tag: string, attrs: Record<string, string | number | undefine
   return children === undefined ? `<${tag}${a}/>` : `<${tag}${a}>${children}</${tag}>`;
 }
 
+// Raster layers keep hard cell edges: resvg reads the image-rendering="optimizeSpeed" attribute
+// (and would take any "pixelated" it sees as a bad value, smoothing); browsers need CSS's
+// "pixelated", given where it is supported (resvg skips @supports blocks).
+const PIXELATED = "<style>@supports (image-rendering: pixelated) { image.raster { image-rendering: pixelated } }</style>";
+
 export const svgDocument = (width: number, height: number, body: string): string =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${num(width)}" height="${num(height)}" viewBox="0 0 ${num(width)} ${num(height)}" font-family="${FONT_FAMILY}" font-size="${FONT_SIZE}">${body}</svg>`;
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${num(width)}" height="${num(height)}" viewBox="0 0 ${num(width)} ${num(height)}" font-family="${FONT_FAMILY}" font-size="${FONT_SIZE}">${body.includes('class="raster"') ? PIXELATED : ""}${body}</svg>`;
 
 export const textWidth = (s: string): number => s.length * CHAR_WIDTH;
 

@@ -13,7 +13,7 @@ import { el, escapeXml, svgDocument, optionKinds, readPlotOptions, renderFrame, 
 import { classLegend, drawLines, drawPoints, legendOf, readPoints, readSeries, withOp, type Series } from "./lines.js";
 import { encodePng, pngDataUrl } from "./png.js";
 
-/** An <image> of a PNG stretched over a box, drawn with hard pixel edges (Chromium reads the style, resvg the attribute). */
+/** An <image> of a PNG stretched over a box, drawn with hard pixel edges (see svgDocument). */
 function rasterImage(png: Uint8Array, x: number, y: number, width: number, height: number): string {
   return el("image", { x, y, width, height, preserveAspectRatio: "none", "image-rendering": "optimizeSpeed", href: pngDataUrl(png), class: "raster" });
 }
