@@ -6,6 +6,7 @@ import { init, tensor, noGrad, optim, nn, keep, type Tensor } from "../src/index
 import { importOnnx, exportOnnx } from "../src/onnx.js";
 import { AttrType, DataType, encodeModel, type AttributeProto } from "../src/onnx/proto.js";
 import { runOrt, expectClose } from "./helpers/onnxruntime.js";
+import { meanOf, runSteps } from "./flat-memory.js";
 
 const dir = new URL("./fixtures/onnx/", import.meta.url);
 const fixture = (name: string) => {
@@ -79,5 +80,25 @@ describe("importOnnx errors", () => {
   it("a malformed file and a wrong number of inputs are clear errors", () => {
     expect(() => importOnnx(Uint8Array.of(0x3a, 0x05, 1))).toThrow(/onnx: malformed protobuf/);
     expect(() => importOnnx(graphWith("Relu")).forward()).toThrow("OnnxModule.forward: the graph takes 1 input (x), got 0");
+  });
+});
+
+describe("fine-tuning an imported model", () => {
+  it("keeps memory flat in steady state (the LSTM and Transformer graphs, with shape arithmetic)", () => {
+    for (const name of ["lstm", "transformer", "resblock"]) {
+      const { bytes, input } = fixture(name);
+      const model = importOnnx(bytes).train();
+      const target = keep(noGrad(() => (model.forward(input) as Tensor).mul(0.5)));
+      const opt = new optim.SGD(model.parameters(), { lr: 1e-3 });
+      const run = runSteps(25, () => {
+        opt.zeroGrad();
+        const loss = nn.functional.mseLoss(model.forward(input) as Tensor, target);
+        loss.backward();
+        opt.step();
+        return loss.item();
+      });
+      expect(run.changed, name).toEqual([]);
+      expect(meanOf(run.losses, 20, 25), name).toBeLessThan(meanOf(run.losses, 0, 5));
+    }
   });
 });
