@@ -27,7 +27,7 @@ const images = (split: "train" | "test") => {
   return new TensorDataset(x.reshape(-1, 1, 28, 28), labels);
 };
 const train = images("train"), allTest = images("test");
-const test = new Subset(allTest, Array.from({ length: Math.min(Number(values["test-samples"]), allTest.length) }, (_, i) => i));
+const test = new Subset(allTest, Int32Array.from({ length: Math.min(Number(values["test-samples"]), allTest.length) }, (_, i) => i));
 const testLoader = new DataLoader(test, { batchSize: 500 });
 
 const model = importOnnx(new Uint8Array(readFileSync(new URL("../test/fixtures/onnx/lenet.onnx", import.meta.url))));
@@ -43,7 +43,7 @@ const testAccuracy = () => {
 console.log(`test accuracy as trained in PyTorch: ${(100 * testAccuracy()).toFixed(2)}%`);
 
 // Fine-tune on training digits the PyTorch run did not see (it used the first 6,000).
-const fresh = new Subset(train, Array.from({ length: samples }, (_, i) => 6000 + i));
+const fresh = new Subset(train, Int32Array.from({ length: samples }, (_, i) => 6000 + i));
 const loader = new DataLoader(fresh, { batchSize, shuffle: true });
 const opt = new optim.Adam(model.parameters(), { lr });
 for (let epoch = 1; epoch <= epochs; epoch++) {
