@@ -305,9 +305,80 @@ describe("non-tensor arguments", () => {
 
   it("add(t, [1, 2]), relu([1, 2]), matmul(t, Float32Array) name the op and the argument", () => {
     const t = randn([2, 2]);
-    expect(() => sg.add(t, [1, 2] as never)).toThrow(/^add: expected a Tensor for input 2, got an array/);
+    expect(() => sg.add(t, [1, 2] as never)).toThrow(/^add: expected a Tensor for other, got an array/);
     expect(() => sg.relu([1, 2] as never)).toThrow(/^relu: expected a Tensor for the input, got an array/);
-    expect(() => sg.matmul(t, new Float32Array(4) as never)).toThrow(/^matmul: expected a Tensor for input 2, got a Float32Array/);
+    expect(() => sg.matmul(t, new Float32Array(4) as never)).toThrow(/^matmul: expected a Tensor for other, got a Float32Array/);
     expect(() => tensor(null as never)).toThrow(/^tensor: data must be a number, a \(nested\) array or a typed array, got null/);
+  });
+});
+
+// Every tensor argument of every op that takes more than one (the first is swept above): an array,
+// a typed array, a string or null in its place is an error naming the op and that argument.
+describe("non-tensor arguments in any tensor position", () => {
+  const f = (...shape: number[]) => randn(shape);
+  const idx = (values: number[], shape = [values.length]) => tensor(values, shape, { dtype: "int32" });
+  const F = nn.functional;
+  const rnnWeights = () => ({ weightIh: f(4, 3), weightHh: f(4, 4), biasIh: f(4), biasHh: f(4) });
+  // name -> a valid call, and the names of its tensor arguments in order (a tensor inside an
+  // options object is named by its key; "?" marks an optional one, for which null means none).
+  const calls: [string, (...t: unknown[]) => unknown, () => unknown[], string[]][] = [
+    ["where", (c, a, b) => sg.where(c as never, a as never, b as never), () => [sg.gt(f(2), 0), f(2), f(2)], ["condition", "input", "other"]],
+    ["maskedFill", (x, m, v) => sg.maskedFill(x as never, m as never, v as never), () => [f(2), idx([0, 1]), tensor(1)], ["input", "mask", "value"]],
+    ["linear", (x, w, b) => sg.linear(x as never, w as never, b as never), () => [f(2, 3), f(4, 3), f(4)], ["input", "weight", "bias?"]],
+    ["conv1d", (x, w, b) => sg.conv1d(x as never, w as never, b as never), () => [f(1, 1, 5), f(2, 1, 3), f(2)], ["input", "weight", "bias?"]],
+    ["conv2d", (x, w, b) => sg.conv2d(x as never, w as never, b as never), () => [f(1, 1, 5, 5), f(2, 1, 3, 3), f(2)], ["input", "weight", "bias?"]],
+    ["convTranspose2d", (x, w, b) => sg.convTranspose2d(x as never, w as never, b as never), () => [f(1, 1, 3, 3), f(1, 2, 3, 3), f(2)], ["input", "weight", "bias?"]],
+    ["embedding", (i, w) => sg.embedding(i as never, w as never), () => [idx([0, 1]), f(3, 2)], ["input", "weight"]],
+    ["gather", (x, i) => sg.gather(x as never, 0, i as never), () => [f(2), idx([1])], ["input", "index"]],
+    ["scatterAdd", (x, i, s) => sg.scatterAdd(x as never, 0, i as never, s as never), () => [f(2), idx([1]), f(1)], ["input", "index", "src"]],
+    ["indexSelect", (x, i) => sg.indexSelect(x as never, 0, i as never), () => [f(2), idx([1])], ["input", "index"]],
+    ["indexAdd", (x, i, s) => sg.indexAdd(x as never, 0, i as never, s as never), () => [f(2), idx([1]), f(1)], ["input", "index", "source"]],
+    ["batchNorm", (x, m, v, w, b) => sg.batchNorm(x as never, m as never, v as never, w as never, b as never), () => [f(2, 3), f(3), sg.ones(3), f(3), f(3)],
+      ["input", "runningMean?", "runningVar?", "weight?", "bias?"]],
+    ["layerNorm", (x, w, b) => sg.layerNorm(x as never, 3, w as never, b as never), () => [f(2, 3), f(3), f(3)], ["input", "weight?", "bias?"]],
+    ["groupNorm", (x, w, b) => sg.groupNorm(x as never, 1, w as never, b as never), () => [f(2, 3), f(3), f(3)], ["input", "weight?", "bias?"]],
+    ["rnn", (x, h) => sg.rnn(x as never, h as never, rnnWeights()), () => [f(2, 1, 3), f(1, 1, 4)], ["input", "h0?"]],
+    ["lstm", (x, h, c) => sg.lstm(x as never, h as never, c as never, { ...rnnWeights(), weightIh: f(16, 3), weightHh: f(16, 4), biasIh: f(16), biasHh: f(16) }),
+      () => [f(2, 1, 3), f(1, 1, 4), f(1, 1, 4)], ["input", "h0?", "c0?"]],
+    ["rnnCell", (x, h) => sg.rnnCell(x as never, h as never, rnnWeights()), () => [f(1, 3), f(1, 4)], ["input", "h?"]],
+    ["scaledDotProductAttention", (q, k, v) => sg.scaledDotProductAttention(q as never, k as never, v as never), () => [f(1, 2, 4), f(1, 3, 4), f(1, 3, 4)],
+      ["query", "key", "value"]],
+    ["prelu", (x, w) => F.prelu(x as never, w as never), () => [f(2), f(1)], ["input", "weight"]],
+    ["mseLoss", (x, y) => F.mseLoss(x as never, y as never), () => [f(2), f(2)], ["input", "target"]],
+    ["l1Loss", (x, y) => F.l1Loss(x as never, y as never), () => [f(2), f(2)], ["input", "target"]],
+    ["smoothL1Loss", (x, y) => F.smoothL1Loss(x as never, y as never), () => [f(2), f(2)], ["input", "target"]],
+    ["huberLoss", (x, y) => F.huberLoss(x as never, y as never), () => [f(2), f(2)], ["input", "target"]],
+    ["binaryCrossEntropy", (x, y) => F.binaryCrossEntropy(x as never, y as never), () => [sg.rand(2), sg.rand(2)], ["input", "target"]],
+    ["binaryCrossEntropyWithLogits", (x, y, p) => F.binaryCrossEntropyWithLogits(x as never, y as never, { posWeight: p as never }), () => [f(2), sg.rand(2), sg.ones(2)],
+      ["input", "target", "posWeight?"]],
+    ["klDiv", (x, y) => F.klDiv(x as never, y as never), () => [f(2), sg.rand(2)], ["input", "target"]],
+    ["crossEntropy", (x, y, w) => F.crossEntropy(x as never, y as never, { weight: w as never }), () => [f(2, 3), idx([0, 2]), sg.ones(3)], ["input", "target", "weight?"]],
+    ["nllLoss", (x, y, w) => F.nllLoss(x as never, y as never, { weight: w as never }), () => [f(2, 3), idx([0, 2]), sg.ones(3)], ["input", "target", "weight?"]],
+    ["gaussianNllLoss", (x, y, v) => F.gaussianNllLoss(x as never, y as never, v as never), () => [f(2), f(2), sg.ones(2)], ["input", "target", "var"]],
+    ["cosineSimilarity", (a, b) => F.cosineSimilarity(a as never, b as never), () => [f(2, 3), f(2, 3)], ["x1", "x2"]],
+    ["cosineEmbeddingLoss", (a, b, y) => F.cosineEmbeddingLoss(a as never, b as never, y as never), () => [f(2, 3), f(2, 3), tensor([1, -1])], ["input1", "input2", "target"]],
+    ["marginRankingLoss", (a, b, y) => F.marginRankingLoss(a as never, b as never, y as never), () => [f(2), f(2), tensor([1, -1])], ["input1", "input2", "target"]],
+    ["tripletMarginLoss", (a, p, n) => F.tripletMarginLoss(a as never, p as never, n as never), () => [f(2, 3), f(2, 3), f(2, 3)], ["anchor", "positive", "negative"]],
+  ];
+  const bad: [string, unknown][] = [["an array", [1, 2]], ["a Float32Array", new Float32Array(4)], ["a string", "x"], ["null", null]];
+
+  it.each(calls)("%s", (name, call, valid, argNames) => {
+    expect(() => call(...valid())).not.toThrow();
+    argNames.forEach((argName, i) => {
+      for (const [what, value] of bad) {
+        const args = valid();
+        if (value === null && argName.endsWith("?")) continue; // an optional tensor: null means none
+        args[i] = value;
+        let message = "";
+        try {
+          call(...args);
+        } catch (e) {
+          message = (e as Error).message;
+        }
+        // The op, the argument by its PyTorch name, and what was given instead.
+        expect(message, `${name}: ${argName} = ${what}`).toMatch(new RegExp(`^${name}: .*\\b${argName.replace("?", "")}\\b.*${what}`));
+        expect(message).not.toMatch(/Cannot read|is not a function|is not iterable|input \d/);
+      }
+    });
   });
 });

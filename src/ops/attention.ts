@@ -16,7 +16,7 @@ import { broadcastTo, transpose } from "./shape.js";
 import { sum, sumToShape } from "./reduce.js";
 import { mul, sub, where } from "./binary.js";
 import { dropout } from "./dropout.js";
-import { checkFloat, checkLive, checkOptionNames } from "./checks.js";
+import { checkArgs, checkFloat, checkLive, checkOptionNames } from "./checks.js";
 
 
 /**
@@ -132,7 +132,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const op = "scaledDotProductAttention";
   checkOptionNames(op, options, SDPA_OPTIONS);
   const { attnMask = null, isCausal = false, dropoutP = 0, scale = null, needWeights = false, generator } = options;
-  checkFloat(op, q, k, v);
+  checkArgs(op, { query: q, key: k, value: v }, "float32");
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1] || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) {
     throw new Error(`${op}: expected query [..., L, E], key [..., S, E] and value [..., S, Ev], got ${shapeToString(q.shape)}, ${shapeToString(k.shape)} and ${shapeToString(v.shape)}`);
   }

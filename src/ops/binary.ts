@@ -13,11 +13,11 @@ import { affine, powScalar, clamp, log, unaryOp } from "./elementwise.js";
 import { sumToShape } from "./reduce.js";
 import { full } from "./creation.js";
 import { broadcastTo } from "./shape.js";
-import { checkFloat, checkLive } from "./checks.js";
+import { checkArgs } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */
 export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor): Tensor {
-  checkFloat(name, a, b);
+  checkArgs(name, { input: a, other: b }, "float32");
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = Tensor.empty(shape, "float32", name);
   const k = backend().kernels;
@@ -100,7 +100,7 @@ export function minimum(a: Tensor, b: Tensor | number): Tensor {
 
 // Comparisons return float32 0/1 masks and are not differentiable.
 function compare(name: BinaryName, a: Tensor, b: Tensor | number): Tensor {
-  checkLive(name, a, ...(typeof b === "number" ? [] : [b]));
+  checkArgs(name, { input: a, ...(typeof b === "number" ? {} : { other: b }) });
   return tidy(() => {
     const bt = typeof b === "number" ? full([], b) : b;
     return binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());
@@ -115,7 +115,7 @@ export const le = (a: Tensor, b: Tensor | number) => compare("le", a, b);
 
 /** cond != 0 ? a : b, with broadcasting of all three; gradients flow to the selected operand. */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-  checkLive("where", cond);
+  checkArgs("where", { condition: cond, ...(typeof a === "number" ? {} : { input: a }), ...(typeof b === "number" ? {} : { other: b }) });
   const shapeOf = (v: Tensor | number) => (typeof v === "number" ? [] : v.shape);
   const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, shapeOf(a)), shapeOf(b));
   return tidy(() => {
@@ -139,7 +139,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 
 /** x with value written where mask (broadcast to x's shape) is non-zero; value is a number or a 0-d tensor. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
-  checkLive("maskedFill", x, mask);
+  checkArgs("maskedFill", { input: x, mask, ...(typeof value === "number" ? {} : { value }) });
   if (typeof value !== "number" && value.size !== 1) {
     throw new Error(`maskedFill: value must be a number or a one-element tensor, got ${shapeToString(value.shape)}`);
   }

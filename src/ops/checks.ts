@@ -1,6 +1,6 @@
 // Input checks shared by the ops: clear errors naming the op, the dtypes and the shapes, thrown
 // before anything is allocated or written, so every other tensor stays intact.
-import { Tensor, shapeToString, type Shape } from "../tensor.js";
+import { Tensor, shapeToString, type DType, type Shape } from "../tensor.js";
 
 const describe = (xs: Tensor[]) => xs.map((x) => `${x.dtype} ${shapeToString(x.shape)}`).join(" and ");
 
@@ -28,16 +28,29 @@ export function checkInt32(op: string, value: number): void {
   if (!(value >= -2147483648 && value < 2147483648)) throw new Error(`${op}: value ${value} cannot be converted to int32 without overflow`);
 }
 
-/** Every input is still alive (not disposed). */
-export function checkLive(op: string, ...xs: Tensor[]): void {
-  for (const [i, x] of xs.entries()) {
-    // Every op checks its inputs here, so a plain array, a typed array, a string or null given for
-    // a tensor is caught once, by name, before anything reads .shape.
-    if (!(x instanceof Tensor)) {
-      throw new Error(`${op}: expected a Tensor for ${xs.length > 1 ? `input ${i + 1}` : "the input"}, got ${describeValue(x)} (make one with tensor(...))`);
-    }
-    if (x.isDisposed) throw new Error(`${op}: input ${describe([x])} was disposed and can no longer be used`);
+/** One argument is a live Tensor; `name` says which in the error. */
+function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
+  // Every op checks its inputs through here, so a plain array, a typed array, a string or null
+  // given for a tensor is caught by name before anything reads .shape.
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor for ${name}, got ${describeValue(x)} (make one with tensor(...))`);
+  if (x.isDisposed) throw new Error(`${op}: ${name} ${describe([x])} was disposed and can no longer be used`);
+}
+
+/**
+ * Each named argument is a live Tensor, of `dtype` when given: `checkArgs("conv2d", { input: x,
+ * weight })` (PyTorch's argument names). The caller leaves out optional tensors not given.
+ */
+export function checkArgs(op: string, args: Readonly<Record<string, unknown>>, dtype?: DType): void {
+  for (const [name, x] of Object.entries(args)) checkTensor(op, name, x);
+  if (!dtype) return;
+  for (const [name, x] of Object.entries(args) as [string, Tensor][]) {
+    if (x.dtype !== dtype) throw new Error(`${op}: expected ${dtype} ${name}, got ${describe([x])}`);
   }
+}
+
+/** The input of a one-tensor op (or each of xs) is a live Tensor. */
+export function checkLive(op: string, ...xs: Tensor[]): void {
+  xs.forEach((x, i) => checkTensor(op, xs.length > 1 ? `input ${i + 1}` : "the input", x));
 }
 
 /** Every input is alive and float32. */

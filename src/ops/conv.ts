@@ -22,7 +22,7 @@ import { adjoint, lower, runPasses, weightGrad, type Geometry } from "./conv-pas
 import { Tensor, shapeToString, type Shape } from "../tensor.js";
 import { traced } from "../trace.js";
 import { squeeze, unsqueeze } from "./shape.js";
-import { checkGroups, checkLive, pair } from "./checks.js";
+import { checkArgs, checkGroups, pair } from "./checks.js";
 import { mul } from "./binary.js";
 import { step } from "./elementwise.js";
 import { sum } from "./reduce.js";
@@ -134,7 +134,7 @@ function throughView(x: Tensor, dim: number, fn: (x: Tensor) => Tensor): Tensor 
 /** PyTorch's order: (input, weight, bias, stride, padding, dilation, groups), then options. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number], Conv2dOptions>): Tensor {
   const options = readArgs<Conv2dOptions>("conv2d", args, CONV_FUNCTION_ARGS, { activation: kinds.any });
-  checkLive("conv2d", x, weight, ...(bias ? [bias] : []));
+  checkArgs("conv2d", { input: x, weight, ...(bias ? { bias } : {}) });
   return batched(x, 3, (xb) => conv2dBatched("conv2d", xb, weight, bias, options));
 }
 
@@ -212,7 +212,7 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
 /** PyTorch's order: (input, weight, bias, stride, padding, dilation, groups), then options. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: number, padding: number | "same" | "valid", dilation: number, groups: number], Conv1dOptions>): Tensor {
   const options = readArgs<Conv1dOptions>("conv1d", args, CONV_FUNCTION_ARGS);
-  checkLive("conv1d", x, weight, ...(bias ? [bias] : []));
+  checkArgs("conv1d", { input: x, weight, ...(bias ? { bias } : {}) });
   if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`conv1d: expected a 2-D (unbatched) or 3-D input [N, C, L], got ${shapeToString(x.shape)}`);
   if (weight.ndim !== 3) throw new Error(`conv1d: expected a 3-D weight [Cout, Cin/groups, k], got ${shapeToString(weight.shape)}`);
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
@@ -240,7 +240,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const options = readArgs<ConvTranspose2dOptions>("convTranspose2d", args, {
     stride: kinds.size, padding: kinds.size, outputPadding: kinds.size, groups: kinds.any, dilation: kinds.size,
   });
-  checkLive("convTranspose2d", x, weight, ...(bias ? [bias] : []));
+  checkArgs("convTranspose2d", { input: x, weight, ...(bias ? { bias } : {}) });
   return batched(x, 3, (xb) => convTranspose2dBatched(xb, weight, bias, options));
 }
 

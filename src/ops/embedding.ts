@@ -6,11 +6,11 @@ import { mul } from "./binary.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { traced } from "../trace.js";
-import { checkLive } from "./checks.js";
+import { checkArgs } from "./checks.js";
 
 /** out[..., :] = weight[indices[...], :] for int32 indices of any shape and weight [num, dim]. */
 export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
-  checkLive("embedding", indices, weight);
+  checkArgs("embedding", { input: indices, weight });
   if (indices.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${indices.dtype} ${shapeToString(indices.shape)}`);
   if (weight.dtype !== "float32" || weight.ndim !== 2) {
     throw new Error(`embedding: weight must be a float32 [num_embeddings, dim] matrix, got ${weight.dtype} ${shapeToString(weight.shape)}`);

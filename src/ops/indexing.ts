@@ -8,10 +8,10 @@ import { Tensor, shapeToString, numel, type Shape } from "../tensor.js";
 import { contiguousStrides, forEachBlock4 } from "./strided.js";
 import { narrow, pad } from "./shape.js";
 import { zeros } from "./creation.js";
-import { checkFloat, checkLive, normalizeDim } from "./checks.js";
+import { checkArgs, checkFloat, normalizeDim } from "./checks.js";
 
 function checkIndex(op: string, index: Tensor): void {
-  checkLive(op, index);
+  checkArgs(op, { index });
   if (index.dtype !== "int32") throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype} ${shapeToString(index.shape)}`);
 }
 
@@ -65,7 +65,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** out = x, then out[p with its dim-th coordinate replaced by index[p]] += src[p] for every position p of index (torch.scatter_add). */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  checkFloat("scatterAdd", x, src);
+  checkArgs("scatterAdd", { input: x, src }, "float32");
   checkIndex("scatterAdd", index);
   const d = normalizeDim("scatterAdd", dim, x.shape);
   checkFits("scatterAdd", index, d, x.shape, "input", false);
@@ -113,7 +113,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** out = x, then slice index[i] of out along dim += slice i of src (torch.index_add; repeats accumulate). */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  checkFloat("indexAdd", x, src);
+  checkArgs("indexAdd", { input: x, source: src }, "float32");
   checkVector("indexAdd", index);
   const d = normalizeDim("indexAdd", dim, x.shape);
   const want = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? index.size : s));

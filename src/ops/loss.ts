@@ -12,7 +12,7 @@ import { affine, abs, clamp, exp, log, neg, powScalar, relu, sigmoid, sign, soft
 import { clone, expand, reshape, unsqueeze } from "./shape.js";
 import { logSoftmax, max, mean, softmax, sum } from "./reduce.js";
 import { broadcastShapes } from "./strided.js";
-import { checkLive, checkOptionNames, normalizeDim } from "./checks.js";
+import { checkArgs, checkOptionNames, normalizeDim } from "./checks.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -83,11 +83,8 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
   param?: number; posWeight?: Tensor | null; divisor?: number; reductions?: readonly string[];
 } = {}): Tensor {
   const { param = 0, posWeight = null, reductions } = options;
+  checkArgs(name, { input, target, ...(posWeight ? { posWeight } : {}) }, "float32");
   checkReduction(name, reduction, reductions);
-  checkLive(name, input, target, ...(posWeight ? [posWeight] : []));
-  if (input.dtype !== "float32" || target.dtype !== "float32") {
-    throw new Error(`${name}: expected float32 input and target, got ${input.dtype} and ${target.dtype}`);
-  }
   if (!sameShape(input.shape, target.shape)) {
     throw new Error(`${name}: target ${shapeToString(target.shape)} must have the same shape as input ${shapeToString(input.shape)}`);
   }
@@ -96,7 +93,6 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
   const cols = input.ndim === 0 ? 1 : input.shape[input.ndim - 1];
   let pw: Tensor | null = null;
   if (posWeight) {
-    if (posWeight.dtype !== "float32") throw new Error(`${name}: posWeight must be float32, got ${posWeight.dtype}`);
     const lastDimOnly = posWeight.size === cols && posWeight.shape.every((d, i) => d === 1 || i === posWeight.ndim - 1);
     pw = noGrad(() => (lastDimOnly ? posWeight : expand(posWeight, input.shape)));
   }
@@ -159,11 +155,10 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 /** −(t·log p + (1 − t)·log(1 − p)) for probabilities p in [0, 1] (logs clamped at −100, like PyTorch). */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   checkOptionNames("binaryCrossEntropy", options, ["reduction"]);
-  if (input.dtype === "float32") {
-    const v = input.liveData();
-    for (let i = 0; i < v.length; i++) {
-      if (!(v[i] >= 0 && v[i] <= 1)) throw new Error(`binaryCrossEntropy: input must hold probabilities in [0, 1], found ${v[i]} at element ${i}`);
-    }
+  checkArgs("binaryCrossEntropy", { input, target }, "float32");
+  const v = input.liveData();
+  for (let i = 0; i < v.length; i++) {
+    if (!(v[i] >= 0 && v[i] <= 1)) throw new Error(`binaryCrossEntropy: input must hold probabilities in [0, 1], found ${v[i]} at element ${i}`);
   }
   return pointwiseLoss("binaryCrossEntropy", "bce", input, target, options.reduction ?? "mean");
 }
@@ -351,13 +346,14 @@ export interface CrossEntropyOptions extends ClassLossOptions {
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   checkOptionNames("crossEntropy", options, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
-  checkLive("crossEntropy", input, target);
+  checkArgs("crossEntropy", { input, target, ...(options.weight ? { weight: options.weight } : {}) });
   return target.dtype === "float32" ? softCrossEntropy("crossEntropy", input, target, options) : classLoss("crossEntropy", input, target, options, true);
 }
 
 /** Negative log-likelihood of log-probabilities [N, C, d1, ...] at int32 targets [N, d1, ...]: −input[n, target_n]. */
 export function nllLoss(input: Tensor, target: Tensor, options: ClassLossOptions = {}): Tensor {
   checkOptionNames("nllLoss", options, ["reduction", "weight", "ignoreIndex"]);
+  checkArgs("nllLoss", { input, target, ...(options.weight ? { weight: options.weight } : {}) });
   return classLoss("nllLoss", input, target, options, false);
 }
 
@@ -368,14 +364,6 @@ export function nllLoss(input: Tensor, target: Tensor, options: ClassLossOptions
 function reduceComposed(op: string, loss: Tensor, reduction: string): Tensor {
   checkReduction(op, reduction);
   return reduction === "none" ? loss : reduction === "sum" ? sum(loss) : mean(loss);
-}
-
-function checkFloatTensors(op: string, named: Record<string, unknown>): void {
-  for (const [name, t] of Object.entries(named)) {
-    if (!(t instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${t === null ? "null" : Array.isArray(t) ? "an array" : typeof t}`);
-    checkLive(op, t);
-    if (t.dtype !== "float32") throw new Error(`${op}: ${name} must be float32, got ${t.dtype} ${shapeToString(t.shape)}`);
-  }
 }
 
 export interface GaussianNllOptions {
@@ -396,7 +384,7 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
   checkOptionNames(op, options, ["reduction", "full", "eps"]);
   const { reduction = "mean", full = false, eps = 1e-6 } = options;
   checkReduction(op, reduction);
-  checkFloatTensors(op, { input, target, var: variance });
+  checkArgs(op, { input, target, var: variance }, "float32");
   if (!(eps > 0)) throw new Error(`${op}: eps must be positive, got ${eps}`);
   const lead = input.shape.slice(0, -1);
   const fits = sameShape(variance.shape, input.shape) || sameShape(variance.shape, lead) ||
@@ -426,7 +414,7 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilari
   const op = "cosineSimilarity";
   checkOptionNames(op, options, ["dim", "eps"]);
   const { dim = 1, eps = 1e-8 } = options;
-  checkFloatTensors(op, { x1, x2 });
+  checkArgs(op, { x1, x2 }, "float32");
   const shape = broadcastShapes(op, x1.shape, x2.shape);
   const d = normalizeDim(op, dim, shape);
   return tidy(() => {
@@ -451,7 +439,7 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
   const op = "cosineEmbeddingLoss";
   checkOptionNames(op, options, ["reduction", "margin"]);
   const { reduction = "mean", margin = 0 } = options;
-  checkFloatTensors(op, { input1, input2, target });
+  checkArgs(op, { input1, input2, target }, "float32");
   if (!sameShape(input1.shape, input2.shape) || input1.ndim < 1 || input1.ndim > 2 || !sameShape(target.shape, input1.shape.slice(0, -1))) {
     throw new Error(`${op}: expected input1 and input2 of one shape [N, D] (or [D]) and target [N] (or []), got ${shapeToString(input1.shape)}, ${shapeToString(input2.shape)} and ${shapeToString(target.shape)}`);
   }
@@ -470,7 +458,7 @@ export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor
   const op = "marginRankingLoss";
   checkOptionNames(op, options, ["reduction", "margin"]);
   const { reduction = "mean", margin = 0 } = options;
-  checkFloatTensors(op, { input1, input2, target });
+  checkArgs(op, { input1, input2, target }, "float32");
   if (input1.ndim !== input2.ndim || input1.ndim !== target.ndim) {
     throw new Error(`${op}: input1, input2 and target must have the same number of dims, got ${shapeToString(input1.shape)}, ${shapeToString(input2.shape)} and ${shapeToString(target.shape)}`);
   }
@@ -504,7 +492,7 @@ export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Te
   const op = "tripletMarginLoss";
   checkOptionNames(op, options, ["reduction", "margin", "p", "eps", "swap"]);
   const { reduction = "mean", margin = 1, p = 2, eps = 1e-6, swap = false } = options;
-  checkFloatTensors(op, { anchor, positive, negative });
+  checkArgs(op, { anchor, positive, negative }, "float32");
   if (!(p > 0)) throw new Error(`${op}: p must be positive, got ${p}`);
   if (anchor.ndim < 1 || anchor.ndim > 2 || positive.ndim !== anchor.ndim || negative.ndim !== anchor.ndim) {
     throw new Error(`${op}: anchor, positive and negative must all be [N, D] or all [D], got ${shapeToString(anchor.shape)}, ${shapeToString(positive.shape)} and ${shapeToString(negative.shape)}`);

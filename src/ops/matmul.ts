@@ -11,7 +11,7 @@ import { BiasMode, Unary } from "../backend/kernels.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
-import { checkFloat } from "./checks.js";
+import { checkArgs } from "./checks.js";
 import { reshape, transpose } from "./shape.js";
 import { sum, sumToShape } from "./reduce.js";
 import { mul } from "./binary.js";
@@ -19,7 +19,7 @@ import { step } from "./elementwise.js";
 
 /** torch.matmul: 1-D operands are promoted (and the added dim dropped), batch dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  checkFloat("matmul", a, b);
+  checkArgs("matmul", { input: a, other: b }, "float32");
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both operands need at least one dim, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
   }
@@ -92,7 +92,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor {
   readOptions("linear", options, { activation: kinds.oneOf("relu") });
-  checkFloat("linear", x, weight, ...(bias ? [bias] : []));
+  checkArgs("linear", { input: x, weight, ...(bias ? { bias } : {}) }, "float32");
   if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${shapeToString(x.shape)} does not match weight ${shapeToString(weight.shape)} (expected input [..., ${weight.shape[1] ?? "?"}])`);
   }

@@ -3,7 +3,7 @@
 // kernels (assembly/norm.ts); batch norm's training backward includes the paths through the batch
 // mean and variance. With createGraph the backward is the same formula in differentiable ops.
 import { readOptions } from "./args.js";
-import { checkLive } from "./checks.js";
+import { checkArgs, checkLive } from "./checks.js";
 import { record, needsGrad } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
@@ -22,7 +22,8 @@ export interface BatchNormOptions {
 }
 
 function checkParam(op: string, name: string, t: Tensor | null | undefined, shape: readonly number[]): void {
-  if (!t) return;
+  if (t === null || t === undefined) return;
+  checkArgs(op, { [name]: t });
   if (t.dtype !== "float32" || t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new Error(`${op}: ${name} must be float32 ${shapeToString(shape)}, got ${t.dtype} ${shapeToString(t.shape)}`);
   }

@@ -3,14 +3,14 @@ import { Tensor, shapeToString } from "../tensor.js";
 import { traced } from "../trace.js";
 import { relu, clamp } from "./elementwise.js";
 import { add, mul } from "./binary.js";
-import { checkFloat } from "./checks.js";
+import { checkArgs } from "./checks.js";
 
 /**
  * max(x, 0) + weight·min(x, 0), one slope per channel (dim 1) or one shared slope; differentiable
  * with respect to x and the slopes.
  */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
-  checkFloat("prelu", x, weight);
+  checkArgs("prelu", { input: x, weight }, "float32");
   if (weight.ndim !== 1) throw new Error(`prelu: weight must be 1-D, got ${shapeToString(weight.shape)}`);
   const channels = weight.shape[0];
   if (channels !== 1 && (x.ndim < 2 || x.shape[1] !== channels)) {

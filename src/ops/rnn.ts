@@ -22,7 +22,7 @@ import { add, mul, sub, where } from "./binary.js";
 import { relu, sigmoid, tanh } from "./elementwise.js";
 import { zeros } from "./creation.js";
 import { dropout } from "./dropout.js";
-import { checkFloat, checkOptionNames } from "./checks.js";
+import { checkArgs, checkFloat, checkOptionNames } from "./checks.js";
 import type { Generator } from "../random.js";
 
 /** The parameters of one layer and direction: weightIh [G·H, I], weightHh [G·H, H], biases [G·H] (G gates). */
@@ -71,7 +71,7 @@ const STACK_OPTIONS = ["numLayers", "bidirectional", "batchFirst", "dropout", "t
 /** Checks one layer's weights against its input size and returns the hidden size H. */
 function hiddenSize(op: string, kind: Kind, w: RnnWeights, inputSize: number, where = ""): number {
   const G = GATES[kind];
-  checkFloat(op, w.weightIh, w.weightHh, ...[w.biasIh, w.biasHh].filter((b): b is Tensor => !!b));
+  checkArgs(op, { weightIh: w.weightIh, weightHh: w.weightHh, ...(w.biasIh ? { biasIh: w.biasIh } : {}), ...(w.biasHh ? { biasHh: w.biasHh } : {}) }, "float32");
   const [rows, H] = w.weightHh.shape;
   const ok =
     w.weightHh.ndim === 2 && rows === G * H && H > 0 &&
@@ -88,7 +88,7 @@ function hiddenSize(op: string, kind: Kind, w: RnnWeights, inputSize: number, wh
 }
 
 function checkState(op: string, name: string, s: Tensor, shape: number[]): void {
-  checkFloat(op, s);
+  checkArgs(op, { [name]: s }, "float32");
   if (s.ndim !== shape.length || s.shape.some((d, i) => d !== shape[i])) {
     throw new Error(`${op}: ${name} must be ${shapeToString(shape)}, got ${shapeToString(s.shape)}`);
   }
