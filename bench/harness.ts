@@ -1,5 +1,8 @@
 // Workload definitions and the timing loop: warm-up, then benchmark.js samples.
 import Benchmark from "benchmark";
+import { median } from "./timing.js";
+
+export { toValue } from "./timing.js";
 
 export const IMPLS = ["simdgrad", "tfjs-wasm", "tfjs-cpu", "pytorch"] as const;
 export type Impl = (typeof IMPLS)[number];
@@ -45,11 +48,6 @@ export interface TimingOptions {
 // Inline decompilation of the test body breaks closures; call the function instead.
 (Benchmark as unknown as { support: { decompilation: boolean } }).support.decompilation = false;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function timeOnce(run: () => void): number {
   const t0 = performance.now();
@@ -88,12 +86,6 @@ export function measure(run: () => void, opts: TimingOptions): Timing {
   return { seconds: median(bench.stats.sample), rme: bench.stats.rme, samples: bench.stats.sample.length, method: "benchmark.js" };
 }
 
-/** Converts seconds per call to the workload's unit. */
-export function toValue(w: Workload, seconds: number): number {
-  if (w.unit === "ms") return seconds * 1e3;
-  if (w.unit === "GFLOP/s") return w.perCall! / seconds / 1e9;
-  return w.perCall! / seconds;
-}
 
 /** simdgrad's advantage over a peer: > 1 means simdgrad is better, for throughput, time and bytes. */
 export function advantage(unit: string, mine: number, peer: number): number {

@@ -16,7 +16,8 @@ import { backend } from "../src/backend/wasm.js";
 import { startBusy } from "./contention.js";
 import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";
-import { toValue, type Workload } from "./harness.js";
+import type { Workload } from "./harness.js";
+import { median, timeCalls, toValue } from "./timing.js";
 import { lenetWorkloads } from "./lenet.js";
 import { mlpWorkloads } from "./mlp.js";
 
@@ -64,25 +65,6 @@ const all = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorklo
 const names = ["gemm-1024", "gemm-mlp", "mlp-train", "mlp-infer-b128", "lenet-train", "conv-lenet2-fwdbwd", "conv-res64-fwd", "conv-res64-fwdbwd"];
 const workloads = names.map((n) => all.find((w) => w.name === n)!).filter((w) => !opts.filter || opts.filter.test(w.name));
 if (!workloads.length) fail(`--filter ${opts.filter} matches none of ${names.join(", ")}`);
-
-/** Seconds per call over a run of about `seconds` (after one warm call). */
-function timeCalls(run: () => void, seconds: number): number {
-  run();
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < seconds * 1e3 || calls < 2) {
-    run();
-    calls++;
-    t = performance.now();
-  }
-  return (t - t0) / 1e3 / calls;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 interface Result {
   workload: string;

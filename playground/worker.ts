@@ -103,6 +103,16 @@ function mnist() {
   return mnistCache;
 }
 
+/** The loader's batches without end: a new (reshuffled) epoch starts when one runs out. */
+function endless(loader: DataLoader): () => Tensor[] {
+  let iterator = loader[Symbol.iterator]();
+  return () => {
+    let next = iterator.next();
+    if (next.done) (iterator = loader[Symbol.iterator]()), (next = iterator.next());
+    return next.value;
+  };
+}
+
 async function classifier(c: Config): Promise<Session> {
   const { train, val } = await mnist();
   const lenet = c.model === "lenet";
@@ -118,7 +128,7 @@ async function classifier(c: Config): Promise<Session> {
   // An "epoch" here is 2,000 images (20 batches), so the curves grow every few seconds.
   const loader = new DataLoader(new TensorDataset(shape(train.x), train.y), { batchSize: 100, shuffle: true, generator: gen });
   const valSet = new TensorDataset(shape(val.x), val.y);
-  let iterator = loader[Symbol.iterator]();
+  const nextBatch = endless(loader);
   const epochs: EpochLog[] = [];
   let sum = 0, count = 0;
   const first = (model.modules().find((m) => m instanceof nn.Linear || m instanceof nn.Conv2d) as nn.Linear | nn.Conv2d);
@@ -126,9 +136,7 @@ async function classifier(c: Config): Promise<Session> {
     batchesPerEpoch: 20,
     optimizer: opt,
     batch() {
-      let next = iterator.next();
-      if (next.done) (iterator = loader[Symbol.iterator]()), (next = iterator.next());
-      const [x, y] = next.value;
+      const [x, y] = nextBatch();
       try {
         const l = trainStep(model, opt, nn.functional.crossEntropy, x, y);
         (sum += l), count++;
@@ -154,15 +162,13 @@ async function autoencoder(c: Config): Promise<Session> {
   const model = new nn.Sequential(new nn.GaussianNoise(c.noise), new nn.Linear(784, c.width), new nn.ReLU(), new nn.Linear(c.width, 32), new nn.ReLU(), new nn.Dropout(c.dropout), new nn.Linear(32, c.width), new nn.ReLU(), new nn.Linear(c.width, 784));
   const opt = makeOptimizer(model.parameters(), c);
   const loader = new DataLoader(new TensorDataset(train.x), { batchSize: 100, shuffle: true, generator: new Generator(c.seed) });
-  let iterator = loader[Symbol.iterator]();
+  const nextBatch = endless(loader);
   const shown = val.x.narrow(0, 0, 8).clone();
   return {
     batchesPerEpoch: 20,
     optimizer: opt,
     batch() {
-      let next = iterator.next();
-      if (next.done) (iterator = loader[Symbol.iterator]()), (next = iterator.next());
-      const [x] = next.value;
+      const [x] = nextBatch();
       try {
         return trainStep(model, opt, (out) => nn.functional.binaryCrossEntropyWithLogits(out, x), x, x);
       } finally {

@@ -10,6 +10,7 @@ import { gemmWorkloads } from "../gemm.js";
 import type { Case, Workload } from "../harness.js";
 import { lenetWorkloads } from "../lenet.js";
 import { mlpWorkloads } from "../mlp.js";
+import { timeCalls, toValue } from "../timing.js";
 import { cannotTrain, initTfjs } from "./peers.js";
 
 export interface BenchConfig {
@@ -31,24 +32,6 @@ export interface PageResult {
   /** The threads TF.js's wasm backend runs on (it may give fewer than asked). */
   tfjsThreads: number;
   results: { workload: string; unit: string; variants: Variant[] }[];
-}
-
-function toValue(w: Workload, seconds: number): number {
-  return w.unit === "ms" ? seconds * 1e3 : w.perCall! / seconds / (w.unit === "GFLOP/s" ? 1e9 : 1);
-}
-
-/** Seconds per call over about `seconds` (after one warm call). */
-function timeCalls(run: () => void, seconds: number): number {
-  run();
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < seconds * 1e3 || calls < 2) {
-    run();
-    calls++;
-    t = performance.now();
-  }
-  return (t - t0) / 1e3 / calls;
 }
 
 async function runBench(config: BenchConfig): Promise<PageResult> {

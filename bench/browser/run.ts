@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { serveFiles } from "../../test/browser/server.js";
 import type { BenchConfig, PageResult } from "./page.js";
+import { median } from "../timing.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const WORKLOADS = ["gemm-1024", "gemm-mlp", "mlp-train", "mlp-infer-b1", "mlp-infer-b128", "conv-lenet2-fwd", "conv-res64-fwd", "lenet-train"];
@@ -75,11 +76,6 @@ try {
   await writeFile(out, markdown);
 } finally {
   await rm(dir, { recursive: true, force: true });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function fmt(v: number): string {
