@@ -73,7 +73,8 @@ interface Result {
   many: number[]; // at N threads
   ratios: number[]; // per round: N-thread advantage over 1 thread
   workerShare: number; // chunks the workers ran, of all chunks at N threads
-  backoffs: number; // times the pool fell back to the calling thread (lagging workers)
+  soloShare: number; // jobs the pool ran on the calling thread alone (calibration, backoffs), of all its jobs at N threads
+  backoffs: number; // times the pool fell back to the calling thread (workers saving too little)
 }
 
 const advantage = (unit: string, mine: number, base: number) => (unit === "ms" ? base / mine : mine / base);
@@ -82,7 +83,7 @@ function measure(w: Workload): Result {
   const c = w.simdgrad();
   const pool = backend().pool!;
   const one: number[] = [], many: number[] = [], ratios: number[] = [];
-  let chunks = 0, byWorkers = 0, backoffs = 0;
+  let chunks = 0, byWorkers = 0, jobs = 0, solo = 0, backoffs = 0;
   // warm-up at both counts (V8 tiers wasm up over the first calls)
   for (const t of [1, opts.threads]) {
     sg.setNumThreads(t);
@@ -100,6 +101,8 @@ function measure(w: Workload): Result {
       if (t > 1) {
         chunks += pool.stats.chunks - before.chunks;
         byWorkers += pool.stats.chunksByWorkers - before.chunksByWorkers;
+        jobs += pool.stats.jobs - before.jobs;
+        solo += pool.stats.soloJobs - before.soloJobs;
         backoffs += pool.stats.backoffs - before.backoffs;
       }
     }
@@ -109,7 +112,7 @@ function measure(w: Workload): Result {
   }
   sg.setNumThreads(opts.threads);
   c.dispose?.();
-  return { workload: w.name, unit: w.unit, one, many, ratios, workerShare: chunks ? byWorkers / chunks : 0, backoffs };
+  return { workload: w.name, unit: w.unit, one, many, ratios, workerShare: chunks ? byWorkers / chunks : 0, soloShare: jobs + solo ? solo / (jobs + solo) : 0, backoffs };
 }
 
 function fmt(v: number): string {
@@ -120,14 +123,14 @@ const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–
 function table(mode: string, results: Result[]): string {
   const n = opts.threads;
   const lines = [
-    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks | backoffs |`,
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks | jobs on the caller alone | backoffs |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of results) {
     const ratio = median(r.ratios);
     const target = mode === "quiet" ? TARGETS[r.workload] : CONTENTION_FLOOR;
     const verdict = target === undefined ? "—" : `≥ ${target.toFixed(2)}x ${ratio >= target ? "met" : "**missed**"}`;
-    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% | ${r.backoffs} |`);
+    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% | ${(100 * r.soloShare).toFixed(0)}% | ${r.backoffs} |`);
   }
   return lines.join("\n");
 }
@@ -137,6 +140,7 @@ const header = `simdgrad build ${build}, pool of ${opts.threads} threads, measur
 console.log(header);
 const sections: string[] = [];
 for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode]) {
+  const loadAtStart = loadavg()[0];
   const busy = mode === "contention" ? startBusy(opts.busy) : null;
   const results: Result[] = [];
   try {
@@ -149,7 +153,7 @@ for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode])
     busy?.stop();
   }
   const title = mode === "quiet" ? "Quiet" : `Under contention (${opts.busy} busy process${opts.busy > 1 ? "es" : ""} spinning alongside)`;
-  sections.push(`### ${title}\n\n${table(mode, results)}`);
+  sections.push(`### ${title}\n\nLoad average (1 min) ${loadAtStart.toFixed(2)} when this part started, ${loadavg()[0].toFixed(2)} when it ended.\n\n${table(mode, results)}`);
 }
 const markdown = `${header}\n\n${sections.join("\n\n")}\n`;
 console.log(`\n${markdown}`);

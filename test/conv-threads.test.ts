@@ -2,10 +2,13 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as sg from "../src/index.js";
 import "../src/threads.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
+import { backend } from "../src/backend/wasm.js";
 
 // This file runs in its own process (vitest forks), so it can start the pool before any tensor.
 beforeAll(async () => {
   await sg.init({ threads: 2, spawnWorker: nodeWorkerSpawner });
+  // every job over the threads (the pool's solo runs are tested in threads-chunks.test.ts)
+  backend().pool!.adaptive = false;
 });
 
 /** Output and input/weight/bias gradients of one convolution, as plain arrays. */

@@ -24,6 +24,8 @@ const slowable: WorkerSpawner = (source, message) =>
 
 beforeAll(async () => {
   await sg.init({ threads: 3, spawnWorker: slowable });
+  // every job over the threads, but in the tests of the pool's own solo runs
+  backend().pool!.adaptive = false;
 });
 
 /** fn's result (arrays of numbers) at 1, 2 and 3 threads. */
@@ -189,7 +191,7 @@ describe("dynamic chunks on a pool of 3", () => {
     sg.dispose([a, b]);
   });
 
-  it("workers that keep lagging make the pool back off to the calling thread for a while, then try them again", () => {
+  it("a job shape runs on the calling thread alone first, then over the threads; workers that save too little make the pool back off to the calling thread, then it tries them again", () => {
     sg.manualSeed(35);
     const a = sg.randn([512, 512]), b = sg.randn([512, 512]);
     const product = () => sg.tidy(() => Array.from(sg.matmul(a, b).float32Data()));
@@ -197,25 +199,41 @@ describe("dynamic chunks on a pool of 3", () => {
     const expected = product();
     sg.setNumThreads(3);
     const pool = backend().pool!;
-    pool.backoffMinMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
-    const before = { ...pool.stats };
-    Atomics.store(delay, 0, 200); // each worker call sleeps 200 ms, far longer than the whole product takes the caller
-    // (a job counts only if a worker claimed a chunk in it, which on a loaded machine may take a few jobs)
-    for (let i = 0; i < 40 && pool.stats.backoffs === before.backoffs; i++) expect(product()).toEqual(expected);
-    expect(pool.stats.backoffs - before.backoffs).toBe(1);
-    expect(pool.usableThreads).toBe(1);
-    // while backing off, no job is published: the caller runs the kernels alone
-    const jobs = pool.stats.jobs;
-    for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
-    expect(pool.stats.jobs).toBe(jobs);
-    Atomics.store(delay, 0, 0);
-    // the backoff ends (here at once: setNumThreads starts afresh) and the workers take chunks again
-    pool.backoffMinMs = 20;
-    sg.setNumThreads(3);
-    expect(pool.usableThreads).toBe(3);
-    const byWorkers = pool.stats.chunksByWorkers;
-    for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
-    expect(pool.stats.chunksByWorkers).toBeGreaterThan(byWorkers);
+    pool.adaptive = true;
+    try {
+      // its first runs are on the caller alone (the shape's single-thread time), the next over the threads
+      const before = { ...pool.stats };
+      for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
+      expect(pool.stats.soloJobs - before.soloJobs).toBe(3);
+      expect(pool.stats.jobs).toBe(before.jobs);
+      // (a refresh of the estimates may run a few more alone)
+      for (let i = 0; i < 40 && pool.stats.jobs === before.jobs; i++) expect(product()).toEqual(expected);
+      expect(pool.stats.jobs).toBeGreaterThan(before.jobs);
+
+      pool.backoffMinMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
+      const lagging = { ...pool.stats };
+      Atomics.store(delay, 0, 200); // each worker call sleeps 200 ms, far longer than the whole product takes the caller
+      // (a job lags only if a worker claimed a chunk in it, which on a loaded machine may take a few jobs)
+      for (let i = 0; i < 40 && pool.stats.backoffs === lagging.backoffs; i++) expect(product()).toEqual(expected);
+      expect(pool.stats.backoffs - lagging.backoffs).toBe(1);
+      expect(pool.backingOff).toBe(true);
+      // while backing off, no job is published: the caller runs the kernels alone
+      const jobs = pool.stats.jobs, solo = pool.stats.soloJobs;
+      for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
+      expect(pool.stats.jobs).toBe(jobs);
+      expect(pool.stats.soloJobs - solo).toBe(3);
+      Atomics.store(delay, 0, 0);
+      // the backoff ends (here at once) and the workers take chunks again
+      pool.backoffMinMs = 20;
+      pool.retryWorkers();
+      expect(pool.backingOff).toBe(false);
+      const byWorkers = pool.stats.chunksByWorkers;
+      for (let i = 0; i < 40 && pool.stats.chunksByWorkers === byWorkers; i++) expect(product()).toEqual(expected);
+      expect(pool.stats.chunksByWorkers).toBeGreaterThan(byWorkers);
+    } finally {
+      pool.adaptive = false;
+      Atomics.store(delay, 0, 0);
+    }
     sg.dispose([a, b]);
   });
 });

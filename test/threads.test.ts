@@ -4,12 +4,15 @@ import "../src/threads.js";
 import { defaultSpawner } from "../src/backend/threads.js";
 import { gemm } from "../src/backend/gemm.js";
 import { BiasMode } from "../src/backend/kernels.js";
+import { backend } from "../src/backend/wasm.js";
 
 // This file runs in its own process (vitest forks), so it can start the pool before any tensor.
 // No spawner is passed: init finds worker_threads itself (test/conv-threads.test.ts passes
 // simdgrad/node's nodeWorkerSpawner).
 beforeAll(async () => {
   await sg.init({ threads: 2 });
+  // every job over the threads (the pool's solo runs are tested in threads-chunks.test.ts)
+  backend().pool!.adaptive = false;
 });
 
 describe("worker threads", () => {

@@ -2,7 +2,7 @@
 // are ranges of one or two loops of the kernel, claimed by whichever thread is free. Kernels are
 // pointer-only and write disjoint outputs per chunk, and every chunk computes its outputs as the
 // whole call would, so results do not depend on the thread count or on who ran which chunk.
-import { MAX_CHUNKS, ThreadPool, type Job, type JobDim } from "./threads.js";
+import { MAX_CHUNKS, ThreadPool, runWhole, type Job, type JobDim } from "./threads.js";
 import { backend } from "./wasm.js";
 
 // Below this much work (multiply-adds, or element operations weighted by their cost) waking the
@@ -14,13 +14,10 @@ const PARALLEL_MIN_WORK = 1 << 17;
 const CHUNK_MIN_WORK = 1 << 15;
 const CHUNKS_PER_THREAD = 6;
 
-/**
- * The threads a kernel of `work` uses: the pool's active threads, or 1 (no pool, too little work,
- * or the pool backing off from workers that lag behind on busy cores).
- */
+/** The threads a kernel of `work` is cut up for: the pool's active threads, or 1 (no pool, or too little work). */
 export function threadsFor(work: number): number {
   const pool = backend().pool;
-  return pool && work >= PARALLEL_MIN_WORK ? pool.usableThreads : 1;
+  return pool && work >= PARALLEL_MIN_WORK ? pool.threads : 1;
 }
 
 /** Chunks wanted for `work` on `threads` threads (at most `perThread` each). */
@@ -34,25 +31,14 @@ export function chunkUnits(extent: number, grain: number, chunks: number): numbe
 }
 
 /**
- * Runs `job` (args: the whole call, with the whole extents in its count arguments) over the pool
- * when `work` is worth it, else on this thread alone: one call per loop with a count argument,
- * one per unit along a loop without.
+ * Runs `job` (args: the whole call, with the whole extents in its count arguments) through the
+ * pool when `work` is worth it (the pool may still run it on this thread: workers lagging behind
+ * on busy cores), else on this thread alone.
  */
 export function runJob(job: Job, work: number): void {
   const { kernels, pool } = backend();
   if (pool && threadsFor(work) > 1 && ThreadPool.chunksOf(job.dims) > 1) return pool.run(job);
-  const fn = kernels[job.kernel] as (...a: number[]) => void;
-  if (job.dims.every((d) => d.count !== undefined)) return fn(...job.args);
-  const [d0, d1 = { extent: 1, chunk: 1, count: 0, perUnit: {} }] = job.dims;
-  const units = (d: JobDim) => (d.count === undefined ? d.extent : 1);
-  for (let u0 = 0; u0 < units(d0); u0++) {
-    for (let u1 = 0; u1 < units(d1); u1++) {
-      const args = job.args.slice();
-      for (const [a, v] of Object.entries(d0.perUnit)) args[Number(a)] += (v ?? 0) * u0;
-      for (const [a, v] of Object.entries(d1.perUnit)) args[Number(a)] += (v ?? 0) * u1;
-      fn(...args);
-    }
-  }
+  runWhole(kernels[job.kernel] as (...a: number[]) => void, job);
 }
 
 /**

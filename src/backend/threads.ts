@@ -83,12 +83,27 @@ const CALLER_SPIN_MS = 0.05, CALLER_SPIN_MAX_MS = 1;
 // wait is bounded by the larger of a floor and a multiple of the caller's own time.
 const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // Contention: a worker whose core another process is busy on can claim a chunk and then be
-// descheduled for a time slice (milliseconds) while the caller waits for it. A job that took
-// longer than the caller alone would have (its own time per chunk times the chunks) counts as a
-// lag; after LAG_STRIKES lags in a row the pool runs jobs on the calling thread alone for a while
-// (BACKOFF_MIN_MS, doubling on every further backoff up to BACKOFF_MAX_MS, halving again as jobs
-// with workers go well), then tries the workers again.
-const LAG_STRIKES = 2, BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640;
+// descheduled for a time slice (milliseconds) while the caller waits for it, and three threads on
+// two cores slow the caller too, so the caller's own pace says nothing about what it would do
+// alone. What the pool compares against is the job's time on the calling thread alone while the
+// workers sleep (the machine's single-thread speed): each job shape's first SOLO_CALIBRATION runs
+// are solo, and the estimate follows later solo runs (down at once, up slowly, so a slow run on a
+// loaded machine does not inflate it). Jobs on the workers are judged in windows of WINDOW_MS of
+// that solo time: a window in which they did not save at least GAIN_MIN over it (or that has
+// lost LOSS_MAX_MS already) makes the pool run jobs on the caller alone for BACKOFF_MIN_MS,
+// doubling while the workers keep failing up to BACKOFF_MAX_MS, halving after each window that
+// passes — and for at least LOSS_FACTOR times what the window lost against the caller alone (up
+// to BACKOFF_LIMIT_MS), so that trying the workers again costs at most about 1/LOSS_FACTOR of
+// the time however long a descheduled worker held its chunk. Every REFRESH_EVERY_MS of parallel
+// running, REFRESH_MS of solo running keeps the estimates current.
+const SOLO_CALIBRATION = 3;
+const WINDOW_MS = 20, GAIN_MIN = 1.1, LOSS_MAX_MS = 2;
+const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 40, BACKOFF_LIMIT_MS = 4000;
+const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10;
+/** How fast a solo estimate rises toward a slower run (it drops to a faster one at once). */
+const SOLO_RISE = 0.05;
+/** Job shapes remembered (the estimates start afresh past this many). */
+const MAX_SHAPES = 4096;
 
 // The chunk-running code, shared by the caller (ThreadPool.claimChunks) and the workers, which get
 // it as source: claims chunks of job `gen` while there are any, runs them, returns how many it ran.
@@ -139,6 +154,24 @@ function runChunks(i32: Int32Array, job: Float64Array, gen: number, fns: ((...a:
     const total = chunks0 * chunks1;
     if (Atomics.add(i32, 2, 1 + cancelled) + 1 + cancelled === total) Atomics.notify(i32, 2);
     ran++;
+  }
+}
+
+/**
+ * `job` on the calling thread alone, as one call (the args hold the whole call), or one call per
+ * unit along a loop without a count argument: what its chunks compute together.
+ */
+export function runWhole(fn: (...a: number[]) => void, job: Job): void {
+  if (job.dims.every((d) => d.count !== undefined)) return fn(...job.args);
+  const [d0, d1 = { extent: 1, chunk: 1, count: 0, perUnit: {} }] = job.dims;
+  const units = (d: JobDim) => (d.count === undefined ? d.extent : 1);
+  for (let u0 = 0; u0 < units(d0); u0++) {
+    for (let u1 = 0; u1 < units(d1); u1++) {
+      const args = job.args.slice();
+      for (const [a, v] of Object.entries(d0.perUnit)) args[Number(a)] += (v ?? 0) * u0;
+      for (const [a, v] of Object.entries(d1.perUnit)) args[Number(a)] += (v ?? 0) * u1;
+      fn(...args);
+    }
   }
 }
 
@@ -209,13 +242,21 @@ export function defaultSpawner(): WorkerSpawner {
   );
 }
 
-/** What the pool did, for benchmarks and tests: jobs run and chunks run by the caller vs the workers. */
+/** What the pool did, for benchmarks and tests: jobs run over the threads, chunks run by the caller vs the workers. */
 export interface PoolStats {
   jobs: number;
   chunks: number;
   chunksByWorkers: number;
-  /** Times the pool fell back to the calling thread because workers lagged (contention). */
+  /** Jobs run on the calling thread alone (a job shape's first runs, backoffs, refreshes). */
+  soloJobs: number;
+  /** Times the pool fell back to the calling thread because the workers saved too little (contention). */
   backoffs: number;
+}
+
+/** A job shape's time on the calling thread alone. */
+interface SoloEstimate {
+  ms: number;
+  runs: number;
 }
 
 export class ThreadPool {
@@ -235,13 +276,23 @@ export class ThreadPool {
   stallFloorMs = STALL_FLOOR_MS;
   /** The first backoff from lagging workers, in ms (tests raise it). */
   backoffMinMs = BACKOFF_MIN_MS;
+  /** false: every job runs over the threads, never on the caller alone (tests of the parallel path). */
+  adaptive = true;
   /** Called once when the pool shuts itself down after losing a worker. */
   onLost: () => void = () => {};
   /** What the pool did (benchmarks and tests read it). */
-  readonly stats: PoolStats = { jobs: 0, chunks: 0, chunksByWorkers: 0, backoffs: 0 };
-  private lags = 0;
+  readonly stats: PoolStats = { jobs: 0, chunks: 0, chunksByWorkers: 0, soloJobs: 0, backoffs: 0 };
+  /** Solo estimates by job shape (shapeOf). */
+  private readonly solo = new Map<string, SoloEstimate>();
+  /** Arguments from here up are pointers into the heap, left out of a job's shape. */
+  private readonly heapBase: number;
+  /** The current window of jobs over the threads: their time, and the same jobs' solo estimates. */
+  private window = { took: 0, alone: 0 };
   private backoffMs = BACKOFF_MIN_MS;
+  /** Jobs run on the caller alone until then (performance.now()), 0 while they run over the threads. */
   private soloUntil = 0;
+  /** When the current stretch of jobs over the threads began (for the refreshes). */
+  private parallelSince = performance.now();
 
   private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, private readonly heap: Allocator,
     kernels: KernelExports, names: string[], private readonly control: number, private readonly workspaceBytes: number) {
@@ -251,6 +302,7 @@ export class ThreadPool {
     this.fns = names.map((n) => (kernels as unknown as Record<string, (...a: number[]) => void>)[n]);
     this.kernelIndex = new Map(names.map((n, i) => [n, i]));
     this.activeThreads = workers.length + 1;
+    this.heapBase = kernels.heap_base();
     this.canBlock = ThreadPool.callerCanBlock(this.i32);
     workers.forEach((w, i) => {
       const lose = (what: string) => (arg: unknown) => {
@@ -306,9 +358,9 @@ export class ThreadPool {
     return this.activeThreads;
   }
 
-  /** The threads the next job may use: the active threads, or 1 while backing off from lagging workers. */
-  get usableThreads(): number {
-    return this.soloUntil && performance.now() < this.soloUntil ? 1 : this.activeThreads;
+  /** Whether jobs run on the calling thread alone for now (backing off from lagging workers, or refreshing the estimates). */
+  get backingOff(): boolean {
+    return this.soloUntil > 0 && performance.now() < this.soloUntil;
   }
 
   /** The workers' GEMM workspaces. */
@@ -321,9 +373,13 @@ export class ThreadPool {
       throw new Error(`setNumThreads: ${n} is outside 1..${this.size} (the pool was started with init({ threads: ${this.size} }))`);
     }
     this.activeThreads = n;
-    this.lags = 0;
+  }
+
+  /** Ends a backoff: the next job tries the workers again (when one runs out; tests end one at once). */
+  retryWorkers(): void {
     this.soloUntil = 0;
-    this.backoffMs = this.backoffMinMs;
+    this.parallelSince = performance.now();
+    this.window = { took: 0, alone: 0 };
   }
 
   /** Chunks a job with these dims has. */
@@ -332,8 +388,10 @@ export class ThreadPool {
   }
 
   /**
-   * Runs every chunk of `job` on the calling thread and the active workers; returns when all are
-   * done. The caller runs with the job's own workspace argument, the workers with theirs.
+   * Runs `job`: over the calling thread and the active workers (every chunk, returning when all
+   * are done; the caller runs with the job's own workspace argument, the workers with theirs), or
+   * on the calling thread alone while the pool calibrates the job's shape or backs off from
+   * workers that save too little.
    */
   run(job: Job): void {
     const { dims, args } = job;
@@ -344,6 +402,72 @@ export class ThreadPool {
     if (kernel === undefined) throw new Error(`thread pool: no kernel ${job.kernel}`);
     const chunks = ThreadPool.chunksOf(dims);
     if (chunks > MAX_CHUNKS) throw new Error(`thread pool: ${job.kernel}: ${chunks} chunks, more than ${MAX_CHUNKS}`);
+    if (!this.adaptive) return this.runOverThreads(job, kernel, chunks);
+    const shape = this.shapeOf(job, kernel);
+    const estimate = this.solo.get(shape);
+    if (!estimate || estimate.runs < SOLO_CALIBRATION || this.soloNow()) return this.runSolo(job, kernel, shape, estimate);
+    const started = performance.now();
+    this.runOverThreads(job, kernel, chunks);
+    this.judge(estimate.ms, performance.now() - started);
+  }
+
+  /** A job's shape: its kernel, loops and every argument but the pointers (whose values change from call to call). */
+  private shapeOf(job: Job, kernel: number): string {
+    let shape = String(kernel);
+    for (const d of job.dims) shape += `|${d.extent}/${d.chunk}`;
+    for (const a of job.args) shape += Number.isInteger(a) && a >= this.heapBase ? ",p" : `,${a}`;
+    return shape;
+  }
+
+  /** Whether the next job runs on the caller alone: backing off, or due for a refresh of the estimates. */
+  private soloNow(): boolean {
+    const now = performance.now();
+    if (this.soloUntil) {
+      if (now < this.soloUntil) return true;
+      this.retryWorkers();
+    }
+    if (now - this.parallelSince < REFRESH_EVERY_MS) return false;
+    this.soloUntil = now + REFRESH_MS;
+    return true;
+  }
+
+  private runSolo(job: Job, kernel: number, shape: string, estimate: SoloEstimate | undefined): void {
+    const started = performance.now();
+    runWhole(this.fns[kernel], job);
+    const ms = performance.now() - started;
+    this.stats.soloJobs++;
+    if (!estimate) {
+      if (this.solo.size >= MAX_SHAPES) this.solo.clear();
+      this.solo.set(shape, { ms, runs: 1 });
+    } else {
+      estimate.ms = ms < estimate.ms ? ms : estimate.ms + SOLO_RISE * (ms - estimate.ms);
+      estimate.runs++;
+    }
+  }
+
+  /**
+   * Counts a job over the threads that took `took` ms where the caller alone would take `alone`;
+   * backs off when the window's jobs saved less than GAIN_MIN (or lost LOSS_MAX_MS already).
+   */
+  private judge(alone: number, took: number): void {
+    const w = this.window;
+    w.took += took;
+    w.alone += alone;
+    const deficit = w.took - w.alone / GAIN_MIN;
+    if (deficit <= LOSS_MAX_MS && w.alone < WINDOW_MS) return;
+    this.window = { took: 0, alone: 0 };
+    if (deficit <= 0) {
+      this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
+      return;
+    }
+    const wait = Math.max(this.backoffMs, this.backoffMinMs);
+    this.soloUntil = performance.now() + Math.max(wait, Math.min(BACKOFF_LIMIT_MS, LOSS_FACTOR * (w.took - w.alone)));
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, wait * 2);
+    this.stats.backoffs++;
+  }
+
+  private runOverThreads(job: Job, kernel: number, chunks: number): void {
+    const { dims, args } = job;
     const d = this.job, argc = args.length;
     d[0] = kernel;
     d[1] = argc;
@@ -366,9 +490,7 @@ export class ThreadPool {
     }
     const started = performance.now();
     const own = runChunks(this.i32, d, gen, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
-    const ownDone = performance.now();
-    this.awaitDone(job.kernel, chunks, started, own ? (ownDone - started) / own : 0);
-    if (own > 0 && own < chunks) this.observe((ownDone - started) / own * chunks, performance.now() - started);
+    this.awaitDone(job.kernel, chunks, started, own ? (performance.now() - started) / own : 0);
     this.stats.jobs++;
     this.stats.chunks += chunks;
     this.stats.chunksByWorkers += chunks - own;
@@ -377,21 +499,6 @@ export class ThreadPool {
       const message = String.fromCharCode(...this.text.subarray(0, Atomics.load(this.i32, FAULT_LENGTH)));
       throw new Error(`thread pool: ${fault === 1 ? "the calling thread" : `worker ${fault - 1}`} threw in ${job.kernel}: ${message}`);
     }
-  }
-
-  /** Counts a job that took `took` ms where the caller alone would have taken about `alone`, and backs off after lags in a row. */
-  private observe(alone: number, took: number): void {
-    if (took <= alone) {
-      this.lags = 0;
-      this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
-      return;
-    }
-    if (++this.lags < LAG_STRIKES) return;
-    this.lags = 0;
-    const wait = Math.max(this.backoffMs, this.backoffMinMs);
-    this.soloUntil = performance.now() + wait;
-    this.backoffMs = Math.min(BACKOFF_MAX_MS, wait * 2);
-    this.stats.backoffs++;
   }
 
   /**
