@@ -12,8 +12,10 @@
 // tidy() (the explicit style is unchanged), and tensors something owns: Module parameters and
 // buffers, gradients, optimizer state, autograd's saved tensors, and anything passed to keep().
 // Touching a tensor freed here throws an error that says so and how to keep it.
-import { inTidy, markAllOwned, tidy as scopedTidy, type Tensor } from "./tensor.js";
-import { noGrad as withoutGrad } from "./autograd.js";
+//
+// This module sits below tensor.ts (which reports every new tensor here) and imports nothing at run
+// time; the public noGrad and tidy, which mark boundaries and ownership here, are in scopes.ts.
+import type { Tensor } from "./tensor.js";
 
 /** Advances at every boundary; a tensor's lastUse is the value at its last use. */
 export const stepClock = { now: 0 };
@@ -95,9 +97,6 @@ let driverBoundaries = 0;
 /** Per source: driverBoundaries and the sequence number of the next tensor at its last boundary. */
 const lastSeen = new WeakMap<object, { driverBoundaries: number; seq: number }>();
 
-/** The source noGrad blocks tick the root scope with. */
-const NO_GRAD_SOURCE = {};
-
 // DataLoader loops, innermost last. While one is running it alone defines the step.
 const loops: DataLoaderLoop[] = [];
 
@@ -177,30 +176,3 @@ export const AUTO_FREED_HINT =
   "it was made inside a training or evaluation loop (a DataLoader batch, or between optimizer steps or noGrad blocks) " +
   "and was freed automatically after a whole step in which it was not used. Call keep(t) on a tensor that must outlive " +
   "its step (and dispose() it when done), or read it (item(), data()) before the next step";
-
-let userNoGradDepth = 0;
-
-/**
- * Runs fn without recording operations for autograd (torch.no_grad). The public noGrad: the end of
- * an outermost block is a loop boundary (above). Library code uses autograd's noGrad, which is not.
- */
-export function noGrad<T>(fn: () => T): T {
-  userNoGradDepth++;
-  try {
-    return withoutGrad(fn);
-  } finally {
-    if (--userNoGradDepth === 0) rootBoundary(NO_GRAD_SOURCE);
-  }
-}
-
-/**
- * Runs fn and disposes every tensor created inside it except those it returns (in a Tensor, an
- * array or a plain object), like TensorFlow.js's tidy. The public tidy: what an outermost call
- * returns is the caller's, never freed automatically (the explicit style works as it always
- * did). Library code uses tensor.ts's tidy, whose results are ordinary tensors.
- */
-export function tidy<T>(fn: () => T): T {
-  const result = scopedTidy(fn);
-  if (!inTidy()) markAllOwned(result);
-  return result;
-}

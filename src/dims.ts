@@ -1,5 +1,4 @@
-// Shapes as plain arrays, below Tensor and every op: helpers that need no tensor, so modules that
-// only compute on shapes (ops/strided.ts) stay out of the tensor <-> ops import loop.
+// Shapes as plain arrays, below Tensor and every op: helpers that need no tensor.
 
 export type Shape = readonly number[];
 
@@ -15,4 +14,9 @@ export function numel(shape: Shape): number {
 
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The shape as [outer, size of dim, inner]: how the kernels that work along one dim see it. */
+export function splitAt(shape: Shape, dim: number): [number, number, number] {
+  return [numel(shape.slice(0, dim)), shape[dim] ?? 1, numel(shape.slice(dim + 1))];
 }

@@ -3,7 +3,7 @@
 // shared between ops stay internal.
 export { Tensor, keep, dispose, type DType, type Shape, type NestedArray } from "./tensor.js";
 export { enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, grad, type BackwardOptions, type GradOptions } from "./autograd.js";
-export { noGrad, tidy } from "./autofree.js";
+export { noGrad, tidy } from "./scopes.js";
 export { init, initSync, setNumThreads, getNumThreads, shutdownThreads, type InitOptions } from "./backend/wasm.js";
 export { memoryStats, emptyCache } from "./memory.js";
 export { setPrintOptions, getPrintOptions, type PrintOptions } from "./ops/format.js";
@@ -20,9 +20,10 @@ export { sum, mean, variance as var, std, max, min, argmax, argmin, logsumexp, c
 export { gather, scatterAdd, indexSelect, indexAdd, sort, argsort, topk, type SortResult } from "./ops/indexing.js";
 export { einsum } from "./ops/einsum.js";
 export {
-  reshape, flatten, squeeze, unsqueeze, clone, toDType, permute, transpose, slice, narrow, cat, stack, pad, expand,
+  reshape, flatten, squeeze, unsqueeze, clone, toDType, permute, transpose, slice, narrow, cat, stack, pad,
   flip, roll, diagonal, split, chunk, tril, triu, repeat,
 } from "./ops/shape.js";
+export { expand } from "./ops/broadcast.js";
 export { matmul, linear } from "./ops/matmul.js";
 export { embedding } from "./ops/embedding.js";
 export {

@@ -17,7 +17,7 @@ import { DynamicQuantizedLinear, QuantizedConv2d, QuantizedLinear } from "./nn/q
 import { activationQParams, valueRange } from "./ops/quantized.js";
 import { readOptions, kinds, type Kind } from "./ops/args.js";
 import { describeValue } from "./ops/checks.js";
-import { noGrad, tidy } from "./autofree.js";
+import { noGrad, tidy } from "./scopes.js";
 import { Tensor } from "./tensor.js";
 
 export { QuantizedLinear, QuantizedConv2d, DynamicQuantizedLinear, type QuantizedConv2dOptions } from "./nn/quantized.js";

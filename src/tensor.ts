@@ -3,7 +3,16 @@
 // aliases) and freed when the last holder lets go.
 import { allocElements, copyElements, f32View, i32View, releaseElements } from "./backend/memory.js";
 import type { Node, BackwardOptions } from "./autograd.js";
+import { backend } from "./backend/wasm.js";
+import { AUTO_FREED_HINT, noteCreated, stepClock } from "./autofree.js";
+import { numel, shapeToString, type Shape } from "./dims.js";
+export { numel, sameShape, shapeToString, type Shape } from "./dims.js";
+// For the method shortcuts only (the marked block at the end of the class): the modules Tensor's
+// methods delegate to, which build on Tensor in turn. This is the one import loop of src/
+// (scripts/import-graph.mjs checks that these namespaces are used nowhere else).
+import * as autograd from "./autograd.js";
 import * as binary from "./ops/binary.js";
+import * as broadcast from "./ops/broadcast.js";
 import * as elementwise from "./ops/elementwise.js";
 import * as reduce from "./ops/reduce.js";
 import * as shapeOps from "./ops/shape.js";
@@ -11,11 +20,6 @@ import * as matmulOps from "./ops/matmul.js";
 import * as inplace from "./ops/inplace.js";
 import * as indexing from "./ops/indexing.js";
 import * as format from "./ops/format.js";
-import { runBackward } from "./autograd.js";
-import { backend } from "./backend/wasm.js";
-import { AUTO_FREED_HINT, noteCreated, stepClock } from "./autofree.js";
-import { numel, shapeToString, type Shape } from "./dims.js";
-export { numel, sameShape, shapeToString, type Shape } from "./dims.js";
 
 export type DType = "float32" | "int32";
 
@@ -263,15 +267,6 @@ export class Tensor {
     return this;
   }
 
-  /**
-   * Computes gradients of this tensor with respect to every leaf that requires them, adding them
-   * into each leaf's .grad. `createGraph` records the backward so those gradients can be
-   * differentiated again (see grad()).
-   */
-  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
-    runBackward(this, gradient, options);
-  }
-
   /** Same data, cut from the graph. Shares storage. */
   detach(): Tensor {
     return this.aliasAs(this.shape);
@@ -307,8 +302,17 @@ export class Tensor {
   }
 
   // ==== Method shortcuts ====================================================================
-  // PyTorch's tensor methods, each one line delegating to its op in ops/. This block is the only
-  // place Tensor calls into ops/: it is the one import loop (tensor <-> ops) the layers allow.
+  // PyTorch's tensor methods, each one line delegating to its op in ops/ (or to the autograd
+  // engine). From here to "End of method shortcuts" is the only place Tensor calls into the
+  // modules above it: the one import loop (tensor <-> ops, autograd) the layers allow.
+
+  // ---- autograd (autograd.ts) ----
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires them, adding them
+   * into each leaf's .grad. `createGraph` records the backward so those gradients can be
+   * differentiated again (see grad()).
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void { autograd.runBackward(this, gradient, options); }
 
   // ---- in place (ops/inplace.ts): each write bumps the version; recorded when autograd is on ----
   fill_(value: number): this { return inplace.fill_(this, value); }
@@ -396,7 +400,7 @@ export class Tensor {
   slice(dim: number, start: number, end?: number, step = 1): Tensor { return shapeOps.slice(this, dim, start, end, step); }
   squeeze(dim?: number): Tensor { return shapeOps.squeeze(this, dim); }
   unsqueeze(dim: number): Tensor { return shapeOps.unsqueeze(this, dim); }
-  expand(...shape: number[] | [number[]]): Tensor { return shapeOps.expand(this, flatArgs(shape)); }
+  expand(...shape: number[] | [number[]]): Tensor { return broadcast.expand(this, flatArgs(shape)); }
   flip(...dims: number[] | [number[]]): Tensor { return shapeOps.flip(this, flatArgs(dims)); }
   roll(shifts: number | number[], dims?: number | number[] | null): Tensor { return shapeOps.roll(this, shifts, dims); }
   chunk(chunks: number, dim = 0): Tensor[] { return shapeOps.chunk(this, chunks, dim); }
@@ -430,6 +434,7 @@ function valuesOnly({ values, indices }: reduce.MaxResult): Tensor {
 function flatArgs(args: number[] | [number[]]): number[] {
   return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
 }
+// ==== End of method shortcuts =============================================================
 
 export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] | { [k: string]: TensorContainer };
 

@@ -11,6 +11,11 @@ export function heap(): Allocator {
 
 export const ELEMENT_BYTES = 4;
 
+/** The bytes `count` elements take: how far a pointer argument moves per unit of a parallel loop (perUnit). */
+export function elementBytes(count: number): number {
+  return count * ELEMENT_BYTES;
+}
+
 /** The address of element `index` of the block at `ptr`. */
 export function elementAt(ptr: number, index: number): number {
   return ptr + index * ELEMENT_BYTES;

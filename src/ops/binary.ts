@@ -1,5 +1,5 @@
 // Binary elementwise ops with NumPy/PyTorch broadcasting. The backward of each op reduces the
-// gradient over the broadcast dims back to each operand's shape (reduce.sumToShape). The gradient
+// gradient over the broadcast dims back to each operand's shape (broadcast.sumToShape). The gradient
 // rules are written in these same ops, so one rule serves the fast path (under noGrad they record
 // nothing) and createGraph (they record a graph that can be differentiated again).
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
@@ -10,9 +10,8 @@ import { Tensor, tidy, shapeToString } from "../tensor.js";
 import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { affine, powScalar, clamp, log, unaryOp } from "./elementwise.js";
-import { sumToShape } from "./reduce.js";
+import { broadcastTo, sumToShape } from "./broadcast.js";
 import { full } from "./creation.js";
-import { broadcastTo } from "./shape.js";
 import { checkArgs } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */

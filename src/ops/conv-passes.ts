@@ -3,7 +3,7 @@
 // over the backend's GEMM, element addresses and thread split.
 import { gemm, gemmBatched } from "../backend/gemm.js";
 import { BiasMode } from "../backend/kernels.js";
-import { allocElements, elementAt, i32View, releaseElements } from "../backend/memory.js";
+import { allocElements, elementAt, elementBytes, i32View, releaseElements } from "../backend/memory.js";
 import { parallelFor, runJob } from "../backend/parallel.js";
 import { backend } from "../backend/wasm.js";
 
@@ -57,12 +57,12 @@ function columns(scatter: boolean, x: number, col: number, nb: number, Cin: numb
   const [xArg, colArg] = scatter ? [1, 0] : [0, 1];
   const args = scatter ? [col, x] : [x, col];
   parallelFor(scatter ? "col2im_f32" : "im2col_f32", [...args, nb, Cin, H, W, ...geometry, Cin],
-    { extent: Cin, count: 3, perUnit: { [xArg]: H * W * 4, [colArg]: kh * kw * ld * 4 } }, nb * Cin * kh * kw * (ld / nb));
+    { extent: Cin, count: 3, perUnit: { [xArg]: elementBytes(H * W), [colArg]: elementBytes(kh * kw * ld) } }, nb * Cin * kh * kw * (ld / nb));
 }
 
 /** xp = the planes of x placed in zeroed [Hp, Wp] planes at row top, column left (pad_planes_f32), split over planes. */
 function padPlanes(x: number, xp: number, planes: number, H: number, W: number, Hp: number, Wp: number, top: number, left: number): void {
-  parallelFor("pad_planes_f32", [x, xp, planes, H, W, Hp, Wp, top, left], { extent: planes, count: 2, perUnit: { 0: H * W * 4, 1: Hp * Wp * 4 } }, planes * Hp * Wp);
+  parallelFor("pad_planes_f32", [x, xp, planes, H, W, Hp, Wp, top, left], { extent: planes, count: 2, perUnit: { 0: elementBytes(H * W), 1: elementBytes(Hp * Wp) } }, planes * Hp * Wp);
 }
 
 // When an image's column matrix is small, images are convolved a chunk at a time: one GEMM per
@@ -251,7 +251,7 @@ function direct(g: Geometry, x: number, weight: number, y: number, adjoint: bool
       parallelFor("conv_direct_f32", [
         elementAt(src, grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, (n0 * Co + grp * coG) * L),
         bias ? elementAt(bias, grp * coG) : 0, +relu, nb, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
-      ], { extent: nb, count: 7, perUnit: { 0: xImage * 4, 4: Co * L * 4 } }, nb * coG * L * kG);
+      ], { extent: nb, count: 7, perUnit: { 0: elementBytes(xImage), 4: elementBytes(Co * L) } }, nb * coG * L * kG);
     }
   }, (wp) => {
     for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint);
@@ -269,14 +269,14 @@ function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boole
     // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
     runJob({
       kernel: "pack_rows8_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, nb, Co * L, gImage],
-      dims: [{ extent: nb, chunk: 1, count: 4, perUnit: { 0: Co * L * 4, 1: gImage * 4 } }, { extent: groups, chunk: 1, perUnit: { 0: coG * L * 4, 1: gGroup * 4 } }],
+      dims: [{ extent: nb, chunk: 1, count: 4, perUnit: { 0: elementBytes(Co * L), 1: elementBytes(gImage) } }, { extent: groups, chunk: 1, perUnit: { 0: elementBytes(coG * L), 1: elementBytes(gGroup) } }],
     }, nb * Co * L);
     for (let grp = 0; grp < groups; grp++) {
       // ranges of taps, whole 4-tap tiles
       parallelFor("conv_direct_wgrad_f32", [
         elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), off, kG, elementAt(dW, grp * coG * kG), kG,
         nb, coG, Ho, Wo, p.sh, p.sw, planeW, C * planeH * planeW, gImage,
-      ], { extent: kG, grain: 4, count: 3, perUnit: { 2: 4, 4: 4 } }, nb * coG * L * kG);
+      ], { extent: kG, grain: 4, count: 3, perUnit: { 2: elementBytes(1), 4: elementBytes(1) } }, nb * coG * L * kG);
     }
   }, () => {});
 }
@@ -319,10 +319,10 @@ function winograd(g: Geometry, x: number, weight: number, y: number, adjoint: bo
     const ld = T + 4; // rows of V and M a little off a power of two apart: the GEMMs' packing reads them in columns
     const xp = elementAt(u, uFloats), v = elementAt(xp, nb * C * Hp * Wp), m = elementAt(v, 16 * C * ld);
     padPlanes(elementAt(x, n0 * C * H * W), xp, nb * C, H, W, Hp, Wp, top, left);
-    parallelFor("winograd_input_f32", [xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld, C], { extent: C, count: 3, perUnit: { 0: Hp * Wp * 4, 1: ld * 4 } }, 16 * C * ld);
+    parallelFor("winograd_input_f32", [xp, v, nb, C, Hp, Wp, tilesH, tilesW, ld, C], { extent: C, count: 3, perUnit: { 0: elementBytes(Hp * Wp), 1: elementBytes(ld) } }, 16 * C * ld);
     gemmBatched(16, [Co * C, C * ld, Co * ld], false, false, Co, T, C, 1, u, C, v, ld, 0, m, ld);
     parallelFor("winograd_output_f32", [m, elementAt(y, n0 * Co * Ho * Wo), bias, +relu, nb, Co, Ho, Wo, tilesH, tilesW, ld, Co],
-      { extent: Co, count: 5, perUnit: { 0: ld * 4, 1: Ho * Wo * 4, ...(bias ? { 2: 4 } : {}) } }, 16 * Co * ld);
+      { extent: Co, count: 5, perUnit: { 0: elementBytes(ld), 1: elementBytes(Ho * Wo), ...(bias ? { 2: elementBytes(1) } : {}) } }, 16 * Co * ld);
   }
   return true;
 }

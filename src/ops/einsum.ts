@@ -5,7 +5,8 @@
 // and reshape (a broadcast product when nothing is summed).
 import { Tensor, sameShape, shapeToString, tidy } from "../tensor.js";
 import { sum } from "./reduce.js";
-import { diagonal, expand, permute, reshape } from "./shape.js";
+import { diagonal, permute, reshape } from "./shape.js";
+import { expand } from "./broadcast.js";
 import { mul } from "./binary.js";
 import { matmul } from "./matmul.js";
 import { checkFloat } from "./checks.js";

@@ -1,12 +1,13 @@
 // Unary elementwise ops: one wasm kernel pass forward, one backward (dx = g * f'(x)); with
 // createGraph the backward is g·f'(x) in differentiable ops instead (the `derivatives` table).
+// The binary ops build on these (a scalar operand is an affine map), so the formulas reach them
+// as Tensor methods (g.mul(d), t.maskedFill(mask, 1) for where(mask, 1, t)), not by import.
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { unary, unaryBackward } from "../backend/elementwise.js";
 import { Unary, type UnaryName } from "../backend/kernels.js";
 import { Tensor } from "../tensor.js";
 import { traced } from "../trace.js";
 import { checkFloat } from "./checks.js";
-import { add, ge, mul, where } from "./binary.js";
 
 /** y = op(x) from the kernel, recording nothing. */
 function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
@@ -31,6 +32,8 @@ function kernelDerivative(op: UnaryName, x: Tensor, y: Tensor, p0 = 0, p1 = 0): 
  */
 type Derivative = (x: Tensor, y: Tensor, p0: number, p1: number) => Tensor | number;
 const constantMask = (op: UnaryName): Derivative => (x, y, p0, p1) => kernelDerivative(op, x, y, p0, p1);
+/** The mask x >= lo (a constant): clamp's derivative over [lo, +Infinity]. */
+const atLeast = (x: Tensor, lo: number) => kernelDerivative("clamp", x, x, lo, Infinity);
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_TANH_C = 0.044715;
@@ -45,30 +48,30 @@ const derivatives: Record<UnaryName, Derivative> = {
   neg: () => -1,
   affine: (_x, _y, scale) => scale,
   // x > 0: 1; else alpha·eˣ = y + alpha
-  elu: (x, y, alpha) => where(unaryKernel("step", x), 1, affine(y, 1, alpha)),
+  elu: (x, y, alpha) => affine(y, 1, alpha).maskedFill(unaryKernel("step", x), 1),
   gelu: (x) => geluDerivative(x),
   // d/dx ½x(1 + tanh u), u = √(2/π)(x + c·x³): ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3c·x²)
   geluTanh: (x) => {
-    const t = tanh(affine(mul(x, affine(square(x), GELU_TANH_C, 1)), SQRT_2_OVER_PI, 0));
+    const t = tanh(affine(x.mul(affine(square(x), GELU_TANH_C, 1)), SQRT_2_OVER_PI, 0));
     const du = affine(square(x), 3 * GELU_TANH_C * SQRT_2_OVER_PI, SQRT_2_OVER_PI);
-    return add(affine(t, 0.5, 0.5), mul(mul(affine(x, 0.5, 0), affine(square(t), -1, 1)), du));
+    return affine(t, 0.5, 0.5).add(affine(x, 0.5, 0).mul(affine(square(t), -1, 1)).mul(du));
   },
   // s(1 + x(1 − s)), s = sigmoid(x)
   silu: (x) => {
     const s = sigmoid(x);
-    return mul(s, affine(mul(x, affine(s, -1, 1)), 1, 1));
+    return s.mul(affine(x.mul(affine(s, -1, 1)), 1, 1));
   },
-  sigmoid: (_x, y) => mul(y, affine(y, -1, 1)),
+  sigmoid: (_x, y) => y.mul(affine(y, -1, 1)),
   tanh: (_x, y) => affine(square(y), -1, 1),
   // sigmoid(beta·x), and 1 where beta·x > threshold (the op is x itself there)
-  softplus: (x, _y, beta, threshold) => where(unaryKernel("step", unaryKernel("affine", x, beta, -threshold)), 1, sigmoid(affine(x, beta, 0))),
+  softplus: (x, _y, beta, threshold) => sigmoid(affine(x, beta, 0)).maskedFill(unaryKernel("step", unaryKernel("affine", x, beta, -threshold)), 1),
   // 0 below −3, x/3 + 1/2 from −3, 1 from 3 (as the kernel's)
-  hardswish: (x) => where(ge(x, 3), 1, mul(ge(x, -3), affine(x, 1 / 3, 0.5))),
+  hardswish: (x) => atLeast(x, -3).mul(affine(x, 1 / 3, 0.5)).maskedFill(atLeast(x, 3), 1),
   hardsigmoid: constantMask("hardsigmoid"),
   // t + x·σ(x)·(1 − t²), t = tanh(softplus(x))
   mish: (x) => {
     const t = tanh(softplus(x));
-    return add(t, mul(mul(x, sigmoid(x)), affine(square(t), -1, 1)));
+    return t.add(x.mul(sigmoid(x)).mul(affine(square(t), -1, 1)));
   },
   logSigmoid: (x) => sigmoid(neg(x)),
   exp: (_x, y) => y,
@@ -103,7 +106,7 @@ export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0):
     }, ([g], saved) => {
       const [xs, ys] = operands(g!, saved);
       const d = derivatives[op](xs, ys, p0, p1);
-      return [typeof d === "number" ? affine(g!, d, 0) : mul(g!, d)];
+      return [typeof d === "number" ? affine(g!, d, 0) : g!.mul(d)];
     });
   }
   return traced("unary", [x], y, { op, p0, p1 });
@@ -115,7 +118,7 @@ export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0):
  */
 function geluDerivative(x: Tensor): Tensor {
   const d = kernelDerivative("gelu", x, x);
-  const backward: BackwardFn = ([g], [xs]) => [mul(g!, mul(normalPdf(xs), affine(square(xs), -1, 2)))];
+  const backward: BackwardFn = ([g], [xs]) => [g!.mul(normalPdf(xs).mul(affine(square(xs), -1, 2)))];
   record("gelu derivative", [x], [d], [x], backward, backward);
   return d;
 }

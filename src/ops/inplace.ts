@@ -8,8 +8,8 @@ import { Tensor, shapeToString, sameShape } from "../tensor.js";
 import { isTracing, traced } from "../trace.js";
 import { add, sub, mul, div, maskedFill } from "./binary.js";
 import { clamp } from "./elementwise.js";
-import { expand, toDType } from "./shape.js";
-import { sumToShape } from "./reduce.js";
+import { toDType } from "./shape.js";
+import { expand, sumToShape } from "./broadcast.js";
 import { checkInt32, checkLive, describeValue } from "./checks.js";
 
 /**

@@ -13,7 +13,8 @@ import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
 import { checkArgs } from "./checks.js";
 import { reshape, transpose } from "./shape.js";
-import { sum, sumToShape } from "./reduce.js";
+import { sum } from "./reduce.js";
+import { sumToShape } from "./broadcast.js";
 import { mul } from "./binary.js";
 import { step } from "./elementwise.js";
 

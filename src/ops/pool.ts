@@ -5,6 +5,7 @@
 import { readArgs, readOptions, kinds, type Args } from "./args.js";
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { scatterRows } from "./embedding.js";
+import { elementBytes } from "../backend/memory.js";
 import { parallelFor } from "../backend/parallel.js";
 import { Tensor, shapeToString } from "../tensor.js";
 import { traced } from "../trace.js";
@@ -89,13 +90,13 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxP
   // (split over the pool by ranges of planes)
   const L = g.Ho * g.Wo;
   parallelFor("max_pool2d_f32", [x.ptr, values.ptr, indices.ptr, g.planes, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw],
-    { extent: g.planes, count: 3, perUnit: { 0: g.H * g.W * 4, 1: L * 4, 2: L * 4 } }, g.planes * L * g.kh * g.kw * 2);
+    { extent: g.planes, count: 3, perUnit: { 0: elementBytes(g.H * g.W), 1: elementBytes(L), 2: elementBytes(L) } }, g.planes * L * g.kh * g.kw * 2);
   if (needsGrad(x)) {
     const xShape = x.shape;
     record("maxPool2d", [x], [values], [indices], ([gy], [idx]) => {
       const dx = Tensor.empty(xShape, "float32", "maxPool2d backward");
       parallelFor("max_pool2d_backward_f32", [gy!.ptr, idx.ptr, dx.ptr, g.planes, g.H * g.W, L],
-        { extent: g.planes, count: 3, perUnit: { 0: L * 4, 1: L * 4, 2: g.H * g.W * 4 } }, g.planes * (g.H * g.W + 2 * L));
+        { extent: g.planes, count: 3, perUnit: { 0: elementBytes(L), 1: elementBytes(L), 2: elementBytes(g.H * g.W) } }, g.planes * (g.H * g.W + 2 * L));
       return [dx];
     }, ([gy], [idx]) => {
       // Each window's gradient goes to its maximum: a scatter of rows of width 1 at the maxima's
@@ -147,7 +148,7 @@ function applyWindows(op: string, x: Tensor, p: WindowPlan, windows: Tensor, sca
   const y = Tensor.empty([...x.shape.slice(0, -2), p.Ho, p.Wo], "float32", op);
   const L = p.Ho * p.Wo, HW = p.H * p.W;
   parallelFor("avg_pool2d_f32", [x.ptr, y.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr],
-    { extent: p.planes, count: 2, perUnit: { 0: HW * 4, 1: L * 4 } }, p.planes * (HW + L));
+    { extent: p.planes, count: 2, perUnit: { 0: elementBytes(HW), 1: elementBytes(L) } }, p.planes * (HW + L));
   if (needsGrad(x)) {
     const xShape = x.shape;
     const backward: BackwardFn = ([gy], [win, sc]) => [windowAdjoint(op, gy!, xShape, p, win, sc)];
@@ -161,7 +162,7 @@ function windowAdjoint(op: string, gy: Tensor, xShape: readonly number[], p: Win
   const dx = Tensor.empty(xShape, "float32", `${op} backward`);
   const L = p.Ho * p.Wo, HW = p.H * p.W;
   parallelFor("avg_pool2d_backward_f32", [gy.ptr, dx.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr],
-    { extent: p.planes, count: 2, perUnit: { 0: L * 4, 1: HW * 4 } }, p.planes * (HW + L));
+    { extent: p.planes, count: 2, perUnit: { 0: elementBytes(L), 1: elementBytes(HW) } }, p.planes * (HW + L));
   if (needsGrad(gy)) {
     const backward: BackwardFn = ([gx], [win, sc]) => [applyWindows(op, gx!, p, win, sc)];
     record(`${op} backward`, [gy], [dx], [windows, scales], backward, backward);

@@ -2,42 +2,23 @@
 // of the tensor viewed as [outer, r, inner]; several dims are reduced one after another.
 import { record, needsGrad, noGrad, type BackwardFn } from "../autograd.js";
 import { backend } from "../backend/wasm.js";
-import { sumDim } from "../backend/reduce.js";
-import { Tensor, shapeToString, tidy, numel, sameShape, type Shape } from "../tensor.js";
+import { splitAt } from "../dims.js";
+import { Tensor, shapeToString, tidy, type Shape } from "../tensor.js";
 import { traced } from "../trace.js";
 import { affine, exp } from "./elementwise.js";
-import { expand, reshape } from "./shape.js";
+import { expand, sumKernel } from "./broadcast.js";
+import { reshape } from "./shape.js";
 import { mul, sub } from "./binary.js";
 import { checkFloat, normalizeDim } from "./checks.js";
 import { Unary } from "../backend/kernels.js";
 import { scatterAdd } from "./indexing.js";
 import { zeros } from "./creation.js";
 
-function splitAt(shape: Shape, dim: number): [number, number, number] {
-  return [numel(shape.slice(0, dim)), shape[dim] ?? 1, numel(shape.slice(dim + 1))];
-}
-
 function normalizeDims(op: string, dim: number | number[] | null | undefined, shape: Shape): number[] | null {
   if (dim === null || dim === undefined) return null;
   const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(op, d, shape));
   if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension of ${shapeToString(shape)}`);
   return dims.sort((a, b) => a - b);
-}
-
-/** Sum over the given (sorted, valid) dims with keepdim semantics, no autograd. */
-function sumKernel(x: Tensor, dims: number[]): Tensor {
-  const k = backend().kernels;
-  let cur = x;
-  // Largest dim first so the smaller ones keep their positions.
-  for (const d of [...dims].reverse()) {
-    const shape = cur.shape.map((s, i) => (i === d ? 1 : s));
-    const out = Tensor.empty(shape, "float32", "sum");
-    const [outer, r, inner] = splitAt(cur.shape, d);
-    sumDim(cur.ptr, out.ptr, outer, r, inner);
-    if (cur !== x) cur.dispose();
-    cur = out;
-  }
-  return cur === x ? x.clone() : cur;
 }
 
 export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
@@ -129,22 +110,6 @@ function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor {
   if (needsGrad(x)) {
     const backward: BackwardFn = ([g]) => [cumsumAlong(g!, d, !reverse)];
     record("cumsum", [x], [out], [], backward, backward);
-  }
-  return out;
-}
-
-/** Sums a broadcast gradient back to `shape` (leading dims and stretched size-1 dims); differentiable. */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const off = g.shape.length - shape.length;
-  const dims = g.shape.map((_, i) => i).filter((i) => i < off || (shape[i - off] === 1 && g.shape[i] !== 1));
-  const kept = sumKernel(g, dims);
-  const out = kept.aliasAs(shape);
-  kept.dispose();
-  if (needsGrad(g)) {
-    const gShape = g.shape;
-    const backward: BackwardFn = ([gg]) => [expand(gg!, gShape)];
-    record("sumToShape", [g], [out], [], backward, backward);
   }
   return out;
 }

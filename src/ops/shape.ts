@@ -1,23 +1,13 @@
 // Shape ops. reshape/flatten/squeeze/unsqueeze share storage; the rest are one strided copy
 // (copy_strided_32), and the backward of each is the inverse gather/scatter of the gradient.
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
-import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, sameShape, tidy, type Shape, type DType } from "../tensor.js";
 import { traced } from "../trace.js";
-import { broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
-import { sumToShape } from "./reduce.js";
+import { contiguousStrides, copyStrided } from "./strided.js";
+import { expand } from "./broadcast.js";
 import { checkLive, describeValue, normalizeDim } from "./checks.js";
 import { where } from "./binary.js";
-
-/** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
-function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: Tensor, dstOffset: number, dstStrides: number[], shape: Shape): void {
-  const k = backend().kernels;
-  forEachBlock4(shape, [srcStrides, dstStrides], (off, d, [ss, ds]) => {
-    k.copy_strided_32(elementAt(src.ptr, srcOffset + off[0]), elementAt(dst.ptr, dstOffset + off[1]),
-      d[0], d[1], d[2], d[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
-  });
-}
 
 /** A new handle on x's storage with another shape; backward reshapes the gradient back. */
 function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
@@ -257,30 +247,6 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
     record("pad", [x], [out], [], backward, backward);
   }
   return traced("pad", [x], out, { before, after, value });
-}
-
-/** x copied out to a shape it broadcasts to (no checks, no autograd): expand's forward, where's operands. */
-export function broadcastTo(x: Tensor, target: readonly number[]): Tensor {
-  const out = Tensor.empty(target, x.dtype, "expand");
-  copyStrided(x, 0, broadcastStrides(x.shape, target), out, 0, contiguousStrides(target), target);
-  return out;
-}
-
-/** Broadcasts x to shape (size-1 dims stretch, new leading dims); copies. Backward sums back. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  checkLive("expand", x);
-  const target = shape.map((v, i) => (v === -1 ? x.shape[i - (shape.length - x.ndim)] : v));
-  const off = target.length - x.ndim;
-  if (off < 0 || x.shape.some((v, i) => v !== 1 && v !== target[i + off])) {
-    throw new Error(`expand: cannot expand ${shapeToString(x.shape)} to ${shapeToString(shape)}`);
-  }
-  const out = broadcastTo(x, target);
-  if (needsGrad(x)) {
-    const xShape = x.shape;
-    const backward: BackwardFn = ([g]) => [sumToShape(g!, xShape)];
-    record("expand", [x], [out], [], backward, backward);
-  }
-  return traced("expand", [x], out);
 }
 
 /** Reverses the order of elements along each of `dims` (torch.flip). */

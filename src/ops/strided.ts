@@ -1,7 +1,11 @@
 // Strided iteration shared by the broadcasting binary kernels and the strided copy: the index
 // space is simplified (size-1 dims dropped, mergeable neighbours merged) to at most 4 dims, which
-// the wasm kernels take as plain arguments; any dims beyond that are looped here.
+// the wasm kernels take as plain arguments; any dims beyond that are looped here. Nothing here
+// makes a tensor, so every op module can build on it.
+import { elementAt } from "../backend/memory.js";
+import { backend } from "../backend/wasm.js";
 import { shapeToString, type Shape } from "../dims.js";
+import type { Tensor } from "../tensor.js";
 
 export function contiguousStrides(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
@@ -80,4 +84,13 @@ export function forEachBlock4(
     }
     if (d < 0) return;
   }
+}
+
+/** dst[offset + i·dstStrides] = src[offset + i·srcStrides] over `shape` (element offsets/strides). */
+export function copyStrided(src: Tensor, srcOffset: number, srcStrides: number[], dst: Tensor, dstOffset: number, dstStrides: number[], shape: Shape): void {
+  const k = backend().kernels;
+  forEachBlock4(shape, [srcStrides, dstStrides], (off, d, [ss, ds]) => {
+    k.copy_strided_32(elementAt(src.ptr, srcOffset + off[0]), elementAt(dst.ptr, dstOffset + off[1]),
+      d[0], d[1], d[2], d[3], ss[0], ss[1], ss[2], ss[3], ds[0], ds[1], ds[2], ds[3]);
+  });
 }
