@@ -60,6 +60,8 @@ async function train({ steps = 300 } = {}) {
 /** `await init({ threads: 2 })` (Blob-URL Web Workers), then GEMM-heavy ops on 1 and 2 threads. */
 async function threads() {
   const { build, pool } = await sg.init({ threads: 2 });
+  // every job over the threads (a pool runs each job shape's first runs on the caller alone)
+  if (pool) pool.adaptive = false;
   sg.manualSeed(5);
   const a = sg.randn([256, 300]), b = sg.randn([300, 200]);
   const w = sg.randn([200, 300], { requiresGrad: true }), bias = sg.randn([200], { requiresGrad: true });
