@@ -24,7 +24,7 @@ import { mlpWorkloads } from "./mlp.js";
 const HELP = `usage: bench/threads.ts [--threads N] [--mode quiet|contention|both] [--busy K] [--rounds R] [--seconds S] [--filter <regex>] [--write <file.md>]`;
 
 function parse(argv: string[]) {
-  const o = { threads: 2, mode: "quiet", busy: 1, rounds: 6, seconds: 0.3, filter: null as RegExp | null, write: null as string | null };
+  const o = { threads: 2, mode: "quiet", busy: 1, rounds: 12, seconds: 0.25, filter: null as RegExp | null, write: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
     const value = () => inline ?? argv[++i];

@@ -92,13 +92,14 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // that solo time: a window in which they did not save at least GAIN_MIN over it (or that has
 // lost LOSS_MAX_MS already) makes the pool run jobs on the caller alone for BACKOFF_MIN_MS,
 // doubling while the workers keep failing up to BACKOFF_MAX_MS, halving after each window that
-// passes — and for at least LOSS_FACTOR times what the window lost against the caller alone (up
-// to BACKOFF_LIMIT_MS), so that trying the workers again costs at most about 1/LOSS_FACTOR of
-// the time however long a descheduled worker held its chunk. Every REFRESH_EVERY_MS of parallel
+// passes — and for at least LOSS_FACTOR times what the window lost against the caller alone,
+// times the windows failed in a row up to MAX_STRIKES (up to BACKOFF_LIMIT_MS), so that trying
+// the workers again costs at most about 1/LOSS_FACTOR of the time however long a descheduled
+// worker held its chunk, and less while contention persists. Every REFRESH_EVERY_MS of parallel
 // running, REFRESH_MS of solo running keeps the estimates current.
 const SOLO_CALIBRATION = 3;
 const WINDOW_MS = 20, GAIN_MIN = 1.1, LOSS_MAX_MS = 2;
-const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 40, BACKOFF_LIMIT_MS = 4000;
+const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 40, MAX_STRIKES = 4, BACKOFF_LIMIT_MS = 8000;
 const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10;
 /** How fast a solo estimate rises toward a slower run (it drops to a faster one at once). */
 const SOLO_RISE = 0.05;
@@ -289,6 +290,8 @@ export class ThreadPool {
   /** The current window of jobs over the threads: their time, and the same jobs' solo estimates. */
   private window = { took: 0, alone: 0 };
   private backoffMs = BACKOFF_MIN_MS;
+  /** Windows over the threads failed in a row. */
+  private strikes = 0;
   /** Jobs run on the caller alone until then (performance.now()), 0 while they run over the threads. */
   private soloUntil = 0;
   /** When the current stretch of jobs over the threads began (for the refreshes). */
@@ -458,10 +461,12 @@ export class ThreadPool {
     this.window = { took: 0, alone: 0 };
     if (deficit <= 0) {
       this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
+      this.strikes = 0;
       return;
     }
     const wait = Math.max(this.backoffMs, this.backoffMinMs);
-    this.soloUntil = performance.now() + Math.max(wait, Math.min(BACKOFF_LIMIT_MS, LOSS_FACTOR * (w.took - w.alone)));
+    this.strikes = Math.min(MAX_STRIKES, this.strikes + 1);
+    this.soloUntil = performance.now() + Math.max(wait, Math.min(BACKOFF_LIMIT_MS, LOSS_FACTOR * this.strikes * (w.took - w.alone)));
     this.backoffMs = Math.min(BACKOFF_MAX_MS, wait * 2);
     this.stats.backoffs++;
   }
