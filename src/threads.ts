@@ -1,7 +1,8 @@
 // simdgrad/threads: importing this module adds the shared-memory builds (plain and relaxed SIMD)
-// that `init({ threads })` runs its worker pool on. A separate entry point so bundles without
-// threads do not carry them.
-import { registerBuilds } from "./backend/wasm.js";
-import { relaxedSharedWasmHex, simdSharedWasmHex } from "./backend/generated/wasm-binaries-shared.js";
+// and the worker pool that `init({ threads })` runs on them. A separate entry point so bundles
+// without threads carry neither.
+import { registerThreading } from "./backend/wasm.js";
+import { ThreadPool } from "./backend/threads.js";
+import { relaxedSharedWasm, simdSharedWasm } from "./backend/generated/wasm-binaries-shared.js";
 
-registerBuilds({ shared: { relaxed: relaxedSharedWasmHex, simd: simdSharedWasmHex } });
+registerThreading({ builds: { relaxed: relaxedSharedWasm, simd: simdSharedWasm }, startPool: (...args) => ThreadPool.start(...args) });

@@ -2,7 +2,7 @@
 import { BiasMode } from "./kernels.js";
 import { heap } from "./memory.js";
 import { chunksFor, runJob, threadsFor } from "./parallel.js";
-import type { JobDim } from "./threads.js";
+import type { JobDim } from "./job.js";
 import { backend } from "./wasm.js";
 
 let workspace = 0;

@@ -1,8 +1,8 @@
-// The one way a kernel is split over the worker pool: a Job (src/backend/threads.ts) whose chunks
+// The one way a kernel is split over the worker pool: a Job (src/backend/job.ts) whose chunks
 // are ranges of one or two loops of the kernel, claimed by whichever thread is free. Kernels are
 // pointer-only and write disjoint outputs per chunk, and every chunk computes its outputs as the
 // whole call would, so results do not depend on the thread count or on who ran which chunk.
-import { MAX_CHUNKS, ThreadPool, runWhole, type Job, type JobDim } from "./threads.js";
+import { MAX_CHUNKS, chunksOf, runWhole, type Job, type JobDim } from "./job.js";
 import { backend } from "./wasm.js";
 
 // Below this much work (multiply-adds, or element operations weighted by their cost) waking the
@@ -37,7 +37,7 @@ export function chunkUnits(extent: number, grain: number, chunks: number): numbe
  */
 export function runJob(job: Job, work: number): void {
   const { kernels, pool } = backend();
-  if (pool && threadsFor(work) > 1 && ThreadPool.chunksOf(job.dims) > 1) return pool.run(job);
+  if (pool && threadsFor(work) > 1 && chunksOf(job.dims) > 1) return pool.run(job);
   runWhole(kernels[job.kernel] as (...a: number[]) => void, job);
 }
 

@@ -14,6 +14,7 @@
 import type { Allocator } from "./allocator.js";
 import type { Backend } from "./wasm.js";
 import type { KernelExports } from "./kernels.js";
+import { CHUNK_BITS, MAX_CHUNKS, chunksOf, runWhole, type Job } from "./job.js";
 
 export interface WorkerLike {
   terminate(): unknown;
@@ -25,32 +26,6 @@ export interface WorkerLike {
 /** Starts a worker running `source` and delivers `message` (module + memory) to it. */
 export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 
-export type KernelName = keyof KernelExports;
-
-/** One loop of a job's kernel, cut into chunks. */
-export interface JobDim {
-  /** Units along the loop. */
-  extent: number;
-  /** Units per chunk; the last chunk also takes the remainder (so no chunk is shorter than this). */
-  chunk: number;
-  /** The argument that receives the chunk's length in units (absent: the kernel is called once per unit of the chunk). */
-  count?: number;
-  /** Per argument (by index): what one unit along the loop adds to it (a pointer's bytes per unit). */
-  perUnit: Readonly<Record<number, number | undefined>>;
-}
-
-/**
- * kernel(...args) over every chunk of the grid `dims` (one or two loops): a chunk starting at
- * units lo_d gets args[i] + Σ_d perUnit_d[i]·lo_d, its lengths in the `count` arguments, and the
- * running thread's GEMM workspace in argument `workspace` if given.
- */
-export interface Job {
-  kernel: KernelName;
-  args: readonly number[];
-  dims: readonly JobDim[];
-  workspace?: number;
-}
-
 // Control block (i32 words): GEN (job number, −1 = stop), CLAIM (job number << CHUNK_BITS | chunks
 // not yet claimed), DONE (chunks finished or cancelled), READY (workers started), WORKERS (workers
 // that join the current job: setNumThreads), FAULT (0, or 1 + the thread whose chunk threw: 0 the
@@ -60,9 +35,6 @@ export interface Job {
 // written out.
 const GEN = 0, CLAIM = 1, DONE = 2, READY = 3, WORKERS = 4, FAULT = 5, FAULT_LENGTH = 6, WORKSPACES = 16;
 const MAX_WORKERS = 48;
-const CHUNK_BITS = 10;
-/** Chunks per job: the claim counter's low bits. */
-export const MAX_CHUNKS = (1 << CHUNK_BITS) - 1;
 const GEN_MASK = (1 << (31 - CHUNK_BITS)) - 1;
 const MESSAGE = 4 * (WORKSPACES + MAX_WORKERS), MESSAGE_BYTES = 256;
 const JOB_BASE = MESSAGE + MESSAGE_BYTES;
@@ -155,24 +127,6 @@ function runChunks(i32: Int32Array, job: Float64Array, gen: number, fns: ((...a:
     const total = chunks0 * chunks1;
     if (Atomics.add(i32, 2, 1 + cancelled) + 1 + cancelled === total) Atomics.notify(i32, 2);
     ran++;
-  }
-}
-
-/**
- * `job` on the calling thread alone, as one call (the args hold the whole call), or one call per
- * unit along a loop without a count argument: what its chunks compute together.
- */
-export function runWhole(fn: (...a: number[]) => void, job: Job): void {
-  if (job.dims.every((d) => d.count !== undefined)) return fn(...job.args);
-  const [d0, d1 = { extent: 1, chunk: 1, count: 0, perUnit: {} }] = job.dims;
-  const units = (d: JobDim) => (d.count === undefined ? d.extent : 1);
-  for (let u0 = 0; u0 < units(d0); u0++) {
-    for (let u1 = 0; u1 < units(d1); u1++) {
-      const args = job.args.slice();
-      for (const [a, v] of Object.entries(d0.perUnit)) args[Number(a)] += (v ?? 0) * u0;
-      for (const [a, v] of Object.entries(d1.perUnit)) args[Number(a)] += (v ?? 0) * u1;
-      fn(...args);
-    }
   }
 }
 
@@ -385,11 +339,6 @@ export class ThreadPool {
     this.window = { took: 0, alone: 0 };
   }
 
-  /** Chunks a job with these dims has. */
-  static chunksOf(dims: readonly JobDim[]): number {
-    return dims.reduce((c, d) => c * Math.max(1, Math.floor(d.extent / d.chunk)), 1);
-  }
-
   /**
    * Runs `job`: over the calling thread and the active workers (every chunk, returning when all
    * are done; the caller runs with the job's own workspace argument, the workers with theirs), or
@@ -403,7 +352,7 @@ export class ThreadPool {
     if (args.length > MAX_ARGS) throw new Error(`thread pool: ${job.kernel} has more than ${MAX_ARGS} arguments`);
     const kernel = this.kernelIndex.get(job.kernel);
     if (kernel === undefined) throw new Error(`thread pool: no kernel ${job.kernel}`);
-    const chunks = ThreadPool.chunksOf(dims);
+    const chunks = chunksOf(dims);
     if (chunks > MAX_CHUNKS) throw new Error(`thread pool: ${job.kernel}: ${chunks} chunks, more than ${MAX_CHUNKS}`);
     if (!this.adaptive) return this.runOverThreads(job, kernel, chunks);
     const shape = this.shapeOf(job, kernel);

@@ -1,13 +1,14 @@
 // Loads the kernel module. The plain SIMD build is embedded, so no path or fetch is needed; the
-// relaxed-SIMD and shared-memory builds are registered by the opt-in entry points
-// `simdgrad/relaxed` and `simdgrad/threads` (src/relaxed.ts, src/threads.ts), so a default bundle
-// carries one build. A runtime that forbids compiling wasm from bytes (Cloudflare workerd) passes
-// a precompiled WebAssembly.Module. With `threads > 1` the shared-memory builds are loaded instead
-// and a worker pool is started.
+// relaxed-SIMD build and the shared-memory builds with the worker pool are registered by the
+// opt-in entry points `simdgrad/relaxed` and `simdgrad/threads` (src/relaxed.ts, src/threads.ts),
+// so a default bundle carries one build and no pool. A runtime that forbids compiling wasm from
+// bytes (Cloudflare workerd) passes a precompiled WebAssembly.Module. With `threads > 1` the
+// shared-memory builds are loaded instead and a worker pool is started.
 import { Allocator } from "./allocator.js";
-import { simdWasmHex } from "./generated/wasm-binaries.js";
+import { simdWasm } from "./generated/wasm-binaries.js";
+import { inflateRaw } from "./inflate.js";
 import { bindKernels, type KernelExports } from "./kernels.js";
-import { ThreadPool, type WorkerSpawner } from "./threads.js";
+import type { ThreadPool, WorkerSpawner } from "./threads.js";
 
 export interface Backend {
   readonly memory: WebAssembly.Memory;
@@ -28,20 +29,27 @@ let current: Backend | null = null;
 const INITIAL_PAGES = 32;
 const MAXIMUM_PAGES = 65536;
 
-function decodeHex(hex: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16);
-  return bytes;
+/** A .wasm file as scripts/build-wasm.mjs embeds it: raw DEFLATE, base64-encoded, and its size. */
+export interface EmbeddedBuild {
+  bytes: number;
+  deflated: string;
+}
+
+function decodeBuild({ bytes, deflated }: EmbeddedBuild): Uint8Array<ArrayBuffer> {
+  const binary = atob(deflated);
+  const data = new Uint8Array(binary.length);
+  for (let i = 0; i < data.length; i++) data[i] = binary.charCodeAt(i);
+  return inflateRaw(data, bytes);
 }
 
 export type WasmSource = WebAssembly.Module | BufferSource;
 
-function pickBuild(relaxed: string | undefined, simd: string, preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
+function pickBuild(relaxed: EmbeddedBuild | undefined, simd: EmbeddedBuild, preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
   if (preferRelaxed && relaxed) {
-    const bytes = decodeHex(relaxed);
+    const bytes = decodeBuild(relaxed);
     if (WebAssembly.validate(bytes)) return { bytes, build: "relaxed-simd" };
   }
-  const bytes = decodeHex(simd);
+  const bytes = decodeBuild(simd);
   if (!WebAssembly.validate(bytes)) {
     throw new Error("simdgrad: this runtime does not support WebAssembly SIMD (128-bit), which simdgrad requires");
   }
@@ -102,19 +110,29 @@ function checkFresh(): void {
   if (current) throw new Error("simdgrad: already initialised; init() must come before any tensor is created");
 }
 
-/** The builds init() can pick from, as hex: the plain one always, the relaxed one once registered. */
+/** The builds init() can pick from: the plain one always, the relaxed one once registered. */
 export interface Binaries {
-  relaxed?: string;
-  simd: string;
+  relaxed?: EmbeddedBuild;
+  simd: EmbeddedBuild;
 }
 
-const embedded: Binaries = { simd: simdWasmHex };
-let sharedBuilds: Binaries | null = null;
+/** What `simdgrad/threads` adds: the shared-memory builds and the pool that runs on them. */
+export interface Threading {
+  builds: Binaries;
+  startPool: typeof ThreadPool.start;
+}
 
-/** Called by the entry points `simdgrad/relaxed` and `simdgrad/threads` when they are imported. */
-export function registerBuilds(builds: { relaxed?: string; shared?: Binaries }): void {
-  if (builds.relaxed) embedded.relaxed = builds.relaxed;
-  if (builds.shared) sharedBuilds = builds.shared;
+const embedded: Binaries = { simd: simdWasm };
+let threading: Threading | null = null;
+
+/** Called by the entry point `simdgrad/relaxed` when it is imported. */
+export function registerRelaxedBuild(relaxed: EmbeddedBuild): void {
+  embedded.relaxed = relaxed;
+}
+
+/** Called by the entry point `simdgrad/threads` when it is imported. */
+export function registerThreading(t: Threading): void {
+  threading = t;
 }
 
 function newMemory(shared: boolean): WebAssembly.Memory {
@@ -150,18 +168,19 @@ export async function init(options: InitOptions = {}): Promise<Backend> {
   if (shared && typeof SharedArrayBuffer === "undefined") {
     throw new Error("init: threads need SharedArrayBuffer (in browsers, a cross-origin isolated page); use threads: 1");
   }
-  if (shared && !sharedBuilds && !source) {
-    throw new Error('init: threads need the shared-memory builds; import "simdgrad/threads" (once, anywhere) before calling init({ threads })');
+  if (shared && !threading) {
+    throw new Error('init: threads need the shared-memory builds and the worker pool; import "simdgrad/threads" (once, anywhere) before calling init({ threads })');
   }
-  const binaries = shared ? sharedBuilds! : embedded;
+  const binaries = shared ? threading!.builds : embedded;
   const chosen = chooseModule(source, relaxedSimd, binaries);
   const module = chosen.module ?? (await compile(chosen.bytes!));
   const b = instantiate(module, chosen.build, newMemory(shared));
   return shared ? startPool(b, threads, options.spawnWorker) : b;
 }
 
+// Only reached with `threading` registered: a shared memory is only made then.
 async function startPool(b: Backend, threads: number, spawn: WorkerSpawner | undefined): Promise<Backend> {
-  const pool = await ThreadPool.start(b.module, b, threads - 1, spawn);
+  const pool = await threading!.startPool(b.module, b, threads - 1, spawn);
   pool.onLost = () => detachPool(pool);
   return (current = { ...b, pool });
 }
