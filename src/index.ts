@@ -1,7 +1,7 @@
 // simdgrad: deep learning on WebAssembly SIMD with a PyTorch-shaped API. Every public name is
 // listed here by name (test/public-api.test.ts holds the list): kernels' wrappers and helpers
 // shared between ops stay internal.
-export { Tensor, keep, dispose, type DType, type Shape, type NestedArray } from "./tensor.js";
+export { Tensor, keep, dispose, type DType, type ArrayFor, type FloatTensor, type IntTensor, type Shape, type NestedArray } from "./tensor.js";
 export { enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, grad, type BackwardOptions, type GradOptions } from "./autograd.js";
 export { noGrad, tidy } from "./scopes.js";
 export { init, initSync, setNumThreads, getNumThreads, shutdownThreads, type InitOptions } from "./backend/wasm.js";
@@ -10,7 +10,7 @@ export { setPrintOptions, getPrintOptions, type PrintOptions } from "./ops/forma
 export { manualSeed, Generator } from "./random.js";
 export {
   tensor, full, zeros, ones, empty, zerosLike, onesLike, fullLike, eye, linspace, arange, rand, randn, randLike, randnLike, randint,
-  type CreateOptions, type RandomOptions,
+  type CreateOptions, type RandomOptions, type DTypeFrom, type DataDType,
 } from "./ops/creation.js";
 export {
   relu, leakyRelu, elu, gelu, silu, sigmoid, tanh, softplus, exp, log, sqrt, abs, neg, square, sin, cos, sign, step, reciprocal, clamp,

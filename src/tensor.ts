@@ -21,7 +21,16 @@ import * as inplace from "./ops/inplace.js";
 import * as indexing from "./ops/indexing.js";
 import * as format from "./ops/format.js";
 
+/** The element types a tensor can hold (PyTorch's `torch.float32` and `torch.int32`). */
 export type DType = "float32" | "int32";
+
+/** The typed array that holds a tensor's data: `Float32Array` for float32, `Int32Array` for int32 (both for `DType`). */
+export type ArrayFor<D extends DType> = D extends "int32" ? Int32Array : D extends "float32" ? Float32Array : never;
+
+/** A float32 tensor: what float-valued ops (arithmetic, activations, reductions, layers) return. */
+export type FloatTensor = Tensor<"float32">;
+/** An int32 tensor: indices and labels (argmax, randint, sort's indices, `.int()`). */
+export type IntTensor = Tensor<"int32">;
 
 const inspectSymbol: unique symbol = Symbol.for("nodejs.util.inspect.custom");
 export type NestedArray = number | NestedArray[];
@@ -61,9 +70,9 @@ const finalizer =
 // tidy() scopes: every tensor created while a scope is open is recorded in the innermost one.
 const scopes: Set<Tensor>[] = [];
 
-export class Tensor {
+export class Tensor<D extends DType = DType> {
   readonly shape: Shape;
-  readonly dtype: DType;
+  readonly dtype: D;
   readonly size: number;
   requiresGrad = false;
   grad: Tensor | null = null;
@@ -83,7 +92,7 @@ export class Tensor {
   private freedAutomatically_ = false;
 
   /** Internal: wraps storage the caller already retained for this tensor. Use the factories. */
-  constructor(storage: Storage, shape: Shape, dtype: DType) {
+  constructor(storage: Storage, shape: Shape, dtype: D) {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = numel(shape);
@@ -100,7 +109,7 @@ export class Tensor {
   }
 
   /** A new uninitialised tensor. */
-  static empty(shape: Shape, dtype: DType = "float32", what = "tensor"): Tensor {
+  static empty<D extends DType = "float32">(shape: Shape, dtype: D = "float32" as D, what = "tensor"): Tensor<D> {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${shapeToString(shape)}`);
     }
@@ -169,13 +178,13 @@ export class Tensor {
    * The data in place, as a typed array over the wasm memory (no copy: writes change the tensor).
    * Valid until the next allocation (memory growth detaches it); `data()` is the safe copy.
    */
-  liveData(): Float32Array | Int32Array {
-    return this.dtype === "float32" ? f32View(this.ptr, this.size) : i32View(this.ptr, this.size);
+  liveData(): ArrayFor<D> {
+    return (this.dtype === "float32" ? f32View(this.ptr, this.size) : i32View(this.ptr, this.size)) as ArrayFor<D>;
   }
 
   /** A copy of the data. */
-  data(): Float32Array | Int32Array {
-    return this.liveData().slice();
+  data(): ArrayFor<D> {
+    return this.liveData().slice() as ArrayFor<D>;
   }
 
   /** `data()` of a float32 tensor, typed as a Float32Array (no cast under `strict`); an int32 tensor is an error. */
@@ -190,7 +199,7 @@ export class Tensor {
     return this.data() as Int32Array;
   }
 
-  dataSync(): Float32Array | Int32Array {
+  dataSync(): ArrayFor<D> {
     return this.data();
   }
 
@@ -236,7 +245,7 @@ export class Tensor {
   }
 
   /** Internal: a new handle on the same storage with another shape (no copy, no autograd link). */
-  aliasAs(shape: Shape): Tensor {
+  aliasAs(shape: Shape): Tensor<D> {
     const storage = this.storage;
     if (numel(shape) !== this.size) throw new Error(`alias: cannot view ${shapeToString(this.shape)} as ${shapeToString(shape)}`);
     storage.refs++;
@@ -268,7 +277,7 @@ export class Tensor {
   }
 
   /** Same data, cut from the graph. Shares storage. */
-  detach(): Tensor {
+  detach(): Tensor<D> {
     return this.aliasAs(this.shape);
   }
 
@@ -327,7 +336,7 @@ export class Tensor {
   /** Writes value where mask (broadcast to this shape) is non-zero. */
   maskedFill_(mask: Tensor, value: number | Tensor): this { return inplace.maskedFill_(this, mask, value); }
 
-  clone(): Tensor { return shapeOps.clone(this); }
+  clone(): Tensor<D> { return shapeOps.clone(this); }
 
   // ---- printing (ops/format.ts) ----
   /**
@@ -345,88 +354,88 @@ export class Tensor {
   [inspectSymbol](): string { return this.toString(); }
 
   // ---- arithmetic (see ops/binary.ts, ops/elementwise.ts) ----
-  add(other: Tensor | number): Tensor { return binary.add(this, other); }
-  sub(other: Tensor | number): Tensor { return binary.sub(this, other); }
-  mul(other: Tensor | number): Tensor { return binary.mul(this, other); }
-  div(other: Tensor | number): Tensor { return binary.div(this, other); }
-  pow(other: Tensor | number): Tensor { return binary.pow(this, other); }
-  maximum(other: Tensor | number): Tensor { return binary.maximum(this, other); }
-  minimum(other: Tensor | number): Tensor { return binary.minimum(this, other); }
-  eq(other: Tensor | number): Tensor { return binary.eq(this, other); }
-  gt(other: Tensor | number): Tensor { return binary.gt(this, other); }
-  lt(other: Tensor | number): Tensor { return binary.lt(this, other); }
-  neg(): Tensor { return elementwise.neg(this); }
-  abs(): Tensor { return elementwise.abs(this); }
-  exp(): Tensor { return elementwise.exp(this); }
-  log(): Tensor { return elementwise.log(this); }
-  sqrt(): Tensor { return elementwise.sqrt(this); }
-  square(): Tensor { return elementwise.square(this); }
-  sin(): Tensor { return elementwise.sin(this); }
-  cos(): Tensor { return elementwise.cos(this); }
-  relu(): Tensor { return elementwise.relu(this); }
-  sigmoid(): Tensor { return elementwise.sigmoid(this); }
-  tanh(): Tensor { return elementwise.tanh(this); }
-  clamp(min: number | null, max: number | null = null): Tensor { return elementwise.clamp(this, min, max); }
-  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return binary.maskedFill(this, mask, value); }
+  add(other: Tensor | number): Tensor<"float32"> { return binary.add(this, other); }
+  sub(other: Tensor | number): Tensor<"float32"> { return binary.sub(this, other); }
+  mul(other: Tensor | number): Tensor<"float32"> { return binary.mul(this, other); }
+  div(other: Tensor | number): Tensor<"float32"> { return binary.div(this, other); }
+  pow(other: Tensor | number): Tensor<"float32"> { return binary.pow(this, other); }
+  maximum(other: Tensor | number): Tensor<"float32"> { return binary.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor<"float32"> { return binary.minimum(this, other); }
+  eq(other: Tensor | number): Tensor<"float32"> { return binary.eq(this, other); }
+  gt(other: Tensor | number): Tensor<"float32"> { return binary.gt(this, other); }
+  lt(other: Tensor | number): Tensor<"float32"> { return binary.lt(this, other); }
+  neg(): Tensor<"float32"> { return elementwise.neg(this); }
+  abs(): Tensor<"float32"> { return elementwise.abs(this); }
+  exp(): Tensor<"float32"> { return elementwise.exp(this); }
+  log(): Tensor<"float32"> { return elementwise.log(this); }
+  sqrt(): Tensor<"float32"> { return elementwise.sqrt(this); }
+  square(): Tensor<"float32"> { return elementwise.square(this); }
+  sin(): Tensor<"float32"> { return elementwise.sin(this); }
+  cos(): Tensor<"float32"> { return elementwise.cos(this); }
+  relu(): Tensor<"float32"> { return elementwise.relu(this); }
+  sigmoid(): Tensor<"float32"> { return elementwise.sigmoid(this); }
+  tanh(): Tensor<"float32"> { return elementwise.tanh(this); }
+  clamp(min: number | null, max: number | null = null): Tensor<"float32"> { return elementwise.clamp(this, min, max); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor<D> { return binary.maskedFill(this, mask, value); }
 
   // ---- reductions (ops/reduce.ts) ----
-  sum(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
-  mean(dim?: number | number[] | null, keepdim = false): Tensor { return reduce.mean(this, dim, keepdim); }
+  sum(dim?: number | number[] | null, keepdim = false): Tensor<"float32"> { return reduce.sum(this, dim, keepdim); }
+  mean(dim?: number | number[] | null, keepdim = false): Tensor<"float32"> { return reduce.mean(this, dim, keepdim); }
   /** Like PyTorch: max() is the largest value; max(dim) gives { values, indices }. */
-  max(): Tensor;
+  max(): Tensor<"float32">;
   max(dim: number, keepdim?: boolean): reduce.MaxResult;
-  max(dim?: number, keepdim = false): Tensor | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.max(this)) : reduce.max(this, dim, keepdim); }
-  min(): Tensor;
+  max(dim?: number, keepdim = false): Tensor<"float32"> | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.max(this)) : reduce.max(this, dim, keepdim); }
+  min(): Tensor<"float32">;
   min(dim: number, keepdim?: boolean): reduce.MaxResult;
-  min(dim?: number, keepdim = false): Tensor | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.min(this)) : reduce.min(this, dim, keepdim); }
-  var(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor { return reduce.variance(this, dim, options); }
-  std(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor { return reduce.std(this, dim, options); }
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return reduce.logsumexp(this, dim, keepdim); }
-  cumsum(dim: number): Tensor { return reduce.cumsum(this, dim); }
-  argmax(dim?: number | null, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
-  argmin(dim?: number | null, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
-  softmax(dim: number): Tensor { return reduce.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return reduce.logSoftmax(this, dim); }
+  min(dim?: number, keepdim = false): Tensor<"float32"> | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.min(this)) : reduce.min(this, dim, keepdim); }
+  var(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor<"float32"> { return reduce.variance(this, dim, options); }
+  std(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor<"float32"> { return reduce.std(this, dim, options); }
+  logsumexp(dim: number | number[], keepdim = false): Tensor<"float32"> { return reduce.logsumexp(this, dim, keepdim); }
+  cumsum(dim: number): Tensor<"float32"> { return reduce.cumsum(this, dim); }
+  argmax(dim?: number | null, keepdim = false): Tensor<"int32"> { return reduce.argmax(this, dim, keepdim); }
+  argmin(dim?: number | null, keepdim = false): Tensor<"int32"> { return reduce.argmin(this, dim, keepdim); }
+  softmax(dim: number): Tensor<"float32"> { return reduce.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor<"float32"> { return reduce.logSoftmax(this, dim); }
 
   // ---- shape (ops/shape.ts) ----
-  reshape(...shape: number[] | [number[]]): Tensor { return shapeOps.reshape(this, flatArgs(shape)); }
+  reshape(...shape: number[] | [number[]]): Tensor<D> { return shapeOps.reshape(this, flatArgs(shape)); }
   /** PyTorch's view: the same storage under another shape (one size may be -1). */
-  view(...shape: number[] | [number[]]): Tensor { return shapeOps.view(this, flatArgs(shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return shapeOps.flatten(this, startDim, endDim); }
-  transpose(dim0 = 0, dim1 = 1): Tensor { return shapeOps.transpose(this, dim0, dim1); }
-  get T(): Tensor { return shapeOps.transpose(this, 0, 1); }
-  permute(...dims: number[] | [number[]]): Tensor { return shapeOps.permute(this, flatArgs(dims)); }
-  narrow(dim: number, start: number, length: number): Tensor { return shapeOps.narrow(this, dim, start, length); }
-  slice(dim: number, start: number, end?: number, step = 1): Tensor { return shapeOps.slice(this, dim, start, end, step); }
-  squeeze(dim?: number): Tensor { return shapeOps.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return shapeOps.unsqueeze(this, dim); }
-  expand(...shape: number[] | [number[]]): Tensor { return broadcast.expand(this, flatArgs(shape)); }
-  flip(...dims: number[] | [number[]]): Tensor { return shapeOps.flip(this, flatArgs(dims)); }
-  roll(shifts: number | number[], dims?: number | number[] | null): Tensor { return shapeOps.roll(this, shifts, dims); }
-  chunk(chunks: number, dim = 0): Tensor[] { return shapeOps.chunk(this, chunks, dim); }
-  split(sizes: number | number[], dim = 0): Tensor[] { return shapeOps.split(this, sizes, dim); }
-  tril(diagonal = 0): Tensor { return shapeOps.tril(this, diagonal); }
-  triu(diagonal = 0): Tensor { return shapeOps.triu(this, diagonal); }
-  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor { return shapeOps.diagonal(this, offset, dim1, dim2); }
-  repeat(...repeats: number[] | [number[]]): Tensor { return shapeOps.repeat(this, flatArgs(repeats)); }
-  float(): Tensor { return shapeOps.toDType(this, "float32"); }
-  int(): Tensor { return shapeOps.toDType(this, "int32"); }
+  view(...shape: number[] | [number[]]): Tensor<D> { return shapeOps.view(this, flatArgs(shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor<D> { return shapeOps.flatten(this, startDim, endDim); }
+  transpose(dim0 = 0, dim1 = 1): Tensor<D> { return shapeOps.transpose(this, dim0, dim1); }
+  get T(): Tensor<D> { return shapeOps.transpose(this, 0, 1); }
+  permute(...dims: number[] | [number[]]): Tensor<D> { return shapeOps.permute(this, flatArgs(dims)); }
+  narrow(dim: number, start: number, length: number): Tensor<D> { return shapeOps.narrow(this, dim, start, length); }
+  slice(dim: number, start: number, end?: number, step = 1): Tensor<D> { return shapeOps.slice(this, dim, start, end, step); }
+  squeeze(dim?: number): Tensor<D> { return shapeOps.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor<D> { return shapeOps.unsqueeze(this, dim); }
+  expand(...shape: number[] | [number[]]): Tensor<D> { return broadcast.expand(this, flatArgs(shape)); }
+  flip(...dims: number[] | [number[]]): Tensor<D> { return shapeOps.flip(this, flatArgs(dims)); }
+  roll(shifts: number | number[], dims?: number | number[] | null): Tensor<D> { return shapeOps.roll(this, shifts, dims); }
+  chunk(chunks: number, dim = 0): Tensor<D>[] { return shapeOps.chunk(this, chunks, dim); }
+  split(sizes: number | number[], dim = 0): Tensor<D>[] { return shapeOps.split(this, sizes, dim); }
+  tril(diagonal = 0): Tensor<D> { return shapeOps.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor<D> { return shapeOps.triu(this, diagonal); }
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor<D> { return shapeOps.diagonal(this, offset, dim1, dim2); }
+  repeat(...repeats: number[] | [number[]]): Tensor<D> { return shapeOps.repeat(this, flatArgs(repeats)); }
+  float(): Tensor<"float32"> { return shapeOps.toDType(this, "float32"); }
+  int(): Tensor<"int32"> { return shapeOps.toDType(this, "int32"); }
 
   // ---- indexing along a dim (ops/indexing.ts) ----
-  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatterAdd(this, dim, index, src); }
-  indexSelect(dim: number, index: Tensor): Tensor { return indexing.indexSelect(this, dim, index); }
-  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.indexAdd(this, dim, index, src); }
+  gather(dim: number, index: Tensor): Tensor<"float32"> { return indexing.gather(this, dim, index); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor<"float32"> { return indexing.scatterAdd(this, dim, index, src); }
+  indexSelect(dim: number, index: Tensor): Tensor<"float32"> { return indexing.indexSelect(this, dim, index); }
+  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor<"float32"> { return indexing.indexAdd(this, dim, index, src); }
   sort(dim = -1, descending = false): indexing.SortResult { return indexing.sort(this, dim, descending); }
-  argsort(dim = -1, descending = false): Tensor { return indexing.argsort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor<"int32"> { return indexing.argsort(this, dim, descending); }
   topk(k: number, dim = -1, largest = true, sorted = true): indexing.SortResult { return indexing.topk(this, k, dim, largest, sorted); }
 
   // ---- linear algebra (ops/matmul.ts) ----
-  matmul(other: Tensor): Tensor { return matmulOps.matmul(this, other); }
+  matmul(other: Tensor): Tensor<"float32"> { return matmulOps.matmul(this, other); }
 }
 
 /** The values of a whole-tensor max/min; its flat index is not wanted. */
-function valuesOnly({ values, indices }: reduce.MaxResult): Tensor {
+function valuesOnly({ values, indices }: reduce.MaxResult): Tensor<"float32"> {
   indices.dispose();
   return values;
 }

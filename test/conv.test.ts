@@ -348,7 +348,7 @@ describe("nn conv layers", () => {
     const model = new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: "same", dilation: 2 }), new nn.ReLU(), new nn.Conv2d(4, 6, 3, { stride: 2, groups: 2 }), new nn.ReLU());
     const x = randn([3, 3, 9, 8]);
     const unfused = (): number[][] => tidy(() => {
-      let h = x;
+      let h: Tensor = x;
       for (const layer of model) h = layer.forward(h);
       h.square().sum().backward();
       return [Array.from(h.data()), ...model.parameters().map((p) => Array.from(p.grad!.data()))];

@@ -26,14 +26,14 @@ import { checkArgs, checkFloat, checkLive, checkOptionNames } from "./checks.js"
  * attention, false for nn.MultiheadAttention's masks (true = not allowed), as in PyTorch. Float
  * masks are already additive and are returned as they are.
  */
-export function additiveMask(op: string, mask: Tensor, allowed: boolean): Tensor {
+export function additiveMask(op: string, mask: Tensor, allowed: boolean): Tensor<"float32"> {
   checkLive(op, mask);
-  if (mask.dtype === "float32") return mask;
+  if (mask.dtype === "float32") return mask as Tensor<"float32">; // the check narrows mask.dtype, not mask
   return allowed ? where(mask, 0, -Infinity) : where(mask, -Infinity, 0);
 }
 
 /** [L, S] additive mask letting query i see key j only when j ≤ i (PyTorch's top-left causal alignment). */
-export function causalMask(L: number, S: number): Tensor {
+export function causalMask(L: number, S: number): Tensor<"float32"> {
   const mask = Tensor.empty([L, S], "float32", "causal mask");
   const m = mask.liveData();
   for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) m[i * S + j] = j <= i ? 0 : -Infinity;
@@ -48,7 +48,7 @@ const stretched = (x: Tensor, shape: Shape) => (sameShape(x.shape, shape) ? x : 
  * bias broadcastable to [..., L, S] (leading dims of all three broadcast). A -Infinity bias gives
  * a weight of exactly 0 (and exactly 0 gradient through it); a row with one finite entry gives 1.
  */
-export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scale: number): Tensor {
+export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scale: number): Tensor<"float32"> {
   const op = "attentionWeights";
   checkFloat(op, q, k, ...(bias ? [bias] : []));
   if (q.ndim < 2 || k.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1]) {
@@ -66,7 +66,7 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
   const qf = stretched(q, [...batch, L, E]), kf = stretched(k, [...batch, S, E]);
   // The bias is the GEMM's accumulator (beta = 1), and the softmax runs in place: the kernel reads
   // each element before it writes it.
-  const w = bias ? broadcastTo(bias, full) : Tensor.empty(full, "float32", op);
+  const w = bias ? broadcastTo(bias as Tensor<"float32">, full) : Tensor.empty(full, "float32", op); // bias checked float32 above
   for (let b = 0; b < B; b++) {
     gemm(false, true, L, S, E, scale, elementAt(qf.ptr, b * L * E), E, elementAt(kf.ptr, b * S * E), E, bias ? 1 : 0, elementAt(w.ptr, b * L * S), S);
   }

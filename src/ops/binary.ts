@@ -6,16 +6,17 @@ import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { Binary, type BinaryName } from "../backend/kernels.js";
-import { Tensor, tidy, shapeToString } from "../tensor.js";
+import { Tensor, tidy, shapeToString, type DType } from "../tensor.js";
 import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } from "./strided.js";
 import { affine, powScalar, clamp, log, unaryOp } from "./elementwise.js";
 import { broadcastTo, sumToShape } from "./broadcast.js";
 import { full } from "./creation.js";
-import { checkArgs } from "./checks.js";
+import { toDType } from "./shape.js";
+import { checkArgs, checkInt32 } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */
-export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor): Tensor {
+export function binaryKernel(name: string, op: BinaryName, a: Tensor, b: Tensor): Tensor<"float32"> {
   checkArgs(name, { input: a, other: b }, "float32");
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = Tensor.empty(shape, "float32", name);
@@ -37,7 +38,7 @@ type GradRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null
  */
 type Saves = "none" | "operands" | "all";
 
-function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: GradRule, saves: Saves = "operands"): Tensor {
+function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: GradRule, saves: Saves = "operands"): Tensor<"float32"> {
   const out = binaryKernel(name, op, a, b);
   if (needsGrad(a, b)) {
     const aShape = a.shape, bShape = b.shape;
@@ -53,22 +54,22 @@ function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: Grad
 /** A 0/1 mask (a constant: no autograd). */
 const mask = (op: BinaryName, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
 
-export function add(a: Tensor, b: Tensor | number): Tensor {
+export function add(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("add", "affine", a, 1, b); // errors and autograd name add
   return binaryOp("add", "add", a, b, (g) => [g, g], "none");
 }
 
-export function sub(a: Tensor, b: Tensor | number): Tensor {
+export function sub(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("sub", "affine", a, 1, -b); // errors and autograd name sub
   return binaryOp("sub", "sub", a, b, (g) => [g, affine(g, -1, 0)], "none");
 }
 
-export function mul(a: Tensor, b: Tensor | number): Tensor {
+export function mul(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("mul", "affine", a, b, 0); // errors and autograd name mul
   return binaryOp("mul", "mul", a, b, (g, as, bs) => [mul(g, bs), mul(g, as)]);
 }
 
-export function div(a: Tensor, b: Tensor | number): Tensor {
+export function div(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("div", "affine", a, 1 / b, 0); // errors and autograd name div
   // d/db (a/b) = -out/b
   return binaryOp("div", "div", a, b, (g, _as, bs, out) => {
@@ -77,7 +78,7 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
   }, "all");
 }
 
-export function pow(a: Tensor, b: Tensor | number): Tensor {
+export function pow(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return powScalar(a, b);
   // As PyTorch: d/da = b·a^(b−1), 0 where b = 0 (0·0^−1 would be NaN at a = 0); d/db = out·ln a,
   // 0 where a = 0 and b >= 0 (out·ln 0 would be −inf or NaN).
@@ -87,18 +88,18 @@ export function pow(a: Tensor, b: Tensor | number): Tensor {
   ], "all");
 }
 
-export function maximum(a: Tensor, b: Tensor | number): Tensor {
+export function maximum(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return clamp(a, b, null);
   return binaryOp("maximum", "maximum", a, b, (g, as, bs) => [mul(g, mask("gt", as, bs)), mul(g, mask("le", as, bs))]);
 }
 
-export function minimum(a: Tensor, b: Tensor | number): Tensor {
+export function minimum(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return clamp(a, null, b);
   return binaryOp("minimum", "minimum", a, b, (g, as, bs) => [mul(g, mask("lt", as, bs)), mul(g, mask("ge", as, bs))]);
 }
 
 // Comparisons return float32 0/1 masks and are not differentiable.
-function compare(name: BinaryName, a: Tensor, b: Tensor | number): Tensor {
+function compare(name: BinaryName, a: Tensor, b: Tensor | number): Tensor<"float32"> {
   checkArgs(name, { input: a, ...(typeof b === "number" ? {} : { other: b }) });
   return tidy(() => {
     const bt = typeof b === "number" ? full([], b) : b;
@@ -113,16 +114,22 @@ export const ge = (a: Tensor, b: Tensor | number) => compare("ge", a, b);
 export const le = (a: Tensor, b: Tensor | number) => compare("le", a, b);
 
 /** cond != 0 ? a : b, with broadcasting of all three; gradients flow to the selected operand. */
+export function where(cond: Tensor, a: number, b: number): Tensor<"float32">;
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor;
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   checkArgs("where", { condition: cond, ...(typeof a === "number" ? {} : { input: a }), ...(typeof b === "number" ? {} : { other: b }) });
   const shapeOf = (v: Tensor | number) => (typeof v === "number" ? [] : v.shape);
   const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, shapeOf(a)), shapeOf(b));
+  // PyTorch's promotion: int32 when the tensor operands are int32 and any number is an integer,
+  // else float32 (int32 operands converted). The kernel selects 32-bit words, so it serves both.
+  const operands = [a, b];
+  const dtype: DType = operands.some((v) => typeof v !== "number") &&
+    operands.every((v) => (typeof v === "number" ? Number.isInteger(v) : v.dtype === "int32")) ? "int32" : "float32";
   return tidy(() => {
-    const at = typeof a === "number" ? full([], a) : a;
-    const bt = typeof b === "number" ? full([], b) : b;
+    const [at, bt] = operands.map((v) => (typeof v === "number" ? full([], v, { dtype }) : v.dtype === dtype ? v : v.float()));
     const cf = broadcastTo(cond.dtype === "float32" ? cond : cond.float(), shape);
     const af = broadcastTo(at, shape), bf = broadcastTo(bt, shape);
-    const out = Tensor.empty(shape, "float32", "where");
+    const out = Tensor.empty(shape, dtype, "where");
     backend().kernels.where_f32(cf.ptr, af.ptr, bf.ptr, out.ptr, out.size);
     if (needsGrad(at, bt)) {
       const aShape = at.shape, bShape = bt.shape;
@@ -137,7 +144,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 }
 
 /** x with value written where mask (broadcast to x's shape) is non-zero; value is a number or a 0-d tensor. */
-export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+export function maskedFill<D extends DType>(x: Tensor<D>, mask: Tensor, value: number | Tensor): Tensor<D> {
   checkArgs("maskedFill", { input: x, mask, ...(typeof value === "number" ? {} : { value }) });
   if (typeof value !== "number" && value.size !== 1) {
     throw new Error(`maskedFill: value must be a number or a one-element tensor, got ${shapeToString(value.shape)}`);
@@ -146,5 +153,10 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   if (shape.length !== x.ndim || shape.some((d, i) => d !== x.shape[i])) {
     throw new Error(`maskedFill: mask ${shapeToString(mask.shape)} does not broadcast to the input's shape ${shapeToString(x.shape)}`);
   }
-  return where(mask, typeof value === "number" ? value : value.reshape([]), x);
+  // The value takes x's dtype, as in PyTorch (into int32 it truncates toward zero), so where keeps x's dtype.
+  if (typeof value === "number" && x.dtype === "int32") checkInt32("maskedFill", value);
+  return tidy(() => {
+    const v = typeof value === "number" ? (x.dtype === "int32" ? Math.trunc(value) : value) : toDType(value.reshape([]), x.dtype);
+    return where(mask, v, x) as Tensor<D>;
+  });
 }

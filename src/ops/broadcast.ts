@@ -5,20 +5,20 @@
 import { record, needsGrad, type BackwardFn } from "../autograd.js";
 import { sumDim } from "../backend/reduce.js";
 import { splitAt } from "../dims.js";
-import { Tensor, shapeToString, sameShape, type Shape } from "../tensor.js";
+import { Tensor, shapeToString, sameShape, type DType, type Shape } from "../tensor.js";
 import { traced } from "../trace.js";
 import { broadcastStrides, contiguousStrides, copyStrided } from "./strided.js";
 import { checkLive } from "./checks.js";
 
 /** x copied out to a shape it broadcasts to (no checks, no autograd): expand's forward, where's operands. */
-export function broadcastTo(x: Tensor, target: readonly number[]): Tensor {
+export function broadcastTo<D extends DType>(x: Tensor<D>, target: readonly number[]): Tensor<D> {
   const out = Tensor.empty(target, x.dtype, "expand");
   copyStrided(x, 0, broadcastStrides(x.shape, target), out, 0, contiguousStrides(target), target);
   return out;
 }
 
 /** Broadcasts x to shape (size-1 dims stretch, new leading dims); copies. Backward sums back. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+export function expand<D extends DType>(x: Tensor<D>, shape: readonly number[]): Tensor<D> {
   checkLive("expand", x);
   const target = shape.map((v, i) => (v === -1 ? x.shape[i - (shape.length - x.ndim)] : v));
   const off = target.length - x.ndim;
@@ -35,7 +35,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Sum over the given (sorted, valid) dims with keepdim semantics, no autograd: sum's forward and sumToShape's. */
-export function sumKernel(x: Tensor, dims: number[]): Tensor {
+export function sumKernel(x: Tensor, dims: number[]): Tensor<"float32"> {
   let cur = x;
   // Largest dim first so the smaller ones keep their positions.
   for (const d of [...dims].reverse()) {
@@ -46,7 +46,8 @@ export function sumKernel(x: Tensor, dims: number[]): Tensor {
     if (cur !== x) cur.dispose();
     cur = out;
   }
-  return cur === x ? x.clone() : cur;
+  // Every kernel output here is float32, and so is x (each caller checks).
+  return (cur === x ? x.clone() : cur) as Tensor<"float32">;
 }
 
 /** Sums a broadcast gradient back to `shape` (leading dims and stretched size-1 dims); differentiable. */

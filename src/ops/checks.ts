@@ -53,8 +53,9 @@ export function checkLive(op: string, ...xs: Tensor[]): void {
   xs.forEach((x, i) => checkTensor(op, xs.length > 1 ? `input ${i + 1}` : "the input", x));
 }
 
-/** Every input is alive and float32. */
-export function checkFloat(op: string, ...xs: Tensor[]): void {
+/** Every input is alive and float32 (the first one's type narrows to say so). */
+export function checkFloat(op: string, x: Tensor, ...more: Tensor[]): asserts x is Tensor<"float32"> {
+  const xs = [x, ...more];
   checkLive(op, ...xs);
   if (xs.some((x) => x.dtype !== "float32")) {
     throw new Error(`${op}: expected float32 input${xs.length > 1 ? "s" : ""}, got ${describe(xs)}`);

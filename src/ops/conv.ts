@@ -19,7 +19,7 @@ import { elementAt } from "../backend/memory.js";
 import { backend } from "../backend/wasm.js";
 import { sumDim } from "../backend/reduce.js";
 import { adjoint, lower, runPasses, weightGrad, type Geometry } from "./conv-passes.js";
-import { Tensor, shapeToString, type Shape } from "../tensor.js";
+import { Tensor, shapeToString, type DType, type Shape } from "../tensor.js";
 import { traced } from "../trace.js";
 import { squeeze, unsqueeze } from "./shape.js";
 import { checkArgs, checkGroups, pair } from "./checks.js";
@@ -111,15 +111,15 @@ function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
 }
 
 /** Applies fn to x with a batch dim of 1 added when x is unbatched (rank `unbatchedRank`). */
-export function batched(x: Tensor, unbatchedRank: number, fn: (x: Tensor) => Tensor): Tensor {
+export function batched(x: Tensor, unbatchedRank: number, fn: (x: Tensor) => Tensor<"float32">): Tensor<"float32"> {
   if (x.ndim !== unbatchedRank) return fn(x);
   return throughView(x, 0, fn);
 }
 
 /** fn applied to x with a size-1 dim inserted at `dim`, which is removed from the result again. */
-function throughView(x: Tensor, dim: number, fn: (x: Tensor) => Tensor): Tensor {
+function throughView<D extends DType>(x: Tensor, dim: number, fn: (x: Tensor) => Tensor<D>): Tensor<D> {
   const xu = unsqueeze(x, dim);
-  let yu: Tensor;
+  let yu: Tensor<D>;
   try {
     yu = fn(xu);
   } finally {
@@ -132,7 +132,7 @@ function throughView(x: Tensor, dim: number, fn: (x: Tensor) => Tensor): Tensor 
 
 /** torch.nn.functional.conv2d: x [N, Cin, H, W] (or [Cin, H, W]), weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
 /** PyTorch's order: (input, weight, bias, stride, padding, dilation, groups), then options. */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number], Conv2dOptions>): Tensor {
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number], Conv2dOptions>): Tensor<"float32"> {
   const options = readArgs<Conv2dOptions>("conv2d", args, CONV_FUNCTION_ARGS, { activation: kinds.any });
   checkArgs("conv2d", { input: x, weight, ...(bias ? { bias } : {}) });
   return batched(x, 3, (xb) => conv2dBatched("conv2d", xb, weight, bias, options));
@@ -173,7 +173,7 @@ export function conv2dGeometry(op: string, xShape: Shape, weightShape: Shape, op
   };
 }
 
-function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions): Tensor {
+function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions): Tensor<"float32"> {
   const { groups = 1, activation } = options;
   checkOperands(op, x, weight, bias, groups, weight.shape[0]);
   if (activation !== undefined && activation !== "relu") throw new Error(`${op}: activation must be "relu" or absent, got ${JSON.stringify(activation)}`);
@@ -210,7 +210,7 @@ function conv2dBatched(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
 
 /** torch.nn.functional.conv1d: x [N, Cin, L] (or [Cin, L]), weight [Cout, Cin/groups, k], bias [Cout]. */
 /** PyTorch's order: (input, weight, bias, stride, padding, dilation, groups), then options. */
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: number, padding: number | "same" | "valid", dilation: number, groups: number], Conv1dOptions>): Tensor {
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, ...args: Args<[stride: number, padding: number | "same" | "valid", dilation: number, groups: number], Conv1dOptions>): Tensor<"float32"> {
   const options = readArgs<Conv1dOptions>("conv1d", args, CONV_FUNCTION_ARGS);
   checkArgs("conv1d", { input: x, weight, ...(bias ? { bias } : {}) });
   if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`conv1d: expected a 2-D (unbatched) or 3-D input [N, C, L], got ${shapeToString(x.shape)}`);
@@ -244,7 +244,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   return batched(x, 3, (xb) => convTranspose2dBatched(xb, weight, bias, options));
 }
 
-function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvTranspose2dOptions): Tensor {
+function convTranspose2dBatched(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvTranspose2dOptions): Tensor<"float32"> {
   const op = "convTranspose2d";
   const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1 } = options;
   checkOperands(op, x, weight, bias, groups, weight.ndim === 4 ? weight.shape[1] * groups : 0);

@@ -4,10 +4,23 @@ import { defaultGenerator, type Generator } from "../random.js";
 import { checkInt32, checkLive, describeValue } from "./checks.js";
 import { isOptionsObject, readOptions } from "./args.js";
 
+/** Options of the creation functions, as in PyTorch's factories. */
 export interface CreateOptions {
+  /** The element type (torch's `dtype=`); each function says its default. */
   dtype?: DType;
+  /** Track gradients from the start (torch's `requires_grad=True`); float32 only. */
   requiresGrad?: boolean;
 }
+
+/**
+ * The dtype of what a creation function returns, in the types: `options.dtype` when it names one,
+ * else `Default` (the function's default, or the data's: an Int32Array makes int32).
+ */
+export type DTypeFrom<O, Default extends DType> = O extends { dtype: infer D extends DType } ? D
+  : O extends { dtype?: infer D } ? (unknown extends D ? Default : Default | Exclude<D, undefined>) : Default;
+
+/** The dtype `tensor(data)` gives data with no dtype option: int32 for an Int32Array, else float32. */
+export type DataDType<X> = X extends Int32Array ? "int32" : "float32";
 
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
@@ -49,7 +62,7 @@ function readSizes<O extends object>(op: string, args: readonly unknown[], known
 const CREATE = ["dtype", "requiresGrad"];
 const RANDOM = [...CREATE, "generator"];
 
-function finish(t: Tensor, options: CreateOptions): Tensor {
+function finish<T extends Tensor>(t: T, options: CreateOptions): T {
   if (options.requiresGrad) t.setRequiresGrad(true);
   return t;
 }
@@ -59,8 +72,8 @@ function finish(t: Tensor, options: CreateOptions): Tensor {
  * the data (Int32Array -> int32) unless given: `tensor(data, { dtype })` as in PyTorch, or
  * `tensor(flat, shape, { dtype })`.
  */
-export function tensor(data: NestedArray | ArrayLike<number>, options?: CreateOptions): Tensor;
-export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, options?: CreateOptions): Tensor;
+export function tensor<X extends NestedArray | ArrayLike<number>, O extends CreateOptions = {}>(data: X, options?: O): Tensor<DTypeFrom<O, DataDType<X>>>;
+export function tensor<X extends NestedArray | ArrayLike<number>, O extends CreateOptions = {}>(data: X, shape?: Shape, options?: O): Tensor<DTypeFrom<O, DataDType<X>>>;
 export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: Shape | CreateOptions, maybeOptions?: CreateOptions): Tensor {
   if (isOptionsObject(shapeOrOptions) && maybeOptions !== undefined) throw new Error("tensor: two options objects");
   const shape = isOptionsObject(shapeOrOptions) ? undefined : (shapeOrOptions as Shape | undefined);
@@ -95,6 +108,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: S
 }
 
 /** `full([2, 3], value)` (PyTorch's size is one array; a single number is a 1-D size). */
+export function full<O extends CreateOptions = {}>(size: Shape | number, value: number, options?: O): Tensor<DTypeFrom<O, "float32">>;
 export function full(size: Shape | number, value: number, options: CreateOptions = {}): Tensor {
   const shape = readSizes<CreateOptions>("full", [size], CREATE).shape;
   readOptions("full", options, CREATE);
@@ -104,18 +118,24 @@ export function full(size: Shape | number, value: number, options: CreateOptions
 }
 
 /** `zeros(2, 3)`, `zeros([2, 3])`, `zeros(2, 3, { dtype: "int32" })`. */
+export function zeros(...sizes: number[] | [shape: Shape]): Tensor<"float32">;
+export function zeros<O extends CreateOptions>(...args: SizeArgs<O>): Tensor<DTypeFrom<O, "float32">>;
 export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
   const { shape, options } = readSizes<CreateOptions>("zeros", args, CREATE);
   return full(shape, 0, options);
 }
 
 /** `ones(2, 3)`, `ones([2, 3])`, `ones(2, 3, { dtype: "int32" })`. */
+export function ones(...sizes: number[] | [shape: Shape]): Tensor<"float32">;
+export function ones<O extends CreateOptions>(...args: SizeArgs<O>): Tensor<DTypeFrom<O, "float32">>;
 export function ones(...args: SizeArgs<CreateOptions>): Tensor {
   const { shape, options } = readSizes<CreateOptions>("ones", args, CREATE);
   return full(shape, 1, options);
 }
 
 /** Uninitialised storage (torch.empty): `empty(2, 3)` or `empty([2, 3])`; the values are whatever the memory held. */
+export function empty(...sizes: number[] | [shape: Shape]): Tensor<"float32">;
+export function empty<O extends CreateOptions>(...args: SizeArgs<O>): Tensor<DTypeFrom<O, "float32">>;
 export function empty(...args: SizeArgs<CreateOptions>): Tensor {
   const { shape, options } = readSizes<CreateOptions>("empty", args, CREATE);
   return finish(Tensor.empty(shape, options.dtype ?? "float32", "empty"), options);
@@ -126,11 +146,30 @@ function like(op: string, t: Tensor): Tensor {
   return t;
 }
 
-export const zerosLike = (t: Tensor, options: CreateOptions = {}) => full(like("zerosLike", t).shape, 0, { dtype: t.dtype, ...options });
-export const onesLike = (t: Tensor, options: CreateOptions = {}) => full(like("onesLike", t).shape, 1, { dtype: t.dtype, ...options });
-export const fullLike = (t: Tensor, value: number, options: CreateOptions = {}) => full(like("fullLike", t).shape, value, { dtype: t.dtype, ...options });
+function filledLike(op: string, t: Tensor, value: number, options: CreateOptions = {}): Tensor {
+  return full(like(op, t).shape, value, { dtype: t.dtype, ...options });
+}
+
+/** Zeros with t's shape and dtype (torch.zeros_like); options override the dtype. */
+export function zerosLike<D extends DType, O extends CreateOptions = {}>(t: Tensor<D>, options?: O): Tensor<DTypeFrom<O, D>>;
+export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
+  return filledLike("zerosLike", t, 0, options);
+}
+
+/** Ones with t's shape and dtype (torch.ones_like); options override the dtype. */
+export function onesLike<D extends DType, O extends CreateOptions = {}>(t: Tensor<D>, options?: O): Tensor<DTypeFrom<O, D>>;
+export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
+  return filledLike("onesLike", t, 1, options);
+}
+
+/** `value` everywhere, with t's shape and dtype (torch.full_like); options override the dtype. */
+export function fullLike<D extends DType, O extends CreateOptions = {}>(t: Tensor<D>, value: number, options?: O): Tensor<DTypeFrom<O, D>>;
+export function fullLike(t: Tensor, value: number, options?: CreateOptions): Tensor {
+  return filledLike("fullLike", t, value, options);
+}
 
 /** The n×m identity: 1 where i = j, else 0 (torch.eye; m defaults to n). */
+export function eye<O extends CreateOptions = {}>(n: number, m?: number | null, options?: O): Tensor<DTypeFrom<O, "float32">>;
 export function eye(n: number, m?: number | null, options: CreateOptions = {}): Tensor {
   const cols = m ?? n;
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(cols) || cols < 0) throw new Error(`eye: n ${n} and m ${m} must be non-negative integers`);
@@ -141,6 +180,7 @@ export function eye(n: number, m?: number | null, options: CreateOptions = {}): 
 }
 
 /** `steps` equally spaced values from start to end inclusive (torch.linspace). */
+export function linspace<O extends CreateOptions = {}>(start: number, end: number, steps: number, options?: O): Tensor<DTypeFrom<O, "float32">>;
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
   const t = Tensor.empty([steps], options.dtype ?? "float32", "linspace");
@@ -153,6 +193,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 }
 
 /** start, start+step, ... < end (like torch.arange); arange(n) counts 0..n-1. */
+export function arange<O extends CreateOptions = {}>(start: number, end?: number, step?: number, options?: O): Tensor<DTypeFrom<O, "float32">>;
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step) || step === 0) {
@@ -174,7 +215,7 @@ type RandOptions = RandomOptions & { low?: number; high?: number };
 type RandnOptions = RandomOptions & { mean?: number; std?: number };
 
 /** Uniform on [low, high) (default [0, 1)): `rand(2, 3)` or `rand([2, 3], options)`. */
-export function rand(...args: SizeArgs<RandOptions>): Tensor {
+export function rand(...args: SizeArgs<RandOptions>): Tensor<"float32"> {
   const { shape, options } = readSizes<RandOptions>("rand", args, [...RANDOM, "low", "high"]);
   if (options.dtype === "int32") throw new Error('rand: dtype "int32" is not supported (random floats); use randint');
   const { generator = defaultGenerator, low = 0, high = 1 } = options;
@@ -185,7 +226,7 @@ export function rand(...args: SizeArgs<RandOptions>): Tensor {
 }
 
 /** Normal with the given mean and std (default standard normal): `randn(2, 3)` or `randn([2, 3], options)`. */
-export function randn(...args: SizeArgs<RandnOptions>): Tensor {
+export function randn(...args: SizeArgs<RandnOptions>): Tensor<"float32"> {
   const { shape, options } = readSizes<RandnOptions>("randn", args, [...RANDOM, "mean", "std"]);
   if (options.dtype === "int32") throw new Error('randn: dtype "int32" is not supported (random floats); use randint');
   const { generator = defaultGenerator, mean = 0, std = 1 } = options;
@@ -200,15 +241,17 @@ export const randLike = (t: Tensor, options: RandOptions = {}) => rand(like("ran
 /** Standard normal with t's shape (torch.randn_like). */
 export const randnLike = (t: Tensor, options: RandnOptions = {}) => randn(like("randnLike", t).shape, options);
 
-/** Integers uniform in [low, high), int32. */
+/** Integers uniform in [low, high) (torch.randint): int32 unless `dtype: "float32"`. */
+export function randint<O extends RandomOptions = {}>(low: number, high: number, shape: Shape, options?: O): Tensor<DTypeFrom<O, "int32">>;
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
-  const { generator = defaultGenerator } = options;
+  readOptions("randint", options, RANDOM);
+  const { generator = defaultGenerator, dtype = "int32" } = options;
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new Error(`randint: low and high must be integers, got low=${low}, high=${high}`);
   if (low >= high) throw new Error(`randint: 'from' must be less than 'to', got from=${low} >= to=${high}`);
   checkInt32("randint", high - 1);
   checkInt32("randint", low);
-  const t = Tensor.empty(shape, "int32", "randint");
+  const t = Tensor.empty(shape, dtype, "randint");
   const v = t.liveData();
   for (let i = 0; i < v.length; i++) v[i] = low + generator.int(high - low);
-  return t;
+  return finish(t, options);
 }

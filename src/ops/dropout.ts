@@ -12,7 +12,7 @@ import { defaultGenerator, type Generator } from "../random.js";
  * Zeroes each element with probability p and scales the survivors by 1/(1 − p), so the expected
  * value is unchanged and evaluation needs no rescaling. Identity when not training.
  */
-export function dropout(x: Tensor, p = 0.5, training = true, options: { generator?: Generator } = {}): Tensor {
+export function dropout(x: Tensor, p = 0.5, training = true, options: { generator?: Generator } = {}): Tensor<"float32"> {
   readOptions("dropout", options, ["generator"]);
   checkFloat("dropout", x);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability has to be between 0 and 1, got ${p}`);
@@ -28,7 +28,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, options: { generato
 }
 
 /** Adds N(0, std²) noise to x in training (input-noise regularisation); identity otherwise. */
-export function gaussianNoise(x: Tensor, std: number, training = true, options: { generator?: Generator } = {}): Tensor {
+export function gaussianNoise(x: Tensor, std: number, training = true, options: { generator?: Generator } = {}): Tensor<"float32"> {
   readOptions("gaussianNoise", options, ["generator"]);
   checkFloat("gaussianNoise", x);
   if (!(std >= 0)) throw new Error(`gaussianNoise: std must be non-negative, got ${std}`);

@@ -12,7 +12,7 @@ import { matmul } from "./matmul.js";
 import { checkFloat } from "./checks.js";
 
 interface Term {
-  t: Tensor;
+  t: Tensor<"float32">;
   letters: string[];
 }
 
@@ -65,10 +65,11 @@ function parse(equation: string, ranks: number[]): { inputs: string[][]; output:
 }
 
 /** Einstein summation, e.g. einsum("bij,bjk->bik", a, b) (torch.einsum: explicit or implicit form, "..." for broadcast dims). */
-export function einsum(equation: string, ...operands: Tensor[] | [Tensor[]]): Tensor {
+export function einsum(equation: string, ...operands: Tensor[] | [Tensor[]]): Tensor<"float32"> {
   const xs = (Array.isArray(operands[0]) ? operands[0] : operands) as Tensor[];
   if (xs.length === 0) throw new Error("einsum: expected at least one operand");
-  checkFloat("einsum", ...xs);
+  checkFloat("einsum", xs[0], ...xs.slice(1));
+  const floats = xs as Tensor<"float32">[]; // checked just above
   const { inputs, output } = parse(equation, xs.map((x) => x.ndim));
   const describe = () => `"${equation}" with operands ${xs.map((x) => shapeToString(x.shape)).join(", ")}`;
   xs.forEach((x, j) => {
@@ -82,7 +83,7 @@ export function einsum(equation: string, ...operands: Tensor[] | [Tensor[]]): Te
     if (prev === undefined || prev === 1) size.set(l, s);
   }));
   return tidy(() => {
-    const terms = xs.map((x, j) => prepare({ t: x, letters: inputs[j] }, new Set([...output, ...inputs.filter((_, k) => k !== j).flat()]), describe));
+    const terms = floats.map((x, j) => prepare({ t: x, letters: inputs[j] }, new Set([...output, ...inputs.filter((_, k) => k !== j).flat()]), describe));
     let cur = terms[0];
     for (let j = 1; j < terms.length; j++) {
       const needed = new Set([...output, ...terms.slice(j + 1).flatMap((u) => u.letters)]);
@@ -110,7 +111,7 @@ function prepare(term: Term, needed: Set<string>, describe: () => string): Term 
 }
 
 /** term's tensor with its dims in `order` (a permutation of its letters). */
-function arrange(term: Term, order: string[]): Tensor {
+function arrange(term: Term, order: string[]): Tensor<"float32"> {
   const perm = order.map((l) => term.letters.indexOf(l));
   return perm.every((p, i) => p === i) ? term.t : permute(term.t, perm);
 }
@@ -132,7 +133,7 @@ function contract(a: Term, b: Term, needed: Set<string>, size: Map<string, numbe
   };
   const a3 = reshape(arrange(stretched(a), [...batch, ...left, ...summed]), [B, L, C]);
   const b3 = reshape(arrange(stretched(b), [...batch, ...summed, ...right]), [B, C, R]);
-  let out: Tensor;
+  let out: Tensor<"float32">;
   if (C === 1) out = mul(a3, reshape(b3, [B, 1, R]));
   else if (L === 1 && R === 1) out = sum(mul(a3, reshape(b3, [B, 1, C])), 2, true);
   else out = matmul(a3, b3);

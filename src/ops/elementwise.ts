@@ -10,7 +10,7 @@ import { traced } from "../trace.js";
 import { checkFloat } from "./checks.js";
 
 /** y = op(x) from the kernel, recording nothing. */
-function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+function unaryKernel(op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor<"float32"> {
   const y = Tensor.empty(x.shape, "float32", op);
   unary(Unary[op], x.ptr, y.ptr, x.size, p0, p1);
   return y;
@@ -90,7 +90,7 @@ const READS_OUTPUT: ReadonlySet<UnaryName> = new Set<UnaryName>(["elu", "sigmoid
 const IGNORES_INPUT: ReadonlySet<UnaryName> = new Set<UnaryName>(["sigmoid", "tanh", "exp", "sqrt", "reciprocal", "affine", "neg", "sign", "step"]);
 
 /** Applies a unary kernel; p0/p1 are its parameters (slope, alpha, bounds, ...). */
-export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+export function unaryOp(name: string, op: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor<"float32"> {
   checkFloat(name, x);
   const y = unaryKernel(op, x, p0, p1);
   if (needsGrad(x)) {
@@ -130,7 +130,7 @@ const normalPdf = (x: Tensor) => affine(exp(affine(square(x), -0.5, 0)), 1 / Mat
 export const gelu = (x: Tensor, approximate: "none" | "tanh" = "none") =>
   approximate === "tanh" ? unaryOp("gelu", "geluTanh", x) : unaryOp("gelu", "gelu", x);
 
-export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
+export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor<"float32"> {
   if (min === null && max === null) throw new Error("clamp: at least one of min and max must be given");
   return unaryOp("clamp", "clamp", x, min ?? -Infinity, max ?? Infinity);
 }

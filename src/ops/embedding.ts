@@ -9,7 +9,7 @@ import { traced } from "../trace.js";
 import { checkArgs } from "./checks.js";
 
 /** out[..., :] = weight[indices[...], :] for int32 indices of any shape and weight [num, dim]. */
-export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor<"float32"> {
   checkArgs("embedding", { input: indices, weight });
   if (indices.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${indices.dtype} ${shapeToString(indices.shape)}`);
   if (weight.dtype !== "float32" || weight.ndim !== 2) {
@@ -31,7 +31,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
 }
 
 /** Rows of weight [num, dim] at valid int32 indices (no checks); the padding row gets no gradient. */
-export function lookupRows(weight: Tensor, indices: Tensor, pad = -1): Tensor {
+export function lookupRows(weight: Tensor, indices: Tensor, pad = -1): Tensor<"float32"> {
   const [num, dim] = weight.shape;
   const out = Tensor.empty([...indices.shape, dim], "float32", "embedding");
   backend().kernels.embedding_f32(weight.ptr, indices.ptr, out.ptr, indices.size, dim);
@@ -46,7 +46,7 @@ export function lookupRows(weight: Tensor, indices: Tensor, pad = -1): Tensor {
  * lookupRows' adjoint: each row of g [..., dim] added into row indices[...] of a zero [num, dim]
  * table, rows at the padding index left out. Differentiable: its backward looks the rows up again.
  */
-export function scatterRows(g: Tensor, indices: Tensor, num: number, pad = -1): Tensor {
+export function scatterRows(g: Tensor, indices: Tensor, num: number, pad = -1): Tensor<"float32"> {
   const dim = g.shape[g.ndim - 1];
   const dw = Tensor.empty([num, dim], "float32", "embedding backward").zero_();
   backend().kernels.embedding_backward_f32(g.ptr, indices.ptr, dw.ptr, indices.size, dim, pad);

@@ -46,7 +46,7 @@ function checkFits(op: string, index: Tensor, d: number, shape: Shape, what: str
 }
 
 /** out[p] = x[p with its dim-th coordinate replaced by index[p]]; out has index's shape (torch.gather). */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor<"float32"> {
   checkFloat("gather", x);
   checkIndex("gather", index);
   const d = normalizeDim("gather", dim, x.shape);
@@ -64,7 +64,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /** out = x, then out[p with its dim-th coordinate replaced by index[p]] += src[p] for every position p of index (torch.scatter_add). */
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor<"float32"> {
   checkArgs("scatterAdd", { input: x, src }, "float32");
   checkIndex("scatterAdd", index);
   const d = normalizeDim("scatterAdd", dim, x.shape);
@@ -95,7 +95,7 @@ function checkVector(op: string, index: Tensor): void {
 const vectorStrides = (rank: number, d: number) => Array.from({ length: rank }, (_, i) => (i === d ? 1 : 0));
 
 /** The slices index[0], index[1], ... of x along dim (torch.index_select; repeats allowed). */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor<"float32"> {
   checkFloat("indexSelect", x);
   checkVector("indexSelect", index);
   const d = normalizeDim("indexSelect", dim, x.shape);
@@ -112,7 +112,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /** out = x, then slice index[i] of out along dim += slice i of src (torch.index_add; repeats accumulate). */
-export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor<"float32"> {
   checkArgs("indexAdd", { input: x, source: src }, "float32");
   checkVector("indexAdd", index);
   const d = normalizeDim("indexAdd", dim, x.shape);
@@ -131,15 +131,15 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Te
 }
 
 export interface SortResult {
-  values: Tensor;
-  indices: Tensor;
+  values: Tensor<"float32">;
+  indices: Tensor<"int32">;
 }
 
 /**
  * int32 indices that order x along dim d (ascending, or descending), NaN counted as larger than
  * every number like PyTorch; ties keep their original order.
  */
-function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
+function sortIndices(x: Tensor, d: number, descending: boolean): Tensor<"int32"> {
   const [outer, r, inner] = [numel(x.shape.slice(0, d)), x.shape[d] ?? 1, numel(x.shape.slice(d + 1))];
   const indices = Tensor.empty(x.shape, "int32", "sort indices");
   const scratch = Tensor.empty([4 * r], "float32", "sort scratch");
@@ -157,7 +157,7 @@ export function sort(x: Tensor, dim = -1, descending = false): SortResult {
 }
 
 /** The int32 positions that sort x along dim (torch.argsort). */
-export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
+export function argsort(x: Tensor, dim = -1, descending = false): Tensor<"int32"> {
   checkFloat("argsort", x);
   return sortIndices(x, normalizeDim("argsort", dim, x.shape), descending);
 }

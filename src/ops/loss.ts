@@ -22,7 +22,7 @@ function checkReduction(op: string, reduction: string, allowed: readonly string[
 }
 
 /** Per-element losses reduced to the output: "none" keeps them, otherwise their sum divided by `divisor`. */
-function reduceLoss(perElement: Tensor, reduction: string, divisor: number): Tensor {
+function reduceLoss(perElement: Tensor<"float32">, reduction: string, divisor: number): Tensor<"float32"> {
   if (reduction === "none") return perElement;
   const out = Tensor.empty([], "float32", "loss");
   sumDim(perElement.ptr, out.ptr, 1, perElement.size, 1);
@@ -82,7 +82,7 @@ const graphDerivatives: Partial<Record<PointwiseLossName, GraphDerivative>> = {
 
 function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, target: Tensor, reduction: string, options: {
   param?: number; posWeight?: Tensor | null; divisor?: number; reductions?: readonly string[];
-} = {}): Tensor {
+} = {}): Tensor<"float32"> {
   const { param = 0, posWeight = null, reductions } = options;
   checkArgs(name, { input, target, ...(posWeight ? { posWeight } : {}) }, "float32");
   checkReduction(name, reduction, reductions);
@@ -106,7 +106,7 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
     perElement.ptr, dx ? dx.ptr : 0, dt ? dt.ptr : 0);
   if (pw && pw !== posWeight) pw.dispose();
   const out = reduceLoss(perElement, reduction, divisor);
-  const derivatives = [dx, dt].filter((t): t is Tensor => t !== null);
+  const derivatives = [dx, dt].filter((t): t is Tensor<"float32"> => t !== null);
   const graphDerivative = graphDerivatives[op];
   // The graph backward recomputes the derivative from the input and target (aliases, no copies).
   const saved = graphDerivative ? [...derivatives, input, target, ...(posWeight ? [posWeight] : [])] : derivatives;
@@ -126,19 +126,19 @@ function pointwiseLoss(name: string, op: PointwiseLossName, input: Tensor, targe
 }
 
 /** Mean squared error (x − t)². */
-export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor<"float32"> {
   checkOptionNames("mseLoss", options, ["reduction"]);
   return pointwiseLoss("mseLoss", "mse", input, target, options.reduction ?? "mean");
 }
 
 /** Mean absolute error |x − t|. */
-export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor<"float32"> {
   checkOptionNames("l1Loss", options, ["reduction"]);
   return pointwiseLoss("l1Loss", "l1", input, target, options.reduction ?? "mean");
 }
 
 /** 0.5·d²/beta where |d| < beta, else |d| − 0.5·beta (beta = 0 is the L1 loss). */
-export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
+export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor<"float32"> {
   checkOptionNames("smoothL1Loss", options, ["reduction", "beta"]);
   const { beta = 1 } = options;
   if (!(beta >= 0)) throw new Error(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -146,7 +146,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
 }
 
 /** 0.5·d² where |d| < delta, else delta·(|d| − 0.5·delta). */
-export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
+export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor<"float32"> {
   checkOptionNames("huberLoss", options, ["reduction", "delta"]);
   const { delta = 1 } = options;
   if (!(delta > 0)) throw new Error(`huberLoss: delta must be positive, got ${delta}`);
@@ -154,7 +154,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 }
 
 /** −(t·log p + (1 − t)·log(1 − p)) for probabilities p in [0, 1] (logs clamped at −100, like PyTorch). */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor<"float32"> {
   checkOptionNames("binaryCrossEntropy", options, ["reduction"]);
   checkArgs("binaryCrossEntropy", { input, target }, "float32");
   const v = input.liveData();
@@ -169,7 +169,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { red
  * (1 − t)·x + (1 + (pw − 1)·t)·softplus(−x) so large |x| never overflows. posWeight broadcasts
  * against the input (typically one weight per class, the last dim).
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: { reduction?: Reduction; posWeight?: Tensor | null } = {}): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: { reduction?: Reduction; posWeight?: Tensor | null } = {}): Tensor<"float32"> {
   checkOptionNames("binaryCrossEntropyWithLogits", options, ["reduction", "posWeight"]);
   return pointwiseLoss("binaryCrossEntropyWithLogits", "bceWithLogits", input, target, options.reduction ?? "mean", { posWeight: options.posWeight });
 }
@@ -181,7 +181,7 @@ export type KlDivReduction = Reduction | "batchmean";
  * t·(log t − x) (or exp(t)·(t − x) with logTarget). "batchmean" divides the sum by the batch size,
  * which is the true KL divergence per sample; "mean" (PyTorch's default) divides by every element.
  */
-export function klDiv(input: Tensor, target: Tensor, options: { reduction?: KlDivReduction; logTarget?: boolean } = {}): Tensor {
+export function klDiv(input: Tensor, target: Tensor, options: { reduction?: KlDivReduction; logTarget?: boolean } = {}): Tensor<"float32"> {
   checkOptionNames("klDiv", options, ["reduction", "logTarget"]);
   const { reduction = "mean", logTarget = false } = options;
   return pointwiseLoss("klDiv", logTarget ? "klDivLogTarget" : "klDiv", input, target, reduction, {
@@ -218,7 +218,7 @@ function classLayout(name: string, input: Tensor, weight: Tensor | null, labelSm
  * int32 target [N, d1, ...] or []. One kernel pass gives the per-element losses (and, for logits,
  * the softmax the backward needs).
  */
-function classLoss(name: string, input: Tensor, target: Tensor, options: CrossEntropyOptions, logits: boolean): Tensor {
+function classLoss(name: string, input: Tensor, target: Tensor, options: CrossEntropyOptions, logits: boolean): Tensor<"float32"> {
   const { reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
   checkReduction(name, reduction);
   const { C, outer, inner, unbatched } = classLayout(name, input, weight, labelSmoothing);
@@ -291,7 +291,7 @@ function perSampleCoefficient(g: Tensor, reduction: string, divisor: number, unb
  * −Σ_c w_c·t′_c·log_softmax(input)_c with t′ = (1 − ε)·t + ε/C, one fused pass; "mean" divides by
  * the number of samples (N·d1·…), not by the weights (PyTorch). The target is differentiable too.
  */
-function softCrossEntropy(name: string, input: Tensor, target: Tensor, options: CrossEntropyOptions): Tensor {
+function softCrossEntropy(name: string, input: Tensor, target: Tensor, options: CrossEntropyOptions): Tensor<"float32"> {
   const { reduction = "mean", weight = null, ignoreIndex, labelSmoothing = 0 } = options;
   checkReduction(name, reduction);
   const { C, outer, inner, unbatched } = classLayout(name, input, weight, labelSmoothing);
@@ -345,14 +345,14 @@ export interface CrossEntropyOptions extends ClassLossOptions {
  * (1 − ε)·(−log p_target) + (ε/C)·Σ_c(−log p_c). With indices, "mean" divides by the summed
  * weights of the non-ignored targets; with probabilities, by the number of samples.
  */
-export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor<"float32"> {
   checkOptionNames("crossEntropy", options, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
   checkArgs("crossEntropy", { input, target, ...(options.weight ? { weight: options.weight } : {}) });
   return target.dtype === "float32" ? softCrossEntropy("crossEntropy", input, target, options) : classLoss("crossEntropy", input, target, options, true);
 }
 
 /** Negative log-likelihood of log-probabilities [N, C, d1, ...] at int32 targets [N, d1, ...]: −input[n, target_n]. */
-export function nllLoss(input: Tensor, target: Tensor, options: ClassLossOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, options: ClassLossOptions = {}): Tensor<"float32"> {
   checkOptionNames("nllLoss", options, ["reduction", "weight", "ignoreIndex"]);
   checkArgs("nllLoss", { input, target, ...(options.weight ? { weight: options.weight } : {}) });
   return classLoss("nllLoss", input, target, options, false);
@@ -362,7 +362,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: ClassLossOptions
 // ---- losses composed of differentiable ops ----
 
 /** "none" keeps the per-sample losses, "sum" and "mean" reduce them all. */
-function reduceComposed(op: string, loss: Tensor, reduction: string): Tensor {
+function reduceComposed(op: string, loss: Tensor<"float32">, reduction: string): Tensor<"float32"> {
   checkReduction(op, reduction);
   return reduction === "none" ? loss : reduction === "sum" ? sum(loss) : mean(loss);
 }
@@ -380,7 +380,7 @@ export interface GaussianNllOptions {
  * var has input's shape, or that shape with the last dim 1 (one variance per sample), or one dim
  * fewer (unsqueezed at the end); it broadcasts.
  */
-export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options: GaussianNllOptions = {}): Tensor {
+export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options: GaussianNllOptions = {}): Tensor<"float32"> {
   const op = "gaussianNllLoss";
   checkOptionNames(op, options, ["reduction", "full", "eps"]);
   const { reduction = "mean", full = false, eps = 1e-6 } = options;
@@ -411,7 +411,7 @@ export interface CosineSimilarityOptions {
 }
 
 /** Σ x1·x2 / max(‖x1‖·‖x2‖, eps) along dim, x1 and x2 broadcast against each other. */
-export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilarityOptions = {}): Tensor {
+export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilarityOptions = {}): Tensor<"float32"> {
   const op = "cosineSimilarity";
   checkOptionNames(op, options, ["dim", "eps"]);
   const { dim = 1, eps = 1e-8 } = options;
@@ -436,7 +436,7 @@ export interface MarginLossOptions {
  * 1 − cos where y = 1, max(0, cos − margin) where y = −1, with
  * cos = Σ x1·x2 / sqrt((Σ x1² + 1e-12)·(Σ x2² + 1e-12)).
  */
-export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginLossOptions = {}): Tensor {
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginLossOptions = {}): Tensor<"float32"> {
   const op = "cosineEmbeddingLoss";
   checkOptionNames(op, options, ["reduction", "margin"]);
   const { reduction = "mean", margin = 0 } = options;
@@ -455,7 +455,7 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
 }
 
 /** max(0, −y·(x1 − x2) + margin) for target y of ±1 (all three broadcast). */
-export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginLossOptions = {}): Tensor {
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options: MarginLossOptions = {}): Tensor<"float32"> {
   const op = "marginRankingLoss";
   checkOptionNames(op, options, ["reduction", "margin"]);
   const { reduction = "mean", margin = 0 } = options;
@@ -489,7 +489,7 @@ function pairwiseDistance(u: Tensor, v: Tensor, p: number, eps: number): Tensor 
  * Triplet margin loss max(d(a, p) − d(a, n) + margin, 0) for anchor, positive, negative [N, D]
  * (or [D]), d the p-norm distance over D (with swap, d(a, n) becomes min(d(a, n), d(p, n))).
  */
-export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options: TripletMarginOptions = {}): Tensor {
+export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options: TripletMarginOptions = {}): Tensor<"float32"> {
   const op = "tripletMarginLoss";
   checkOptionNames(op, options, ["reduction", "margin", "p", "eps", "swap"]);
   const { reduction = "mean", margin = 1, p = 2, eps = 1e-6, swap = false } = options;

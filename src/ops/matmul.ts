@@ -19,7 +19,7 @@ import { mul } from "./binary.js";
 import { step } from "./elementwise.js";
 
 /** torch.matmul: 1-D operands are promoted (and the added dim dropped), batch dims broadcast. */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
   checkArgs("matmul", { input: a, other: b }, "float32");
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both operands need at least one dim, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
@@ -91,7 +91,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * y = x·Wᵀ + b for x [..., in], W [out, in], b [out]; `activation: "relu"` fuses the ReLU into
  * the GEMM epilogue (and its derivative into the backward).
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor {
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor<"float32"> {
   readOptions("linear", options, { activation: kinds.oneOf("relu") });
   checkArgs("linear", { input: x, weight, ...(bias ? { bias } : {}) }, "float32");
   if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {

@@ -115,7 +115,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
  * affine (channel = g·Cg + cg): group norm, and layer norm as G = 1, Cg = normalised size, L = 1.
  */
 function normalizeRows(op: string, x: Tensor, N: number, G: number, Cg: number, L: number,
-  weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor {
+  weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor<"float32"> {
   const k = backend().kernels;
   const mean = Tensor.empty([N * G], "float32", `${op} mean`), rstd = Tensor.empty([N * G], "float32", `${op} rstd`);
   const y = Tensor.empty(x.shape, "float32", op);
@@ -141,7 +141,7 @@ function normalizeRows(op: string, x: Tensor, N: number, G: number, Cg: number, 
 }
 
 /** torch.nn.functional.layer_norm: mean and biased variance over the last dims (normalizedShape); weight/bias of that shape. */
-export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor<"float32"> {
   const op = "layerNorm";
   checkLive(op, x);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
@@ -157,7 +157,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 }
 
 /** torch.nn.functional.group_norm: x [N, C, ...]; statistics per sample over each group of C/numGroups channels; weight/bias [C]. */
-export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor<"float32"> {
   const op = "groupNorm";
   checkLive(op, x);
   if (x.dtype !== "float32") throw new Error(`${op}: expected a float32 input, got ${x.dtype}`);

@@ -80,7 +80,7 @@ type MaxPoolArgs = Args<[stride: Size2 | null, padding: Size2, dilation: Size2, 
 const MAX_POOL_ARGS = { stride: kinds.orNull(kinds.size), padding: kinds.size, dilation: kinds.size, ceilMode: kinds.bool };
 
 /** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode), then options; values and their flat indices. */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxPoolArgs): { values: Tensor; indices: Tensor } {
+export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxPoolArgs): { values: Tensor<"float32">; indices: Tensor<"int32"> } {
   const options = readArgs<MaxPool2dOptions>("maxPool2dWithIndices", args, MAX_POOL_ARGS);
   const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
   const g = poolGeometry("maxPool2d", x, kernelSize, stride, padding, dilation, ceilMode);
@@ -113,7 +113,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxP
 
 /** torch.nn.functional.max_pool2d: the gradient of each window goes to its maximum. */
 /** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode, returnIndices), then options. */
-export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: Args<[stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: boolean], MaxPool2dOptions & { returnIndices?: boolean }>): Tensor {
+export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: Args<[stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: boolean], MaxPool2dOptions & { returnIndices?: boolean }>): Tensor<"float32"> {
   const options = readArgs<MaxPool2dOptions>("maxPool2d", args, { ...MAX_POOL_ARGS, returnIndices: kinds.only(false, "maxPool2dWithIndices returns the indices") });
   const { values, indices } = maxPool2dWithIndices(x, kernelSize, options);
   indices.dispose();
@@ -128,7 +128,7 @@ interface AxisWindows {
 }
 
 /** y[p, i, j] = rows.scale[i]·cols.scale[j]·Σ x over the window rows i × cols j (assembly/pool.ts). */
-function windowSum(op: string, x: Tensor, rows: AxisWindows, cols: AxisWindows): Tensor {
+function windowSum(op: string, x: Tensor, rows: AxisWindows, cols: AxisWindows): Tensor<"float32"> {
   const [planes, H, W] = planesOf(op, x);
   const Ho = rows.lo.length, Wo = cols.lo.length;
   const windows = Tensor.empty([2 * (Ho + Wo)], "int32", `${op} windows`);
@@ -144,7 +144,7 @@ function windowSum(op: string, x: Tensor, rows: AxisWindows, cols: AxisWindows):
 interface WindowPlan { planes: number; H: number; W: number; Ho: number; Wo: number }
 
 /** The windowed sums of x [..., H, W] into [..., Ho, Wo]; its backward is windowAdjoint (and back). */
-function applyWindows(op: string, x: Tensor, p: WindowPlan, windows: Tensor, scales: Tensor): Tensor {
+function applyWindows(op: string, x: Tensor, p: WindowPlan, windows: Tensor, scales: Tensor): Tensor<"float32"> {
   const y = Tensor.empty([...x.shape.slice(0, -2), p.Ho, p.Wo], "float32", op);
   const L = p.Ho * p.Wo, HW = p.H * p.W;
   parallelFor("avg_pool2d_f32", [x.ptr, y.ptr, p.planes, p.H, p.W, p.Ho, p.Wo, windows.ptr, scales.ptr],
@@ -203,7 +203,7 @@ export function avgPool2d(x: Tensor, kernelSize: Size2,
  * torch.nn.functional.adaptive_avg_pool2d: output cell i averages input rows floor(i·H/oh) ..
  * ceil((i+1)·H/oh) − 1 (windows overlap when H is not a multiple of oh); null keeps that size.
  */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor<"float32"> {
   const [, H, W] = planesOf("adaptiveAvgPool2d", x);
   const [oh, ow] = typeof outputSize === "number" ? [outputSize, outputSize] : [outputSize[0] ?? H, outputSize[1] ?? W];
   pair("adaptiveAvgPool2d", "outputSize", [oh, ow], 1);
@@ -221,7 +221,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
 }
 
 /** Mean over each plane: [N, C, H, W] -> [N, C] (Keras' GlobalAveragePooling2D; adaptiveAvgPool2d(x, 1) keeps the 1x1). */
-export function globalAvgPool2d(x: Tensor): Tensor {
+export function globalAvgPool2d(x: Tensor): Tensor<"float32"> {
   const [, H, W] = planesOf("globalAvgPool2d", x);
   const y = windowSum("globalAvgPool2d", x, { lo: [0], hi: [H], scale: [1 / H] }, { lo: [0], hi: [W], scale: [1 / W] });
   const out = reshape(y, x.shape.slice(0, -2));
@@ -234,7 +234,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
  * (clamped), scale = 1/scaleFactor when given, else input/output size; the backward adds each
  * output gradient onto the pixel it read.
  */
-export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+export function interpolate(x: Tensor, options: InterpolateOptions): Tensor<"float32"> {
   const { size, scaleFactor, mode = "nearest" } = readOptions<InterpolateOptions>("interpolate", options, ["size", "scaleFactor", "mode"]);
   const op = "interpolate";
   if (mode !== "nearest") throw new Error(`${op}: mode "${mode}" is not supported (only "nearest")`);

@@ -9,7 +9,7 @@ import { checkArgs } from "./checks.js";
  * max(x, 0) + weight·min(x, 0), one slope per channel (dim 1) or one shared slope; differentiable
  * with respect to x and the slopes.
  */
-export function prelu(x: Tensor, weight: Tensor): Tensor {
+export function prelu(x: Tensor, weight: Tensor): Tensor<"float32"> {
   checkArgs("prelu", { input: x, weight }, "float32");
   if (weight.ndim !== 1) throw new Error(`prelu: weight must be 1-D, got ${shapeToString(weight.shape)}`);
   const channels = weight.shape[0];

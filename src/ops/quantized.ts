@@ -72,7 +72,7 @@ export function checkInference(op: string, x: Tensor): void {
 }
 
 /** y = act(dequant(quant(x)·codesᵀ) + bias) for x [..., K]: a quantized Linear's forward. */
-export function quantizedLinear(op: string, x: Tensor, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean): Tensor {
+export function quantizedLinear(op: string, x: Tensor, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean): Tensor<"float32"> {
   checkFloat(op, x);
   checkInference(op, x);
   const { K, Ng: N } = weights;
@@ -86,7 +86,7 @@ export function quantizedLinear(op: string, x: Tensor, weights: PackedWeights, e
 }
 
 /** A quantized Conv2d's forward over x [N, Cin, H, W] with the geometry g (ops/conv.ts conv2dGeometry). */
-export function quantizedConv2d(op: string, x: Tensor, g: QConvGeometry, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean): Tensor {
+export function quantizedConv2d(op: string, x: Tensor, g: QConvGeometry, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean): Tensor<"float32"> {
   checkInference(op, x);
   const y = Tensor.empty([g.N, g.Cout, g.Ho, g.Wo], "float32", op);
   if (y.size > 0) qconv2d(op, g, x.ptr, weights, epilogue, input, relu, y.ptr);

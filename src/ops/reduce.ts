@@ -21,7 +21,7 @@ function normalizeDims(op: string, dim: number | number[] | null | undefined, sh
   return dims.sort((a, b) => a - b);
 }
 
-export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
+export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor<"float32"> {
   checkFloat("sum", x);
   const dims = normalizeDims("sum", dim, x.shape) ?? x.shape.map((_, i) => i);
   const kept = sumKernel(x, dims);
@@ -38,7 +38,7 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
   return traced("sum", [x], out, { dims, keepdim: keepAll });
 }
 
-export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
+export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor<"float32"> {
   checkFloat("mean", x);
   const dims = normalizeDims("mean", dim, x.shape) ?? x.shape.map((_, i) => i);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
@@ -54,16 +54,16 @@ export interface VarianceOptions {
 }
 
 /** Variance over dims: Σ(x − mean)² / max(n − correction, 0); unbiased (correction 1) by default, like torch.var. */
-export function variance(x: Tensor, dim?: number | number[] | null, options: VarianceOptions = {}): Tensor {
+export function variance(x: Tensor, dim?: number | number[] | null, options: VarianceOptions = {}): Tensor<"float32"> {
   return varianceOf("var", x, dim, options);
 }
 
 /** Standard deviation: the square root of variance() with the same options (torch.std). */
-export function std(x: Tensor, dim?: number | number[] | null, options: VarianceOptions = {}): Tensor {
+export function std(x: Tensor, dim?: number | number[] | null, options: VarianceOptions = {}): Tensor<"float32"> {
   return tidy(() => varianceOf("std", x, dim, options).sqrt());
 }
 
-function varianceOf(op: string, x: Tensor, dim: number | number[] | null | undefined, options: VarianceOptions): Tensor {
+function varianceOf(op: string, x: Tensor, dim: number | number[] | null | undefined, options: VarianceOptions): Tensor<"float32"> {
   checkFloat(op, x);
   const { unbiased, correction, keepdim = false } = options;
   if (unbiased !== undefined && correction !== undefined) throw new Error(`${op}: give either unbiased or correction, not both`);
@@ -81,7 +81,7 @@ function varianceOf(op: string, x: Tensor, dim: number | number[] | null | undef
  * log Σ exp(x) over dims (torch.logsumexp), as max + log Σ exp(x − max) with the max held
  * constant (it cancels in the derivative), so it is built from differentiable ops only.
  */
-export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
+export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor<"float32"> {
   checkFloat("logsumexp", x);
   if (dim === null || dim === undefined) throw new Error("logsumexp: dim is required (an int or a list of ints)");
   const dims = normalizeDims("logsumexp", dim, x.shape)!;
@@ -97,13 +97,13 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
 }
 
 /** Running sum along dim (torch.cumsum). */
-export function cumsum(x: Tensor, dim: number): Tensor {
+export function cumsum(x: Tensor, dim: number): Tensor<"float32"> {
   checkFloat("cumsum", x);
   return cumsumAlong(x, normalizeDim("cumsum", dim, x.shape), false);
 }
 
 // The adjoint of a running sum is the running sum in the other direction.
-function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor {
+function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor<"float32"> {
   const [outer, r, inner] = splitAt(x.shape, d);
   const out = Tensor.empty(x.shape, "float32", "cumsum");
   backend().kernels.cumsum_dim_f32(x.ptr, out.ptr, outer, r, inner, +reverse);
@@ -115,8 +115,8 @@ function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor {
 }
 
 export interface MaxResult {
-  values: Tensor;
-  indices: Tensor;
+  values: Tensor<"float32">;
+  indices: Tensor<"int32">;
 }
 
 /** Max over all elements (values of shape [], flat index) or along dim (values and int32 indices). */
@@ -166,19 +166,19 @@ function extremum(op: "max" | "min", x: Tensor, dim: number | null | undefined, 
   return { values, indices };
 }
 
-export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor<"int32"> {
   const { values, indices } = noGrad(() => max(x, dim, keepdim));
   values.dispose();
   return indices;
 }
 
-export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor<"int32"> {
   const { values, indices } = noGrad(() => min(x, dim, keepdim));
   values.dispose();
   return indices;
 }
 
-function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor {
+function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor<"float32"> {
   checkFloat(name, x);
   const d = normalizeDim(name, dim, x.shape);
   const [outer, r, inner] = splitAt(x.shape, d);

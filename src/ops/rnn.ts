@@ -108,7 +108,7 @@ interface Direction {
  * time order: step t reads slot t and writes slot t + 1 (the reverse direction reads t + 1 and
  * writes t), so the states entering steps 0 … T−1 are one contiguous block for the ∂W_hh GEMM.
  */
-function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, weightHh: Tensor, biasHh: Tensor | null): { y: Tensor; hN: Tensor; cN: Tensor | null } {
+function recurrence(d: Direction, gi: Tensor, h0: Tensor, c0: Tensor | null, weightHh: Tensor, biasHh: Tensor | null): { y: Tensor<"float32">; hN: Tensor<"float32">; cN: Tensor<"float32"> | null } {
   const [T, N, GH] = gi.shape;
   const H = weightHh.shape[1];
   const k = backend().kernels;
@@ -321,7 +321,7 @@ function runStack(op: string, kind: Kind, x: Tensor, initial: (Tensor | null | u
   return tidy(() => {
     const lengthsT = lengths === null ? null : lengthsTensor(op, lengths, N, T);
     // Work sequence-first with a batch dim; states as [D·L, N, H].
-    let input = !batched ? unsqueeze(x, 1) : batchFirst ? transpose(x, 0, 1) : x;
+    let input: Tensor = !batched ? unsqueeze(x, 1) : batchFirst ? transpose(x, 0, 1) : x;
     const states = initial.map((s) => (s ? (batched ? s : unsqueeze(s, 1)) : null));
     const finals: Tensor[][] = initial.map(() => []);
     for (let l = 0; l < numLayers; l++) {
@@ -369,7 +369,7 @@ export function gru(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly
 }
 
 /** One step for x [N, I] (or unbatched [I]) from states [N, H] ([H]); returns the new states. */
-function cellStep(op: string, kind: Kind, x: Tensor, states: (Tensor | null)[], w: RnnWeights, nonlinearity: RnnNonlinearity): Tensor[] {
+function cellStep(op: string, kind: Kind, x: Tensor, states: (Tensor | null)[], w: RnnWeights, nonlinearity: RnnNonlinearity): Tensor<"float32">[] {
   checkFloat(op, x);
   if (x.ndim !== 1 && x.ndim !== 2) throw new Error(`${op}: input must be [N, input_size] or unbatched [input_size], got ${shapeToString(x.shape)}`);
   const code = cellCode(kind, nonlinearity);
@@ -386,7 +386,7 @@ function cellStep(op: string, kind: Kind, x: Tensor, states: (Tensor | null)[], 
 }
 
 /** One step of an Elman RNN (torch.nn.RNNCell): h' = act(W_ih x + b_ih + W_hh h + b_hh). */
-export function rnnCell(x: Tensor, h: Tensor | null, w: RnnWeights, nonlinearity: RnnNonlinearity = "tanh"): Tensor {
+export function rnnCell(x: Tensor, h: Tensor | null, w: RnnWeights, nonlinearity: RnnNonlinearity = "tanh"): Tensor<"float32"> {
   return cellStep("rnnCell", "rnn", x, [h], w, nonlinearity)[0];
 }
 
@@ -398,6 +398,6 @@ export function lstmCell(x: Tensor, h: Tensor | null, c: Tensor | null, w: RnnWe
 }
 
 /** One GRU step (torch.nn.GRUCell). */
-export function gruCell(x: Tensor, h: Tensor | null, w: RnnWeights): Tensor {
+export function gruCell(x: Tensor, h: Tensor | null, w: RnnWeights): Tensor<"float32"> {
   return cellStep("gruCell", "gru", x, [h], w, "tanh")[0];
 }

@@ -10,7 +10,7 @@ import { checkLive, describeValue, normalizeDim } from "./checks.js";
 import { where } from "./binary.js";
 
 /** A new handle on x's storage with another shape; backward reshapes the gradient back. */
-function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
+function viewAs<D extends DType>(name: string, x: Tensor<D>, shape: number[]): Tensor<D> {
   checkLive(name, x);
   const out = x.aliasAs(shape);
   if (needsGrad(x)) {
@@ -21,7 +21,7 @@ function viewAs(name: string, x: Tensor, shape: number[]): Tensor {
   return traced("reshape", [x], out);
 }
 
-export function reshape(x: Tensor, shape: number[]): Tensor {
+export function reshape<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<D> {
   return reshapeAs("reshape", x, shape);
 }
 
@@ -29,11 +29,11 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
  * PyTorch's view. Every tensor here is contiguous, so a view always exists and is reshape's alias;
  * the errors name view.
  */
-export function view(x: Tensor, shape: number[]): Tensor {
+export function view<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<D> {
   return reshapeAs("view", x, shape);
 }
 
-function reshapeAs(op: string, x: Tensor, shape: number[]): Tensor {
+function reshapeAs<D extends DType>(op: string, x: Tensor<D>, shape: number[]): Tensor<D> {
   checkLive(op, x);
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
@@ -53,7 +53,7 @@ function reshapeAs(op: string, x: Tensor, shape: number[]): Tensor {
   return viewAs(op, x, resolved);
 }
 
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+export function flatten<D extends DType>(x: Tensor<D>, startDim = 0, endDim = -1): Tensor<D> {
   checkLive("flatten", x);
   if (x.ndim === 0) return viewAs("flatten", x, [1]);
   const s = normalizeDim("flatten", startDim, x.shape), e = normalizeDim("flatten", endDim, x.shape);
@@ -61,20 +61,20 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return viewAs("flatten", x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
-export function squeeze(x: Tensor, dim?: number): Tensor {
+export function squeeze<D extends DType>(x: Tensor<D>, dim?: number): Tensor<D> {
   checkLive("squeeze", x);
   if (dim === undefined) return viewAs("squeeze", x, x.shape.filter((d) => d !== 1));
   const d = normalizeDim("squeeze", dim, x.shape);
   return viewAs("squeeze", x, x.shape[d] === 1 ? x.shape.filter((_, i) => i !== d) : [...x.shape]);
 }
 
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export function unsqueeze<D extends DType>(x: Tensor<D>, dim: number): Tensor<D> {
   checkLive("unsqueeze", x);
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   return viewAs("unsqueeze", x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
 
-export function clone(x: Tensor): Tensor {
+export function clone<D extends DType>(x: Tensor<D>): Tensor<D> {
   checkLive("clone", x);
   const out = Tensor.empty(x.shape, x.dtype, "clone").writeFrom(x);
   const backward: BackwardFn = ([g]) => [g];
@@ -82,9 +82,9 @@ export function clone(x: Tensor): Tensor {
   return traced("identity", [x], out);
 }
 
-export function toDType(x: Tensor, dtype: DType): Tensor {
+export function toDType<D extends DType>(x: Tensor, dtype: D): Tensor<D> {
   checkLive("toDType", x);
-  if (x.dtype === dtype) return x.clone();
+  if (x.dtype === dtype) return x.clone() as Tensor as Tensor<D>; // the check narrows x.dtype, not x
   const out = Tensor.empty(x.shape, dtype, "cast");
   const k = backend().kernels;
   if (dtype === "float32") k.cast_i32_f32(x.ptr, out.ptr, x.size);
@@ -92,7 +92,7 @@ export function toDType(x: Tensor, dtype: DType): Tensor {
   return traced("cast", [x], out, { dtype });
 }
 
-export function permute(x: Tensor, dims: number[]): Tensor {
+export function permute<D extends DType>(x: Tensor<D>, dims: number[]): Tensor<D> {
   checkLive("permute", x);
   const nd = dims.map((d) => normalizeDim("permute", d, x.shape));
   if (nd.length !== x.ndim || new Set(nd).size !== nd.length) {
@@ -111,7 +111,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   return traced("permute", [x], out, { dims: nd });
 }
 
-export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
+export function transpose<D extends DType>(x: Tensor<D>, dim0 = 0, dim1 = 1): Tensor<D> {
   checkLive("transpose", x);
   const a = normalizeDim("transpose", dim0, x.shape), b = normalizeDim("transpose", dim1, x.shape);
   const dims = x.shape.map((_, i) => i);
@@ -124,7 +124,7 @@ export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
  * two positions read the same element of x: slices, flips, diagonals. Backward writes the
  * gradient back to those positions (stridedWrite), and stridedWrite's backward reads them again.
  */
-function stridedRead(name: string, x: Tensor, offset: number, strides: number[], shape: Shape): Tensor {
+function stridedRead<D extends DType>(name: string, x: Tensor<D>, offset: number, strides: number[], shape: Shape): Tensor<D> {
   const out = Tensor.empty(shape, x.dtype, name);
   copyStrided(x, offset, strides, out, 0, contiguousStrides(shape), shape);
   if (needsGrad(x)) {
@@ -148,7 +148,7 @@ function stridedWrite(name: string, g: Tensor, shape: Shape, offset: number, str
 }
 
 /** Elements start, start+step, ... < end along dim (Python slicing with 0 <= start <= end). */
-export function slice(x: Tensor, dim: number, start: number, end?: number, step = 1): Tensor {
+export function slice<D extends DType>(x: Tensor<D>, dim: number, start: number, end?: number, step = 1): Tensor<D> {
   checkLive("slice", x);
   const d = normalizeDim("slice", dim, x.shape);
   const size = x.shape[d];
@@ -161,7 +161,7 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
   return traced("slice", [x], stridedRead("slice", x, s * xs[d], xs.map((v, i) => (i === d ? v * step : v)), shape), { dim: d, start: s, end: e, step });
 }
 
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export function narrow<D extends DType>(x: Tensor<D>, dim: number, start: number, length: number): Tensor<D> {
   checkLive("narrow", x);
   const d = normalizeDim("narrow", dim, x.shape);
   const st = start < 0 ? start + x.shape[d] : start;
@@ -171,7 +171,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, st, st + length);
 }
 
-export function cat(tensors: Tensor[], dim = 0): Tensor {
+export function cat<D extends DType>(tensors: Tensor<D>[], dim = 0): Tensor<D> {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`cat: expected a non-empty list of tensors, got ${describeValue(tensors)}`);
   checkLive("cat", ...tensors);
   const first = tensors[0];
@@ -205,7 +205,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   return traced("cat", tensors, out, { dim: d });
 }
 
-export function stack(tensors: Tensor[], dim = 0): Tensor {
+export function stack<D extends DType>(tensors: Tensor<D>[], dim = 0): Tensor<D> {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`stack: expected a non-empty list of tensors, got ${describeValue(tensors)}`);
   checkLive("stack", ...tensors);
   const d = normalizeDim("stack", dim, tensors[0].ndim + 1);
@@ -221,7 +221,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 }
 
 /** Constant padding: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...] (torch.nn.functional.pad). */
-export function pad(x: Tensor, padding: number[], value = 0): Tensor {
+export function pad<D extends DType>(x: Tensor<D>, padding: number[], value = 0): Tensor<D> {
   checkLive("pad", x);
   if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim) {
     throw new Error(`pad: padding of length ${padding.length} must be even and cover at most ${x.ndim} dims of ${shapeToString(x.shape)}`);
@@ -250,7 +250,7 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
 }
 
 /** Reverses the order of elements along each of `dims` (torch.flip). */
-export function flip(x: Tensor, dims: number | number[]): Tensor {
+export function flip<D extends DType>(x: Tensor<D>, dims: number | number[]): Tensor<D> {
   checkLive("flip", x);
   const nd = (Array.isArray(dims) ? dims : [dims]).map((d) => normalizeDim("flip", d, x.shape));
   if (new Set(nd).size !== nd.length) throw new Error(`flip: dims ${JSON.stringify(dims)} repeat a dimension of ${shapeToString(x.shape)}`);
@@ -265,7 +265,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
  * Rolls along each of `dims` by the matching shift: out[i] = x[(i − shift) mod n] (torch.roll).
  * dims null or absent: rolls the flattened tensor by one shift and keeps the shape.
  */
-export function roll(x: Tensor, shifts: number | number[], dims?: number | number[] | null): Tensor {
+export function roll<D extends DType>(x: Tensor<D>, shifts: number | number[], dims?: number | number[] | null): Tensor<D> {
   checkLive("roll", x);
   const shiftList = Array.isArray(shifts) ? shifts : [shifts];
   if (shiftList.some((s) => !Number.isInteger(s))) throw new Error(`roll: shifts must be integers, got ${JSON.stringify(shifts)}`);
@@ -291,7 +291,7 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
 }
 
 /** The diagonal of the (dim1, dim2) planes, offset above (> 0) or below (< 0) the main one, as the last dim (torch.diagonal; a copy). */
-export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
+export function diagonal<D extends DType>(x: Tensor<D>, offset = 0, dim1 = 0, dim2 = 1): Tensor<D> {
   checkLive("diagonal", x);
   const a = normalizeDim("diagonal", dim1, x.shape), b = normalizeDim("diagonal", dim2, x.shape);
   if (x.ndim < 2 || a === b) throw new Error(`diagonal: dim1 ${dim1} and dim2 ${dim2} must be two different dims of ${shapeToString(x.shape)}`);
@@ -304,7 +304,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
 }
 
 /** Pieces along dim: `sizes` an integer gives pieces of that size (the last one smaller); a list gives each piece's size (torch.split). */
-export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
+export function split<D extends DType>(x: Tensor<D>, sizes: number | number[], dim = 0): Tensor<D>[] {
   checkLive("split", x);
   if (x.ndim === 0) throw new Error("split: expected a tensor with at least 1 dim, got a 0-d tensor");
   const d = normalizeDim("split", dim, x.shape);
@@ -326,7 +326,7 @@ export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
 }
 
 /** At most `chunks` pieces of ceil(n / chunks) along dim, the last one smaller (torch.chunk: there may be fewer). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export function chunk<D extends DType>(x: Tensor<D>, chunks: number, dim = 0): Tensor<D>[] {
   checkLive("chunk", x);
   if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   if (x.ndim === 0) throw new Error("chunk: expected a tensor with at least 1 dim, got a 0-d tensor");
@@ -336,7 +336,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return n === 0 ? split(x, new Array<number>(chunks).fill(0), d) : split(x, Math.ceil(n / chunks), d);
 }
 
-function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
+function triangle<D extends DType>(op: "tril" | "triu", x: Tensor<D>, diagonal: number): Tensor<D> {
   checkLive(op, x);
   if (x.ndim < 2) throw new Error(`${op}: input must have at least 2 dims, got ${shapeToString(x.shape)}`);
   if (!Number.isInteger(diagonal)) throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
@@ -347,18 +347,19 @@ function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) m[i * cols + j] = +(op === "tril" ? j - i <= diagonal : j - i >= diagonal);
     }
-    // where, not a product with the mask: Infinity and NaN outside the triangle become 0.
-    return where(mask, x, 0);
+    // where, not a product with the mask: Infinity and NaN outside the triangle become 0. With the
+    // integer 0 beside x, where keeps x's dtype.
+    return where(mask, x, 0) as Tensor<D>;
   });
 }
 
 /** Keeps x[..., i, j] where j − i ≤ diagonal, zeros elsewhere (torch.tril). */
-export const tril = (x: Tensor, diagonal = 0) => triangle("tril", x, diagonal);
+export const tril = <D extends DType>(x: Tensor<D>, diagonal = 0) => triangle("tril", x, diagonal);
 /** Keeps x[..., i, j] where j − i ≥ diagonal, zeros elsewhere (torch.triu). */
-export const triu = (x: Tensor, diagonal = 0) => triangle("triu", x, diagonal);
+export const triu = <D extends DType>(x: Tensor<D>, diagonal = 0) => triangle("triu", x, diagonal);
 
 /** Tiles x `repeats[d]` times along each dim d, x first viewed with leading 1s up to repeats.length dims (Tensor.repeat). */
-export function repeat(x: Tensor, repeats: number[]): Tensor {
+export function repeat<D extends DType>(x: Tensor<D>, repeats: number[]): Tensor<D> {
   checkLive("repeat", x);
   if (repeats.length < x.ndim || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
     throw new Error(`repeat: repeats ${JSON.stringify(repeats)} must be ${x.ndim} or more non-negative integers for ${shapeToString(x.shape)}`);
