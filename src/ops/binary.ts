@@ -12,7 +12,6 @@ import { broadcastShapes, broadcastStrides, contiguousStrides, forEachBlock4 } f
 import { affine, powScalar, clamp, log, unaryOp } from "./elementwise.js";
 import { broadcastTo, sumToShape } from "./broadcast.js";
 import { full } from "./creation.js";
-import { toDType } from "./shape.js";
 import { checkArgs, checkInt32 } from "./checks.js";
 
 /** out = a op b with broadcasting, no autograd. */
@@ -156,7 +155,8 @@ export function maskedFill<D extends DType>(x: Tensor<D>, mask: Tensor, value: n
   // The value takes x's dtype, as in PyTorch (into int32 it truncates toward zero), so where keeps x's dtype.
   if (typeof value === "number" && x.dtype === "int32") checkInt32("maskedFill", value);
   return tidy(() => {
-    const v = typeof value === "number" ? (x.dtype === "int32" ? Math.trunc(value) : value) : toDType(value.reshape([]), x.dtype);
+    const v = typeof value === "number" ? (x.dtype === "int32" ? Math.trunc(value) : value)
+      : (value.dtype === x.dtype ? value : x.dtype === "int32" ? value.int() : value.float()).reshape([]);
     return where(mask, v, x) as Tensor<D>;
   });
 }
