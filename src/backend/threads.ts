@@ -60,18 +60,19 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // alone. What the pool compares against is the job's time on the calling thread alone while the
 // workers sleep (the machine's single-thread speed): each job shape's first SOLO_CALIBRATION runs
 // are solo, and the estimate follows later solo runs (down at once, up slowly, so a slow run on a
-// loaded machine does not inflate it). Jobs on the workers are judged in windows of WINDOW_MS of
-// that solo time: a window in which they did not save at least GAIN_MIN over it (or that has
-// lost LOSS_MAX_MS already) makes the pool run jobs on the caller alone for BACKOFF_MIN_MS,
-// doubling while the workers keep failing up to BACKOFF_MAX_MS, halving after each window that
-// passes — and for at least LOSS_FACTOR times what the window lost against the caller alone,
-// times the windows failed in a row up to MAX_STRIKES (up to BACKOFF_LIMIT_MS), so that trying
-// the workers again costs at most about 1/LOSS_FACTOR of the time however long a descheduled
-// worker held its chunk, and less while contention persists. Every REFRESH_EVERY_MS of parallel
-// running, REFRESH_MS of solo running keeps the estimates current.
+// loaded machine does not inflate it; being near the fastest run, it is itself the margin the
+// workers must beat). Jobs on the workers are judged in windows of WINDOW_MS of that solo time: a
+// window that took longer than the caller alone (or has lost LOSS_MAX_MS already) is a strike,
+// and makes the pool run jobs on the caller alone for BACKOFF_MIN_MS, doubling while the workers
+// keep failing up to BACKOFF_MAX_MS, halving after each window that passes — and for at least
+// LOSS_FACTOR · 2^(strikes − 1) times what the window lost (up to MAX_LOSS_FACTOR times, and
+// BACKOFF_LIMIT_MS), so that under lasting contention trying the workers again costs about
+// 1/MAX_LOSS_FACTOR of the time however long a descheduled worker held its chunk, while one
+// hiccup on a quiet machine costs little. A window that passes takes one strike off. Every
+// REFRESH_EVERY_MS of parallel running, REFRESH_MS of solo running keeps the estimates current.
 const SOLO_CALIBRATION = 3;
-const WINDOW_MS = 20, GAIN_MIN = 1.1, LOSS_MAX_MS = 2;
-const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 40, MAX_STRIKES = 4, BACKOFF_LIMIT_MS = 8000;
+const WINDOW_MS = 20, LOSS_MAX_MS = 2;
+const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 10, MAX_LOSS_FACTOR = 160, BACKOFF_LIMIT_MS = 8000;
 const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10;
 /** How fast a solo estimate rises toward a slower run (it drops to a faster one at once). */
 const SOLO_RISE = 0.05;
@@ -244,7 +245,7 @@ export class ThreadPool {
   /** The current window of jobs over the threads: their time, and the same jobs' solo estimates. */
   private window = { took: 0, alone: 0 };
   private backoffMs = BACKOFF_MIN_MS;
-  /** Windows over the threads failed in a row. */
+  /** Windows over the threads failed, less those passed since. */
   private strikes = 0;
   /** Jobs run on the caller alone until then (performance.now()), 0 while they run over the threads. */
   private soloUntil = 0;
@@ -399,23 +400,24 @@ export class ThreadPool {
 
   /**
    * Counts a job over the threads that took `took` ms where the caller alone would take `alone`;
-   * backs off when the window's jobs saved less than GAIN_MIN (or lost LOSS_MAX_MS already).
+   * backs off when the window's jobs took longer than the caller alone (or lost LOSS_MAX_MS already).
    */
   private judge(alone: number, took: number): void {
     const w = this.window;
     w.took += took;
     w.alone += alone;
-    const deficit = w.took - w.alone / GAIN_MIN;
-    if (deficit <= LOSS_MAX_MS && w.alone < WINDOW_MS) return;
+    const lost = w.took - w.alone;
+    if (lost <= LOSS_MAX_MS && w.alone < WINDOW_MS) return;
     this.window = { took: 0, alone: 0 };
-    if (deficit <= 0) {
+    if (lost <= 0) {
       this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
-      this.strikes = 0;
+      this.strikes = Math.max(0, this.strikes - 1);
       return;
     }
     const wait = Math.max(this.backoffMs, this.backoffMinMs);
-    this.strikes = Math.min(MAX_STRIKES, this.strikes + 1);
-    this.soloUntil = performance.now() + Math.max(wait, Math.min(BACKOFF_LIMIT_MS, LOSS_FACTOR * this.strikes * (w.took - w.alone)));
+    this.strikes++;
+    const factor = Math.min(MAX_LOSS_FACTOR, LOSS_FACTOR * 2 ** (this.strikes - 1));
+    this.soloUntil = performance.now() + Math.max(wait, Math.min(BACKOFF_LIMIT_MS, factor * lost));
     this.backoffMs = Math.min(BACKOFF_MAX_MS, wait * 2);
     this.stats.backoffs++;
   }
