@@ -33,6 +33,7 @@ export type FloatTensor = Tensor<"float32">;
 export type IntTensor = Tensor<"int32">;
 
 const inspectSymbol: unique symbol = Symbol.for("nodejs.util.inspect.custom");
+/** Nested JS arrays of numbers (or one number, a 0-d tensor), as `tensor()` takes and `toArray()` returns. */
 export type NestedArray = number | NestedArray[];
 
 export class Storage {
@@ -70,11 +71,28 @@ const finalizer =
 // tidy() scopes: every tensor created while a scope is open is recorded in the innermost one.
 const scopes: Set<Tensor>[] = [];
 
+/**
+ * A dense n-dimensional array of float32 or int32 values in WebAssembly memory, with autograd (torch.Tensor).
+ * `D` is its dtype in the types: float ops return `Tensor<"float32">`, so `data()` is a `Float32Array`
+ * without a cast; plain `Tensor` means either dtype. Tensors are made by the creation functions (`tensor`,
+ * `zeros`, `randn`, ...), never with `new`; free them with `dispose()` or `tidy()`.
+ */
 export class Tensor<D extends DType = DType> {
+  /** The size of each dimension (torch's `.shape`), frozen; `[]` for a 0-d tensor. */
   readonly shape: Shape;
+  /** The element type: `"float32"` or `"int32"` (torch's `.dtype`). */
   readonly dtype: D;
+  /** The number of elements: the product of the shape (torch's `numel()`). */
   readonly size: number;
+  /**
+   * Whether operations on this tensor are recorded for backward (torch's `requires_grad`); set with
+   * `setRequiresGrad()` or the `requiresGrad` creation option.
+   */
   requiresGrad = false;
+  /**
+   * The gradient `backward()` accumulated into this leaf (torch's `.grad`): float32, this tensor's shape, or
+   * null before the first backward. `optimizer.zeroGrad()` resets it.
+   */
   grad: Tensor | null = null;
   /** The autograd node that produced this tensor (null for leaves). */
   gradFn: Node | null = null;
@@ -91,7 +109,7 @@ export class Tensor<D extends DType = DType> {
   private owned = false;
   private freedAutomatically_ = false;
 
-  /** Internal: wraps storage the caller already retained for this tensor. Use the factories. */
+  /** Wraps storage the caller already retained for this tensor. Use the factories. @internal */
   constructor(storage: Storage, shape: Shape, dtype: D) {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
@@ -118,18 +136,27 @@ export class Tensor<D extends DType = DType> {
     return new Tensor(storage, shape, dtype);
   }
 
+  /** The number of dimensions (torch's `ndim` / `dim()`). */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /**
+   * True once `dispose()` (or `tidy()`) freed the data; any use after that throws an error naming the tensor.
+   */
   get isDisposed(): boolean {
     return this.holdings === null;
   }
 
+  /** Held by something explicit (a Module, an optimizer, keep()): never freed automatically. @internal */
   get isOwned(): boolean {
     return this.owned;
   }
 
+  /**
+   * The refcounted block of wasm memory the data lives in (shared by views); throws if disposed.
+   * @internal
+   */
   get storage(): Storage {
     if (!this.holdings) {
       const what = `simdgrad: tensor ${shapeToString(this.shape)} ${this.dtype}`;
@@ -149,22 +176,31 @@ export class Tensor<D extends DType = DType> {
     return this.storage.version;
   }
 
+  /**
+   * The name of the in-place op that last wrote the storage, for backward's error about modified
+   * saved tensors.
+   * @internal
+   */
   get lastInPlaceOp(): string {
     return this.storage.lastInPlaceOp;
   }
 
-  /** Internal: an in-place op wrote this tensor's storage. */
+  /** An in-place op wrote this tensor's storage. @internal */
   markModified(op: string): void {
     const s = this.storage;
     s.version++;
     s.lastInPlaceOp = op;
   }
 
+  /**
+   * True for tensors not produced by a recorded op (torch's `is_leaf`): the inputs and parameters whose
+   * `.grad` backward fills.
+   */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
 
-  /** Internal: attach the node this tensor is an output of (autograd.record). */
+  /** Attach the node this tensor is an output of (autograd.record). @internal */
   setGradFn(node: Node, outputIndex: number): void {
     void this.storage; // throws if disposed
     this.holdings!.node = node;
@@ -199,6 +235,7 @@ export class Tensor<D extends DType = DType> {
     return this.data() as Int32Array;
   }
 
+  /** `data()` under TensorFlow.js's name: a copy of the data as the dtype's typed array. */
   dataSync(): ArrayFor<D> {
     return this.data();
   }
@@ -216,6 +253,10 @@ export class Tensor<D extends DType = DType> {
     return build(0, 0);
   }
 
+  /**
+   * The value of a one-element tensor as a number (torch's `item()`); other sizes are an error naming the
+   * shape.
+   */
   item(): number {
     if (this.size !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape ${shapeToString(this.shape)}`);
     return this.liveData()[0];
@@ -232,19 +273,19 @@ export class Tensor<D extends DType = DType> {
     letGo(h);
   }
 
-  /** Internal: the caller holds this tensor for later (a state dict, a loaded file): never freed automatically. */
+  /** The caller holds this tensor for later (a state dict, a loaded file): never freed automatically. @internal */
   markOwned(): this {
     this.owned = true;
     return this;
   }
 
-  /** Internal (autofree.ts): frees a loop temporary nothing used for a whole step. */
+  /** Frees a loop temporary nothing used for a whole step. (autofree.ts) @internal */
   freeAutomatically(): void {
     this.dispose();
     this.freedAutomatically_ = true;
   }
 
-  /** Internal: a new handle on the same storage with another shape (no copy, no autograd link). */
+  /** A new handle on the same storage with another shape (no copy, no autograd link). @internal */
   aliasAs(shape: Shape): Tensor<D> {
     const storage = this.storage;
     if (numel(shape) !== this.size) throw new Error(`alias: cannot view ${shapeToString(this.shape)} as ${shapeToString(shape)}`);
@@ -252,7 +293,7 @@ export class Tensor<D extends DType = DType> {
     return new Tensor(storage, shape, this.dtype);
   }
 
-  /** Internal: stop tracking this tensor in its tidy scope (it outlives the scope); it is now owned. */
+  /** Stop tracking this tensor in its tidy scope (it outlives the scope); it is now owned. @internal */
   untrack(): this {
     this.scope?.delete(this);
     this.scope = null;
@@ -260,7 +301,7 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** Internal: move to the given scope (tidy hands returned tensors to the enclosing scope). */
+  /** Move to the given scope (tidy hands returned tensors to the enclosing scope). @internal */
   adoptInto(scope: Set<Tensor> | null): void {
     this.scope?.delete(this);
     this.scope = scope;
@@ -269,6 +310,10 @@ export class Tensor<D extends DType = DType> {
     else noteCreated(this); // out of every tidy scope: like a tensor made outside them
   }
 
+  /**
+   * Turns gradient tracking on or off for a leaf (torch's `requires_grad_()`); only float32 tensors can
+   * require gradients, and a non-leaf cannot be turned off (use `detach()`). Returns this tensor.
+   */
   setRequiresGrad(flag = true): this {
     if (flag && this.dtype !== "float32") throw new Error(`requiresGrad: only float32 tensors can require gradients, got ${this.dtype}`);
     if (!this.isLeaf && !flag) throw new Error("requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()");
@@ -281,7 +326,7 @@ export class Tensor<D extends DType = DType> {
     return this.aliasAs(this.shape);
   }
 
-  /** Internal: sets every element, with no autograd and no version bump (fresh tensors). */
+  /** Sets every element, with no autograd and no version bump (fresh tensors). @internal */
   writeFill(value: number): this {
     const k = backend().kernels;
     if (this.dtype === "float32") k.fill_f32(this.ptr, this.size, value);
@@ -289,7 +334,7 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** Internal: copies src's data (same number of elements and dtype) with no autograd and no version bump. */
+  /** Copies src's data (same number of elements and dtype) with no autograd and no version bump. @internal */
   writeFrom(src: Tensor): this {
     if (src.size !== this.size) throw new Error(`copy: cannot copy ${shapeToString(src.shape)} into ${shapeToString(this.shape)}`);
     if (src.dtype !== this.dtype) throw new Error(`copy: dtype mismatch, ${src.dtype} into ${this.dtype}`);
@@ -297,7 +342,7 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** Internal (in-place ops): this tensor becomes the output that `from` is of from's node. */
+  /** This tensor becomes the output that `from` is of from's node. (in-place ops) @internal */
   adoptGradFn(from: Tensor): void {
     const h = this.holdings!;
     const old = h.node;
@@ -324,18 +369,28 @@ export class Tensor<D extends DType = DType> {
   backward(gradient?: Tensor, options: BackwardOptions = {}): void { autograd.runBackward(this, gradient, options); }
 
   // ---- in place (ops/inplace.ts): each write bumps the version; recorded when autograd is on ----
+  /** Sets every element to value in place (torch's `fill_`); returns this tensor. */
   fill_(value: number): this { return inplace.fill_(this, value); }
+  /** Sets every element to 0 in place (torch's `zero_`). */
   zero_(): this { return inplace.fill_(this, 0); }
   /** Copies src (broadcast to this shape; converted to this dtype) into this tensor. */
   copy_(src: Tensor): this { return inplace.copy_(this, src); }
+  /** Adds other (a tensor broadcast to this shape, or a number) in place (torch's `add_`). */
   add_(other: Tensor | number): this { return inplace.add_(this, other); }
+  /** Subtracts other (broadcast to this shape, or a number) in place (torch's `sub_`). */
   sub_(other: Tensor | number): this { return inplace.sub_(this, other); }
+  /** Multiplies by other (broadcast to this shape, or a number) in place (torch's `mul_`). */
   mul_(other: Tensor | number): this { return inplace.mul_(this, other); }
+  /** Divides by other (broadcast to this shape, or a number) in place (torch's `div_`). */
   div_(other: Tensor | number): this { return inplace.div_(this, other); }
+  /** Clamps every element to [min, max] in place (torch's `clamp_`); null leaves that side open. */
   clamp_(min: number | null, max: number | null = null): this { return inplace.clamp_(this, min, max); }
   /** Writes value where mask (broadcast to this shape) is non-zero. */
   maskedFill_(mask: Tensor, value: number | Tensor): this { return inplace.maskedFill_(this, mask, value); }
 
+  /**
+   * A copy with its own storage, still in the graph (torch's `clone()`: the gradient flows back unchanged).
+   */
   clone(): Tensor<D> { return shapeOps.clone(this); }
 
   // ---- printing (ops/format.ts) ----
@@ -354,83 +409,156 @@ export class Tensor<D extends DType = DType> {
   [inspectSymbol](): string { return this.toString(); }
 
   // ---- arithmetic (see ops/binary.ts, ops/elementwise.ts) ----
+  /** this + other, broadcasting (see `add`). */
   add(other: Tensor | number): Tensor<"float32"> { return binary.add(this, other); }
+  /** this − other, broadcasting (see `sub`). */
   sub(other: Tensor | number): Tensor<"float32"> { return binary.sub(this, other); }
+  /** this · other element-wise, broadcasting (see `mul`). */
   mul(other: Tensor | number): Tensor<"float32"> { return binary.mul(this, other); }
+  /** this / other element-wise, broadcasting (see `div`). */
   div(other: Tensor | number): Tensor<"float32"> { return binary.div(this, other); }
+  /** this ** other element-wise, broadcasting (see `pow`). */
   pow(other: Tensor | number): Tensor<"float32"> { return binary.pow(this, other); }
+  /** The element-wise larger of this and other (see `maximum`). */
   maximum(other: Tensor | number): Tensor<"float32"> { return binary.maximum(this, other); }
+  /** The element-wise smaller of this and other (see `minimum`). */
   minimum(other: Tensor | number): Tensor<"float32"> { return binary.minimum(this, other); }
+  /** 1 where this == other, else 0, as float32 (see `eq`; not differentiable). */
   eq(other: Tensor | number): Tensor<"float32"> { return binary.eq(this, other); }
+  /** 1 where this > other, else 0, as float32 (see `gt`). */
   gt(other: Tensor | number): Tensor<"float32"> { return binary.gt(this, other); }
+  /** 1 where this < other, else 0, as float32 (see `lt`). */
   lt(other: Tensor | number): Tensor<"float32"> { return binary.lt(this, other); }
+  /** −this (see `neg`). */
   neg(): Tensor<"float32"> { return elementwise.neg(this); }
+  /** |this| (see `abs`). */
   abs(): Tensor<"float32"> { return elementwise.abs(this); }
+  /** e^this (see `exp`). */
   exp(): Tensor<"float32"> { return elementwise.exp(this); }
+  /** The natural logarithm (see `log`). */
   log(): Tensor<"float32"> { return elementwise.log(this); }
+  /** The square root (see `sqrt`). */
   sqrt(): Tensor<"float32"> { return elementwise.sqrt(this); }
+  /** this² (see `square`). */
   square(): Tensor<"float32"> { return elementwise.square(this); }
+  /** sin(this) (see `sin`). */
   sin(): Tensor<"float32"> { return elementwise.sin(this); }
+  /** cos(this) (see `cos`). */
   cos(): Tensor<"float32"> { return elementwise.cos(this); }
+  /** max(this, 0) (see `relu`). */
   relu(): Tensor<"float32"> { return elementwise.relu(this); }
+  /** 1 / (1 + e^−this) (see `sigmoid`). */
   sigmoid(): Tensor<"float32"> { return elementwise.sigmoid(this); }
+  /** tanh(this) (see `tanh`). */
   tanh(): Tensor<"float32"> { return elementwise.tanh(this); }
+  /** Each element clamped to [min, max]; null leaves that side open (see `clamp`). */
   clamp(min: number | null, max: number | null = null): Tensor<"float32"> { return elementwise.clamp(this, min, max); }
+  /** This tensor with value written where mask is non-zero, in this tensor's dtype (see `maskedFill`). */
   maskedFill(mask: Tensor, value: number | Tensor): Tensor<D> { return binary.maskedFill(this, mask, value); }
 
   // ---- reductions (ops/reduce.ts) ----
+  /**
+   * The sum over dim (all elements when omitted), keeping reduced dims as size 1 with keepdim (see `sum`).
+   */
   sum(dim?: number | number[] | null, keepdim = false): Tensor<"float32"> { return reduce.sum(this, dim, keepdim); }
+  /** The mean over dim (all elements when omitted) (see `mean`). */
   mean(dim?: number | number[] | null, keepdim = false): Tensor<"float32"> { return reduce.mean(this, dim, keepdim); }
   /** Like PyTorch: max() is the largest value; max(dim) gives { values, indices }. */
   max(): Tensor<"float32">;
   max(dim: number, keepdim?: boolean): reduce.MaxResult;
   max(dim?: number, keepdim = false): Tensor<"float32"> | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.max(this)) : reduce.max(this, dim, keepdim); }
+  /** Like PyTorch: min() is the smallest value; min(dim) gives { values, indices }. */
   min(): Tensor<"float32">;
   min(dim: number, keepdim?: boolean): reduce.MaxResult;
   min(dim?: number, keepdim = false): Tensor<"float32"> | reduce.MaxResult { return dim === undefined ? valuesOnly(reduce.min(this)) : reduce.min(this, dim, keepdim); }
+  /** The variance over dim, with Bessel's correction unless `correction: 0` (see `var`). */
   var(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor<"float32"> { return reduce.variance(this, dim, options); }
+  /** The standard deviation over dim (see `std`). */
   std(dim?: number | number[] | null, options: reduce.VarianceOptions = {}): Tensor<"float32"> { return reduce.std(this, dim, options); }
+  /** log Σ exp over dim, computed stably (see `logsumexp`). */
   logsumexp(dim: number | number[], keepdim = false): Tensor<"float32"> { return reduce.logsumexp(this, dim, keepdim); }
+  /** The running sum along dim (see `cumsum`). */
   cumsum(dim: number): Tensor<"float32"> { return reduce.cumsum(this, dim); }
+  /** The int32 index of the largest value (flat when dim is omitted) (see `argmax`). */
   argmax(dim?: number | null, keepdim = false): Tensor<"int32"> { return reduce.argmax(this, dim, keepdim); }
+  /** The int32 index of the smallest value (flat when dim is omitted) (see `argmin`). */
   argmin(dim?: number | null, keepdim = false): Tensor<"int32"> { return reduce.argmin(this, dim, keepdim); }
+  /** Softmax along dim (see `softmax`). */
   softmax(dim: number): Tensor<"float32"> { return reduce.softmax(this, dim); }
+  /** log(softmax) along dim, computed stably (see `logSoftmax`). */
   logSoftmax(dim: number): Tensor<"float32"> { return reduce.logSoftmax(this, dim); }
 
   // ---- shape (ops/shape.ts) ----
+  /**
+   * The same data under another shape, as sizes or one array; one size may be -1 (torch's `reshape`; shares
+   * storage).
+   */
   reshape(...shape: number[] | [number[]]): Tensor<D> { return shapeOps.reshape(this, flatArgs(shape)); }
   /** PyTorch's view: the same storage under another shape (one size may be -1). */
   view(...shape: number[] | [number[]]): Tensor<D> { return shapeOps.view(this, flatArgs(shape)); }
+  /** Dims startDim..endDim merged into one (torch's `flatten`; shares storage). */
   flatten(startDim = 0, endDim = -1): Tensor<D> { return shapeOps.flatten(this, startDim, endDim); }
+  /** dim0 and dim1 swapped (torch's `transpose`; a copy). */
   transpose(dim0 = 0, dim1 = 1): Tensor<D> { return shapeOps.transpose(this, dim0, dim1); }
+  /** The transpose of the first two dims (torch's `.T` on a matrix). */
   get T(): Tensor<D> { return shapeOps.transpose(this, 0, 1); }
+  /** The dims reordered: output dim i is input dim dims[i] (torch's `permute`). */
   permute(...dims: number[] | [number[]]): Tensor<D> { return shapeOps.permute(this, flatArgs(dims)); }
+  /** length elements of dim from start (torch's `narrow`). */
   narrow(dim: number, start: number, length: number): Tensor<D> { return shapeOps.narrow(this, dim, start, length); }
+  /**
+   * Elements start, start+step, ... before end along dim (Python's `x[..., start:end:step]`); negative
+   * start/end count from the end.
+   */
   slice(dim: number, start: number, end?: number, step = 1): Tensor<D> { return shapeOps.slice(this, dim, start, end, step); }
+  /** Drops size-1 dims (only dim, when given) (torch's `squeeze`). */
   squeeze(dim?: number): Tensor<D> { return shapeOps.squeeze(this, dim); }
+  /** Inserts a size-1 dim at dim (torch's `unsqueeze`). */
   unsqueeze(dim: number): Tensor<D> { return shapeOps.unsqueeze(this, dim); }
+  /** Broadcasts to a larger shape (size-1 dims stretch, -1 keeps a size) (torch's `expand`; a copy here). */
   expand(...shape: number[] | [number[]]): Tensor<D> { return broadcast.expand(this, flatArgs(shape)); }
+  /** Reverses the order along each of dims (torch's `flip`). */
   flip(...dims: number[] | [number[]]): Tensor<D> { return shapeOps.flip(this, flatArgs(dims)); }
+  /** Shifts elements along dims cyclically; with no dims, over the flattened tensor (torch's `roll`). */
   roll(shifts: number | number[], dims?: number | number[] | null): Tensor<D> { return shapeOps.roll(this, shifts, dims); }
+  /** Splits into `chunks` nearly equal pieces along dim (torch's `chunk`). */
   chunk(chunks: number, dim = 0): Tensor<D>[] { return shapeOps.chunk(this, chunks, dim); }
+  /**
+   * Splits along dim into pieces of size `sizes` (one number: equal pieces, the last smaller; an array: those
+   * sizes) (torch's `split`).
+   */
   split(sizes: number | number[], dim = 0): Tensor<D>[] { return shapeOps.split(this, sizes, dim); }
+  /** The lower triangle of the last two dims, zeros above diagonal (torch's `tril`). */
   tril(diagonal = 0): Tensor<D> { return shapeOps.tril(this, diagonal); }
+  /** The upper triangle of the last two dims, zeros below diagonal (torch's `triu`). */
   triu(diagonal = 0): Tensor<D> { return shapeOps.triu(this, diagonal); }
+  /** The diagonal of dims dim1 and dim2 at offset, as the last dim (torch's `diagonal`). */
   diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor<D> { return shapeOps.diagonal(this, offset, dim1, dim2); }
+  /** Tiles the tensor repeats[d] times along each dim (torch's `Tensor.repeat`). */
   repeat(...repeats: number[] | [number[]]): Tensor<D> { return shapeOps.repeat(this, flatArgs(repeats)); }
+  /** A float32 copy (torch's `.float()`). */
   float(): Tensor<"float32"> { return shapeOps.toDType(this, "float32"); }
+  /** An int32 copy, truncating toward zero (torch's `.int()`). */
   int(): Tensor<"int32"> { return shapeOps.toDType(this, "int32"); }
 
   // ---- indexing along a dim (ops/indexing.ts) ----
+  /** Values picked along dim by an int32 index of the same rank (see `gather`). */
   gather(dim: number, index: Tensor): Tensor<"float32"> { return indexing.gather(this, dim, index); }
+  /** A copy with src added at the positions index gives along dim (see `scatterAdd`). */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor<"float32"> { return indexing.scatterAdd(this, dim, index, src); }
+  /** The slices index[0], index[1], ... along dim (see `indexSelect`). */
   indexSelect(dim: number, index: Tensor): Tensor<"float32"> { return indexing.indexSelect(this, dim, index); }
+  /** A copy with slice i of src added to slice index[i] along dim (see `indexAdd`). */
   indexAdd(dim: number, index: Tensor, src: Tensor): Tensor<"float32"> { return indexing.indexAdd(this, dim, index, src); }
+  /** The values sorted along dim and their int32 original positions (see `sort`). */
   sort(dim = -1, descending = false): indexing.SortResult { return indexing.sort(this, dim, descending); }
+  /** The int32 positions that sort along dim (see `argsort`). */
   argsort(dim = -1, descending = false): Tensor<"int32"> { return indexing.argsort(this, dim, descending); }
+  /** The k largest (or smallest) values along dim and their int32 positions (see `topk`). */
   topk(k: number, dim = -1, largest = true, sorted = true): indexing.SortResult { return indexing.topk(this, k, dim, largest, sorted); }
 
   // ---- linear algebra (ops/matmul.ts) ----
+  /** The matrix product with other, with batch broadcasting (see `matmul`). */
   matmul(other: Tensor): Tensor<"float32"> { return matmulOps.matmul(this, other); }
 }
 
@@ -496,7 +624,7 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Internal: hands a tensor nobody tracked (the autograd engine's) to the innermost tidy scope, like a new one. */
+/** Hands a tensor nobody tracked (the autograd engine's) to the innermost tidy scope, like a new one. @internal */
 export function track<T extends Tensor>(t: T): T {
   t.adoptInto(scopes[scopes.length - 1] ?? null);
   return t;
