@@ -1,22 +1,63 @@
-// Reduction throughput (GB/s read) of sum: a contiguous sum of 4M floats, and a column sum of
-// [4096, 1024] over dim 0. Run it for two kernel builds side by side when a reduction changes:
-//   node --import tsx bench/reduce-sum.ts
-import { full, sum, dispose } from "../src/index.js";
+// Reduction throughput (GB/s read) of sum: a contiguous sum of 4M floats, a column sum of
+// [4096, 1024] over dim 0 and a row sum over dim 1; softmax and layerNorm over dim 1. Given other checkouts (built), all run in this
+// process (each its own module graph and wasm memory), interleaved round by round with the order
+// alternating, so all see the same machine; each round is the best of 5 runs of 20 calls. Ratios
+// are this checkout's rate over the other's, round by round.
+//   node --import tsx bench/reduce-sum.ts [<other checkout>...] [--rounds N]
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { loadavg } from "node:os";
 
-function rate(name: string, bytes: number, run: () => void): void {
-  for (let i = 0; i < 10; i++) run(); // past the baseline tier
+type Simdgrad = typeof import("../src/index.js");
+interface Case { name: string; bytes: number; run: () => void }
+
+function cases(sg: Simdgrad): Case[] {
+  const flat = sg.full([1 << 22], 0.5);
+  const grid = sg.full([4096, 1024], 0.5);
+  return [
+    { name: "sum of 4M floats", bytes: flat.size * 4, run: () => sg.sum(flat).dispose() },
+    { name: "sum over dim 0 of [4096, 1024]", bytes: grid.size * 4, run: () => sg.sum(grid, 0).dispose() },
+    { name: "sum over dim 1 of [4096, 1024]", bytes: grid.size * 4, run: () => sg.sum(grid, 1).dispose() },
+    // The blocked exp-sum and squared-deviation sum (forward only).
+    { name: "softmax over dim 1 of [4096, 1024]", bytes: grid.size * 4, run: () => sg.noGrad(() => sg.softmax(grid, 1)).dispose() },
+    { name: "layerNorm over dim 1 of [4096, 1024]", bytes: grid.size * 4, run: () => sg.noGrad(() => sg.layerNorm(grid, 1024)).dispose() },
+  ];
+}
+
+/** GB/s of the best of 5 runs of 20 calls. */
+function rate(c: Case): number {
   let best = Infinity;
   for (let rep = 0; rep < 5; rep++) {
     const t0 = performance.now();
-    for (let i = 0; i < 20; i++) run();
+    for (let i = 0; i < 20; i++) c.run();
     best = Math.min(best, (performance.now() - t0) / 20);
   }
-  console.log(`${name}: ${(bytes / best / 1e6).toFixed(1)} GB/s (${best.toFixed(3)} ms)`);
+  return c.bytes / best / 1e6;
 }
 
-const flat = full([1 << 22], 0.5);
-const grid = full([4096, 1024], 0.5);
-rate("sum of 4M floats", flat.size * 4, () => sum(flat).dispose());
-rate("sum over dim 0 of [4096, 1024]", grid.size * 4, () => sum(grid, 0).dispose());
-rate("sum over dim 1 of [4096, 1024]", grid.size * 4, () => sum(grid, 1).dispose());
-dispose([flat, grid]);
+const argv = process.argv.slice(2);
+const at = argv.indexOf("--rounds");
+const rounds = at >= 0 ? Number(argv[at + 1]) : 6;
+const others = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--rounds");
+const trees = [{ label: "this checkout", dir: resolve(".") }, ...others.map((o) => ({ label: o, dir: resolve(o) }))];
+const sides = await Promise.all(trees.map(async (t) => {
+  const sg: Simdgrad = await import(pathToFileURL(resolve(t.dir, "src/index.ts")).href);
+  sg.initSync({ relaxedSimd: false });
+  const cs = cases(sg);
+  for (const c of cs) for (let i = 0; i < 10; i++) c.run(); // past the baseline tier
+  return { ...t, cases: cs, rates: cs.map(() => [] as number[]) };
+}));
+const load0 = loadavg()[0];
+for (let r = 0; r < rounds; r++) {
+  for (const s of r % 2 ? [...sides].reverse() : sides) s.cases.forEach((c, i) => s.rates[i].push(rate(c)));
+}
+const range = (xs: number[], digits = 1) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[s.length >> 1].toFixed(digits)} (${s[0].toFixed(digits)}–${s.at(-1)!.toFixed(digits)})`;
+};
+console.log(`${rounds} interleaved rounds, load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}; GB/s median (range)`);
+sides[0].cases.forEach((c, i) => {
+  const row = sides.map((s) => `${s.label}: ${range(s.rates[i])}`).join(", ");
+  const ratios = sides.slice(1).map((s) => `; ratio to ${s.label} ${range(sides[0].rates[i].map((v, r) => v / s.rates[i][r]), 2)}`).join("");
+  console.log(`${c.name}: ${row}${ratios}`);
+});

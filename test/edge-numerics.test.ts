@@ -101,7 +101,7 @@ describe("long sums over other dims and in softmax / logsumexp / cross-entropy /
       const alt = tensor(Float32Array.from({ length: 3e6 }, (_, i) => (Math.floor(i / 3) % 2 ? -9999 : 10001))).reshape([1e6, 3]);
       expect(values(sum(alt, 0))).toEqual([1e6, 1e6, 1e6]);
       // block edges: row counts around multiples of the block
-      for (const rows of [1, 63, 64, 65, 128, 129, 1000]) {
+      for (const rows of [1, 2, 3, 63, 64, 65, 66, 67, 128, 129, 1000]) {
         const z = tensor(Float32Array.from({ length: rows * 5 }, (_, i) => (i % 11) - 5)).reshape([rows, 5]);
         const want = [0, 1, 2, 3, 4].map((c) => { let s = 0; for (let r = 0; r < rows; r++) s += ((r * 5 + c) % 11) - 5; return s; });
         expect(values(sum(z, 0)), `rows = ${rows}`).toEqual(want);
