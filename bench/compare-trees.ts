@@ -17,7 +17,7 @@ async function child(tree: string, filter: RegExp): Promise<void> {
   const sg = await import(at("src/index.ts"));
   await sg.init({ relaxedSimd: false });
   const { measure, toValue } = await import(at("bench/harness.ts"));
-  const modules = ["gemm", "mlp", "conv", "lenet"];
+  const modules = ["gemm", "mlp", "conv", "lenet", "sequence"];
   type W = { name: string; unit: string; simdgrad: () => { run: () => void; dispose?: () => void } };
   const isWorkloads = (v: unknown): v is W[] => Array.isArray(v) && typeof v[0]?.simdgrad === "function";
   const workloads = (await Promise.all(modules.map(async (m) => Object.values(await import(at(`bench/${m}.ts`))).filter(isWorkloads).flat()))).flat();

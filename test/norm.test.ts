@@ -95,6 +95,50 @@ describe("layerNorm and groupNorm", () => {
     expect(() => layerNorm(x, 4, randn([3]))).toThrow(/weight must be float32 \[4\]/);
   });
 
+  it("rows of single-element channels (layerNorm, groupNorm of [N, C]) match the closed form in float64: vector body, tails, several sum blocks", () => {
+    // Per row of D: x̂ = (x − m)·rs, ĝ = g·w, dx = rs·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)), dw += g·x̂, db += g;
+    // the affine of row r starts at channel (r % G)·D.
+    function reference(x: Float32Array, g: Float32Array, w: Float32Array, b: Float32Array, D: number, G: number) {
+      const rows = x.length / D, y: number[] = [], dx: number[] = [], dw = new Array<number>(w.length).fill(0), db = new Array<number>(w.length).fill(0);
+      for (let r = 0; r < rows; r++) {
+        const xs = Array.from(x.subarray(r * D, (r + 1) * D)), gs = g.subarray(r * D, (r + 1) * D), a = (r % G) * D;
+        const m = xs.reduce((s, v) => s + v, 0) / D, rs = 1 / Math.sqrt(xs.reduce((s, v) => s + (v - m) ** 2, 0) / D + 1e-5);
+        const xh = xs.map((v) => (v - m) * rs), gh = xh.map((_, i) => gs[i] * w[a + i]);
+        const meanG = gh.reduce((s, v) => s + v, 0) / D, meanGX = gh.reduce((s, v, i) => s + v * xh[i], 0) / D;
+        xh.forEach((v, i) => {
+          y.push(v * w[a + i] + b[a + i]);
+          dx.push(rs * (gh[i] - meanG - v * meanGX));
+          dw[a + i] += gs[i] * v;
+          db[a + i] += gs[i];
+        });
+      }
+      return { y, dx, dw, db };
+    }
+    manualSeed(5);
+    for (const [rows, D, G] of [[5, 1, 1], [4, 3, 1], [3, 64, 1], [3, 130, 1], [6, 7, 1], [6, 2, 3], [4, 5, 2]]) {
+      tidy(() => {
+        const shape = G === 1 ? [rows, D] : [rows / G, G * D];
+        const x = randn(shape, { mean: 1, std: 2, requiresGrad: true }), g = randn(shape);
+        const w = randn([G * D], { requiresGrad: true }), b = randn([G * D], { requiresGrad: true });
+        const y = G === 1 ? layerNorm(x, D, w, b) : groupNorm(x, G, w, b);
+        y.mul(g).sum().backward();
+        const want = reference(x.data(), g.data(), w.data(), b.data(), D, G);
+        const label = `rows ${rows}, D ${D}, groups ${G}`;
+        expectClose(y.data(), want.y, 1e-5);
+        for (const [got, ref] of [[x.grad!, want.dx], [w.grad!, want.dw], [b.grad!, want.db]] as const) {
+          const v = got.data();
+          expect(v.length, label).toBe(ref.length);
+          v.forEach((e, i) => expect(Math.abs(e - ref[i]), `${label}, element ${i}`).toBeLessThan(2e-4 * (1 + Math.abs(ref[i]))));
+        }
+      });
+    }
+    // Only some gradients requested, no affine: the kernel's optional outputs.
+    const x = randn([3, 9], { requiresGrad: true });
+    expect(gradcheck((x) => layerNorm(x, 9), [x]).mismatch).toBeNull();
+    const w = randn([9], { requiresGrad: true });
+    expect(gradcheck((w) => layerNorm(x.detach(), 9, w), [w]).mismatch).toBeNull();
+  });
+
   it("groupNorm normalises groups of channels per sample with a per-channel affine, and passes gradcheck", () => {
     manualSeed(4);
     const x = randn([2, 6, 3, 2], { requiresGrad: true }), w = randn([6], { requiresGrad: true }), b = randn([6], { requiresGrad: true });
