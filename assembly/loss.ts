@@ -2,6 +2,7 @@
 // non-zero pointers, the derivatives the backward needs, so a loss costs one pass over its inputs.
 import { exp4, sigmoid4, log4, log1p4, loadLane, storeLane } from "./vmath";
 import { sumContiguous, sumExpContiguous } from "./sums";
+import { maxContiguous } from "./reduce";
 
 export const enum PointwiseLoss {
   Mse = 0, L1 = 1, SmoothL1 = 2, Huber = 3, Bce = 4, BceWithLogits = 5, KlDiv = 6, KlDivLogTarget = 7,
@@ -126,6 +127,7 @@ export function pointwise_loss_f32(op: i32, x: usize, t: usize, pw: usize, rows:
 }
 
 @inline function rowMax(x: usize, C: i32, step: usize): f32 {
+  if (step == 4) return maxContiguous(x, C);
   let m = load<f32>(x);
   for (let c = 1; c < C; c++) m = max(m, load<f32>(x + <usize>c * step));
   return m;
@@ -137,6 +139,23 @@ export function pointwise_loss_f32(op: i32, x: usize, t: usize, pw: usize, rows:
   let s: f64 = 0;
   for (let c = 0; c < C; c++) s += <f64>Mathf.exp(load<f32>(x + <usize>c * step) - m);
   return <f32>s;
+}
+
+// probs_c = exp((x_c − m) − log s) over one row of C classes `step` bytes apart (a contiguous row
+// four lanes at a time, its tail one lane at a time).
+@inline function rowProbs(x: usize, probs: usize, C: i32, step: usize, m: f32, logS: f32): void {
+  let c = 0;
+  if (step == 4) {
+    const mv = f32x4.splat(m), lv = f32x4.splat(logS);
+    for (; c + 4 <= C; c += 4) {
+      const q = <usize>c << 2;
+      v128.store(probs + q, exp4(f32x4.sub(f32x4.sub(v128.load(x + q), mv), lv)));
+    }
+  }
+  for (; c < C; c++) {
+    const q = <usize>c * step;
+    storeLane(probs + q, exp4(f32x4.sub(f32x4.sub(loadLane(x + q), f32x4.splat(m)), f32x4.splat(logS))));
+  }
 }
 
 // Σ_c w_c, the smoothing term's total weight (C when there are no class weights).
@@ -166,9 +185,7 @@ export function class_nll_f32(x: usize, target: usize, weight: usize, loss: usiz
       // logits lose no precision (forming lse = m + log s first would).
       const m: f32 = logits ? rowMax(xr, C, step) : 0;
       const logS: f32 = logits ? Mathf.log(rowSumExp(xr, C, step, m)) : 0;
-      if (probs) {
-        for (let c = 0; c < C; c++) store<f32>(probs + base + <usize>c * step, Mathf.exp(load<f32>(xr + <usize>c * step) - m - logS));
-      }
+      if (probs) rowProbs(xr, probs + base, C, step, m, logS);
       if (t == ignoreIndex) {
         store<f32>(loss + j, 0);
         continue;

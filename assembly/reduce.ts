@@ -1,5 +1,6 @@
 // Reductions over one dim of a tensor viewed as [outer, r, inner], and softmax along that dim.
-import { sumContiguous, sumExpContiguous, sumRows } from "./sums";
+import { sumContiguous, sumDotDevContiguous, sumExpContiguous, sumRows } from "./sums";
+import { exp4, loadLane, storeLane } from "./vmath";
 
 // y[o, i] = sum_k x[o, k, i], blocked (assembly/sums.ts) over the last dim (inner = 1) and over
 // any other (rows stream by; scratch holds inner f64 totals, needed when inner > 1).
@@ -29,14 +30,27 @@ export function max_dim_f32(x: usize, y: usize, idx: usize, outer: i32, r: i32, 
   }
 }
 
+// The max of n ≥ 1 contiguous floats, four lanes at a time, as the shift of a softmax row. pmax
+// (one instruction, where f32x4.max needs NaN fix-ups) may skip a NaN; the row's Σ exp(x − max)
+// is then NaN all the same, so every result that depends on the shift still is.
+export function maxContiguous(p: usize, n: i32): f32 {
+  let m = load<f32>(p), k = 1;
+  if (n >= 4) {
+    let v = v128.load(p);
+    for (k = 4; k + 4 <= n; k += 4) v = f32x4.pmax(v, v128.load(p + (<usize>k << 2)));
+    m = max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  }
+  for (; k < n; k++) m = max(m, load<f32>(p + (<usize>k << 2)));
+  return m;
+}
+
 // Numerically stable softmax / log-softmax along the middle dim: subtract the max first.
 export function softmax_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, log: i32): void {
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
       const xr = x + (<usize>(o * r) << 2);
       const yr = y + (<usize>(o * r) << 2);
-      let m = load<f32>(xr);
-      for (let k = 1; k < r; k++) m = max(m, load<f32>(xr + (<usize>k << 2)));
+      const m = maxContiguous(xr, r);
       // softmax keeps exp(x − m) in y on the way (then scales it); log-softmax needs only the sum.
       const sum = <f32>sumExpContiguous(xr, r, m, log ? 0 : yr);
       let k = 0;
@@ -69,8 +83,28 @@ export function softmax_f32(x: usize, y: usize, outer: i32, r: i32, inner: i32, 
   }
 }
 
+// dx at byte offset q of a contiguous row (four lanes, or one for the row's tail), s = the row's Σ.
+// @ts-ignore: decorator
+@inline function softmaxBackwardStep(y: usize, g: usize, dx: usize, q: usize, sv: v128, log: i32, one: bool): void {
+  const yv = one ? loadLane(y + q) : v128.load(y + q), gv = one ? loadLane(g + q) : v128.load(g + q);
+  const d = log ? f32x4.sub(gv, f32x4.mul(exp4(yv), sv)) : f32x4.mul(yv, f32x4.sub(gv, sv));
+  if (one) storeLane(dx + q, d);
+  else v128.store(dx + q, d);
+}
+
 // softmax: dx = y ⊙ (g − Σ g⊙y);  log-softmax: dx = g − exp(y) ⊙ Σ g
 export function softmax_backward_f32(y: usize, g: usize, dx: usize, outer: i32, r: i32, inner: i32, log: i32): void {
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      const row = <usize>(o * r) << 2;
+      const yr = y + row, gr = g + row, dr = dx + row;
+      const sv = f32x4.splat(<f32>(log ? sumContiguous(gr, r) : sumDotDevContiguous(gr, yr, r, 0)));
+      let k = 0;
+      for (; k + 4 <= r; k += 4) softmaxBackwardStep(yr, gr, dr, <usize>k << 2, sv, log, false);
+      for (; k < r; k++) softmaxBackwardStep(yr, gr, dr, <usize>k << 2, sv, log, true);
+    }
+    return;
+  }
   const step = <usize>inner << 2;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
