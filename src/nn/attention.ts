@@ -15,6 +15,10 @@ import { Module, parameter } from "./module.js";
 import { Linear } from "./linear.js";
 import { constant_, xavierUniform_ } from "./init.js";
 
+/**
+ * The per-call options of MultiheadAttention.forward (torch's `key_padding_mask`, `need_weights`,
+ * `attn_mask`, `average_attn_weights`, `is_causal`).
+ */
 export interface MultiHeadAttentionCallOptions {
   /**
    * [N, S] (or [S] unbatched): an int32 (boolean) mask whose nonzero entries are padding keys that
@@ -122,6 +126,7 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor | null, val
   });
 }
 
+/** The constructor options of MultiheadAttention (torch.nn.MultiheadAttention's keyword arguments). */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in training. Default 0. */
   dropout?: number;
@@ -137,6 +142,7 @@ export interface MultiheadAttentionOptions {
   vdim?: number | null;
   /** Inputs and output as [N, L, E] instead of [L, N, E]. Default false. */
   batchFirst?: boolean;
+  /** The random generator for the initial weights and the dropout masks (the global one by default). */
   generator?: Generator;
 }
 
@@ -147,10 +153,18 @@ export interface MultiheadAttentionOptions {
  */
 export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   // Field names are PyTorch's state-dict keys.
+  /**
+   * The stacked query, key and value projections [3·embedDim, embedDim] (PyTorch's `in_proj_weight`),
+   * xavier-uniform at init.
+   */
   readonly in_proj_weight: Tensor;
+  /** The stacked projection biases [3·embedDim], zeros at init; null with `bias: false`. */
   readonly in_proj_bias: Tensor | null;
+  /** The output projection embedDim -> embedDim (PyTorch's `out_proj`). */
   readonly out_proj: Linear;
+  /** The dropout probability on the attention weights in training. */
   readonly dropout: number;
+  /** Whether inputs and outputs are [N, L, E] (true) or [L, N, E] (false, PyTorch's default). */
   readonly batchFirst: boolean;
   private readonly generator?: Generator;
 
@@ -175,6 +189,11 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     if (this.out_proj.bias) constant_(this.out_proj.bias, 0);
   }
 
+  /**
+   * Attends from query [L, N, E] (or [N, L, E] with batchFirst, or unbatched [L, E]) to key and value [S, N,
+   * E] (both default to query); returns [attnOutput of query's shape, attnWeights [N, L, S] averaged over
+   * heads (or per head), or null with `needWeights: false`].
+   */
   forward(query: Tensor, key?: Tensor | null, value?: Tensor | null, options: MultiHeadAttentionCallOptions = {}): [Tensor, Tensor | null] {
     checkOptionNames("MultiheadAttention.forward", options, CALL_OPTIONS);
     return multiHeadAttentionForward(query, key ?? null, value ?? null, {

@@ -3,6 +3,11 @@
 import { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 
+/**
+ * torch.nn.Sequential: modules applied in order, each one's output the next one's input. Children are
+ * registered as `0`, `1`, … so parameter names match PyTorch's (`0.weight`) and `model[0]` indexes the first
+ * layer. A Linear or Conv2d followed by ReLU runs as one fused kernel.
+ */
 export class Sequential extends Module {
   readonly [index: number]: Module;
 
@@ -11,10 +16,12 @@ export class Sequential extends Module {
     modules.forEach((m) => this.append(m));
   }
 
+  /** The number of modules (Python's `len(model)`). */
   get length(): number {
     return this.namedChildren().length;
   }
 
+  /** Adds a module at the end (torch's `append`); returns this Sequential. */
   append(module: Module): this {
     if (!(module instanceof Module)) throw new Error(`Sequential: expected a Module, got ${String(module)}`);
     (this as unknown as Module[])[this.length] = module;
@@ -26,6 +33,7 @@ export class Sequential extends Module {
     return this.children() as Module[];
   }
 
+  /** Iterates over the modules in order (`for (const layer of model)`). */
   [Symbol.iterator](): Iterator<Module> {
     return this.layers()[Symbol.iterator]();
   }
@@ -72,6 +80,7 @@ export class ModuleList extends Module<never> {
     this.extend(modules);
   }
 
+  /** The number of modules (Python's `len(list)`). */
   get length(): number {
     return this.namedChildren().length;
   }
@@ -81,12 +90,14 @@ export class ModuleList extends Module<never> {
     return this[listIndex("ModuleList.get", i, this.length)];
   }
 
+  /** Adds a module at the end, registered under the next index (torch's `append`). */
   append(module: Module<unknown>): this {
     if (!(module instanceof Module)) throw new Error(`ModuleList.append: expected a Module, got ${String(module)}`);
     (this as unknown as Module<unknown>[])[this.length] = module;
     return this;
   }
 
+  /** Appends each module of an iterable in order (torch's `extend`). */
   extend(modules: Iterable<Module<unknown>>): this {
     for (const m of modules) this.append(m);
     return this;
@@ -102,10 +113,12 @@ export class ModuleList extends Module<never> {
     return this;
   }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<Module<unknown>> {
     return this.children()[Symbol.iterator]();
   }
 
+  /** A ModuleList has no forward (as in PyTorch): calling it is an error; iterate and call each module. */
   forward(): never {
     throw new Error("ModuleList has no forward: iterate over it and call each module");
   }
@@ -122,6 +135,10 @@ export class ModuleDict extends Module<never> {
     for (const [k, m] of entries) this.set(k, m);
   }
 
+  /**
+   * Registers module under key (torch's `dict[key] = module`); an empty key, one with ".", or one naming a
+   * property of the module is an error.
+   */
   set(key: string, module: Module<unknown>): this {
     if (!(module instanceof Module)) throw new Error(`ModuleDict: expected a Module for key "${key}", got ${String(module)}`);
     if (typeof key !== "string" || key === "" || key.includes(".")) throw new Error(`ModuleDict.set: a key must be a non-empty string without ".", got ${JSON.stringify(key)}`);
@@ -132,11 +149,13 @@ export class ModuleDict extends Module<never> {
     return this;
   }
 
+  /** The module under key (torch's `dict[key]`); a missing key is an error listing the keys. */
   get(key: string): Module<unknown> {
     if (!this.has(key)) throw new Error(`ModuleDict.get: no module under key "${key}" (keys: ${this.keys().join(", ")})`);
     return (this as unknown as Record<string, Module<unknown>>)[key];
   }
 
+  /** Whether a module is registered under key (Python's `key in dict`). */
   has(key: string): boolean {
     return Object.hasOwn(this, key) && (this as unknown as Record<string, unknown>)[key] instanceof Module;
   }
@@ -148,22 +167,27 @@ export class ModuleDict extends Module<never> {
     return m;
   }
 
+  /** The keys in insertion order. */
   keys(): string[] {
     return this.namedChildren().map(([k]) => k);
   }
 
+  /** The modules in insertion order. */
   values(): Module<unknown>[] {
     return this.children();
   }
 
+  /** [key, module] pairs in insertion order (torch's `items()`). */
   entries(): [string, Module<unknown>][] {
     return this.namedChildren();
   }
 
+  /** The number of modules (Python's `len(dict)`). */
   get size(): number {
     return this.keys().length;
   }
 
+  /** A ModuleDict has no forward (as in PyTorch): calling it is an error; look modules up by key. */
   forward(): never {
     throw new Error("ModuleDict has no forward: get a module by key and call it");
   }

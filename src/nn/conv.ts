@@ -112,6 +112,10 @@ export class Conv2d extends ConvNd {
     });
   }
 
+  /**
+   * The convolution of x [N, Cin, H, W] (or unbatched [Cin, H, W]) with this layer's weight and bias; returns
+   * [N, Cout, Ho, Wo].
+   */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options());
   }
@@ -153,6 +157,7 @@ export class Conv1d extends ConvNd {
     });
   }
 
+  /** The convolution of x [N, Cin, L] (or unbatched [Cin, L]); returns [N, Cout, Lo]. */
   forward(x: Tensor): Tensor {
     const pad = this.padding;
     return conv1d(x, this.weight, this.bias, {
@@ -195,6 +200,10 @@ export class ConvTranspose2d extends ConvNd {
     });
   }
 
+  /**
+   * The transposed convolution (the adjoint of Conv2d, upsampling) of x [N, Cin, H, W]; returns [N, Cout, Ho,
+   * Wo] with Ho = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+   */
   forward(x: Tensor): Tensor {
     return convTranspose2d(x, this.weight, this.bias, {
       stride: this.stride as [number, number], padding: this.padding as [number, number],

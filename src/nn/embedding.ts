@@ -21,7 +21,9 @@ export interface EmbeddingOptions {
 
 /** Rows of weight [numEmbeddings, embeddingDim] picked by int32 indices; N(0, 1) init like PyTorch, padding row zeroed. */
 export class Embedding extends Module {
+  /** The table [numEmbeddings, embeddingDim], N(0, 1) at init. */
   readonly weight: Tensor;
+  /** The row that is zero at init and gets no gradient (torch's `padding_idx`), or null. */
   readonly paddingIdx: number | null;
 
   /** PyTorch's order: (numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse), then options. */
@@ -41,6 +43,10 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) this.weight.liveData().fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
   }
 
+  /**
+   * The rows of the table at int32 indices of any shape; returns [...indices.shape, embeddingDim]. An index
+   * out of range is an error naming it.
+   */
   forward(indices: Tensor): Tensor {
     return embedding(indices, this.weight, this.paddingIdx);
   }

@@ -14,7 +14,9 @@ export interface LinearOptions {
 
 /** y = x·Wᵀ + b with weight [outFeatures, inFeatures] and bias [outFeatures] (PyTorch's layout and init). */
 export class Linear extends Module {
+  /** The weight [outFeatures, inFeatures], initialised like PyTorch (Kaiming uniform with a = √5). */
   readonly weight: Tensor;
+  /** The bias [outFeatures], uniform in ±1/√inFeatures; null with `bias: false`. */
   readonly bias: Tensor | null;
 
   /** PyTorch's order: (inFeatures, outFeatures, bias), then options. */
@@ -39,6 +41,7 @@ export class Linear extends Module {
     }
   }
 
+  /** y = x·Wᵀ + b for x [..., inFeatures] (any leading dims); returns [..., outFeatures]. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
@@ -59,6 +62,7 @@ export class Identity extends Module {
     super();
   }
 
+  /** Returns x itself (no copy). */
   forward(x: Tensor): Tensor {
     return x;
   }
@@ -66,7 +70,9 @@ export class Identity extends Module {
 
 /** Merges dims startDim..endDim into one (by default every dim after the batch dim). */
 export class Flatten extends Module {
+  /** The first dim merged (default 1: every dim after the batch dim). */
   readonly startDim: number;
+  /** The last dim merged (default -1). */
   readonly endDim: number;
 
   /** PyTorch's order: (startDim, endDim), then options. */
@@ -77,6 +83,7 @@ export class Flatten extends Module {
     this.endDim = endDim;
   }
 
+  /** x with dims startDim..endDim merged into one (a view of the same storage). */
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }

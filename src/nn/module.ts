@@ -40,6 +40,10 @@ export type Epilogue = "relu";
  * (output and final state, as in PyTorch). Subclasses declare their own forward parameters.
  */
 export abstract class Module<Out = Tensor> {
+  /**
+   * Whether the module is in training mode (torch's `.training`): dropout drops and batch norm uses batch
+   * statistics. Set by `train()` / `eval()` on the whole tree.
+   */
   training = true;
 
   /** A layer that takes no arguments (Sigmoid, Tanh, ...) refuses any: nothing is silently ignored. */
@@ -47,6 +51,10 @@ export abstract class Module<Out = Tensor> {
     readArgs(new.target.name, args, {});
   }
 
+  /**
+   * The layer's computation (torch's `forward`); call it directly. Each subclass declares its own parameters
+   * (a Tensor for most layers) and return type `Out`.
+   */
   abstract forward(...inputs: unknown[]): Out;
 
   /**
@@ -77,6 +85,7 @@ export abstract class Module<Out = Tensor> {
     return out;
   }
 
+  /** The direct submodules, in registration order (torch's `children()`). */
   children(): Module<unknown>[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -119,14 +128,23 @@ export abstract class Module<Out = Tensor> {
     return out;
   }
 
+  /**
+   * Every learnable parameter of this module and its submodules with its dotted name (`0.weight`,
+   * `encoder.layers.1.bias`), as in PyTorch's `named_parameters()`; the keys of `stateDict()`.
+   */
   namedParameters(): [string, Tensor][] {
     return this.namedTensors(["parameter"], "");
   }
 
+  /** Every learnable parameter, for an optimizer (torch's `parameters()`). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * The persistent non-learnable tensors (batch norm's running statistics) with their dotted names (torch's
+   * `named_buffers()`).
+   */
   namedBuffers(): [string, Tensor][] {
     return this.namedTensors(["buffer"], "");
   }
@@ -136,11 +154,16 @@ export abstract class Module<Out = Tensor> {
     return this.parameters().reduce((n, p) => n + p.size, 0);
   }
 
+  /** Sets training mode on this module and every submodule (torch's `train(mode)`); returns this module. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
 
+  /**
+   * Evaluation mode (torch's `eval()`, same as `train(false)`): dropout off, batch norm on its running
+   * statistics.
+   */
   eval(): this {
     return this.train(false);
   }

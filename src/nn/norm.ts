@@ -101,9 +101,13 @@ export interface LayerNormOptions {
 
 /** Normalises over the last dims (normalizedShape) of each sample, with an elementwise affine of that shape. */
 export class LayerNorm extends Module {
+  /** The per-element scale γ of normalizedShape, ones at init; null with `elementwiseAffine: false`. */
   readonly weight: Tensor | null;
+  /** The per-element shift β of normalizedShape, zeros at init; null without affine or with `bias: false`. */
   readonly bias: Tensor | null;
+  /** The trailing dims normalised over (torch's `normalized_shape`). */
   readonly normalizedShape: number[];
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
 
   /** PyTorch's order: (normalizedShape, eps, elementwiseAffine, bias), then options. */
@@ -119,6 +123,7 @@ export class LayerNorm extends Module {
     this.bias = elementwiseAffine && bias ? parameter(Tensor.empty(shape, "float32", "LayerNorm bias").zero_()) : null;
   }
 
+  /** Normalises x over its last normalizedShape.length dims; x's trailing dims must equal normalizedShape. */
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
@@ -130,8 +135,11 @@ export class LayerNorm extends Module {
 
 /** Normalises each sample over groups of numChannels/numGroups channels, with a per-channel affine. */
 export class GroupNorm extends Module {
+  /** The per-channel scale γ [numChannels], ones at init; null with `affine: false`. */
   readonly weight: Tensor | null;
+  /** The per-channel shift β [numChannels], zeros at init; null with `affine: false`. */
   readonly bias: Tensor | null;
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
 
   /** PyTorch's order: (numGroups, numChannels, eps, affine), then options. */
@@ -148,6 +156,10 @@ export class GroupNorm extends Module {
     this.bias = affine ? parameter(Tensor.empty([numChannels], "float32", "GroupNorm bias").zero_()) : null;
   }
 
+  /**
+   * Normalises x [N, C, ...] over each group of C/numGroups channels and the spatial dims, then applies the
+   * per-channel affine.
+   */
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new Error(`GroupNorm: expected an input [N, ${this.numChannels}, ...], got ${shapeToString(x.shape)}`);

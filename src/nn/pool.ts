@@ -19,11 +19,20 @@ export interface MaxPool2dLayerOptions extends MaxPool2dOptions {
 
 const stride = kinds.orNull(kinds.size);
 
+/**
+ * torch.nn.MaxPool2d: the maximum of each kernelSize window of x [N, C, H, W]; the gradient goes to each
+ * window's maximum.
+ */
 export class MaxPool2d extends Module {
+  /** The window size [kh, kw]. */
   readonly kernelSize: Size2;
+  /** The step between windows (defaults to the kernel size). */
   readonly stride: Size2;
+  /** Implicit −∞ padding on each side. */
   readonly padding: Size2;
+  /** The spacing between a window's elements. */
   readonly dilation: Size2;
+  /** Round the output size up instead of down (windows may start in the right/bottom padding). */
   readonly ceilMode: boolean;
 
   /** PyTorch's order: (kernelSize, stride, padding, dilation, returnIndices, ceilMode), then options; stride defaults to the kernel size. */
@@ -40,6 +49,10 @@ export class MaxPool2d extends Module {
     this.ceilMode = o.ceilMode ?? false;
   }
 
+  /**
+   * Max-pools x [N, C, H, W] (or [C, H, W]); returns [N, C, Ho, Wo] with Ho = ⌊(H + 2·padding − dilation·(k −
+   * 1) − 1)/stride⌋ + 1.
+   */
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
@@ -50,9 +63,13 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** torch.nn.AvgPool2d: the mean of each kernelSize window of x [N, C, H, W]. */
 export class AvgPool2d extends Module {
+  /** The window size [kh, kw]. */
   readonly kernelSize: Size2;
+  /** The step between windows (defaults to the kernel size). */
   readonly stride: Size2;
+  /** padding, ceilMode, countIncludePad and divisorOverride, as in PyTorch. */
   readonly options: AvgPool2dOptions;
 
   /** PyTorch's order: (kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride), then options; stride defaults to the kernel size. */
@@ -68,6 +85,7 @@ export class AvgPool2d extends Module {
     this.options = { ...o, stride: this.stride };
   }
 
+  /** Average-pools x [N, C, H, W] (or [C, H, W]); returns [N, C, Ho, Wo]. */
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
   }
@@ -79,6 +97,7 @@ export class AvgPool2d extends Module {
 
 /** Average pooling to a fixed output size (null keeps that input size). */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output size: one number for both dims, or [Ho, Wo] with null keeping that input size. */
   readonly outputSize: number | readonly [number | null, number | null];
 
   constructor(...args: Args<[outputSize: number | readonly [number | null, number | null]], { outputSize?: number | readonly [number | null, number | null] }>) {
@@ -86,6 +105,9 @@ export class AdaptiveAvgPool2d extends Module {
     ({ outputSize: this.outputSize } = readArgs<{ outputSize: number | readonly [number | null, number | null] }>("AdaptiveAvgPool2d", args, { outputSize: kinds.any }, {}, ["outputSize"]));
   }
 
+  /**
+   * Average-pools x [N, C, H, W] to [N, C, Ho, Wo] with PyTorch's window bounds (⌊i·H/Ho⌋ to ⌈(i+1)·H/Ho⌉).
+   */
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
   }
@@ -98,6 +120,7 @@ export class AdaptiveAvgPool2d extends Module {
 
 /** Mean over each channel's plane: [N, C, H, W] -> [N, C] (a classifier head; Keras' GlobalAveragePooling2D). */
 export class GlobalAvgPool2d extends Module {
+  /** The mean of each channel's plane: [N, C, H, W] -> [N, C]. */
   forward(x: Tensor): Tensor {
     return globalAvgPool2d(x);
   }
@@ -114,8 +137,11 @@ export interface UpsampleOptions {
 
 /** Nearest-neighbour upsampling to `size` or by `scaleFactor` (torch.nn.Upsample, mode "nearest"). */
 export class Upsample extends Module {
+  /** The output size [Ho, Wo] (or one number), or null when scaleFactor is given. */
   readonly size: Size2 | null;
+  /** The factor to scale H and W by (one or two numbers), or null when size is given. */
   readonly scaleFactor: number | readonly [number, number] | null;
+  /** The interpolation mode: only "nearest". */
   readonly mode = "nearest" as const;
 
   /** PyTorch's order: (size, scaleFactor, mode, alignCorners, recomputeScaleFactor), then options. */
@@ -130,6 +156,7 @@ export class Upsample extends Module {
     this.scaleFactor = options.scaleFactor ?? null;
   }
 
+  /** Upsamples x [N, C, H, W] by nearest neighbour: out[i, j] = x[⌊i·H/Ho⌋, ⌊j·W/Wo⌋]. */
   forward(x: Tensor): Tensor {
     return interpolate(x, this.size !== null ? { size: this.size } : { scaleFactor: this.scaleFactor! });
   }

@@ -9,34 +9,48 @@ import { readArgs, kinds, type Args, type Kind } from "../ops/args.js";
 import { Module, parameter, reprBool, reprFloat } from "./module.js";
 import { uniform_ } from "./init.js";
 
+/** Options shared by RNN, LSTM and GRU (torch.nn.RNN's keyword arguments, camelCased). */
 export interface RecurrentOptions {
   /** Stacked layers; layer l > 0 reads layer l − 1's outputs. Default 1. */
   numLayers?: number;
+  /** Biases b_ih and b_hh in every layer. Default true. */
   bias?: boolean;
   /** Input and output as [N, T, features] instead of [T, N, features] (states stay [D·numLayers, N, H]). */
   batchFirst?: boolean;
   /** Dropout probability on each layer's output except the last, in training mode. Default 0. */
   dropout?: number;
+  /**
+   * Run a second layer of each level over the reversed sequence and concatenate both directions' outputs (D =
+   * 2). Default false.
+   */
   bidirectional?: boolean;
   /** Draws the initial weights and the dropout masks. */
   generator?: Generator;
 }
 
+/** The options of nn.RNN. */
 export interface RNNOptions extends RecurrentOptions {
+  /** The activation: "tanh" (default) or "relu". */
   nonlinearity?: RnnNonlinearity;
 }
 
+/** The options of nn.LSTM. */
 export interface LSTMOptions extends RecurrentOptions {
   /** Only 0 (no projection of the hidden state): projections are not supported. */
   projSize?: number;
 }
 
+/** Options shared by RNNCell, LSTMCell and GRUCell. */
 export interface CellOptions {
+  /** Biases b_ih and b_hh. Default true. */
   bias?: boolean;
+  /** Draws the initial weights, uniform in ±1/√hiddenSize as in PyTorch. */
   generator?: Generator;
 }
 
+/** The options of nn.RNNCell. */
 export interface RNNCellOptions extends CellOptions {
+  /** The activation: "tanh" (default) or "relu". */
   nonlinearity?: RnnNonlinearity;
 }
 
@@ -155,6 +169,7 @@ const STACK_ORDER = ["numLayers", "bias", "batchFirst", "dropout", "bidirectiona
  * forward(x, h0?, lengths?) returns [output [T, N, D·H], hN [D·numLayers, N, H]].
  */
 export class RNN extends RecurrentBase<[Tensor, Tensor]> {
+  /** The activation: "tanh" or "relu". */
   readonly nonlinearity: RnnNonlinearity;
   constructor(options: Sizes & RNNOptions);
   constructor(inputSize: number, hiddenSize: number,
@@ -165,6 +180,11 @@ export class RNN extends RecurrentBase<[Tensor, Tensor]> {
     this.nonlinearity = s.nonlinearity ?? "tanh";
   }
 
+  /**
+   * Runs the RNN over x [T, N, inputSize] ([N, T, inputSize] with batchFirst; or unbatched [T, inputSize])
+   * from h0 [D·numLayers, N, H] (zeros when null); lengths (per sequence, for padded batches) stops each
+   * sequence's state at its length. Returns [output [T, N, D·H], hN [D·numLayers, N, H]].
+   */
   forward(x: Tensor, h0: Tensor | null = null, lengths: SequenceLengths | null = null): [Tensor, Tensor] {
     const { output, hN } = rnn(x, h0, this.allWeights, { ...this.stackOptions(lengths), nonlinearity: this.nonlinearity });
     return [output, hN];
@@ -180,6 +200,10 @@ export class LSTM extends RecurrentBase<[Tensor, [Tensor, Tensor]]> {
     super(4, readSettings("LSTM", args, [...STACK_ORDER, "projSize"]));
   }
 
+  /**
+   * Runs the LSTM over x [T, N, inputSize] from state [h0, c0] (each [D·numLayers, N, H], zeros when null),
+   * lengths as in RNN. Returns [output [T, N, D·H], [hN, cN]].
+   */
   forward(x: Tensor, state: readonly [Tensor, Tensor] | null = null, lengths: SequenceLengths | null = null): [Tensor, [Tensor, Tensor]] {
     if (state && (!Array.isArray(state) || state.length !== 2)) throw new Error("LSTM: the initial state must be a pair [h0, c0]");
     const { output, hN, cN } = lstm(x, state?.[0] ?? null, state?.[1] ?? null, this.allWeights, this.stackOptions(lengths));
@@ -196,6 +220,10 @@ export class GRU extends RecurrentBase<[Tensor, Tensor]> {
     super(3, readSettings("GRU", args, STACK_ORDER));
   }
 
+  /**
+   * Runs the GRU over x [T, N, inputSize] from h0 (zeros when null), lengths as in RNN. Returns [output [T,
+   * N, D·H], hN [D·numLayers, N, H]].
+   */
   forward(x: Tensor, h0: Tensor | null = null, lengths: SequenceLengths | null = null): [Tensor, Tensor] {
     const { output, hN } = gru(x, h0, this.allWeights, this.stackOptions(lengths));
     return [output, hN];
@@ -233,6 +261,7 @@ abstract class CellBase<Out> extends Module<Out> {
 
 /** torch.nn.RNNCell: forward(x [N, I], h? [N, H]) returns h'. */
 export class RNNCell extends CellBase<Tensor> {
+  /** The activation: "tanh" or "relu". */
   readonly nonlinearity: RnnNonlinearity;
   constructor(options: Sizes & RNNCellOptions);
   constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean, nonlinearity: RnnNonlinearity], RNNCellOptions>);
@@ -242,10 +271,15 @@ export class RNNCell extends CellBase<Tensor> {
     this.nonlinearity = s.nonlinearity ?? "tanh";
   }
 
+  /**
+   * One step: h' = act(W_ih x + b_ih + W_hh h + b_hh) for x [N, inputSize] (or [inputSize]) and h [N, H]
+   * (zeros when null).
+   */
   forward(x: Tensor, h: Tensor | null = null): Tensor {
     return rnnCell(x, h, this.weights, this.nonlinearity);
   }
 
+  /** PyTorch's repr arguments: `input_size, hidden_size` and the non-default nonlinearity. */
   override extraRepr(): string {
     return super.extraRepr() + (this.nonlinearity === "tanh" ? "" : `, nonlinearity=${this.nonlinearity}`);
   }
@@ -259,6 +293,7 @@ export class LSTMCell extends CellBase<[Tensor, Tensor]> {
     super(4, readSettings("LSTMCell", args, ["bias"]));
   }
 
+  /** One LSTM step from x [N, inputSize] and [h, c] (each [N, H], zeros when null); returns [h', c']. */
   forward(x: Tensor, state: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     if (state && (!Array.isArray(state) || state.length !== 2)) throw new Error("LSTMCell: the state must be a pair [h, c]");
     return lstmCell(x, state?.[0] ?? null, state?.[1] ?? null, this.weights);
@@ -273,6 +308,7 @@ export class GRUCell extends CellBase<Tensor> {
     super(3, readSettings("GRUCell", args, ["bias"]));
   }
 
+  /** One GRU step from x [N, inputSize] and h [N, H] (zeros when null); returns h'. */
   forward(x: Tensor, h: Tensor | null = null): Tensor {
     return gruCell(x, h, this.weights);
   }

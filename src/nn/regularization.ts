@@ -5,8 +5,14 @@ import type { Generator } from "../random.js";
 import { readArgs, kinds, type Args } from "../ops/args.js";
 import { Module, reprFloat, reprBool } from "./module.js";
 
+/**
+ * torch.nn.Dropout: zeroes elements at random in training (scaling the survivors so the expectation is
+ * unchanged); the identity in eval.
+ */
 export class Dropout extends Module {
+  /** The probability of zeroing an element (torch's `p`, default 0.5). */
   readonly p: number;
+  /** The random generator for the mask (the global one by default). */
   readonly options: { generator?: Generator };
 
   /** PyTorch's order: (p, inplace), then options. */
@@ -17,12 +23,22 @@ export class Dropout extends Module {
     this.p = p;
     this.options = { generator };
   }
+  /**
+   * x with each element zeroed with probability p and the rest scaled by 1/(1 − p) in training mode; x itself
+   * in eval mode.
+   */
   forward(x: Tensor): Tensor { return dropout(x, this.p, this.training, this.options); }
   override extraRepr(): string { return `p=${reprFloat(this.p)}, inplace=${reprBool(false)}`; }
 }
 
+/**
+ * Adds Gaussian noise N(0, std²) in training and nothing in eval (a regulariser for inputs, like Keras'
+ * GaussianNoise).
+ */
 export class GaussianNoise extends Module {
+  /** The noise's standard deviation. */
   readonly std: number;
+  /** The random generator for the noise (the global one by default). */
   readonly options: { generator?: Generator };
 
   constructor(...args: Args<[std: number], { std?: number; generator?: Generator }>) {
@@ -31,6 +47,7 @@ export class GaussianNoise extends Module {
     this.std = std;
     this.options = { generator };
   }
+  /** x plus N(0, std²) noise in training mode; x itself in eval mode. */
   forward(x: Tensor): Tensor { return gaussianNoise(x, this.std, this.training, this.options); }
   override extraRepr(): string { return `std=${reprFloat(this.std)}`; }
 }

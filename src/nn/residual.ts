@@ -13,13 +13,29 @@ import { Conv2d } from "./conv.js";
 import { BatchNorm2d } from "./norm.js";
 import { Sequential } from "./container.js";
 
+/**
+ * ResNet's basic block (He et al. 2016, torchvision's BasicBlock): two 3×3 convolutions with batch norm and
+ * ReLU, plus a shortcut.
+ */
 export class ResidualBlock extends Module {
+  /** The first 3×3 convolution (stride `stride`, no bias). */
   readonly conv1: Conv2d;
+  /** Batch norm after conv1. */
   readonly bn1: BatchNorm2d;
+  /** The second 3×3 convolution (stride 1, no bias). */
   readonly conv2: Conv2d;
+  /** Batch norm after conv2. */
   readonly bn2: BatchNorm2d;
+  /**
+   * The shortcut: a 1×1 convolution with stride and a BatchNorm2d when the stride or the channel count
+   * changes; null when the input is added as it is.
+   */
   readonly downsample: Sequential | null;
 
+  /**
+   * A block from inChannels to outChannels; stride 2 halves the spatial size. PyTorch's order: (inChannels,
+   * outChannels, stride), then options (generator for the init).
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, ...args: Args<[stride: number], { stride?: number; generator?: Generator }>) {
     super();
     const { stride = 1, generator } = readArgs<{ stride?: number; generator?: Generator }>("ResidualBlock", [inChannels, outChannels, ...args],
@@ -34,6 +50,10 @@ export class ResidualBlock extends Module {
       : null;
   }
 
+  /**
+   * relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)) for x [N, inChannels, H, W]; returns [N, outChannels,
+   * H/stride, W/stride].
+   */
   forward(x: Tensor): Tensor {
     const steps: Tensor[] = [];
     const step = (t: Tensor) => (steps.push(t), t);

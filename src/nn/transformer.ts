@@ -17,8 +17,14 @@ import { LayerNorm } from "./norm.js";
 import { Dropout } from "./regularization.js";
 import { normal_ } from "./init.js";
 
+/**
+ * The feed-forward activation of a Transformer layer: "relu", "gelu" (erf form) or a function of a tensor.
+ */
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
 
+/**
+ * The options of TransformerEncoderLayer and TransformerDecoderLayer (torch's keyword arguments, camelCased).
+ */
 export interface TransformerLayerOptions {
   /** Hidden size of the feed-forward block. Default 2048. */
   dimFeedforward?: number;
@@ -26,6 +32,7 @@ export interface TransformerLayerOptions {
   dropout?: number;
   /** Feed-forward activation: "relu" (default), "gelu" (erf form) or a function. */
   activation?: TransformerActivation;
+  /** The layer norms' epsilon. Default 1e-5. */
   layerNormEps?: number;
   /** Inputs and outputs as [N, L, E] instead of [L, N, E]. Default false. */
   batchFirst?: boolean;
@@ -33,6 +40,7 @@ export interface TransformerLayerOptions {
   normFirst?: boolean;
   /** Biases in the linear layers and layer norms. Default true. */
   bias?: boolean;
+  /** The random generator for the initial weights and dropout masks (the global one by default). */
   generator?: Generator;
 }
 
@@ -105,15 +113,25 @@ export interface EncoderLayerCallOptions {
 
 /** torch.nn.TransformerEncoderLayer: self-attention and a feed-forward block, each with a residual and a layer norm. */
 export class TransformerEncoderLayer extends Module implements LayerParts {
+  /** Multi-head self-attention over the input (PyTorch's `self_attn`). */
   readonly self_attn!: MultiheadAttention;
+  /** The feed-forward block's first layer, dModel -> dimFeedforward. */
   readonly linear1!: Linear;
+  /** Dropout inside the feed-forward block, after the activation. */
   readonly dropout!: Dropout;
+  /** The feed-forward block's second layer, dimFeedforward -> dModel. */
   readonly linear2!: Linear;
+  /** The layer norm of the attention block. */
   readonly norm1!: LayerNorm;
+  /** The layer norm of the feed-forward block. */
   readonly norm2!: LayerNorm;
+  /** Dropout on the attention block's output, before the residual sum. */
   readonly dropout1!: Dropout;
+  /** Dropout on the feed-forward block's output, before the residual sum. */
   readonly dropout2!: Dropout;
+  /** The feed-forward activation. */
   readonly activationFn!: TransformerActivation;
+  /** Pre-norm (x + f(norm(x))) when true, post-norm (norm(x + f(x))) when false. */
   readonly normFirst!: boolean;
   /** The settings given (positional ones by name), from which TransformerEncoder builds its copies. */
   readonly options!: TransformerLayerOptions;
@@ -124,6 +142,10 @@ export class TransformerEncoderLayer extends Module implements LayerParts {
     Object.assign(this, buildLayer("TransformerEncoderLayer", dModel, nhead, args, 1));
   }
 
+  /**
+   * One encoder layer over src [L, N, dModel] ([N, L, dModel] with batchFirst); returns the same shape.
+   * options: srcMask, srcKeyPaddingMask, isCausal.
+   */
   forward(src: Tensor, options: EncoderLayerCallOptions = {}): Tensor {
     checkOptionNames("TransformerEncoderLayer.forward", options, ["srcMask", "srcKeyPaddingMask", "isCausal"]);
     const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = options;
@@ -155,18 +177,31 @@ const DECODER_CALL_OPTIONS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "mem
 
 /** torch.nn.TransformerDecoderLayer: self-attention, attention over the encoder's memory, and a feed-forward block. */
 export class TransformerDecoderLayer extends Module implements LayerParts {
+  /** Multi-head self-attention over the target (PyTorch's `self_attn`). */
   readonly self_attn!: MultiheadAttention;
+  /** Multi-head attention from the target to the encoder's memory (PyTorch's `multihead_attn`). */
   readonly multihead_attn!: MultiheadAttention;
+  /** The feed-forward block's first layer, dModel -> dimFeedforward. */
   readonly linear1!: Linear;
+  /** Dropout inside the feed-forward block, after the activation. */
   readonly dropout!: Dropout;
+  /** The feed-forward block's second layer, dimFeedforward -> dModel. */
   readonly linear2!: Linear;
+  /** The layer norm of the self-attention block. */
   readonly norm1!: LayerNorm;
+  /** The layer norm of the cross-attention block. */
   readonly norm2!: LayerNorm;
+  /** The layer norm of the feed-forward block. */
   readonly norm3!: LayerNorm;
+  /** Dropout on the self-attention block's output. */
   readonly dropout1!: Dropout;
+  /** Dropout on the cross-attention block's output. */
   readonly dropout2!: Dropout;
+  /** Dropout on the feed-forward block's output. */
   readonly dropout3!: Dropout;
+  /** The feed-forward activation. */
   readonly activationFn!: TransformerActivation;
+  /** Pre-norm (x + f(norm(x))) when true, post-norm (norm(x + f(x))) when false. */
   readonly normFirst!: boolean;
   /** The settings given (positional ones by name), from which TransformerDecoder builds its copies. */
   readonly options!: TransformerLayerOptions;
@@ -177,6 +212,11 @@ export class TransformerDecoderLayer extends Module implements LayerParts {
     Object.assign(this, buildLayer("TransformerDecoderLayer", dModel, nhead, args, 2));
   }
 
+  /**
+   * One decoder layer over tgt [T, N, dModel] attending to memory [S, N, dModel] (batch first with
+   * batchFirst); returns tgt's shape. options: tgtMask, memoryMask, the key padding masks, tgtIsCausal,
+   * memoryIsCausal.
+   */
   forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {
     checkOptionNames("TransformerDecoderLayer.forward", options, DECODER_CALL_OPTIONS);
     const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null, tgtIsCausal = false, memoryIsCausal = false } = options;
@@ -222,7 +262,9 @@ function readStackArgs(op: string, args: readonly unknown[]): LayerNorm | null {
 
 /** torch.nn.TransformerEncoder: numLayers encoder layers (state-dict keys layers.0.…) and an optional final norm. */
 export class TransformerEncoder extends Module {
+  /** The numLayers encoder layers: independent copies of the given layer (state-dict keys `layers.0.…`). */
   readonly layers: TransformerEncoderLayer[];
+  /** The final layer norm, or null. */
   readonly norm: LayerNorm | null;
 
   /** PyTorch's order: (encoderLayer, numLayers, norm), then options. */
@@ -232,6 +274,7 @@ export class TransformerEncoder extends Module {
     this.norm = readStackArgs("TransformerEncoder", args);
   }
 
+  /** Runs src through every layer (with the same mask options) and the final norm; returns src's shape. */
   forward(src: Tensor, options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
     checkOptionNames("TransformerEncoder.forward", options, ["mask", "srcKeyPaddingMask", "isCausal"]);
     const { mask = null, srcKeyPaddingMask = null, isCausal = false } = options;
@@ -245,7 +288,9 @@ export class TransformerEncoder extends Module {
 
 /** torch.nn.TransformerDecoder: numLayers decoder layers (layers.0.…) and an optional final norm. */
 export class TransformerDecoder extends Module {
+  /** The numLayers decoder layers: independent copies of the given layer. */
   readonly layers: TransformerDecoderLayer[];
+  /** The final layer norm, or null. */
   readonly norm: LayerNorm | null;
 
   /** PyTorch's order: (decoderLayer, numLayers, norm), then options. */
@@ -255,6 +300,7 @@ export class TransformerDecoder extends Module {
     this.norm = readStackArgs("TransformerDecoder", args);
   }
 
+  /** Runs tgt through every layer, each attending to memory, then the final norm; returns tgt's shape. */
   forward(tgt: Tensor, memory: Tensor, options: DecoderLayerCallOptions = {}): Tensor {
     checkOptionNames("TransformerDecoder.forward", options, DECODER_CALL_OPTIONS);
     return tidy(() => {
@@ -316,8 +362,11 @@ function addPositions(op: string, x: Tensor, table: Tensor, batchFirst: boolean)
 
 /** x + the sinusoidal encoding (a buffer `pe` [maxLen, dModel], as in PyTorch's tutorial), then dropout. */
 export class SinusoidalPositionalEncoding extends Module {
+  /** The encoding table [maxLen, dModel] (a buffer: sin at even features, cos at odd ones). */
   readonly pe: Tensor;
+  /** Dropout after the sum (probability `dropout`, default 0.1). */
   readonly dropout: Dropout;
+  /** Whether x is [N, L, dModel] (true) or [L, N, dModel] (false). */
   readonly batchFirst: boolean;
 
   constructor(readonly dModel: number, options: PositionalOptions & { maxLen?: number } = {}) {
@@ -329,6 +378,7 @@ export class SinusoidalPositionalEncoding extends Module {
     this.batchFirst = batchFirst;
   }
 
+  /** x + pe[0..L-1] (broadcast over the batch), then dropout; x is [L, N, dModel] or [N, L, dModel]. */
   forward(x: Tensor): Tensor {
     return tidy(() => this.dropout.forward(addPositions("SinusoidalPositionalEncoding", x, this.pe, this.batchFirst)));
   }
@@ -340,8 +390,11 @@ export class SinusoidalPositionalEncoding extends Module {
 
 /** x + a learned position table `weight` [maxLen, dModel] (N(0, 1) init, like nn.Embedding), then dropout. */
 export class LearnedPositionalEncoding extends Module {
+  /** The learned position table [maxLen, dModel], N(0, 1) at init. */
   readonly weight: Tensor;
+  /** Dropout after the sum. */
   readonly dropout: Dropout;
+  /** Whether x is [N, L, dModel] (true) or [L, N, dModel] (false). */
   readonly batchFirst: boolean;
 
   constructor(readonly maxLen: number, readonly dModel: number, options: PositionalOptions = {}) {
@@ -353,6 +406,7 @@ export class LearnedPositionalEncoding extends Module {
     this.batchFirst = batchFirst;
   }
 
+  /** x + weight[0..L-1] (broadcast over the batch), then dropout; L beyond maxLen is an error. */
   forward(x: Tensor): Tensor {
     return tidy(() => this.dropout.forward(addPositions("LearnedPositionalEncoding", x, this.weight, this.batchFirst)));
   }
