@@ -20,10 +20,19 @@ for (const file of readdirSync("dist/backend/generated").filter((f) => f.startsW
   else writeFileSync(path, readFileSync(path, "utf8").replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n"));
 }
 
+// The ES build reaches the embedded build through package.json's "imports" (#embedded-build), so
+// that the "workerd" condition can swap it for the .wasm file imported as a module
+// (src/backend/workerd-build.ts); src/ keeps the relative import, which tests and tsx resolve.
+const wasmJs = "dist/backend/wasm.js";
+const relativeImport = 'from "./generated/wasm-binaries.js"';
+if (!readFileSync(wasmJs, "utf8").includes(relativeImport)) throw new Error(`build-js: ${wasmJs} no longer imports ./generated/wasm-binaries.js`);
+writeFileSync(wasmJs, readFileSync(wasmJs, "utf8").replace(relativeImport, 'from "#embedded-build"'));
+
 function walk(dir) {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 }
-const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+// workerd-build.ts is for the ES build's "workerd" condition only.
+const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && f !== "src/backend/workerd-build.ts");
 // CommonJS has no import.meta: the few modules that resolve files next to themselves get their URL from __filename.
 const usesImportMeta = (f) => readFileSync(f, "utf8").includes("import.meta.url");
 const mapped = (f) => !f.includes("/generated/wasm-binaries");

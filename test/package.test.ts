@@ -165,9 +165,9 @@ describe("runtimes, from the installed tarball", () => {
     threadsOk(await run(command, [...args, script("threads.mjs", THREADS_SCRIPT)], { cwd: npmInit }));
   });
 
-  /** The training script bundled for a runtime without a module loader (esbuild, as a user would). */
-  async function bundled(format: "iife" | "esm", entry: string): Promise<string> {
-    const result = await build({ stdin: { contents: entry, resolveDir: npmInit, loader: "js" }, bundle: true, format, platform: "browser", write: false, external: ["*.wasm"], logLevel: "silent" });
+  /** The training script bundled for a runtime without a module loader (esbuild, as a user would; `conditions` as Wrangler sets them). */
+  async function bundled(format: "iife" | "esm", entry: string, conditions?: string[]): Promise<string> {
+    const result = await build({ stdin: { contents: entry, resolveDir: npmInit, loader: "js" }, bundle: true, format, platform: "browser", write: false, external: ["*.wasm"], conditions, logLevel: "silent" });
     return result.outputFiles[0].text;
   }
 
@@ -180,23 +180,27 @@ describe("runtimes, from the installed tarball", () => {
     decreased(r);
   });
 
-  it("workerd: the worker imports simdgrad/simdgrad.wasm as a module and passes it to init({ source })", async () => {
+  it("workerd: bundled with Wrangler's conditions, the worker imports the .wasm as a module by itself (no embedded build, no source)", async () => {
     writeFileSync(join(npmInit, "train-module.mjs"), trainingScript("module"));
     const dir = join(npmInit, "workerd");
     mkdirSync(dir, { recursive: true });
     const worker = await bundled(
       "esm",
       `import { train } from "./train-module.mjs";
-       import wasm from "./simdgrad.wasm";
-       export default { async fetch() { return Response.json(await train({ source: wasm })); } };`,
+       export default { async fetch() { return Response.json(await train()); } };`,
+      ["workerd", "worker", "browser"],
     );
+    // The "workerd" condition leaves the embedded build out: the wasm comes as the module import.
+    expect(worker).toContain('from "simdgrad/simdgrad.wasm"');
+    expect(worker).not.toMatch(/[A-Za-z0-9+/]{1000}/);
+    console.log(`workerd: worker.js ${(worker.length / 1000).toFixed(0)} kB`);
     writeFileSync(join(dir, "worker.js"), worker);
     writeFileSync(join(dir, "simdgrad.wasm"), readFileSync(join(installed, "build/simdgrad.wasm")));
     writeFileSync(
       join(dir, "config.capnp"),
       `using Workerd = import "/workerd/workerd.capnp";
        const config :Workerd.Config = (
-         services = [(name = "main", worker = (modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "simdgrad.wasm", wasm = embed "simdgrad.wasm")], compatibilityDate = "2025-01-01"))],
+         services = [(name = "main", worker = (modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "simdgrad/simdgrad.wasm", wasm = embed "simdgrad.wasm")], compatibilityDate = "2025-01-01"))],
          sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
        );\n`,
     );

@@ -44,11 +44,19 @@ function decodeBuild({ bytes, deflated }: EmbeddedBuild): Uint8Array<ArrayBuffer
 
 export type WasmSource = WebAssembly.Module | BufferSource;
 
-function pickBuild(relaxed: EmbeddedBuild | undefined, simd: EmbeddedBuild, preferRelaxed: boolean): { bytes: Uint8Array<ArrayBuffer>; build: Backend["build"] } {
+type Chosen = { module?: WebAssembly.Module; bytes?: BufferSource; build: Backend["build"] };
+
+// By tag, not instanceof: a module compiled in another realm (a host passing it into a vm
+// context, as edge-runtime simulators do) is still a module.
+const isModule = (x: unknown): x is WebAssembly.Module => Object.prototype.toString.call(x) === "[object WebAssembly.Module]";
+
+function pickBuild(relaxed: EmbeddedBuild | undefined, simd: Binaries["simd"], preferRelaxed: boolean): Chosen {
   if (preferRelaxed && relaxed) {
     const bytes = decodeBuild(relaxed);
     if (WebAssembly.validate(bytes)) return { bytes, build: "relaxed-simd" };
   }
+  // Under the "workerd" export condition the plain build comes precompiled (backend/workerd-build.ts).
+  if (isModule(simd)) return { module: simd, build: "simd" };
   const bytes = decodeBuild(simd);
   if (!WebAssembly.validate(bytes)) {
     throw new Error("simdgrad: this runtime does not support WebAssembly SIMD (128-bit), which simdgrad requires");
@@ -110,10 +118,10 @@ function checkFresh(): void {
   if (current) throw new Error("simdgrad: already initialised; init() must come before any tensor is created");
 }
 
-/** The builds init() can pick from: the plain one always, the relaxed one once registered. */
+/** The builds init() can pick from: the plain one always (precompiled under workerd), the relaxed one once registered. */
 export interface Binaries {
   relaxed?: EmbeddedBuild;
-  simd: EmbeddedBuild;
+  simd: EmbeddedBuild | WebAssembly.Module;
 }
 
 /** What `simdgrad/threads` adds: the shared-memory builds and the pool that runs on them. */
@@ -140,10 +148,8 @@ function newMemory(shared: boolean): WebAssembly.Memory {
 }
 
 /** The user's module or bytes if given, else the embedded build this runtime validates. */
-function chooseModule(source: WasmSource | undefined, relaxedSimd: boolean, binaries: Binaries): { module?: WebAssembly.Module; bytes?: BufferSource; build: Backend["build"] } {
-  // By tag, not instanceof: a module compiled in another realm (a host passing it into a vm
-  // context, as edge-runtime simulators do) is still a module.
-  if (Object.prototype.toString.call(source) === "[object WebAssembly.Module]") return { module: source as WebAssembly.Module, build: "custom" };
+function chooseModule(source: WasmSource | undefined, relaxedSimd: boolean, binaries: Binaries): Chosen {
+  if (isModule(source)) return { module: source, build: "custom" };
   if (source) return { bytes: source as BufferSource, build: "custom" };
   return pickBuild(binaries.relaxed, binaries.simd, relaxedSimd);
 }
