@@ -5,14 +5,18 @@ import { Tensor, shapeToString } from "../tensor.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { noGrad } from "../autograd.js";
 
+/** The options of the random initialisers. */
 export interface InitOptions {
+  /** The random generator to draw from (the global one by default). */
   generator?: Generator;
 }
 
+/** The activations calculateGain knows (torch.nn.init.calculate_gain's names). */
 export type Nonlinearity =
   | "linear" | "identity" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
   | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
 
+/** Which fan Kaiming initialisation scales by: "fanIn" or "fanOut" (torch's "fan_in" / "fan_out"). */
 export type FanMode = "fanIn" | "fanOut";
 
 function checkFloat(op: string, t: Tensor): Float32Array {
@@ -61,12 +65,15 @@ export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {})
   return t;
 }
 
+/** Fills the float32 tensor t with value in place, without autograd (torch.nn.init.constant_); returns t. */
 export function constant_(t: Tensor, value: number): Tensor {
   checkFloat("constant", t);
   return noGrad(() => t.fill_(value));
 }
 
+/** Fills t with zeros in place, without autograd (torch.nn.init.zeros_); returns t. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills t with ones in place, without autograd (torch.nn.init.ones_); returns t. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** Glorot & Bengio (2010): U(−b, b), b = gain·√(6/(fan_in + fan_out)). */
@@ -82,10 +89,13 @@ export function xavierNormal_(t: Tensor, gain = 1, options: InitOptions = {}): T
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
 
+/** The options of kaimingUniform_ and kaimingNormal_ (torch's `a`, `mode`, `nonlinearity`). */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky ReLU that follows (0 = ReLU). */
   a?: number;
+  /** "fanIn" (default: preserves the forward pass's variance) or "fanOut" (the backward pass's). */
   mode?: FanMode;
+  /** The activation after the layer, for the gain (torch.nn.init.calculate_gain; default "leaky_relu"). */
   nonlinearity?: Nonlinearity;
 }
 

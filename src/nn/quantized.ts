@@ -179,7 +179,11 @@ function checkLinearArgs(name: string, inFeatures: number, outFeatures: number, 
 
 /** torch.ao.nn.quantized.Linear: int8 weights, the input quantized with its calibrated scale and zero point. */
 export class QuantizedLinear extends StaticQuantizedModule {
-  /** PyTorch's order: (inFeatures, outFeatures, bias). The state starts empty: load it or use fromFloat. */
+  /**
+   * PyTorch's order: (inFeatures, outFeatures, bias). The state starts empty: load it or use fromFloat.
+   * @param inFeatures The input features: x is [..., inFeatures].
+   * @param outFeatures The output features.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: Args<[bias: boolean], { bias?: boolean }>) {
     const bias = checkLinearArgs("QuantizedLinear", inFeatures, outFeatures, args);
     super([outFeatures, inFeatures], bias);
@@ -208,12 +212,20 @@ export class QuantizedLinear extends StaticQuantizedModule {
 export class DynamicQuantizedLinear extends QuantizedModule {
   private lastInput: ActivationQParams = { scale: 1, zeroPoint: 0 };
 
-  /** PyTorch's order: (inFeatures, outFeatures, bias). The state starts empty: load it or use fromFloat. */
+  /**
+   * PyTorch's order: (inFeatures, outFeatures, bias). The state starts empty: load it or use fromFloat.
+   * @param inFeatures The input features: x is [..., inFeatures].
+   * @param outFeatures The output features.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: Args<[bias: boolean], { bias?: boolean }>) {
     const bias = checkLinearArgs("DynamicQuantizedLinear", inFeatures, outFeatures, args);
     super([outFeatures, inFeatures], bias);
   }
 
+  /**
+   * The dynamically quantized copy of a float Linear: weights quantized per output channel now, inputs per
+   * call (torch.ao.quantization.quantize_dynamic).
+   */
   static fromFloat(linear: Linear): DynamicQuantizedLinear {
     const q = new DynamicQuantizedLinear(linear.inFeatures, linear.outFeatures, linear.bias !== null);
     try {
@@ -245,23 +257,38 @@ export class DynamicQuantizedLinear extends QuantizedModule {
   }
 }
 
+/** The options of QuantizedConv2d, as Conv2d's. */
 export interface QuantizedConv2dOptions {
+  /** The step between windows (default 1). */
   stride?: Size2;
+  /** Zero padding on each side, or "same" / "valid" (default 0). */
   padding?: Size2 | "same" | "valid";
+  /** The spacing between kernel taps (default 1). */
   dilation?: Size2;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Whether there is a bias (default true). */
   bias?: boolean;
 }
 
 /** torch.ao.nn.quantized.Conv2d: int8 weights [Cout, Cin/groups, kh, kw], the input quantized with its calibrated scale and zero point. */
 export class QuantizedConv2d extends StaticQuantizedModule {
+  /** The kernel size [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** The stride [sh, sw]. */
   readonly stride: [number, number];
+  /** The padding [ph, pw], or "same" / "valid". */
   readonly padding: [number, number] | "same" | "valid";
+  /** The dilation [dh, dw]. */
   readonly dilation: [number, number];
+  /** The number of channel groups. */
   readonly groupCount: number;
 
-  /** PyTorch's order: (inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias). The state starts empty. */
+  /**
+   * PyTorch's order: (inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias). The state starts empty.
+   * @param inChannels Cin, the input's channels.
+   * @param outChannels Cout, the output's channels.
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2,
     ...args: Args<[stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number, bias: boolean], QuantizedConv2dOptions>) {
     const name = "QuantizedConv2d";
@@ -291,10 +318,12 @@ export class QuantizedConv2d extends StaticQuantizedModule {
     }).fill(conv.weight, conv.bias, input);
   }
 
+  /** The number of channel groups the weight is packed in. @internal */
   protected override groups(): number {
     return this.groupCount;
   }
 
+  /** Kernel taps per output channel and group (kh·kw). @internal */
   protected override taps(): number {
     return this.kernelSize[0] * this.kernelSize[1];
   }

@@ -11,10 +11,17 @@ import { where, le } from "../ops/binary.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { Module, buffer } from "./module.js";
 
+/**
+ * The grid's layout: "rectangular" (4 neighbours) or "hexagonal" (6 neighbours, odd rows shifted by half a
+ * unit).
+ */
 export type SOMTopology = "rectangular" | "hexagonal";
+/** The neighbourhood function: "gaussian" (exp(−d²/2σ²)) or "bubble" (1 within σ, else 0). */
 export type SOMNeighborhood = "gaussian" | "bubble";
+/** How σ and the learning rate shrink over training: "linear" or "exponential" (geometric). */
 export type SOMDecay = "linear" | "exponential";
 
+/** The options of the SOM constructor. */
 export interface SOMOptions {
   /** "rectangular" (4 neighbours at grid distance 1) or "hexagonal" (odd rows shifted by half a unit: 6 neighbours at distance 1). Default "rectangular". */
   topology?: SOMTopology;
@@ -22,6 +29,7 @@ export interface SOMOptions {
   generator?: Generator;
 }
 
+/** The options of SOM.fit. */
 export interface SOMFitOptions {
   /** Passes over the data (default 10). */
   epochs?: number;
@@ -31,9 +39,11 @@ export interface SOMFitOptions {
   neighborhood?: SOMNeighborhood;
   /** Neighbourhood radius σ at the start (default max(rows, cols) / 2) and at the end (default 1). */
   sigma0?: number;
+  /** The neighbourhood radius σ at the end (default 1). */
   sigmaEnd?: number;
   /** Online learning rate at the start (default 0.5) and at the end (default 0.01); not used by batch mode (an error there). */
   lr0?: number;
+  /** The online learning rate at the end (default 0.01). */
   lrEnd?: number;
   /** How σ and lr go from start to end over training: "linear" or "exponential" (geometric; default). */
   decay?: SOMDecay;
@@ -69,12 +79,20 @@ function checkPositive(what: string, name: string, v: number, integer = false): 
  * forward/bmu give the best-matching unit of each sample, map its (row, col).
  */
 export class SOM extends Module {
+  /** The codebook [rows·cols, dim]: unit i's weight vector is row i (row-major over the grid). */
   readonly weight: Tensor;
+  /** "rectangular" or "hexagonal" (see SOMOptions.topology). */
   readonly topology: SOMTopology;
+  /** rows·cols, the number of units. */
   readonly units: number;
   /** Squared grid distances between units, [units · units] row-major. */
   private readonly gridDist2: Float32Array;
 
+  /**
+   * @param rows The grid's rows.
+   * @param cols The grid's columns.
+   * @param dim The dimension of the data (and of each unit's weight vector).
+   */
   constructor(readonly rows: number, readonly cols: number, readonly dim: number, options: SOMOptions = {}) {
     super();
     for (const key of Object.keys(options)) if (key !== "topology" && key !== "generator") throw new Error(`SOM: unknown option "${key}" (options are topology, generator)`);
@@ -144,6 +162,7 @@ export class SOM extends Module {
     return noGrad(() => tidy(() => this.dist2(x).argmin(1)));
   }
 
+  /** The best-matching unit of each sample of x [N, dim] as int32 [N] (same as bmu). */
   forward(x: Tensor): Tensor {
     return this.bmu(x);
   }
