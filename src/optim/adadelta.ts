@@ -4,14 +4,24 @@ import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
+/** The options of Adadelta (torch's arguments, camelCased). */
 export interface AdadeltaOptions {
+  /** A factor on each step. Default 1. */
   lr: number;
+  /** Decay rate of both running means. Default 0.9. */
   rho: number;
+  /** Added inside both square roots. Default 1e-6. */
   eps: number;
+  /** L2 penalty added to the gradient. Default 0. */
   weightDecay: number;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
+/**
+ * torch.optim.Adadelta (Zeiler 2012): steps of size √(u + eps)/√(v + eps)·g with running means v of g² and u
+ * of the squared steps, scaled by lr.
+ */
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   /** PyTorch's order: (params, lr, rho, eps, weightDecay), then options (also maximize). */
   constructor(params: Tensor[] | ParamGroupSpec<AdadeltaOptions>[], ...args: Args<[lr: number, rho: number, eps: number, weightDecay: number], Partial<AdadeltaOptions>>) {

@@ -4,15 +4,26 @@ import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
+/** The options of Adagrad (torch's arguments, camelCased). */
 export interface AdagradOptions {
+  /** The learning rate. Default 1e-2. */
   lr: number;
+  /** The lr's decay per step. Default 0. */
   lrDecay: number;
+  /** L2 penalty added to the gradient. Default 0. */
   weightDecay: number;
+  /** The starting value of the sum of squares. Default 0. */
   initialAccumulatorValue: number;
+  /** Added to the denominator. Default 1e-10. */
   eps: number;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
+/**
+ * torch.optim.Adagrad (Duchi et al. 2011): p −= lr'·g/(√s + eps) with s the sum of squared gradients so far
+ * and lr' = lr/(1 + (t − 1)·lrDecay).
+ */
 export class Adagrad extends Optimizer<AdagradOptions> {
   /** PyTorch's order: (params, lr, lrDecay, weightDecay, initialAccumulatorValue, eps), then options (also maximize). */
   constructor(params: Tensor[] | ParamGroupSpec<AdagradOptions>[], ...args: Args<[lr: number, lrDecay: number, weightDecay: number, initialAccumulatorValue: number, eps: number], Partial<AdagradOptions>>) {

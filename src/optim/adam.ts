@@ -8,15 +8,28 @@ import type { Args } from "../ops/args.js";
 
 type AdamArgs = Args<[lr: number, betas: [number, number], eps: number, weightDecay: number, amsgrad: boolean], Partial<AdamOptions>>;
 
+/** The options of Adam and AdamW (torch's arguments, camelCased). */
 export interface AdamOptions {
+  /** The learning rate. Default 1e-3. */
   lr: number;
+  /** Decay rates of the running means of the gradient and its square. Default [0.9, 0.999]. */
   betas: [number, number];
+  /** Added to the denominator √v̂ + eps. Default 1e-8. */
   eps: number;
+  /**
+   * Weight decay: an L2 penalty on the gradient (Adam) or decoupled (AdamW). Default 0 (Adam), 1e-2 (AdamW).
+   */
   weightDecay: number;
+  /** Use the maximum of the second-moment estimates so far (AMSGrad, Reddi et al. 2018). Default false. */
   amsgrad: boolean;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
+/**
+ * torch.optim.Adam (Kingma & Ba 2015): per-parameter steps from bias-corrected running means of the gradient
+ * and its square; weightDecay is an L2 penalty added to the gradient.
+ */
 export class Adam extends Optimizer<AdamOptions> {
   /** The default weight decay: 0 for Adam, 1e-2 for AdamW (as in PyTorch). */
   protected static readonly defaultWeightDecay: number = 0;
@@ -53,6 +66,10 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 }
 
+/**
+ * torch.optim.AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay, p −= lr·weightDecay·p
+ * before the Adam step; weightDecay defaults to 1e-2.
+ */
 export class AdamW extends Adam {
   protected static override readonly defaultWeightDecay: number = 1e-2;
 

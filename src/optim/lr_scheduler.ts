@@ -12,8 +12,11 @@ import type { Optimizer } from "./optimizer.js";
 
 /** PyTorch's layout: `last_epoch`, `base_lrs`, `_last_lr`. */
 export interface SchedulerStateDict {
+  /** The number of step() calls so far. */
   last_epoch: number;
+  /** Each parameter group's lr at epoch 0. */
   base_lrs: number[];
+  /** Each group's lr after the last step() (what getLastLr() returns). */
   _last_lr: number[];
 }
 
@@ -34,15 +37,24 @@ export type SchedulerArgs<P extends unknown[], O> = Args<[...P, lastEpoch: numbe
 
 const anyValue = (keys: readonly string[]): Record<string, Kind> => Object.fromEntries(keys.map((k) => [k, kinds.any]));
 
+/**
+ * torch.optim.lr_scheduler.LRScheduler: sets each parameter group's lr to `lrAt(epoch, baseLr)` on every
+ * step() (call it once per epoch, after optimizer.step()). Subclasses define lrAt in closed form;
+ * stateDict/loadStateDict save and resume.
+ */
 export abstract class LRScheduler<O = unknown> {
   /** Number of step() calls so far (PyTorch's last_epoch). */
   lastEpoch = 0;
   /** Each group's lr at epoch 0: its initialLr (set here from lr by the first scheduler attached). */
   baseLrs: number[];
   private lastLr: number[] = [];
+  /** The scheduler's settings, read from its arguments in PyTorch's order and checked by checkOptions. */
   protected readonly options: O;
 
-  /** PyTorch's order after the optimizer (the signature of each scheduler), then optionally an options object. */
+  /**
+   * PyTorch's order after the optimizer (the signature of each scheduler), then optionally an options object.
+   * @param optimizer The optimizer whose parameter groups' lr this scheduler sets.
+   */
   constructor(readonly optimizer: Optimizer, ...args: unknown[]) {
     const { order, required = [] } = this.signature;
     const { lastEpoch: _, verbose: __, ...options } = readArgs<O & { lastEpoch?: number; verbose?: boolean }>(this.name, args, { ...anyValue(order), ...RESUME_ARGS }, {}, required);
@@ -63,6 +75,7 @@ export abstract class LRScheduler<O = unknown> {
     return { order: [] };
   }
 
+  /** Checks the settings, with an error naming the scheduler and the setting. */
   protected abstract checkOptions(options: O): void;
 
   /** The lr at epoch e of a group whose base lr is baseLr. */
@@ -84,6 +97,7 @@ export abstract class LRScheduler<O = unknown> {
     return [...this.lastLr];
   }
 
+  /** The state to save with the optimizer's (PyTorch's keys: `last_epoch`, `base_lrs`, `_last_lr`). */
   stateDict(): SchedulerStateDict {
     return { last_epoch: this.lastEpoch, base_lrs: [...this.baseLrs], _last_lr: [...this.lastLr] };
   }
@@ -178,6 +192,7 @@ export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: numb
   }
 }
 
+/** The options of LinearLR. */
 export interface LinearLROptions {
   /** factor at epoch 0 (default 1/3) */
   startFactor?: number;
@@ -259,6 +274,7 @@ export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; 
   }
 }
 
+/** The options of ReduceLROnPlateau (torch's keyword arguments, camelCased). */
 export interface ReduceLROnPlateauOptions {
   /** "min": the metric should go down (a loss); "max": up (an accuracy). Default "min". */
   mode?: "min" | "max";
@@ -268,6 +284,7 @@ export interface ReduceLROnPlateauOptions {
   patience?: number;
   /** what counts as an improvement, relative ("rel": by a factor 1 ∓ threshold) or absolute. Default 1e-4. */
   threshold?: number;
+  /** "rel" (default): improvement beyond best·(1 ∓ threshold); "abs": beyond best ∓ threshold. */
   thresholdMode?: "rel" | "abs";
   /** epochs to wait after a reduction before counting bad epochs again. Default 0. */
   cooldown?: number;
@@ -279,14 +296,21 @@ export interface ReduceLROnPlateauOptions {
 
 /** Divides the lr by 1/factor when a metric has stopped improving for `patience` epochs. */
 export class ReduceLROnPlateau {
+  /** The number of step() calls so far. */
   lastEpoch = 0;
+  /** The best metric value seen so far (+∞ in "min" mode at the start, −∞ in "max" mode). */
   best: number;
+  /** Epochs in a row without improvement. */
   numBadEpochs = 0;
+  /** Epochs left in the cooldown after the last reduction. */
   cooldownCounter = 0;
   private readonly o: Required<Omit<ReduceLROnPlateauOptions, "minLr">> & { minLrs: number[] };
   private lastLr: number[];
 
-  /** PyTorch's order: (optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps, verbose), then options. */
+  /**
+   * PyTorch's order: (optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps, verbose), then options.
+   * @param optimizer The optimizer whose parameter groups' lr this scheduler sets.
+   */
   constructor(readonly optimizer: Optimizer, ...args: Args<[mode: "min" | "max", factor: number, patience: number, threshold: number,
     thresholdMode: "rel" | "abs", cooldown: number, minLr: number | number[], eps: number, verbose: boolean], ReduceLROnPlateauOptions>) {
     const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } =
@@ -338,14 +362,17 @@ export class ReduceLROnPlateau {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** Each group's lr after the last step(). */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** The state to save (PyTorch's keys). */
   stateDict(): { last_epoch: number; best: number; num_bad_epochs: number; cooldown_counter: number; _last_lr: number[] } {
     return { last_epoch: this.lastEpoch, best: this.best, num_bad_epochs: this.numBadEpochs, cooldown_counter: this.cooldownCounter, _last_lr: [...this.lastLr] };
   }
 
+  /** Restores the state from stateDict(), to resume training. */
   loadStateDict(sd: ReturnType<ReduceLROnPlateau["stateDict"]>): void {
     this.lastEpoch = sd.last_epoch;
     this.best = sd.best;

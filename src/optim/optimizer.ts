@@ -12,7 +12,9 @@ import { checkTensorEntry, describeValue } from "../ops/checks.js";
 import { rootBoundary } from "../autofree.js";
 import { readArgs, kinds, type Kind } from "../ops/args.js";
 
+/** The options every optimizer has. */
 export interface OptimizerOptions {
+  /** The learning rate. */
   lr: number;
 }
 
@@ -28,10 +30,13 @@ export type ParamGroupSpec<O extends OptimizerOptions = OptimizerOptions> = { pa
 
 /** Per-parameter state: the step count and the named buffers (PyTorch's names: exp_avg, ...). */
 export interface ParamState {
+  /** The number of steps this parameter has been updated. */
   step: number;
+  /** The state tensors by PyTorch's names (exp_avg, exp_avg_sq, momentum_buffer, ...). */
   buffers: Record<string, Tensor>;
 }
 
+/** An optimizer's saved state, in PyTorch's layout. */
 export interface OptimizerStateDict {
   /** By parameter index (over all groups, in order): `step` and copies of the state buffers. */
   state: Record<number, Record<string, Tensor | number>>;
@@ -57,8 +62,19 @@ interface StepTable {
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camelCase = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/**
+ * torch.optim.Optimizer: updates parameters from their `.grad`. Parameters come as one array or as groups
+ * with their own options; `step()` applies the rule, `zeroGrad()` clears the gradients,
+ * `stateDict()`/`loadStateDict()` save and resume (PyTorch's layout). Each group's update is one fused kernel
+ * call.
+ */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
+  /**
+   * The parameter groups (torch's `param_groups`): each has `params` and its options; change `lr` here (or
+   * with a scheduler) between steps.
+   */
   readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (the step count and buffers such as exp_avg), created at the first step. */
   protected readonly state = new Map<Tensor, ParamState>();
   private readonly tables = new Map<ParamGroup<O>, StepTable>();
   /** Scratch for step(): the state pointers of the row being written (resolveState). */
@@ -108,6 +124,10 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   protected abstract updateKernel(group: ParamGroup<O>): [kernel: StepKernel, hyperparameters: number[]];
 
+  /**
+   * Adds a parameter group (torch's `add_param_group`): its tensors, with any options that differ from the
+   * defaults; a tensor already in a group is an error.
+   */
   addParamGroup(spec: ParamGroupSpec<O>): void {
     const params = [...spec.params];
     this.checkKnown(spec, this.defaults);

@@ -4,16 +4,30 @@ import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
+/** The options of RMSprop (torch's arguments, camelCased). */
 export interface RMSpropOptions {
+  /** The learning rate. Default 1e-2. */
   lr: number;
+  /** Smoothing constant of the running mean of g². Default 0.99. */
   alpha: number;
+  /** Added to the denominator. Default 1e-8. */
   eps: number;
+  /** L2 penalty added to the gradient. Default 0. */
   weightDecay: number;
+  /** Momentum factor. Default 0. */
   momentum: number;
+  /**
+   * Normalise by an estimate of the gradient's variance (v − ḡ²) instead of its second moment. Default false.
+   */
   centered: boolean;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
+/**
+ * torch.optim.RMSprop (Hinton's lecture 6e): p −= lr·g/(√v + eps) with v a running mean of g²; centered
+ * subtracts the squared running mean of g; optional momentum.
+ */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   /** PyTorch's order: (params, lr, alpha, eps, weightDecay, momentum, centered), then options (also maximize). */
   constructor(params: Tensor[] | ParamGroupSpec<RMSpropOptions>[], ...args: Args<[lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean], Partial<RMSpropOptions>>) {

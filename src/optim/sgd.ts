@@ -4,15 +4,26 @@ import type { Tensor } from "../tensor.js";
 import { Optimizer, checkOption, type ParamGroup, type ParamGroupSpec, type StepKernel } from "./optimizer.js";
 import type { Args } from "../ops/args.js";
 
+/** The options of SGD (torch.optim.SGD's arguments, camelCased). */
 export interface SGDOptions {
+  /** The learning rate (required). */
   lr: number;
+  /** Momentum factor (0 = plain SGD). Default 0. */
   momentum: number;
+  /** Dampening of the gradient in the momentum buffer. Default 0. */
   dampening: number;
+  /** L2 penalty added to the gradient (weightDecay·p). Default 0. */
   weightDecay: number;
+  /** Nesterov momentum: step along g + momentum·b instead of b. Default false. */
   nesterov: boolean;
+  /** Ascend instead of descend (maximise the objective). Default false. */
   maximize: boolean;
 }
 
+/**
+ * torch.optim.SGD: p −= lr·(g + weightDecay·p), with momentum (buffer b = momentum·b + (1 − dampening)·g) and
+ * Nesterov's variant, as in PyTorch.
+ */
 export class SGD extends Optimizer<SGDOptions> {
   /** PyTorch's order: (params, lr, momentum, dampening, weightDecay, nesterov), then options (also maximize). lr has no default, as in PyTorch 1.13. */
   constructor(params: Tensor[] | ParamGroupSpec<SGDOptions>[], ...args: Args<[lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean], Partial<SGDOptions>>) {
