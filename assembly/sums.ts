@@ -5,7 +5,7 @@
 // plain SIMD loop: one float64 add per lane every BLOCK elements.
 import { exp4 } from "./vmath";
 
-const BLOCK = 64;
+export const BLOCK = 64;
 
 // Lanes 2 and 3 of a f32x4 as a f64x2 (promote_low takes lanes 0 and 1).
 // @ts-ignore: decorator
@@ -15,7 +15,7 @@ const BLOCK = 64;
 
 // A f64x2 total plus the four lanes of a float32 partial.
 // @ts-ignore: decorator
-@inline function widenAdd(total: v128, partial: v128): v128 {
+@inline export function widenAdd(total: v128, partial: v128): v128 {
   return f64x2.add(total, f64x2.add(f64x2.promote_low_f32x4(partial), promoteHigh(partial)));
 }
 
