@@ -7,6 +7,7 @@ import { defaultGenerator, type Generator } from "../random.js";
 import { gatherSamples, type Dataset } from "./dataset.js";
 import { DataLoaderLoop } from "../autofree.js";
 
+/** The options of DataLoader (torch.utils.data.DataLoader's, camelCased). */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1, as in PyTorch). */
   batchSize?: number;
@@ -25,11 +26,16 @@ export interface DataLoaderOptions {
  * yourself, or working inside tidy(), works as before; fit() does that.
  */
 export class DataLoader implements Iterable<Tensor[]> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether the last, smaller batch is skipped. */
   readonly dropLast: boolean;
+  /** The generator that draws the shuffling permutations. */
   readonly generator: Generator;
 
+  /** @param dataset The samples to batch (a TensorDataset, a Subset, or any Dataset). */
   constructor(readonly dataset: Dataset, options: DataLoaderOptions = {}) {
     const { batchSize = 1, shuffle = false, dropLast = false, generator = defaultGenerator } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
@@ -45,6 +51,10 @@ export class DataLoader implements Iterable<Tensor[]> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /**
+   * Yields one epoch of batches: each field's samples stacked into [batchSize, ...sampleShape] (the last
+   * batch smaller unless dropLast), in a new random order each epoch with shuffle.
+   */
   *[Symbol.iterator](): Iterator<Tensor[]> {
     const n = this.dataset.length;
     const order = this.shuffle ? this.generator.permutation(n) : Int32Array.from({ length: n }, (_, i) => i);

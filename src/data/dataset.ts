@@ -6,6 +6,7 @@ import { Tensor, shapeToString, numel, dispose } from "../tensor.js";
 import { stack } from "../ops/shape.js";
 import { defaultGenerator, type Generator } from "../random.js";
 
+/** A source of samples (torch.utils.data.Dataset): its length and sample i as one tensor per field. */
 export interface Dataset {
   /** Number of samples. */
   readonly length: number;
@@ -41,6 +42,7 @@ export function gatherSamples(dataset: Dataset, indices: ArrayLike<number>): Ten
  * The tensors stay the caller's: the dataset reads them and never disposes them.
  */
 export class TensorDataset implements Dataset {
+  /** The wrapped tensors, one per field (inputs, targets, ...), each with the samples along dim 0. */
   readonly tensors: readonly Tensor[];
   readonly length: number;
 
@@ -79,6 +81,10 @@ function gatherRows(src: Tensor, indices: ArrayLike<number>, shape: number[]): T
 
 /** The samples of `dataset` at `indices` (torch.utils.data.Subset). */
 export class Subset implements Dataset {
+  /**
+   * @param dataset The dataset the samples come from.
+   * @param indices The positions in dataset, in the order the subset presents them.
+   */
   constructor(readonly dataset: Dataset, readonly indices: Int32Array) {
     for (const i of indices) checkIndex("Subset", i, dataset.length);
   }

@@ -2,9 +2,13 @@
 // count d, d big-endian u32 sizes, then the elements in big-endian order.
 // Pure (no Node built-ins) so it runs in browsers as well.
 
+/** An IDX array (the format of the MNIST files): its element type, shape and data. */
 export interface IdxArray {
+  /** The element type (the file's type code: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64). */
   type: "u8" | "i8" | "i16" | "i32" | "f32" | "f64";
+  /** The size of each dimension. */
   shape: number[];
+  /** The elements in row-major order, in the typed array of `type` (big-endian in the file, native here). */
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 

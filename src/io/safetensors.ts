@@ -3,12 +3,16 @@
 // JSON's data_offsets point into. Pure (no Node built-ins) so it runs in
 // browsers as well.
 
+/** The element types of the safetensors format (its header's `dtype` codes). */
 export type SafeDType = "F32" | "F64" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 
 /** One tensor; `data` holds its elements as raw little-endian bytes. */
 export interface RawTensor {
+  /** The element type. */
   dtype: SafeDType;
+  /** The size of each dimension. */
   shape: number[];
+  /** The elements in row-major order, as little-endian bytes (shape's product times the element size). */
   data: Uint8Array;
 }
 

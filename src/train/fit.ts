@@ -34,13 +34,17 @@ export interface BatchSource extends Iterable<Tensor[]> {
   readonly length: number;
 }
 
+/** One epoch's log, passed to onEpochEnd and kept in History.epochs. */
 export interface EpochLog {
   /** 1-based. */
   epoch: number;
   /** Mean training loss over the epoch's samples (measured in train mode, during the updates). */
   trainLoss: number;
+  /** Training accuracy over the epoch, or null with `accuracy: false`. */
   trainAccuracy: number | null;
+  /** Mean validation loss (eval mode, noGrad), or null without val. */
   valLoss: number | null;
+  /** Accuracy on the validation batches, or null without val or with `accuracy: false`. */
   valAccuracy: number | null;
   /** The learning rate used during this epoch (the first param group's). */
   lr: number;
@@ -48,16 +52,23 @@ export interface EpochLog {
   seconds: number;
 }
 
+/** One training batch's log, passed to onBatchEnd. */
 export interface BatchLog {
+  /** 1-based epoch. */
   epoch: number;
   /** 1-based index of the batch within the epoch. */
   batch: number;
+  /** Batches per epoch. */
   batches: number;
+  /** The batch's training loss. */
   loss: number;
+  /** Samples in the batch. */
   samples: number;
 }
 
+/** What fit returns: the epochs' logs and why training ended (Keras' History). */
 export interface History {
+  /** One log per epoch run. */
   epochs: EpochLog[];
   /** True when early stopping ended training. */
   stoppedEarly: boolean;
@@ -69,24 +80,39 @@ export interface History {
 
 /** Passed to every callback: `stop()` ends training after the current batch (Keras' `stop_training`). */
 export interface FitControl {
+  /** Ends training after the current batch; fit then returns the history so far. */
   stop(): void;
 }
 
 /** Hooks into fit; the options object is one, and `callbacks` can add more (a progress bar). */
 export interface FitCallbacks {
+  /** Before the first epoch, with the number of epochs and batches per epoch. */
   onTrainBegin?(info: { epochs: number; batches: number }, control: FitControl): void;
+  /** Before each epoch (1-based). */
   onEpochBegin?(epoch: number, control: FitControl): void;
+  /** After each training batch's update, with its loss. */
   onBatchEnd?(log: BatchLog, control: FitControl): void;
+  /** After each epoch's validation, with its log. */
   onEpochEnd?(log: EpochLog, control: FitControl): void;
+  /** After the last epoch, with the history (also after early stopping or stop()). */
   onTrainEnd?(history: History): void;
 }
 
 export interface FitOptions extends FitCallbacks {
+  /** Training batches ([input, target] per batch, e.g. a DataLoader with shuffle), one pass per epoch. */
   train: BatchSource;
+  /** Validation batches, evaluated in eval mode under noGrad after each epoch. */
   val?: BatchSource;
+  /** The optimizer over the model's parameters (zeroGrad and step are called each batch). */
   optimizer: OptimizerLike;
+  /** The loss function: (output, target) -> a 0-d tensor (e.g. `nn.functional.crossEntropy`). */
   loss: LossFn;
+  /** The number of passes over `train`. */
   epochs: number;
+  /**
+   * An lr scheduler stepped once per epoch, after the epoch's updates (a ReduceLROnPlateau gets the monitored
+   * loss).
+   */
   scheduler?: SchedulerLike;
   /** Accuracy metric recorded for train and val (default `accuracy`); false for regression. */
   accuracy?: AccuracyFn | false;
@@ -98,6 +124,7 @@ export interface FitOptions extends FitCallbacks {
   earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean };
   /** Rescale gradients so their global L2 norm is at most this before each step. */
   clipGradNorm?: number;
+  /** More hooks, run after the options' own (e.g. `progressBar()` from simdgrad/node). */
   callbacks?: FitCallbacks[];
   /** Aborting stops training after the current batch; fit throws (fitAsync rejects with) the signal's reason. */
   signal?: AbortSignal;

@@ -13,6 +13,7 @@ import type { EpochLog, FitCallbacks } from "./fit.js";
 
 /** The figures of one epoch. */
 export interface EpochFigures {
+  /** The epoch drawn (1-based). */
   epoch: number;
   /** The learning curves up to this epoch (SVG). */
   curves: string;
@@ -22,14 +23,17 @@ export interface EpochFigures {
 
 /** An element of the page (anything with innerHTML): its content becomes the figures. */
 export interface PlotContainer {
+  /** The element's HTML, replaced by the figures. */
   innerHTML: string;
 }
 
+/** fit's `plot` option: draw figures each epoch into a page element or hand them to a function. */
 export interface FitPlotOptions {
   /** Where the figures go after each epoch. */
   to: PlotContainer | ((figures: EpochFigures) => void);
   /** The curves' metric (default "loss"). */
   metric?: CurveMetric;
+  /** A logarithmic y axis for the curves. */
   logY?: boolean;
   /**
    * Draw the first Linear or Conv2d layer's weights, one image per unit (default: when they are
