@@ -11,7 +11,12 @@ const STOPS: Record<ColormapName, readonly string[]> = {
   rdbu: ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"],
 };
 
+/**
+ * The colour maps: "viridis" (perceptually uniform, the default), "gray", and "rdbu" (diverging red-blue, for
+ * signed values).
+ */
 export type ColormapName = "viridis" | "gray" | "rdbu";
+/** The names of the colour maps, for options and menus. */
 export const COLORMAPS = Object.keys(STOPS) as ColormapName[];
 
 /** matplotlib's tab10: series and classes in order. */

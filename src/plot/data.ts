@@ -4,7 +4,9 @@ import { describeValue } from "../ops/checks.js";
 
 /** A tensor, or anything else with a shape and a data() copy of its values (row-major). */
 export interface TensorLike {
+  /** The size of each dimension. */
   readonly shape: readonly number[];
+  /** A copy of the values, row-major. */
   data(): ArrayLike<number>;
 }
 

@@ -38,21 +38,29 @@ export const textWidth = (s: string): number => s.length * CHAR_WIDTH;
 let nextId = 0;
 export const uniqueId = (what: string): string => `simdgrad-${what}-${++nextId}`;
 
+/** Where the legend goes, as in matplotlib's `loc`. */
 export type LegendLoc = "upper right" | "upper left" | "lower left" | "lower right";
 const LEGEND_LOCS: LegendLoc[] = ["upper right", "upper left", "lower left", "lower right"];
 
+/** The options every plot with axes takes (size, labels, log scales, limits, legend). */
 export interface FrameOptions {
+  /** The title above the plot. */
   title?: string;
   /** Size of the whole figure in px (CSS pixels; PNGs can be scaled when saved). */
   width?: number;
+  /** The figure's height in px. */
   height?: number;
+  /** The x axis's label. */
   xLabel?: string;
+  /** The y axis's label. */
   yLabel?: string;
   /** Logarithmic axes (the data must be positive). */
   logX?: boolean;
+  /** A logarithmic y axis (the data must be positive). */
   logY?: boolean;
   /** Fixed axis intervals [min, max] (otherwise fitted to the data and rounded to ticks). */
   xLim?: readonly [number, number];
+  /** The y axis's fixed interval [min, max]. */
   yLim?: readonly [number, number];
   /** Show the legend (default: when some series has a label), and where. */
   legend?: boolean | LegendLoc;

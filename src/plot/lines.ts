@@ -6,17 +6,23 @@ import { seriesColor } from "./colormap.js";
 import { readArray, readVector, extent, type Values } from "./data.js";
 import { el, num, optionKinds, readPlotOptions, renderFrame, type Axis, type FrameOptions, type LegendEntry } from "./frame.js";
 
+/** One line of a linePlot: y values, optionally x values, and how to draw them. */
 export interface Series {
+  /** The y values (a tensor, typed array or array). */
   y: Values;
   /** Default 0, 1, 2, ... */
   x?: Values;
+  /** The legend's name for the series. */
   label?: string;
+  /** The line's colour (default: the next colour of the series palette). */
   color?: string;
+  /** A dashed line. */
   dashed?: boolean;
   /** A dot at every point (default: when the series has at most 30 points). */
   markers?: boolean;
 }
 
+/** The options of linePlot. */
 export interface LinePlotOptions extends FrameOptions {
   /** x ticks only at integers (default: when every x value is an integer, as epochs or steps). */
   integerX?: boolean;
@@ -99,8 +105,10 @@ function drawLinePlot(op: string, lines: Line[], o: LinePlotOptions): string {
   });
 }
 
+/** What learningCurves draws per epoch: "loss", "accuracy" or "error" (1 − accuracy). */
 export type CurveMetric = "loss" | "accuracy" | "error";
 
+/** The options of learningCurves. */
 export interface LearningCurveOptions extends FrameOptions {
   /** What to draw per epoch: the mean loss (default), accuracy, or error = 1 − accuracy. */
   metric?: CurveMetric;
@@ -144,6 +152,7 @@ export function learningCurves(history: Run | Readonly<Record<string, Run>>, opt
   return drawLinePlot(op, readSeries(op, series), { xLabel: "epoch", yLabel: metric, ...frame });
 }
 
+/** The options of scatter. */
 export interface ScatterOptions extends FrameOptions {
   /** Class of each point (integers 0..K−1): one colour per class. */
   labels?: Values;
@@ -208,12 +217,17 @@ const withOp = <T>(op: string, fn: () => T): T => {
 };
 export { withOp };
 
+/** One histogram series when several are drawn together. */
 export interface HistogramSeries {
+  /** The values to bin (a tensor, typed array or array). */
   values: Values;
+  /** The legend's name for the series. */
   label?: string;
+  /** The bars' colour (default: the next colour of the series palette). */
   color?: string;
 }
 
+/** The options of histogram. */
 export interface HistogramOptions extends FrameOptions {
   /** Number of equal-width bins (default 30). */
   bins?: number;

@@ -29,16 +29,19 @@ function flipRows(pixels: Uint8Array, rows: number, cols: number): Uint8Array {
   return out;
 }
 
+/** The options of heatmap. */
 export interface HeatmapOptions extends FrameOptions {
   /** Default "viridis". */
   colormap?: ColormapName;
   /** The values at the two ends of the colour map (default the data's min and max). */
   vMin?: number;
+  /** The value at the top of the colour map (default the data's max). */
   vMax?: number;
   /** Draw a colour bar (default true); a string is its label. */
   colorbar?: boolean | string;
   /** Names of the columns and rows (a confusion matrix's classes). */
   xTickLabels?: readonly string[];
+  /** Names of the rows, top to bottom. */
   yTickLabels?: readonly string[];
   /** Write each cell's value in it. */
   annotate?: boolean;
@@ -116,7 +119,9 @@ export function heatmap(values: Values, options?: HeatmapOptions): string {
   });
 }
 
+/** The options of imageGrid. */
 export interface ImageGridOptions {
+  /** The title above the grid. */
   title?: string;
   /** [height, width] of each image when they come as rows [N, height·width] (default: square). */
   imageShape?: readonly [number, number];
@@ -228,11 +233,13 @@ export function imageGrid(images: Values, options?: ImageGridOptions): string {
   return svgDocument(width, height, parts.join(""));
 }
 
+/** The options of decisionBoundary. */
 export interface DecisionBoundaryOptions extends FrameOptions {
   /** Grid cells along each axis where the model is evaluated (default 120). */
   resolution?: number;
   /** The model's outputs are logits (default: softmax / sigmoid are applied) or already probabilities. */
   output?: "logits" | "probabilities";
+  /** Legend names of the classes (default "class 0", ...). */
   classNames?: readonly string[];
   /** Dot radius in px (default 3.5). */
   radius?: number;

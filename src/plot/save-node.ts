@@ -7,6 +7,7 @@ import { extname } from "node:path";
 import { readOptions } from "../ops/args.js";
 import type { EpochFigures } from "../train/plot-epochs.js";
 
+/** The options of renderPng and savePlot's PNG output. */
 export interface PngOptions {
   /** Pixels per SVG px (default 2, for sharp figures on high-density screens and in documents). */
   scale?: number;
@@ -126,6 +127,7 @@ async function fileWriter(op: string, path: unknown, options: PngOptions | undef
   };
 }
 
+/** Where plotFiles writes each epoch's figures. */
 export interface PlotFilePaths {
   /** Where the learning curves go (.svg or .png). */
   curves?: string;
