@@ -104,6 +104,9 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
   return traced("attentionWeights", [q, k, bias], w, { scale });
 }
 
+/**
+ * The options of scaledDotProductAttention (torch.nn.functional.scaled_dot_product_attention's, camelCased).
+ */
 export interface ScaledDotProductAttentionOptions {
   /**
    * Broadcastable to [..., L, S]. An int32 tensor is a boolean mask: nonzero = the position takes
@@ -118,6 +121,7 @@ export interface ScaledDotProductAttentionOptions {
   scale?: number | null;
   /** Also return the attention weights [..., L, S] (after dropout), like PyTorch 1.13's kernel. */
   needWeights?: boolean;
+  /** The random generator for the dropout mask (the global one by default). */
   generator?: Generator;
 }
 

@@ -53,21 +53,28 @@ function binaryOp(name: string, op: BinaryName, a: Tensor, b: Tensor, grad: Grad
 /** A 0/1 mask (a constant: no autograd). */
 const mask = (op: BinaryName, a: Tensor, b: Tensor) => binaryKernel("mask", op, a, b);
 
+/**
+ * a + b element-wise with NumPy/PyTorch broadcasting (torch.add); b may be a number. Shapes that do not
+ * broadcast are an error naming both.
+ */
 export function add(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("add", "affine", a, 1, b); // errors and autograd name add
   return binaryOp("add", "add", a, b, (g) => [g, g], "none");
 }
 
+/** a − b element-wise with broadcasting (torch.sub); b may be a number. */
 export function sub(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("sub", "affine", a, 1, -b); // errors and autograd name sub
   return binaryOp("sub", "sub", a, b, (g) => [g, affine(g, -1, 0)], "none");
 }
 
+/** a · b element-wise with broadcasting (torch.mul). */
 export function mul(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("mul", "affine", a, b, 0); // errors and autograd name mul
   return binaryOp("mul", "mul", a, b, (g, as, bs) => [mul(g, bs), mul(g, as)]);
 }
 
+/** a / b element-wise with broadcasting (torch.div). */
 export function div(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return unaryOp("div", "affine", a, 1 / b, 0); // errors and autograd name div
   // d/db (a/b) = -out/b
@@ -77,6 +84,7 @@ export function div(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   }, "all");
 }
 
+/** a^b element-wise with broadcasting (torch.pow); a number exponent is one fused op. */
 export function pow(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return powScalar(a, b);
   // As PyTorch: d/da = b·a^(b−1), 0 where b = 0 (0·0^−1 would be NaN at a = 0); d/db = out·ln a,
@@ -87,11 +95,13 @@ export function pow(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   ], "all");
 }
 
+/** The element-wise larger of a and b with broadcasting (torch.maximum); at a tie the gradient goes to b. */
 export function maximum(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return clamp(a, b, null);
   return binaryOp("maximum", "maximum", a, b, (g, as, bs) => [mul(g, mask("gt", as, bs)), mul(g, mask("le", as, bs))]);
 }
 
+/** The element-wise smaller of a and b with broadcasting (torch.minimum); at a tie the gradient goes to b. */
 export function minimum(a: Tensor, b: Tensor | number): Tensor<"float32"> {
   if (typeof b === "number") return clamp(a, null, b);
   return binaryOp("minimum", "minimum", a, b, (g, as, bs) => [mul(g, mask("lt", as, bs)), mul(g, mask("ge", as, bs))]);
@@ -105,11 +115,17 @@ function compare(name: BinaryName, a: Tensor, b: Tensor | number): Tensor<"float
     return binaryKernel(name, name, a.dtype === "float32" ? a : a.float(), bt.dtype === "float32" ? bt : bt.float());
   });
 }
+/** 1 where a = b, else 0, as float32 (torch.eq). */
 export const eq = (a: Tensor, b: Tensor | number) => compare("eq", a, b);
+/** 1 where a ≠ b, else 0, as float32 (torch.ne). */
 export const ne = (a: Tensor, b: Tensor | number) => compare("ne", a, b);
+/** 1 where a > b, else 0, as float32 (torch.gt). */
 export const gt = (a: Tensor, b: Tensor | number) => compare("gt", a, b);
+/** 1 where a < b, else 0, as float32 (torch.lt). */
 export const lt = (a: Tensor, b: Tensor | number) => compare("lt", a, b);
+/** 1 where a ≥ b, else 0, as float32 (torch.ge). */
 export const ge = (a: Tensor, b: Tensor | number) => compare("ge", a, b);
+/** 1 where a ≤ b, else 0, as float32 (torch.le; broadcasting; not differentiable). */
 export const le = (a: Tensor, b: Tensor | number) => compare("le", a, b);
 
 /** cond != 0 ? a : b, with broadcasting of all three; gradients flow to the selected operand. */

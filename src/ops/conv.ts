@@ -27,30 +27,55 @@ import { mul } from "./binary.js";
 import { step } from "./elementwise.js";
 import { sum } from "./reduce.js";
 
+/** A size for both spatial dims: one number for both, or [height, width]. */
 export type Size2 = number | readonly [number, number];
 
+/** The options of conv2d and nn.Conv2d (torch's arguments, camelCased). */
 export interface Conv2dOptions {
+  /** The step between windows, [sh, sw] or one number (default 1). */
   stride?: Size2;
   /** Zeros on both sides; "same" keeps the size (stride 1; odd totals pad one more on the bottom/right); "valid" = 0. */
   padding?: Size2 | "same" | "valid";
+  /** The spacing between kernel taps, [dh, dw] or one number (default 1). */
   dilation?: Size2;
+  /**
+   * Channel groups (default 1): each group of Cin/groups input channels feeds Cout/groups outputs (groups =
+   * Cin: depthwise).
+   */
   groups?: number;
   /** "relu" applies max(·, 0) in the GEMM's epilogue (and its derivative in the backward): a fused Conv2d + ReLU. */
   activation?: "relu";
 }
 
+/** The options of conv1d and nn.Conv1d. */
 export interface Conv1dOptions {
+  /** The step between windows (default 1). */
   stride?: number;
+  /** Zeros on both ends, or "same" (keeps the length, stride 1) / "valid" (0). Default 0. */
   padding?: number | "same" | "valid";
+  /** The spacing between kernel taps (default 1). */
   dilation?: number;
+  /** Channel groups (default 1). */
   groups?: number;
 }
 
+/** The options of convTranspose2d and nn.ConvTranspose2d (torch's arguments, camelCased). */
 export interface ConvTranspose2dOptions {
+  /** The upsampling factor (default 1). */
   stride?: Size2;
+  /**
+   * The implicit padding dilation·(k − 1) − padding is what the matching Conv2d had: padding crops the output
+   * (default 0).
+   */
   padding?: Size2;
+  /**
+   * Extra rows/columns on the bottom/right of the output, to pick among the input sizes a stride maps to one
+   * output size (default 0; less than stride or dilation).
+   */
   outputPadding?: Size2;
+  /** The spacing between kernel taps (default 1). */
   dilation?: Size2;
+  /** Channel groups (default 1): Cin and Cout must both be multiples. */
   groups?: number;
 }
 

@@ -208,6 +208,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 }
 
 export interface RandomOptions extends CreateOptions {
+  /** The random generator to draw from (the global one, seeded by manualSeed, by default). */
   generator?: Generator;
 }
 

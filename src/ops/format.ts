@@ -5,6 +5,7 @@
 import { readOptions, kinds } from "./args.js";
 import type { Shape } from "../dims.js";
 
+/** How tensors print (torch.set_printoptions): see setPrintOptions. */
 export interface PrintOptions {
   /** Digits after the decimal point. Default 4. */
   precision: number;

@@ -130,8 +130,11 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Te
   return out;
 }
 
+/** What sort and topk return (torch's `(values, indices)` named tuple). */
 export interface SortResult {
+  /** The sorted (or top-k) values. */
   values: Tensor<"float32">;
+  /** The positions in the input the values came from, along dim (int32). */
   indices: Tensor<"int32">;
 }
 

@@ -15,6 +15,10 @@ import { logSoftmax, max, mean, softmax, sum } from "./reduce.js";
 import { broadcastShapes } from "./strided.js";
 import { checkArgs, checkOptionNames, normalizeDim } from "./checks.js";
 
+/**
+ * How a loss combines its per-element values: "mean" (default), "sum", or "none" (the per-element losses,
+ * input's shape).
+ */
 export type Reduction = "mean" | "sum" | "none";
 
 function checkReduction(op: string, reduction: string, allowed: readonly string[] = ["mean", "sum", "none"]): void {
@@ -174,6 +178,10 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   return pointwiseLoss("binaryCrossEntropyWithLogits", "bceWithLogits", input, target, options.reduction ?? "mean", { posWeight: options.posWeight });
 }
 
+/**
+ * klDiv's reductions: Reduction's, plus "batchmean" (the sum divided by the batch size: the mathematical KL
+ * divergence).
+ */
 export type KlDivReduction = Reduction | "batchmean";
 
 /**
@@ -190,7 +198,9 @@ export function klDiv(input: Tensor, target: Tensor, options: { reduction?: KlDi
   });
 }
 
+/** The options of nllLoss and crossEntropy (torch's `weight`, `ignore_index`, `reduction`). */
 export interface ClassLossOptions {
+  /** "mean" (default: weighted mean over the non-ignored targets), "sum" or "none" (one loss per target). */
   reduction?: Reduction;
   /** Per-class weights [C]; "mean" then divides by the summed weights of the targets (PyTorch's weighted mean). */
   weight?: Tensor | null;
@@ -333,6 +343,7 @@ function softCrossEntropy(name: string, input: Tensor, target: Tensor, options: 
   return out;
 }
 
+/** The options of crossEntropy and nn.CrossEntropyLoss. */
 export interface CrossEntropyOptions extends ClassLossOptions {
   /** ε: the target mixed with the uniform distribution, (1 − ε)·t + ε/C. */
   labelSmoothing?: number;
@@ -367,7 +378,9 @@ function reduceComposed(op: string, loss: Tensor<"float32">, reduction: string):
   return reduction === "none" ? loss : reduction === "sum" ? sum(loss) : mean(loss);
 }
 
+/** The options of gaussianNllLoss and nn.GaussianNLLLoss. */
 export interface GaussianNllOptions {
+  /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
   /** Add the constant 0.5·log 2π (default false). */
   full?: boolean;
@@ -403,6 +416,7 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
   });
 }
 
+/** The options of cosineSimilarity and nn.CosineSimilarity. */
 export interface CosineSimilarityOptions {
   /** The dim the vectors lie along (default 1). */
   dim?: number;
@@ -426,8 +440,11 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, options: CosineSimilari
   });
 }
 
+/** The options of cosineEmbeddingLoss and marginRankingLoss (and their modules). */
 export interface MarginLossOptions {
+  /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
+  /** The margin (default 0). */
   margin?: number;
 }
 
@@ -466,6 +483,7 @@ export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor
   return tidy(() => reduceComposed(op, relu(add(mul(neg(target), sub(input1, input2)), margin)), reduction));
 }
 
+/** The options of tripletMarginLoss and nn.TripletMarginLoss. */
 export interface TripletMarginOptions extends MarginLossOptions {
   /** The norm of the distances (default 2; Infinity is the max norm). */
   p?: number;

@@ -13,11 +13,13 @@ import { affine, powScalar, square } from "./elementwise.js";
 import { mean, sum } from "./reduce.js";
 import { reshape } from "./shape.js";
 
+/** The options of the functional batchNorm (torch.nn.functional.batch_norm's). */
 export interface BatchNormOptions {
   /** Batch statistics (and running-statistics update) when true; running statistics when false. Default false. */
   training?: boolean;
   /** Weight of the new batch statistic in the running average. Default 0.1. */
   momentum?: number;
+  /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
 }
 

@@ -13,20 +13,25 @@ import type { Size2 } from "./conv.js";
 import { reshape } from "./shape.js";
 import { checkLive, pair } from "./checks.js";
 
+/** The options of maxPool2d and nn.MaxPool2d (torch's arguments, camelCased). */
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: Size2 | null;
   /** Implicit −∞ on both sides; at most half the kernel. */
   padding?: Size2;
+  /** The spacing between a window's elements (default 1). */
   dilation?: Size2;
   /** Round the output size up (a last window that starts inside the right/bottom padding is dropped). */
   ceilMode?: boolean;
 }
 
+/** The options of avgPool2d and nn.AvgPool2d (torch's arguments, camelCased). */
 export interface AvgPool2dOptions {
+  /** The step between windows (default: the kernel size). */
   stride?: Size2 | null;
   /** Zeros on both sides; at most half the kernel. */
   padding?: Size2;
+  /** Round the output size up instead of down. */
   ceilMode?: boolean;
   /** Count the padded zeros in the divisor (default true). */
   countIncludePad?: boolean;
@@ -34,11 +39,13 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+/** The options of interpolate (torch.nn.functional.interpolate's, camelCased). */
 export interface InterpolateOptions {
   /** Output [Ho, Wo] (or one number for both); or give scaleFactor. */
   size?: Size2;
   /** Output = floor(input · scaleFactor) per axis. */
   scaleFactor?: number | readonly [number, number];
+  /** The interpolation mode: only "nearest" (other modes are an error). */
   mode?: "nearest";
 }
 

@@ -21,6 +21,10 @@ function normalizeDims(op: string, dim: number | number[] | null | undefined, sh
   return dims.sort((a, b) => a - b);
 }
 
+/**
+ * The sum over dim (one dim or several; all elements when omitted or null), keepdim keeping them as size 1
+ * (torch.sum).
+ */
 export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor<"float32"> {
   checkFloat("sum", x);
   const dims = normalizeDims("sum", dim, x.shape) ?? x.shape.map((_, i) => i);
@@ -38,6 +42,10 @@ export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false):
   return traced("sum", [x], out, { dims, keepdim: keepAll });
 }
 
+/**
+ * The mean over dim (one dim or several; all elements when omitted or null), keepdim keeping them as size 1
+ * (torch.mean).
+ */
 export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor<"float32"> {
   checkFloat("mean", x);
   const dims = normalizeDims("mean", dim, x.shape) ?? x.shape.map((_, i) => i);
@@ -45,11 +53,13 @@ export function mean(x: Tensor, dim?: number | number[] | null, keepdim = false)
   return tidy(() => affine(sum(x, dim, keepdim), 1 / count, 0));
 }
 
+/** The options of var and std (torch's `unbiased` / `correction` and `keepdim`). */
 export interface VarianceOptions {
   /** Divide by n − 1 (true, the default) or by n; PyTorch's `unbiased`. */
   unbiased?: boolean;
   /** Divide by n − correction; PyTorch's `correction` (give this or `unbiased`, not both). */
   correction?: number;
+  /** Keep the reduced dims as size 1. Default false. */
   keepdim?: boolean;
 }
 
@@ -114,8 +124,11 @@ function cumsumAlong(x: Tensor, d: number, reverse: boolean): Tensor<"float32"> 
   return out;
 }
 
+/** What max and min along a dim return (torch's `(values, indices)` named tuple). */
 export interface MaxResult {
+  /** The maxima (or minima). */
   values: Tensor<"float32">;
+  /** The positions of the extremes along dim (int32; flat indices without dim). */
   indices: Tensor<"int32">;
 }
 
@@ -166,12 +179,20 @@ function extremum(op: "max" | "min", x: Tensor, dim: number | null | undefined, 
   return { values, indices };
 }
 
+/**
+ * The int32 index of the largest value along dim, or into the flattened tensor when dim is omitted
+ * (torch.argmax); the first one at ties.
+ */
 export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor<"int32"> {
   const { values, indices } = noGrad(() => max(x, dim, keepdim));
   values.dispose();
   return indices;
 }
 
+/**
+ * The int32 index of the smallest value along dim, or into the flattened tensor when dim is omitted
+ * (torch.argmin); the first one at ties.
+ */
 export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor<"int32"> {
   const { values, indices } = noGrad(() => min(x, dim, keepdim));
   values.dispose();
@@ -197,5 +218,12 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: 0 | 1): Tensor<"fl
   return traced("softmax", [x], y, { dim: d, log: log === 1 });
 }
 
+/**
+ * exp(x)/Σ exp(x) along dim, computed from x − max (torch.softmax); fully −∞ rows give NaN, as in PyTorch.
+ */
 export const softmax = (x: Tensor, dim: number) => softmaxOp("softmax", x, dim, 0);
+/**
+ * log(softmax(x)) along dim, as x − logsumexp(x) (torch.log_softmax): stable where the probabilities
+ * underflow.
+ */
 export const logSoftmax = (x: Tensor, dim: number) => softmaxOp("logSoftmax", x, dim, 1);

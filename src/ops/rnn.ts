@@ -27,17 +27,23 @@ import type { Generator } from "../random.js";
 
 /** The parameters of one layer and direction: weightIh [G·H, I], weightHh [G·H, H], biases [G·H] (G gates). */
 export interface RnnWeights {
+  /** W_ih [G·H, I]: the input-to-gates weights (G = 1 for RNN, 4 for LSTM, 3 for GRU). */
   weightIh: Tensor;
+  /** W_hh [G·H, H]: the hidden-to-gates weights. */
   weightHh: Tensor;
+  /** b_ih [G·H], or null/absent for none. */
   biasIh?: Tensor | null;
+  /** b_hh [G·H], or null/absent for none. */
   biasHh?: Tensor | null;
 }
 
+/** The Elman RNN's activation: "tanh" or "relu". */
 export type RnnNonlinearity = "tanh" | "relu";
 
 /** Per-sequence lengths of a padded batch: numbers, or a 1-D int32 tensor. */
 export type SequenceLengths = readonly number[] | Int32Array | Tensor;
 
+/** The options of the functional rnn, lstm and gru (torch's RNN arguments, camelCased). */
 export interface RnnStackOptions {
   /** Stacked layers (default 1); `weights` lists numLayers·D entries, layer-major, forward before reverse. */
   numLayers?: number;
@@ -49,6 +55,7 @@ export interface RnnStackOptions {
   dropout?: number;
   /** Default true, as in torch.nn.functional.dropout. */
   training?: boolean;
+  /** The random generator for the dropout masks (the global one by default). */
   generator?: Generator;
   /**
    * Valid steps per sequence (each in [1, T]): steps t ≥ lengths[n] change neither the outputs at
@@ -59,7 +66,9 @@ export interface RnnStackOptions {
   lengths?: SequenceLengths | null;
 }
 
+/** The options of the functional rnn (RnnStackOptions plus the activation). */
 export interface RnnOptions extends RnnStackOptions {
+  /** The activation: "tanh" (default) or "relu". */
   nonlinearity?: RnnNonlinearity;
 }
 

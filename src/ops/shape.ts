@@ -21,6 +21,10 @@ function viewAs<D extends DType>(name: string, x: Tensor<D>, shape: number[]): T
   return traced("reshape", [x], out);
 }
 
+/**
+ * x's data under another shape with the same number of elements; one size may be -1 (torch.reshape; shares
+ * storage, as every tensor is contiguous).
+ */
 export function reshape<D extends DType>(x: Tensor<D>, shape: number[]): Tensor<D> {
   return reshapeAs("reshape", x, shape);
 }
@@ -53,6 +57,7 @@ function reshapeAs<D extends DType>(op: string, x: Tensor<D>, shape: number[]): 
   return viewAs(op, x, resolved);
 }
 
+/** x with dims startDim..endDim merged into one (torch.flatten; shares storage). */
 export function flatten<D extends DType>(x: Tensor<D>, startDim = 0, endDim = -1): Tensor<D> {
   checkLive("flatten", x);
   if (x.ndim === 0) return viewAs("flatten", x, [1]);
@@ -61,6 +66,7 @@ export function flatten<D extends DType>(x: Tensor<D>, startDim = 0, endDim = -1
   return viewAs("flatten", x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
+/** x without its size-1 dims, or only dim when given (torch.squeeze; shares storage). */
 export function squeeze<D extends DType>(x: Tensor<D>, dim?: number): Tensor<D> {
   checkLive("squeeze", x);
   if (dim === undefined) return viewAs("squeeze", x, x.shape.filter((d) => d !== 1));
@@ -68,12 +74,14 @@ export function squeeze<D extends DType>(x: Tensor<D>, dim?: number): Tensor<D> 
   return viewAs("squeeze", x, x.shape[d] === 1 ? x.shape.filter((_, i) => i !== d) : [...x.shape]);
 }
 
+/** x with a size-1 dim inserted at dim (torch.unsqueeze; shares storage). */
 export function unsqueeze<D extends DType>(x: Tensor<D>, dim: number): Tensor<D> {
   checkLive("unsqueeze", x);
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   return viewAs("unsqueeze", x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
 
+/** A copy with its own storage; the gradient flows back unchanged (torch.clone). */
 export function clone<D extends DType>(x: Tensor<D>): Tensor<D> {
   checkLive("clone", x);
   const out = Tensor.empty(x.shape, x.dtype, "clone").writeFrom(x);
@@ -82,6 +90,10 @@ export function clone<D extends DType>(x: Tensor<D>): Tensor<D> {
   return traced("identity", [x], out);
 }
 
+/**
+ * x converted to dtype (torch's `.to(dtype)`): float32 -> int32 truncates toward zero; the same dtype gives a
+ * copy.
+ */
 export function toDType<D extends DType>(x: Tensor, dtype: D): Tensor<D> {
   checkLive("toDType", x);
   if (x.dtype === dtype) return x.clone() as Tensor as Tensor<D>; // the check narrows x.dtype, not x
@@ -92,6 +104,7 @@ export function toDType<D extends DType>(x: Tensor, dtype: D): Tensor<D> {
   return traced("cast", [x], out, { dtype });
 }
 
+/** x's dims reordered: output dim i is input dim dims[i] (torch.permute). */
 export function permute<D extends DType>(x: Tensor<D>, dims: number[]): Tensor<D> {
   checkLive("permute", x);
   const nd = dims.map((d) => normalizeDim("permute", d, x.shape));
@@ -111,6 +124,7 @@ export function permute<D extends DType>(x: Tensor<D>, dims: number[]): Tensor<D
   return traced("permute", [x], out, { dims: nd });
 }
 
+/** dim0 and dim1 swapped (torch.transpose; a copy here, as every tensor is contiguous). */
 export function transpose<D extends DType>(x: Tensor<D>, dim0 = 0, dim1 = 1): Tensor<D> {
   checkLive("transpose", x);
   const a = normalizeDim("transpose", dim0, x.shape), b = normalizeDim("transpose", dim1, x.shape);
@@ -161,6 +175,7 @@ export function slice<D extends DType>(x: Tensor<D>, dim: number, start: number,
   return traced("slice", [x], stridedRead("slice", x, s * xs[d], xs.map((v, i) => (i === d ? v * step : v)), shape), { dim: d, start: s, end: e, step });
 }
 
+/** length elements of dim starting at start (torch.narrow). */
 export function narrow<D extends DType>(x: Tensor<D>, dim: number, start: number, length: number): Tensor<D> {
   checkLive("narrow", x);
   const d = normalizeDim("narrow", dim, x.shape);
@@ -171,6 +186,10 @@ export function narrow<D extends DType>(x: Tensor<D>, dim: number, start: number
   return slice(x, d, st, st + length);
 }
 
+/**
+ * Joins tensors along an existing dim; the other dims must agree (torch.cat). Gradients are split back to
+ * each input.
+ */
 export function cat<D extends DType>(tensors: Tensor<D>[], dim = 0): Tensor<D> {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`cat: expected a non-empty list of tensors, got ${describeValue(tensors)}`);
   checkLive("cat", ...tensors);
@@ -205,6 +224,7 @@ export function cat<D extends DType>(tensors: Tensor<D>[], dim = 0): Tensor<D> {
   return traced("cat", tensors, out, { dim: d });
 }
 
+/** Joins tensors of one shape along a new dim (torch.stack). */
 export function stack<D extends DType>(tensors: Tensor<D>[], dim = 0): Tensor<D> {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`stack: expected a non-empty list of tensors, got ${describeValue(tensors)}`);
   checkLive("stack", ...tensors);
