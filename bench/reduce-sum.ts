@@ -1,8 +1,8 @@
-// Reduction throughput (GB/s read) of sum: a contiguous sum of 4M floats, a column sum of
-// [4096, 1024] over dim 0 and a row sum over dim 1; softmax and layerNorm over dim 1. Given other checkouts (built), all run in this
-// process (each its own module graph and wasm memory), interleaved round by round with the order
-// alternating, so all see the same machine; each round is the best of 5 runs of 20 calls. Ratios
-// are this checkout's rate over the other's, round by round.
+// Reduction throughput (GB/s read): a contiguous sum of 4M floats, a column sum of [4096, 1024]
+// over dim 0, a row sum over dim 1, softmax and layerNorm over dim 1. Given other checkouts (built),
+// all run in this process (each its own module graph and wasm memory), case by case in interleaved
+// rounds with the order alternating, so all see the same machine; a round is the best of 3 runs of
+// ~20 ms. Ratios are this checkout's rate over the other's, round by round.
 //   node --import tsx bench/reduce-sum.ts [<other checkout>...] [--rounds N]
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -24,20 +24,23 @@ function cases(sg: Simdgrad): Case[] {
   ];
 }
 
-/** GB/s of the best of 5 runs of 20 calls. */
+/** GB/s of the best of 3 runs of about 20 ms each. */
 function rate(c: Case): number {
+  const t0 = performance.now();
+  c.run();
+  const calls = Math.max(1, Math.round(20 / (performance.now() - t0)));
   let best = Infinity;
-  for (let rep = 0; rep < 5; rep++) {
-    const t0 = performance.now();
-    for (let i = 0; i < 20; i++) c.run();
-    best = Math.min(best, (performance.now() - t0) / 20);
+  for (let rep = 0; rep < 3; rep++) {
+    const t1 = performance.now();
+    for (let i = 0; i < calls; i++) c.run();
+    best = Math.min(best, (performance.now() - t1) / calls);
   }
   return c.bytes / best / 1e6;
 }
 
 const argv = process.argv.slice(2);
 const at = argv.indexOf("--rounds");
-const rounds = at >= 0 ? Number(argv[at + 1]) : 6;
+const rounds = at >= 0 ? Number(argv[at + 1]) : 20;
 const others = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--rounds");
 const trees = [{ label: "this checkout", dir: resolve(".") }, ...others.map((o) => ({ label: o, dir: resolve(o) }))];
 const sides = await Promise.all(trees.map(async (t) => {
@@ -48,9 +51,10 @@ const sides = await Promise.all(trees.map(async (t) => {
   return { ...t, cases: cs, rates: cs.map(() => [] as number[]) };
 }));
 const load0 = loadavg()[0];
-for (let r = 0; r < rounds; r++) {
-  for (const s of r % 2 ? [...sides].reverse() : sides) s.cases.forEach((c, i) => s.rates[i].push(rate(c)));
-}
+// Case by case, so the checkouts' rounds of one case are a fraction of a second apart.
+sides[0].cases.forEach((_, i) => {
+  for (let r = 0; r < rounds; r++) for (const s of r % 2 ? [...sides].reverse() : sides) s.rates[i].push(rate(s.cases[i]));
+});
 const range = (xs: number[], digits = 1) => {
   const s = [...xs].sort((a, b) => a - b);
   return `${s[s.length >> 1].toFixed(digits)} (${s[0].toFixed(digits)}–${s.at(-1)!.toFixed(digits)})`;
