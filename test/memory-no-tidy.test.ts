@@ -138,6 +138,34 @@ describe.each(Object.keys(tasks))("%s without tidy", (name) => {
   }, 120_000);
 });
 
+describe("batches made with tensor(...) from JavaScript data, without tidy", () => {
+  it(`an MLP trains ${STEPS} steps on typed-array and nested-array batches (sync, then with an await per step) with flat memory`, async () => {
+    manualSeed(5);
+    const { model } = tasks.mlp();
+    const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+    let seed = 1;
+    const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    let total = 0;
+    const trainStep = (i: number) => {
+      // Every other step a nested array, as data from JSON would come.
+      const flat = Float32Array.from({ length: 16 * 20 }, () => next() * 2 - 1);
+      const x = i % 2 ? tensor(flat, [16, 20]) : tensor(Array.from({ length: 16 }, (_, r) => Array.from(flat.subarray(r * 20, r * 20 + 20))));
+      const y = tensor(Int32Array.from({ length: 16 }, () => Math.floor(next() * 5)));
+      opt.zeroGrad();
+      const loss = F.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      total += loss.item();
+    };
+    await expectFlat(STEPS / 2, trainStep);
+    await expectFlat(STEPS / 2, async (i) => {
+      trainStep(i);
+      await tick();
+    });
+    expect(Number.isFinite(total)).toBe(true);
+  }, 120_000);
+});
+
 describe("automatic freeing: what it keeps and what it says", () => {
   it("keeps set-up tensors, kept tensors, tensors carried to the next step, and tidy results", () => {
     manualSeed(4);
