@@ -70,26 +70,30 @@ async function expectFlat(steps: number, step: (i: number) => void | Promise<voi
 // A macrotask, so the GC's finalizers may run between steps (as they would in a page or a server).
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** STEPS steps of the PyTorch-habit loop on batch(i), half synchronously and half with an await per step. */
+async function trainFlat(model: nn.Module<Tensor>, opt: optim.Optimizer, batch: (i: number) => [Tensor, Tensor]): Promise<void> {
+  let total = 0;
+  const trainStep = (i: number) => {
+    const [x, y] = batch(i);
+    opt.zeroGrad();
+    const loss = F.crossEntropy(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    total += loss.item();
+  };
+  await expectFlat(STEPS / 2, trainStep);
+  await expectFlat(STEPS / 2, async (i) => {
+    trainStep(i);
+    await tick();
+  });
+  expect(Number.isFinite(total)).toBe(true);
+}
+
 describe.each(Object.keys(tasks))("%s without tidy", (name) => {
   it(`trains ${STEPS} steps on batches made in the loop body (sync, then with an await per step) with flat memory`, async () => {
     manualSeed(1);
     const { model, batch } = tasks[name]();
-    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-    let total = 0;
-    const trainStep = () => {
-      const [x, y] = batch();
-      opt.zeroGrad();
-      const loss = F.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      total += loss.item();
-    };
-    await expectFlat(STEPS / 2, trainStep);
-    await expectFlat(STEPS / 2, async () => {
-      trainStep();
-      await tick();
-    });
-    expect(Number.isFinite(total)).toBe(true);
+    await trainFlat(model, new optim.Adam(model.parameters(), { lr: 1e-3 }), batch);
   }, 120_000);
 
   it("trains and evaluates over a DataLoader (no tidy, no dispose) with flat memory", async () => {
@@ -142,27 +146,14 @@ describe("batches made with tensor(...) from JavaScript data, without tidy", () 
   it(`an MLP trains ${STEPS} steps on typed-array and nested-array batches (sync, then with an await per step) with flat memory`, async () => {
     manualSeed(5);
     const { model } = tasks.mlp();
-    const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
     let seed = 1;
     const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    let total = 0;
-    const trainStep = (i: number) => {
+    await trainFlat(model, new optim.SGD(model.parameters(), { lr: 0.01 }), (i) => {
       // Every other step a nested array, as data from JSON would come.
       const flat = Float32Array.from({ length: 16 * 20 }, () => next() * 2 - 1);
       const x = i % 2 ? tensor(flat, [16, 20]) : tensor(Array.from({ length: 16 }, (_, r) => Array.from(flat.subarray(r * 20, r * 20 + 20))));
-      const y = tensor(Int32Array.from({ length: 16 }, () => Math.floor(next() * 5)));
-      opt.zeroGrad();
-      const loss = F.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      total += loss.item();
-    };
-    await expectFlat(STEPS / 2, trainStep);
-    await expectFlat(STEPS / 2, async (i) => {
-      trainStep(i);
-      await tick();
+      return [x, tensor(Int32Array.from({ length: 16 }, () => Math.floor(next() * 5)))];
     });
-    expect(Number.isFinite(total)).toBe(true);
   }, 120_000);
 });
 
