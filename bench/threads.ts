@@ -1,10 +1,12 @@
 // Thread scaling: simdgrad at N threads against its own single thread in the same process, in
-// interleaved rounds (1, N, N, 1, ...), quiet and with busy processes on the other cores.
+// interleaved rounds (1, N, N-forced, then reversed, ...), quiet and with busy processes on the
+// other cores. N-forced runs every job over the threads (pool.adaptive = false: no solo runs, no
+// backoffs), which shows what the pool's backoff saves under contention and costs when quiet.
 //   node --expose-gc --import tsx bench/threads.ts [--threads N] [--mode quiet|contention|both]
 //     [--busy K] [--rounds R] [--seconds S] [--filter <regex>] [--write <file.md>]
 // Each round times one variant for about S seconds; a workload's value is the median over its
 // rounds, with the min–max spread, and its speedup the median of the rounds' N-thread/1-thread
-// ratios (each pair measured back to back). --write puts the markdown table in a file
+// ratios (the variants of a round measured back to back). --write puts the markdown table in a file
 // (bench/results/threads.md is the one bench/RESULTS.md includes).
 import { cpus, loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
@@ -72,6 +74,7 @@ interface Result {
   one: number[]; // values per round at 1 thread (the workload's unit)
   many: number[]; // at N threads
   ratios: number[]; // per round: N-thread advantage over 1 thread
+  forcedRatios: number[]; // per round: the same with every job over the threads (pool.adaptive = false: no solo runs, no backoffs)
   workerShare: number; // chunks the workers ran, of all chunks at N threads
   soloShare: number; // jobs the pool ran on the calling thread alone (calibration, backoffs), of all its jobs at N threads
   backoffs: number; // times the pool fell back to the calling thread (workers saving too little)
@@ -79,26 +82,32 @@ interface Result {
 
 const advantage = (unit: string, mine: number, base: number) => (unit === "ms" ? base / mine : mine / base);
 
+/** The variants of a round: one thread, N threads as the pool runs them, N threads with every job over the threads (pool.adaptive = false). */
+type Variant = "one" | "many" | "forced";
+
 function measure(w: Workload): Result {
   const c = w.simdgrad();
   const pool = backend().pool!;
-  const one: number[] = [], many: number[] = [], ratios: number[] = [];
+  const values: Record<Variant, number[]> = { one: [], many: [], forced: [] };
   let chunks = 0, byWorkers = 0, jobs = 0, solo = 0, backoffs = 0;
-  // warm-up at both counts (V8 tiers wasm up over the first calls)
-  for (const t of [1, opts.threads]) {
-    sg.setNumThreads(t);
+  const use = (v: Variant) => {
+    sg.setNumThreads(v === "one" ? 1 : opts.threads);
+    pool.adaptive = v !== "forced";
+  };
+  // warm-up in every variant (V8 tiers wasm up over the first calls)
+  for (const v of ["one", "forced", "many"] as const) {
+    use(v);
     timeCalls(c.run, opts.seconds / 2);
   }
   for (let r = 0; r < opts.rounds; r++) {
-    // ABBA: 1, N in even rounds, N, 1 in odd ones, so drift does not favour either
-    const order = r % 2 ? [opts.threads, 1] : [1, opts.threads];
-    const got: Record<number, number> = {};
-    for (const t of order) {
-      sg.setNumThreads(t);
+    // ABCCBA: the order reversed in odd rounds, so drift favours no variant
+    const order: Variant[] = r % 2 ? ["forced", "many", "one"] : ["one", "many", "forced"];
+    for (const v of order) {
+      use(v);
       global.gc?.();
       const before = { ...pool.stats };
-      got[t] = toValue(w, timeCalls(c.run, opts.seconds));
-      if (t > 1) {
+      values[v].push(toValue(w, timeCalls(c.run, opts.seconds)));
+      if (v === "many") {
         chunks += pool.stats.chunks - before.chunks;
         byWorkers += pool.stats.chunksByWorkers - before.chunksByWorkers;
         jobs += pool.stats.jobs - before.jobs;
@@ -106,13 +115,16 @@ function measure(w: Workload): Result {
         backoffs += pool.stats.backoffs - before.backoffs;
       }
     }
-    one.push(got[1]);
-    many.push(got[opts.threads]);
-    ratios.push(advantage(w.unit, got[opts.threads], got[1]));
   }
-  sg.setNumThreads(opts.threads);
+  use("many");
   c.dispose?.();
-  return { workload: w.name, unit: w.unit, one, many, ratios, workerShare: chunks ? byWorkers / chunks : 0, soloShare: jobs + solo ? solo / (jobs + solo) : 0, backoffs };
+  const { one, many, forced } = values;
+  return {
+    workload: w.name, unit: w.unit, one, many,
+    ratios: many.map((m, i) => advantage(w.unit, m, one[i])),
+    forcedRatios: forced.map((f, i) => advantage(w.unit, f, one[i])),
+    workerShare: chunks ? byWorkers / chunks : 0, soloShare: jobs + solo ? solo / (jobs + solo) : 0, backoffs,
+  };
 }
 
 function fmt(v: number): string {
@@ -123,14 +135,14 @@ const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–
 function table(mode: string, results: Result[]): string {
   const n = opts.threads;
   const lines = [
-    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks | jobs on the caller alone | backoffs |`,
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks | jobs on the caller alone | backoffs | every job over the threads: ${n}t / 1t |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of results) {
     const ratio = median(r.ratios);
     const target = mode === "quiet" ? TARGETS[r.workload] : CONTENTION_FLOOR;
     const verdict = target === undefined ? "—" : `≥ ${target.toFixed(2)}x ${ratio >= target ? "met" : "**missed**"}`;
-    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% | ${(100 * r.soloShare).toFixed(0)}% | ${r.backoffs} |`);
+    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% | ${(100 * r.soloShare).toFixed(0)}% | ${r.backoffs} | ${median(r.forcedRatios).toFixed(2)}x (${Math.min(...r.forcedRatios).toFixed(2)}–${Math.max(...r.forcedRatios).toFixed(2)}x) |`);
   }
   return lines.join("\n");
 }

@@ -68,10 +68,11 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // LOSS_FACTOR · 2^(strikes − 1) times what the window lost (up to MAX_LOSS_FACTOR times, and
 // BACKOFF_LIMIT_MS), so that under lasting contention trying the workers again costs about
 // 1/MAX_LOSS_FACTOR of the time however long a descheduled worker held its chunk, while one
-// hiccup on a quiet machine costs little. A window that passes takes one strike off. Every
+// hiccup on a quiet machine costs little. A window that passes by CLEAR_GAIN or more takes one
+// strike off. Every
 // REFRESH_EVERY_MS of parallel running, REFRESH_MS of solo running keeps the estimates current.
 const SOLO_CALIBRATION = 3;
-const WINDOW_MS = 20, LOSS_MAX_MS = 2;
+const WINDOW_MS = 20, LOSS_MAX_MS = 2, CLEAR_GAIN = 1.2;
 const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 10, MAX_LOSS_FACTOR = 160, BACKOFF_LIMIT_MS = 8000;
 const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10;
 /** How fast a solo estimate rises toward a slower run (it drops to a faster one at once). */
@@ -411,7 +412,8 @@ export class ThreadPool {
     this.window = { took: 0, alone: 0 };
     if (lost <= 0) {
       this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
-      this.strikes = Math.max(0, this.strikes - 1);
+      // (a window that merely broke even on a loaded machine is luck, not a sign the contention ended)
+      if (w.took * CLEAR_GAIN <= w.alone) this.strikes = Math.max(0, this.strikes - 1);
       return;
     }
     const wait = Math.max(this.backoffMs, this.backoffMinMs);
