@@ -107,6 +107,7 @@ export class Node {
 
 let gradEnabled = true;
 
+/** Whether operations are being recorded for backward (torch.is_grad_enabled): false inside noGrad. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -132,6 +133,7 @@ export function setDetectAnomaly(on: boolean): void {
   anomalyDetection = on;
 }
 
+/** Whether anomaly detection is on (torch.is_anomaly_enabled). */
 export function isAnomalyEnabled(): boolean {
   return anomalyDetection;
 }
@@ -168,6 +170,7 @@ export function record(name: string, inputs: Tensor[], outputs: Tensor[], saved:
   outputs.forEach((o, k) => o.setGradFn(node, k));
 }
 
+/** The options of Tensor.backward (torch's `retain_graph`, `create_graph`). */
 export interface BackwardOptions {
   /** Keep the saved tensors so the graph can be differentiated again (default: createGraph). */
   retainGraph?: boolean;
@@ -393,6 +396,9 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
   execute([root], [seed(root, gradient, createGraph)], options.retainGraph ?? createGraph, createGraph, null);
 }
 
+/**
+ * The options of grad (torch.autograd.grad's `grad_outputs`, `allow_unused`, `retain_graph`, `create_graph`).
+ */
 export interface GradOptions extends BackwardOptions {
   /** The gradient of each output (the "vector" of the vector–Jacobian product); null or absent for a scalar output means 1. */
   gradOutputs?: Tensor | (Tensor | null)[] | null;

@@ -1,5 +1,6 @@
 // Shapes as plain arrays, below Tensor and every op: helpers that need no tensor.
 
+/** A tensor's size per dimension, e.g. [N, C, H, W]; [] for a 0-d tensor. */
 export type Shape = readonly number[];
 
 export function shapeToString(shape: Shape): string {

@@ -14,8 +14,10 @@ import { add, mul } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { reshape, stack } from "./ops/shape.js";
 
+/** A function of tensors to one tensor or several, as vjp, jvp, jacobian and hessian differentiate it. */
 export type TensorFn = (...inputs: Tensor[]) => Tensor | Tensor[];
 
+/** The options of vjp, jvp and hvp (torch.autograd.functional's `create_graph`). */
 export interface FunctionalOptions {
   /**
    * Keep the results connected to the autograd graph, so they can be differentiated again (and
@@ -149,6 +151,7 @@ export function hvp(fn: TensorFn, inputs: Tensor | Tensor[], v: Tensor | (Tensor
   });
 }
 
+/** The options of jacobian and hessian. */
 export interface JacobianOptions extends FunctionalOptions {
   /**
    * "reverse" (default): one backward pass per output element; "forward": one forward-mode

@@ -21,6 +21,12 @@ export interface GradcheckResult {
   mismatch: string | null;
 }
 
+/**
+ * Compares fn's gradients from backward with central finite differences at inputs (torch.autograd.gradcheck,
+ * with float32 tolerances): the output is projected on a fixed random tensor, and each element of each
+ * input that requires grad is perturbed by ±eps. Returns ok and the worst excess over atol + rtol·|numeric|,
+ * with the first mismatch described.
+ */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-2, rtol = 2e-2, atol = 2e-3, seed = 1 } = options;
   const gen = new Generator(seed);

@@ -34,6 +34,7 @@ export function loadOnnx(path: string): OnnxModule {
   return importOnnx(new Uint8Array(readFileSync(path)));
 }
 
+/** The options of progressBar. */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stdout); nothing is drawn unless it is a terminal. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };

@@ -22,11 +22,13 @@ import { Tensor } from "./tensor.js";
 
 export { QuantizedLinear, QuantizedConv2d, DynamicQuantizedLinear, type QuantizedConv2dOptions } from "./nn/quantized.js";
 
+/** The options of prepare. */
 export interface PrepareOptions {
   /** Names of modules (as in namedModules) to keep in float32, with everything inside them. */
   skip?: string[];
 }
 
+/** The options of quantize (static post-training quantization). */
 export interface QuantizeOptions extends PrepareOptions {
   /** Batches to calibrate the activation ranges on: input tensors, or [input, ...] tuples as a DataLoader yields. */
   calibration: Iterable<Tensor | readonly unknown[]>;

@@ -1,5 +1,9 @@
 // A seedable generator (xoshiro128**) for initialisation, dropout masks and shuffling, so runs
 // are reproducible with manualSeed(n) like torch.manual_seed.
+/**
+ * A seedable random number generator (xoshiro128**), torch.Generator's counterpart: pass one as `generator`
+ * to the random factories, layer constructors, dropout and DataLoader for a stream of its own.
+ */
 export class Generator {
   private s = new Uint32Array(4);
   private spareNormal: number | null = null;
@@ -8,6 +12,7 @@ export class Generator {
     this.seed(seed);
   }
 
+  /** Restarts the sequence from seed (the same seed gives the same numbers). */
   seed(seed: number): void {
     // splitmix32 expands one number into a well-mixed 128-bit state.
     let x = seed >>> 0;
@@ -21,6 +26,7 @@ export class Generator {
     this.spareNormal = null;
   }
 
+  /** The next 32 random bits as an unsigned integer (the xoshiro128** step). */
   nextUint32(): number {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
@@ -79,6 +85,10 @@ function rotl(x: number, k: number): number {
 /** The generator used when none is passed. */
 export const defaultGenerator = new Generator();
 
+/**
+ * Seeds the global generator (torch.manual_seed): initialisation, dropout, shuffling and the random factories
+ * then repeat run to run.
+ */
 export function manualSeed(seed: number): void {
   defaultGenerator.seed(seed);
 }

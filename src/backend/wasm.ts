@@ -97,6 +97,7 @@ function instantiate(module: WebAssembly.Module, build: Backend["build"], memory
   return current;
 }
 
+/** The options of init: which build to load and how many threads to start. */
 export interface InitOptions {
   /** A precompiled module or its bytes (e.g. the file build/simdgrad.wasm imported by a bundler). */
   source?: WasmSource;
@@ -164,6 +165,13 @@ export function initSync(options: Omit<InitOptions, "threads" | "spawnWorker"> =
   return instantiate(chosen.module ?? compileSync(chosen.bytes!), chosen.build, newMemory(false));
 }
 
+/**
+ * Loads the WebAssembly kernels (the embedded SIMD build, or `source`) and, with `threads` > 1 (after
+ * `import "simdgrad/threads"`), starts the worker pool on a shared memory. In browsers call
+ * `await init()` before creating any tensor; Node, Deno and Bun load synchronously on first use and need
+ * it only for threads. Once the kernels are loaded, it returns them as they are (or starts a pool on a
+ * shared memory whose pool was shut down); other options then are an error.
+ */
 export async function init(options: InitOptions = {}): Promise<Backend> {
   const { source, relaxedSimd = true, threads = 1 } = options;
   if (current && threads <= 1 && !source) return current;
@@ -228,6 +236,7 @@ export function setNumThreads(n: number): void {
   if (n !== 1) throw new Error(`setNumThreads: no worker pool; start one with await init({ threads: ${n} }) before creating tensors`);
 }
 
+/** The number of threads parallel kernels use (1 without a pool; see setNumThreads). */
 export function getNumThreads(): number {
   return backend().pool?.threads ?? 1;
 }

@@ -8,6 +8,7 @@ import { withTracer, type TraceAttrs } from "../trace.js";
 import type { Module } from "../nn/module.js";
 import { AttrType, DataType, encodeModel, type AttributeProto, type Dim, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
 
+/** The options of exportOnnx. */
 export interface ExportOnnxOptions {
   /** The ONNX opset (default 17, the lowest supported; up to 21). Gelu, Mish and GroupNormalization are native from 20, 18 and 21, decomposed below. */
   opset?: number;

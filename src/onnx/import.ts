@@ -700,18 +700,25 @@ export class OnnxModule extends Module<Tensor | Tensor[]> {
     }
   }
 
+  /** The names of the graph's inputs (initializers excluded), in the order forward takes them. */
   get inputNames(): string[] {
     return [...this.#info.inputNames];
   }
 
+  /** The names of the graph's outputs, in order. */
   get outputNames(): string[] {
     return [...this.#info.outputNames];
   }
 
+  /** The graph's default-domain opset version. */
   get opset(): number {
     return this.#info.opset;
   }
 
+  /**
+   * Runs the graph on the inputs, in the order of inputNames; returns the output, or an array when the graph
+   * has several.
+   */
   forward(...inputs: Tensor[]): Tensor | Tensor[] {
     const { inputNames, outputNames } = this.#info;
     if (inputs.length !== inputNames.length) {
