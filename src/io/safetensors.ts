@@ -139,7 +139,9 @@ interface HeaderEntry {
  * array view. Tensors come back in header order.
  */
 export function decodeSafetensors(bytes: Uint8Array): {
+  /** The tensors by name, in the file's order. */
   tensors: Record<string, RawTensor>;
+  /** The header's `__metadata__` strings (empty when absent). */
   metadata: Record<string, string>;
 } {
   if (bytes.length < LENGTH_PREFIX_BYTES) {

@@ -168,7 +168,11 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   readonly batchFirst: boolean;
   private readonly generator?: Generator;
 
-  /** PyTorch's order: (embedDim, numHeads, dropout, bias, addBiasKV, addZeroAttn, kdim, vdim, batchFirst), then options. */
+  /**
+   * PyTorch's order: (embedDim, numHeads, dropout, bias, addBiasKV, addZeroAttn, kdim, vdim, batchFirst), then options.
+   * @param embedDim E, the features of query, key and value (and of the output).
+   * @param numHeads The number of heads; E must be a multiple of it.
+   */
   constructor(readonly embedDim: number, readonly numHeads: number, ...args: Args<[dropout: number, bias: boolean, addBiasKV: boolean,
     addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean], MultiheadAttentionOptions>) {
     super();

@@ -27,15 +27,30 @@ interface ConvConfig {
 
 /** What every convolution layer shares: parameters, their init, the checks on channels and groups, the repr. */
 abstract class ConvNd extends Module {
+  /**
+   * The weight [outChannels, inChannels/groups, ...kernelSize] ([inChannels, outChannels/groups, ...] when
+   * transposed), Kaiming-uniform (a = √5) at init as in PyTorch.
+   */
   readonly weight: Tensor;
+  /** The bias [outChannels], uniform in ±1/√fanIn at init as in PyTorch; null with `bias: false`. */
   readonly bias: Tensor | null;
+  /** The kernel size per dim. */
   readonly kernelSize: number[];
+  /** The step between windows per dim. */
   readonly stride: number[];
+  /** The zero padding per dim, or "same" / "valid". */
   readonly padding: number[] | "same" | "valid";
+  /** The spacing between kernel taps per dim. */
   readonly dilation: number[];
+  /** Extra output size on one side (transposed convolutions; zeros otherwise). */
   readonly outputPadding: number[];
+  /** Channel groups: each group of inChannels/groups inputs feeds outChannels/groups outputs. */
   readonly groups: number;
 
+  /**
+   * @param inChannels Cin, the input's channels.
+   * @param outChannels Cout, the output's channels.
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, c: ConvConfig) {
     super();
     const name = this.constructor.name;

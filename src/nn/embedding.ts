@@ -26,7 +26,11 @@ export class Embedding extends Module {
   /** The row that is zero at init and gets no gradient (torch's `padding_idx`), or null. */
   readonly paddingIdx: number | null;
 
-  /** PyTorch's order: (numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse), then options. */
+  /**
+   * PyTorch's order: (numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse), then options.
+   * @param numEmbeddings The number of rows (the vocabulary size).
+   * @param embeddingDim The size of each row.
+   */
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number,
     ...args: Args<[paddingIdx: number | null, maxNorm: null, normType: number, scaleGradByFreq: boolean, sparse: boolean], EmbeddingOptions>) {
     super();

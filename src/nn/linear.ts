@@ -19,7 +19,11 @@ export class Linear extends Module {
   /** The bias [outFeatures], uniform in ±1/√inFeatures; null with `bias: false`. */
   readonly bias: Tensor | null;
 
-  /** PyTorch's order: (inFeatures, outFeatures, bias), then options. */
+  /**
+   * PyTorch's order: (inFeatures, outFeatures, bias), then options.
+   * @param inFeatures The input features: x is [..., inFeatures].
+   * @param outFeatures The output features.
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: Args<[bias: boolean], LinearOptions>) {
     super();
     const { bias = true, generator } = readArgs<LinearOptions>("Linear", [inFeatures, outFeatures, ...args],

@@ -185,7 +185,10 @@ export abstract class Module<Out = Tensor> {
    * Copies values into this module's parameters and buffers. Strict by default: missing keys,
    * unexpected keys and shape mismatches are all listed in one error, and nothing is changed.
    */
-  loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): {
+    /** The module's keys the state lacks (loaded only with strict: false). */ missingKeys: string[];
+    /** The state's keys the module does not have (ignored only with strict: false). */ unexpectedKeys: string[];
+  } {
     const { strict = true } = options;
     const own = this.stateDict();
     // Own keys only: a key named "constructor" or "__proto__" is just a key.

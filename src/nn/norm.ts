@@ -17,15 +17,29 @@ export interface BatchNormOptions {
 }
 
 abstract class BatchNormNd extends Module {
+  /** The per-channel scale γ [C], ones at init; null with `affine: false`. */
   readonly weight: Tensor | null;
+  /** The per-channel shift β [C], zeros at init; null with `affine: false`. */
   readonly bias: Tensor | null;
   // Field names are PyTorch's state-dict keys.
+  /** The running mean [C] (a buffer), used in eval mode; null with `trackRunningStats: false`. */
   readonly running_mean: Tensor | null;
+  /**
+   * The running variance [C] (a buffer, unbiased batch variances), used in eval mode; null with
+   * `trackRunningStats: false`.
+   */
   readonly running_var: Tensor | null;
+  /** The number of training batches seen (a buffer, int32); null without running statistics. */
   readonly num_batches_tracked: Tensor | null;
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
+  /**
+   * The weight of each new batch statistic in the running averages (default 0.1); null for a cumulative
+   * average.
+   */
   readonly momentum: number | null;
 
+  /** C, the channels (torch's `num_features`). */
   readonly numFeatures: number;
 
   /** PyTorch's order: (numFeatures, eps, momentum, affine, trackRunningStats), then options. */
@@ -142,7 +156,11 @@ export class GroupNorm extends Module {
   /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
 
-  /** PyTorch's order: (numGroups, numChannels, eps, affine), then options. */
+  /**
+   * PyTorch's order: (numGroups, numChannels, eps, affine), then options.
+   * @param numGroups The number of groups the channels are split into (must divide numChannels).
+   * @param numChannels C, the channels of the input [N, C, ...].
+   */
   constructor(readonly numGroups: number, readonly numChannels: number, ...args: Args<[eps: number, affine: boolean], { eps?: number; affine?: boolean }>) {
     super();
     const { eps = 1e-5, affine = true } = readArgs<{ eps?: number; affine?: boolean }>("GroupNorm", [numGroups, numChannels, ...args], {

@@ -30,8 +30,11 @@ interface Packed {
 
 /** What the quantized layers share: the state buffers, the packed cache, the inference-only checks. */
 abstract class QuantizedModule extends Module {
+  /** The int8 weight values (a buffer: int32 in memory, saved as I8), quantized symmetrically per output channel. */
   readonly weight: Tensor;
+  /** The float32 scale of each output channel's weights (a buffer). */
   readonly weight_scale: Tensor;
+  /** The float32 bias [outFeatures] (or [Cout]), or null. */
   readonly bias: Tensor | null;
   private packed: Packed | null = null;
 
@@ -98,6 +101,7 @@ abstract class QuantizedModule extends Module {
     return (this.packed = { weights, epilogue, scales, bias, versions });
   }
 
+  /** Re-packs the kernel's epilogue (scales and bias) after the state changed. @internal */
   protected refillEpilogue(p: Packed, input: ActivationQParams): void {
     p.epilogue.fill(p.weights, p.scales, p.bias, input);
   }
@@ -135,7 +139,9 @@ abstract class QuantizedModule extends Module {
 
 /** The static layers: their input's calibrated quantization is state too (input_scale, input_zero_point). */
 abstract class StaticQuantizedModule extends QuantizedModule {
+  /** The scale of the input's int8 quantization (a buffer, from calibration). */
   readonly input_scale: Tensor;
+  /** The zero point of the input's int8 quantization (a buffer, int32, from calibration). */
   readonly input_zero_point: Tensor;
 
   constructor(weightShape: number[], bias: boolean) {

@@ -92,13 +92,21 @@ function addWeights(m: Module<unknown>, name: string, suffix: string, gates: num
 }
 
 abstract class RecurrentBase<Out> extends Module<Out> {
+  /** The features of each input step. */
   readonly inputSize: number;
+  /** H, the features of the hidden state. */
   readonly hiddenSize: number;
+  /** The number of stacked layers. */
   readonly numLayers: number;
+  /** Whether the layers have the biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Whether input and output are [N, T, features] (true) or [T, N, features]. */
   readonly batchFirst: boolean;
+  /** The dropout probability on each layer's output except the last, in training mode. */
   readonly dropout: number;
+  /** Whether each layer also runs over the reversed sequence (D = 2). */
   readonly bidirectional: boolean;
+  /** The generator for the initial weights and the dropout masks, if one was given. */
   protected readonly generator: Generator | undefined;
 
   constructor(gates: number, s: Settings) {
@@ -144,6 +152,9 @@ abstract class RecurrentBase<Out> extends Module<Out> {
     return out;
   }
 
+  /**
+   * The options the functional rnn/lstm/gru take for this module's settings, in the current mode. @internal
+   */
   protected stackOptions(lengths: SequenceLengths | null) {
     return {
       numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
@@ -231,8 +242,11 @@ export class GRU extends RecurrentBase<[Tensor, Tensor]> {
 }
 
 abstract class CellBase<Out> extends Module<Out> {
+  /** The features of each input step. */
   readonly inputSize: number;
+  /** H, the features of the hidden state. */
   readonly hiddenSize: number;
+  /** Whether the cell has the biases b_ih and b_hh. */
   readonly bias: boolean;
 
   constructor(gates: number, s: Settings) {
@@ -249,6 +263,7 @@ abstract class CellBase<Out> extends Module<Out> {
     initParameters(this, this.hiddenSize, generator);
   }
 
+  /** The cell's parameters as the functional cells take them. @internal */
   protected get weights(): RnnWeights {
     const own = this as unknown as Record<string, Tensor | undefined>;
     return { weightIh: own.weight_ih!, weightHh: own.weight_hh!, biasIh: own.bias_ih ?? null, biasHh: own.bias_hh ?? null };

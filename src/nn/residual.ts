@@ -35,6 +35,8 @@ export class ResidualBlock extends Module {
   /**
    * A block from inChannels to outChannels; stride 2 halves the spatial size. PyTorch's order: (inChannels,
    * outChannels, stride), then options (generator for the init).
+   * @param inChannels The input's channels.
+   * @param outChannels The output's channels.
    */
   constructor(readonly inChannels: number, readonly outChannels: number, ...args: Args<[stride: number], { stride?: number; generator?: Generator }>) {
     super();

@@ -136,7 +136,11 @@ export class TransformerEncoderLayer extends Module implements LayerParts {
   /** The settings given (positional ones by name), from which TransformerEncoder builds its copies. */
   readonly options!: TransformerLayerOptions;
 
-  /** PyTorch's order: (dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options. */
+  /**
+   * PyTorch's order: (dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options.
+   * @param dModel The features of each position (the model width).
+   * @param nhead The attention heads; dModel must be a multiple of it.
+   */
   constructor(readonly dModel: number, readonly nhead: number, ...args: TransformerLayerArgs) {
     super();
     Object.assign(this, buildLayer("TransformerEncoderLayer", dModel, nhead, args, 1));
@@ -206,7 +210,11 @@ export class TransformerDecoderLayer extends Module implements LayerParts {
   /** The settings given (positional ones by name), from which TransformerDecoder builds its copies. */
   readonly options!: TransformerLayerOptions;
 
-  /** PyTorch's order: (dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options. */
+  /**
+   * PyTorch's order: (dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias), then options.
+   * @param dModel The features of each position (the model width).
+   * @param nhead The attention heads; dModel must be a multiple of it.
+   */
   constructor(readonly dModel: number, readonly nhead: number, ...args: TransformerLayerArgs) {
     super();
     Object.assign(this, buildLayer("TransformerDecoderLayer", dModel, nhead, args, 2));
@@ -267,7 +275,10 @@ export class TransformerEncoder extends Module {
   /** The final layer norm, or null. */
   readonly norm: LayerNorm | null;
 
-  /** PyTorch's order: (encoderLayer, numLayers, norm), then options. */
+  /**
+   * PyTorch's order: (encoderLayer, numLayers, norm), then options.
+   * @param numLayers The number of copies of encoderLayer.
+   */
   constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, ...args: Args<[norm: LayerNorm | null], StackOptions>) {
     super();
     this.layers = stackOf(encoderLayer, numLayers, "TransformerEncoder");
@@ -293,7 +304,10 @@ export class TransformerDecoder extends Module {
   /** The final layer norm, or null. */
   readonly norm: LayerNorm | null;
 
-  /** PyTorch's order: (decoderLayer, numLayers, norm), then options. */
+  /**
+   * PyTorch's order: (decoderLayer, numLayers, norm), then options.
+   * @param numLayers The number of copies of decoderLayer.
+   */
   constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, ...args: Args<[norm: LayerNorm | null], StackOptions>) {
     super();
     this.layers = stackOf(decoderLayer, numLayers, "TransformerDecoder");
@@ -369,6 +383,9 @@ export class SinusoidalPositionalEncoding extends Module {
   /** Whether x is [N, L, dModel] (true) or [L, N, dModel] (false). */
   readonly batchFirst: boolean;
 
+  /**
+   * @param dModel The features of each position (even).
+   */
   constructor(readonly dModel: number, options: PositionalOptions & { maxLen?: number } = {}) {
     super();
     checkOptionNames("SinusoidalPositionalEncoding", options, ["dropout", "batchFirst", "generator", "maxLen"]);
@@ -397,6 +414,10 @@ export class LearnedPositionalEncoding extends Module {
   /** Whether x is [N, L, dModel] (true) or [L, N, dModel] (false). */
   readonly batchFirst: boolean;
 
+  /**
+   * @param maxLen The longest sequence the table covers.
+   * @param dModel The features of each position.
+   */
   constructor(readonly maxLen: number, readonly dModel: number, options: PositionalOptions = {}) {
     super();
     checkOptionNames("LearnedPositionalEncoding", options, ["dropout", "batchFirst", "generator"]);

@@ -87,7 +87,10 @@ type MaxPoolArgs = Args<[stride: Size2 | null, padding: Size2, dilation: Size2, 
 const MAX_POOL_ARGS = { stride: kinds.orNull(kinds.size), padding: kinds.size, dilation: kinds.size, ceilMode: kinds.bool };
 
 /** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode), then options; values and their flat indices. */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxPoolArgs): { values: Tensor<"float32">; indices: Tensor<"int32"> } {
+export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxPoolArgs): {
+  /** The pooled maxima [N, C, Ho, Wo]. */ values: Tensor<"float32">;
+  /** Each maximum's flat position in its input plane (h·W + w), int32, as PyTorch's return_indices. */ indices: Tensor<"int32">;
+} {
   const options = readArgs<MaxPool2dOptions>("maxPool2dWithIndices", args, MAX_POOL_ARGS);
   const { stride, padding = 0, dilation = 1, ceilMode = false } = options;
   const g = poolGeometry("maxPool2d", x, kernelSize, stride, padding, dilation, ceilMode);

@@ -359,20 +359,30 @@ function runStack(op: string, kind: Kind, x: Tensor, initial: (Tensor | null | u
  * layer's, or numLayers·D of them (layer-major, forward before reverse). Returns the last layer's
  * outputs [T, N, D·H] and the final states hN [D·L, N, H].
  */
-export function rnn(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnOptions = {}): { output: Tensor; hN: Tensor } {
+export function rnn(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnOptions = {}): {
+  /** [T, N, D·H] (batch first with batchFirst): the last layer's hidden state at every step. */ output: Tensor;
+  /** [D·numLayers, N, H]: every layer's final hidden state. */ hN: Tensor;
+} {
   const { output, finals } = runStack("rnn", "rnn", x, [h0], weights, options, [...STACK_OPTIONS, "nonlinearity"]);
   return { output, hN: finals[0] };
 }
 
 /** LSTM (torch.nn.LSTM; gates i, f, g, o) from h0, c0 [D·L, N, H] (zeros if null). */
-export function lstm(x: Tensor, h0: Tensor | null, c0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): { output: Tensor; hN: Tensor; cN: Tensor } {
+export function lstm(x: Tensor, h0: Tensor | null, c0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): {
+  /** [T, N, D·H] (batch first with batchFirst): the last layer's hidden state at every step. */ output: Tensor;
+  /** [D·numLayers, N, H]: every layer's final hidden state. */ hN: Tensor;
+  /** [D·numLayers, N, H]: every layer's final cell state. */ cN: Tensor;
+} {
   if (!h0 !== !c0) throw new Error(`lstm: give both h0 and c0 or neither (got only ${h0 ? "h0" : "c0"})`);
   const { output, finals } = runStack("lstm", "lstm", x, [h0, c0], weights, options, STACK_OPTIONS);
   return { output, hN: finals[0], cN: finals[1] };
 }
 
 /** GRU (torch.nn.GRU; gates r, z, n) from h0 [D·L, N, H] (zeros if null). */
-export function gru(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): { output: Tensor; hN: Tensor } {
+export function gru(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): {
+  /** [T, N, D·H] (batch first with batchFirst): the last layer's hidden state at every step. */ output: Tensor;
+  /** [D·numLayers, N, H]: every layer's final hidden state. */ hN: Tensor;
+} {
   const { output, finals } = runStack("gru", "gru", x, [h0], weights, options, STACK_OPTIONS);
   return { output, hN: finals[0] };
 }

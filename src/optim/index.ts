@@ -10,5 +10,6 @@ export { clipGradNorm, clipGradValue } from "./clip.js";
 export { l1Penalty, l2Penalty } from "./penalty.js";
 export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, SequentialLR, ReduceLROnPlateau,
-  type LinearLROptions, type ReduceLROnPlateauOptions, type SchedulerStateDict,
+  type StepLROptions, type MultiStepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions, type LambdaLROptions,
+  type SequentialLROptions, type ReduceLROnPlateauOptions, type SchedulerStateDict,
 } from "./lr_scheduler.js";

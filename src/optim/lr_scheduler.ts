@@ -112,9 +112,17 @@ export abstract class LRScheduler<O = unknown> {
   }
 }
 
+/** The options of StepLR. */
+export interface StepLROptions {
+  /** Epochs between decays. */
+  stepSize: number;
+  /** The factor per decay (default 0.1). */
+  gamma?: number;
+}
+
 /** lr · gamma^floor(e / stepSize): decays by gamma every stepSize epochs. */
-export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
-  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[stepSize: number, gamma: number], { stepSize: number; gamma?: number }>) {
+export class StepLR extends LRScheduler<StepLROptions> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[stepSize: number, gamma: number], StepLROptions>) {
     super(optimizer, ...args);
   }
   protected override get name(): string {
@@ -123,7 +131,7 @@ export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
   protected override get signature(): SchedulerSignature {
     return { order: ["stepSize", "gamma"], required: ["stepSize"] };
   }
-  protected checkOptions(o: { stepSize: number; gamma?: number }): void {
+  protected checkOptions(o: StepLROptions): void {
     checkOption(this.name, Number.isInteger(o.stepSize) && o.stepSize > 0, "stepSize (expected a positive integer)", o.stepSize);
   }
   lrAt(epoch: number, baseLr: number): number {
@@ -131,9 +139,17 @@ export class StepLR extends LRScheduler<{ stepSize: number; gamma?: number }> {
   }
 }
 
+/** The options of MultiStepLR. */
+export interface MultiStepLROptions {
+  /** The epochs at which the lr is multiplied by gamma, increasing. */
+  milestones: number[];
+  /** The factor at each milestone (default 0.1). */
+  gamma?: number;
+}
+
 /** lr · gamma^(number of milestones ≤ e): decays by gamma at each milestone epoch. */
-export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: number }> {
-  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[milestones: number[], gamma: number], { milestones: number[]; gamma?: number }>) {
+export class MultiStepLR extends LRScheduler<MultiStepLROptions> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[milestones: number[], gamma: number], MultiStepLROptions>) {
     super(optimizer, ...args);
   }
   protected override get name(): string {
@@ -142,7 +158,7 @@ export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: num
   protected override get signature(): SchedulerSignature {
     return { order: ["milestones", "gamma"], required: ["milestones"] };
   }
-  protected checkOptions(o: { milestones: number[]; gamma?: number }): void {
+  protected checkOptions(o: MultiStepLROptions): void {
     checkOption(this.name, o.milestones.every((m, i) => Number.isInteger(m) && (i === 0 || m >= o.milestones[i - 1])), "milestones (expected increasing integers)", o.milestones);
   }
   lrAt(epoch: number, baseLr: number): number {
@@ -150,9 +166,15 @@ export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma?: num
   }
 }
 
+/** The options of ExponentialLR. */
+export interface ExponentialLROptions {
+  /** The factor per epoch. */
+  gamma: number;
+}
+
 /** lr · gamma^e. */
-export class ExponentialLR extends LRScheduler<{ gamma: number }> {
-  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[gamma: number], { gamma: number }>) {
+export class ExponentialLR extends LRScheduler<ExponentialLROptions> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[gamma: number], ExponentialLROptions>) {
     super(optimizer, ...args);
   }
   protected override get name(): string {
@@ -161,7 +183,7 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
   protected override get signature(): SchedulerSignature {
     return { order: ["gamma"], required: ["gamma"] };
   }
-  protected checkOptions(o: { gamma: number }): void {
+  protected checkOptions(o: ExponentialLROptions): void {
     checkOption(this.name, o.gamma > 0, "gamma", o.gamma);
   }
   lrAt(epoch: number, baseLr: number): number {
@@ -169,12 +191,20 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
   }
 }
 
+/** The options of CosineAnnealingLR. */
+export interface CosineAnnealingLROptions {
+  /** Epochs of the half cosine from the base lr down to etaMin. */
+  tMax: number;
+  /** The lowest lr (default 0). */
+  etaMin?: number;
+}
+
 /**
  * Cosine annealing (Loshchilov & Hutter 2016, SGDR, without restarts):
  * etaMin + (lr − etaMin)·(1 + cos(π·e/tMax))/2. Past tMax it rises again (period 2·tMax), as in PyTorch.
  */
-export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: number }> {
-  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[tMax: number, etaMin: number], { tMax: number; etaMin?: number }>) {
+export class CosineAnnealingLR extends LRScheduler<CosineAnnealingLROptions> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[tMax: number, etaMin: number], CosineAnnealingLROptions>) {
     super(optimizer, ...args);
   }
   protected override get name(): string {
@@ -183,7 +213,7 @@ export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin?: numb
   protected override get signature(): SchedulerSignature {
     return { order: ["tMax", "etaMin"], required: ["tMax"] };
   }
-  protected checkOptions(o: { tMax: number; etaMin?: number }): void {
+  protected checkOptions(o: CosineAnnealingLROptions): void {
     checkOption(this.name, o.tMax > 0, "tMax (expected > 0)", o.tMax);
   }
   lrAt(epoch: number, baseLr: number): number {
@@ -225,9 +255,15 @@ export class LinearLR extends LRScheduler<LinearLROptions> {
   }
 }
 
+/** The options of LambdaLR. */
+export interface LambdaLROptions {
+  /** The factor on the base lr at each epoch. */
+  lrLambda: (epoch: number) => number;
+}
+
 /** lr · lrLambda(e) for any schedule given as a function of the epoch. */
-export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number }> {
-  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[lrLambda: (epoch: number) => number], { lrLambda: (epoch: number) => number }>) {
+export class LambdaLR extends LRScheduler<LambdaLROptions> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[lrLambda: (epoch: number) => number], LambdaLROptions>) {
     super(optimizer, ...args);
   }
   protected override get name(): string {
@@ -236,12 +272,20 @@ export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number 
   protected override get signature(): SchedulerSignature {
     return { order: ["lrLambda"], required: ["lrLambda"] };
   }
-  protected checkOptions(o: { lrLambda: (epoch: number) => number }): void {
+  protected checkOptions(o: LambdaLROptions): void {
     checkOption(this.name, typeof o.lrLambda === "function", "lrLambda (expected a function)", o.lrLambda);
   }
   lrAt(epoch: number, baseLr: number): number {
     return baseLr * this.options.lrLambda(epoch);
   }
+}
+
+/** The options of SequentialLR. */
+export interface SequentialLROptions {
+  /** The schedulers to run one after the other (each over this optimizer). */
+  schedulers: LRScheduler<any>[];
+  /** The epochs at which the next scheduler takes over (one fewer than schedulers). */
+  milestones: number[];
 }
 
 /**
@@ -251,8 +295,8 @@ export class LambdaLR extends LRScheduler<{ lrLambda: (epoch: number) => number 
  *   new SequentialLR(opt, { schedulers: [new LinearLR(opt, { startFactor: 0.1, totalIters: 5 }),
  *     new CosineAnnealingLR(opt, { tMax: 95 })], milestones: [5] })
  */
-export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; milestones: number[] }> {
-  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[schedulers: LRScheduler<any>[], milestones: number[]], { schedulers: LRScheduler<any>[]; milestones: number[] }>) {
+export class SequentialLR extends LRScheduler<SequentialLROptions> {
+  constructor(optimizer: Optimizer, ...args: SchedulerArgs<[schedulers: LRScheduler<any>[], milestones: number[]], SequentialLROptions>) {
     super(optimizer, ...args);
   }
   protected override get name(): string {
@@ -261,7 +305,7 @@ export class SequentialLR extends LRScheduler<{ schedulers: LRScheduler<any>[]; 
   protected override get signature(): SchedulerSignature {
     return { order: ["schedulers", "milestones"], required: ["schedulers", "milestones"] };
   }
-  protected checkOptions(o: { schedulers: LRScheduler<any>[]; milestones: number[] }): void {
+  protected checkOptions(o: SequentialLROptions): void {
     checkOption(this.name, o.schedulers.length >= 1, "schedulers (expected at least one)", o.schedulers.length);
     checkOption(this.name, o.milestones.length === o.schedulers.length - 1, `milestones (expected ${o.schedulers.length - 1} for ${o.schedulers.length} schedulers)`, o.milestones);
     checkOption(this.name, o.milestones.every((m, i) => Number.isInteger(m) && m > (i === 0 ? 0 : o.milestones[i - 1])), "milestones (expected increasing positive integers)", o.milestones);
@@ -368,7 +412,13 @@ export class ReduceLROnPlateau {
   }
 
   /** The state to save (PyTorch's keys). */
-  stateDict(): { last_epoch: number; best: number; num_bad_epochs: number; cooldown_counter: number; _last_lr: number[] } {
+  stateDict(): {
+    /** The number of step() calls. */ last_epoch: number;
+    /** The best metric so far. */ best: number;
+    /** Epochs in a row without improvement. */ num_bad_epochs: number;
+    /** Epochs left in the cooldown. */ cooldown_counter: number;
+    /** Each group's lr after the last step(). */ _last_lr: number[];
+  } {
     return { last_epoch: this.lastEpoch, best: this.best, num_bad_epochs: this.numBadEpochs, cooldown_counter: this.cooldownCounter, _last_lr: [...this.lastLr] };
   }
 

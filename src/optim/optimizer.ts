@@ -26,7 +26,7 @@ export type ParamGroup<O extends OptimizerOptions = OptimizerOptions> = O & {
 };
 
 /** What the constructor accepts per group: the tensors and any options that differ from the defaults. */
-export type ParamGroupSpec<O extends OptimizerOptions = OptimizerOptions> = { params: Tensor[] } & Partial<O>;
+export type ParamGroupSpec<O extends OptimizerOptions = OptimizerOptions> = { /** The group's parameters. */ params: Tensor[] } & Partial<O>;
 
 /** Per-parameter state: the step count and the named buffers (PyTorch's names: exp_avg, ...). */
 export interface ParamState {

@@ -121,7 +121,11 @@ export interface FitOptions extends FitCallbacks {
    * for `patience` epochs. When training ends the model gets back the weights (and buffers) of the
    * best epoch, unless `restoreBestWeights: false` (Keras' restore_best_weights).
    */
-  earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean };
+  earlyStopping?: {
+    /** Epochs without improvement tolerated before stopping (a positive integer). */ patience: number;
+    /** The smallest decrease that counts as an improvement (default 0). */ minDelta?: number;
+    /** Put back the best epoch's weights and buffers when training ends (default true). */ restoreBestWeights?: boolean;
+  };
   /** Rescale gradients so their global L2 norm is at most this before each step. */
   clipGradNorm?: number;
   /** More hooks, run after the options' own (e.g. `progressBar()` from simdgrad/node). */
@@ -168,7 +172,11 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0): number 
 }
 
 /** Mean loss and accuracy (and error = 1 − accuracy) of the model over a loader, in eval mode under noGrad. */
-export function evaluate(model: Module, loader: Iterable<Tensor[]>, loss: LossFn, accuracyFn: AccuracyFn | false = accuracy): { loss: number; accuracy: number | null; error: number | null } {
+export function evaluate(model: Module, loader: Iterable<Tensor[]>, loss: LossFn, accuracyFn: AccuracyFn | false = accuracy): {
+  /** The mean loss over the samples. */ loss: number;
+  /** The fraction classified correctly, or null with accuracyFn false. */ accuracy: number | null;
+  /** 1 − accuracy, or null. */ error: number | null;
+} {
   let lossSum = 0, correct = 0, seen = 0;
   inEvalMode(model, () => {
     for (const batch of loader) {
