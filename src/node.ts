@@ -37,7 +37,12 @@ export function loadOnnx(path: string): OnnxModule {
 /** The options of progressBar. */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stdout); nothing is drawn unless it is a terminal. */
-  stream?: NodeJS.WritableStream & { /** Whether it is a terminal. */ isTTY?: boolean; /** The terminal's width. */ columns?: number };
+  stream?: NodeJS.WritableStream & {
+    /** Whether it is a terminal. */
+    isTTY?: boolean;
+    /** The terminal's width. */
+    columns?: number;
+  };
   /** Leave a one-line summary of each epoch (losses, accuracy, speed) where its bar was (default true). */
   summary?: boolean;
 }

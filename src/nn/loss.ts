@@ -17,7 +17,10 @@ import { Module, buffer } from "./module.js";
  */
 export class MSELoss extends Module {
   /** @param options `reduction`: "mean" (default), "sum" or "none". */
-  constructor(readonly options: { /** "mean" (default), "sum" or "none". */ reduction?: Reduction } = {}) {
+  constructor(readonly options: {
+    /** "mean" (default), "sum" or "none". */
+    reduction?: Reduction;
+  } = {}) {
     super();
     readOptions("MSELoss", options, ["reduction"]);
   }
@@ -28,7 +31,10 @@ export class MSELoss extends Module {
 /** torch.nn.L1Loss: the absolute error |input − target|, reduced by `reduction`. */
 export class L1Loss extends Module {
   /** @param options `reduction`: "mean" (default), "sum" or "none". */
-  constructor(readonly options: { /** "mean" (default), "sum" or "none". */ reduction?: Reduction } = {}) {
+  constructor(readonly options: {
+    /** "mean" (default), "sum" or "none". */
+    reduction?: Reduction;
+  } = {}) {
     super();
     readOptions("L1Loss", options, ["reduction"]);
   }
@@ -39,7 +45,12 @@ export class L1Loss extends Module {
 /** torch.nn.SmoothL1Loss: 0.5·d²/beta where |d| < beta, |d| − 0.5·beta elsewhere (d = input − target). */
 export class SmoothL1Loss extends Module {
   /** @param options `reduction` ("mean" default) and `beta`, the switch point (default 1). */
-  constructor(readonly options: { /** "mean" (default), "sum" or "none". */ reduction?: Reduction; /** The switch point (default 1). */ beta?: number } = {}) {
+  constructor(readonly options: {
+    /** "mean" (default), "sum" or "none". */
+    reduction?: Reduction;
+    /** The switch point (default 1). */
+    beta?: number;
+  } = {}) {
     super();
     readOptions("SmoothL1Loss", options, ["reduction", "beta"]);
   }
@@ -50,7 +61,12 @@ export class SmoothL1Loss extends Module {
 /** torch.nn.HuberLoss: 0.5·d² where |d| < delta, delta·(|d| − 0.5·delta) elsewhere (d = input − target). */
 export class HuberLoss extends Module {
   /** @param options `reduction` ("mean" default) and `delta`, the switch point (default 1). */
-  constructor(readonly options: { /** "mean" (default), "sum" or "none". */ reduction?: Reduction; /** The switch point (default 1). */ delta?: number } = {}) {
+  constructor(readonly options: {
+    /** "mean" (default), "sum" or "none". */
+    reduction?: Reduction;
+    /** The switch point (default 1). */
+    delta?: number;
+  } = {}) {
     super();
     readOptions("HuberLoss", options, ["reduction", "delta"]);
   }
@@ -64,7 +80,10 @@ export class HuberLoss extends Module {
  */
 export class BCELoss extends Module {
   /** @param options `reduction`: "mean" (default), "sum" or "none". */
-  constructor(readonly options: { /** "mean" (default), "sum" or "none". */ reduction?: Reduction } = {}) {
+  constructor(readonly options: {
+    /** "mean" (default), "sum" or "none". */
+    reduction?: Reduction;
+  } = {}) {
     super();
     readOptions("BCELoss", options, ["reduction"]);
   }
@@ -139,7 +158,12 @@ export class KLDivLoss extends Module {
    * @param options `reduction` ("mean" default, "batchmean" for the mathematical KL divergence, "sum",
    * "none") and `logTarget` (target given as log-probabilities).
    */
-  constructor(readonly options: { /** "mean" (default), "batchmean", "sum" or "none". */ reduction?: KlDivReduction; /** target holds log-probabilities. */ logTarget?: boolean } = {}) {
+  constructor(readonly options: {
+    /** "mean" (default), "batchmean", "sum" or "none". */
+    reduction?: KlDivReduction;
+    /** target holds log-probabilities. */
+    logTarget?: boolean;
+  } = {}) {
     super();
     readOptions("KLDivLoss", options, ["reduction", "logTarget"]);
   }
@@ -181,6 +205,7 @@ export class CosineSimilarity extends Module {
 
 /** The losses of two inputs and a ±1 target with a margin: PyTorch's order (margin = 0), then options (margin, reduction). */
 abstract class MarginLoss extends Module {
+  /** The options given: `margin` (default 0) and `reduction`. */
   readonly options: MarginLossOptions;
   constructor(name: string, args: readonly unknown[]) {
     super();

@@ -59,6 +59,7 @@ abstract class QuantizedModule extends Module {
     }
   }
 
+  /** The number of channel groups the weight is packed in (1 but for grouped convolutions). @internal */
   protected groups(): number {
     return 1;
   }

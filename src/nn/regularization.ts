@@ -13,7 +13,10 @@ export class Dropout extends Module {
   /** The probability of zeroing an element (torch's `p`, default 0.5). */
   readonly p: number;
   /** The random generator for the mask (the global one by default). */
-  readonly options: { /** The random generator, if one was given. */ generator?: Generator };
+  readonly options: {
+    /** The random generator, if one was given. */
+    generator?: Generator;
+  };
 
   /** PyTorch's order: (p, inplace), then options. */
   constructor(...args: Args<[p: number, inplace: boolean], { p?: number; inplace?: boolean; generator?: Generator }>) {
@@ -39,7 +42,10 @@ export class GaussianNoise extends Module {
   /** The noise's standard deviation. */
   readonly std: number;
   /** The random generator for the noise (the global one by default). */
-  readonly options: { /** The random generator, if one was given. */ generator?: Generator };
+  readonly options: {
+    /** The random generator, if one was given. */
+    generator?: Generator;
+  };
 
   constructor(...args: Args<[std: number], { std?: number; generator?: Generator }>) {
     super();

@@ -16,8 +16,13 @@ export interface CreateOptions {
  * The dtype of what a creation function returns, in the types: `options.dtype` when it names one,
  * else `Default` (the function's default, or the data's: an Int32Array makes int32).
  */
-export type DTypeFrom<O, Default extends DType> = O extends { dtype: infer D extends DType } ? D
-  : O extends { dtype?: infer D } ? (unknown extends D ? Default : Default | Exclude<D, undefined>) : Default;
+export type DTypeFrom<O, Default extends DType> = O extends {
+  /** A dtype the options name. */
+  dtype: infer D extends DType;
+} ? D : O extends {
+  /** A dtype the options may name. */
+  dtype?: infer D;
+} ? (unknown extends D ? Default : Default | Exclude<D, undefined>) : Default;
 
 /** The dtype `tensor(data)` gives data with no dtype option: int32 for an Int32Array, else float32. */
 export type DataDType<X> = X extends Int32Array ? "int32" : "float32";

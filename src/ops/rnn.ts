@@ -360,8 +360,8 @@ function runStack(op: string, kind: Kind, x: Tensor, initial: (Tensor | null | u
  * outputs [T, N, D·H] and the final states hN [D·L, N, H].
  */
 export function rnn(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnOptions = {}): {
-  /** [T, N, D·H] (batch first with batchFirst): the last layer's hidden state at every step. */ output: Tensor;
-  /** [D·numLayers, N, H]: every layer's final hidden state. */ hN: Tensor;
+  /** The last layer's hidden state at every step, [T, N, D·H] (batch first with batchFirst). */ output: Tensor;
+  /** Every layer's final hidden state, [D·numLayers, N, H]. */ hN: Tensor;
 } {
   const { output, finals } = runStack("rnn", "rnn", x, [h0], weights, options, [...STACK_OPTIONS, "nonlinearity"]);
   return { output, hN: finals[0] };
@@ -369,9 +369,9 @@ export function rnn(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly
 
 /** LSTM (torch.nn.LSTM; gates i, f, g, o) from h0, c0 [D·L, N, H] (zeros if null). */
 export function lstm(x: Tensor, h0: Tensor | null, c0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): {
-  /** [T, N, D·H] (batch first with batchFirst): the last layer's hidden state at every step. */ output: Tensor;
-  /** [D·numLayers, N, H]: every layer's final hidden state. */ hN: Tensor;
-  /** [D·numLayers, N, H]: every layer's final cell state. */ cN: Tensor;
+  /** The last layer's hidden state at every step, [T, N, D·H] (batch first with batchFirst). */ output: Tensor;
+  /** Every layer's final hidden state, [D·numLayers, N, H]. */ hN: Tensor;
+  /** Every layer's final cell state, [D·numLayers, N, H]. */ cN: Tensor;
 } {
   if (!h0 !== !c0) throw new Error(`lstm: give both h0 and c0 or neither (got only ${h0 ? "h0" : "c0"})`);
   const { output, finals } = runStack("lstm", "lstm", x, [h0, c0], weights, options, STACK_OPTIONS);
@@ -380,8 +380,8 @@ export function lstm(x: Tensor, h0: Tensor | null, c0: Tensor | null, weights: R
 
 /** GRU (torch.nn.GRU; gates r, z, n) from h0 [D·L, N, H] (zeros if null). */
 export function gru(x: Tensor, h0: Tensor | null, weights: RnnWeights | readonly RnnWeights[], options: RnnStackOptions = {}): {
-  /** [T, N, D·H] (batch first with batchFirst): the last layer's hidden state at every step. */ output: Tensor;
-  /** [D·numLayers, N, H]: every layer's final hidden state. */ hN: Tensor;
+  /** The last layer's hidden state at every step, [T, N, D·H] (batch first with batchFirst). */ output: Tensor;
+  /** Every layer's final hidden state, [D·numLayers, N, H]. */ hN: Tensor;
 } {
   const { output, finals } = runStack("gru", "gru", x, [h0], weights, options, STACK_OPTIONS);
   return { output, hN: finals[0] };

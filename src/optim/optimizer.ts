@@ -20,13 +20,17 @@ export interface OptimizerOptions {
 
 /** A parameter group: its tensors and its options (defaults filled in). */
 export type ParamGroup<O extends OptimizerOptions = OptimizerOptions> = O & {
+  /** The group's parameters. */
   params: Tensor[];
   /** The lr a scheduler started from (set by the first scheduler attached, like PyTorch's initial_lr). */
   initialLr?: number;
 };
 
 /** What the constructor accepts per group: the tensors and any options that differ from the defaults. */
-export type ParamGroupSpec<O extends OptimizerOptions = OptimizerOptions> = { /** The group's parameters. */ params: Tensor[] } & Partial<O>;
+export type ParamGroupSpec<O extends OptimizerOptions = OptimizerOptions> = {
+  /** The group's parameters. */
+  params: Tensor[];
+} & Partial<O>;
 
 /** Per-parameter state: the step count and the named buffers (PyTorch's names: exp_avg, ...). */
 export interface ParamState {
