@@ -10,6 +10,7 @@
 // Images have imageC channels, of which these kernels (and the Winograd transforms) visit the C
 // starting at x (and at the column matrix's row of the first one): a range of channels is one
 // thread's share.
+import { registerTile4x8, workspaceTile } from "./gemm";
 import { madd } from "./vmath";
 
 // Output columns [lo, hi) whose input column ow·sw + off lies inside 0 .. W−1 (off = j·dw − pw).
@@ -280,12 +281,16 @@ export function winograd_output_f32(m: usize, y: usize, bias: usize, relu: i32, 
   }
 }
 
-// Direct convolution: the GEMM's micro-kernel with its B panel read straight from the (padded)
-// input, which saves im2col and the GEMM's packing. Output channels go 8 to a tile (two vectors),
-// output positions 4 to a tile: for every tap k = (c, i, j) of the kernel, each of the 4 positions
-// broadcasts its input pixel at offset off[k] from its own base, times the 8 channels' weights.
-// Any stride and dilation; nothing packed per call but the weights. The weight gradient runs the
-// same way with taps in place of positions (conv_direct_wgrad_f32).
+// Direct convolution: the GEMM's register tile (registerTile4x8) with its A side read straight
+// from the (padded) input, which saves im2col and the GEMM's packing. Output channels go 8 to a
+// tile (two vectors, the packed weights in the place of the GEMM's B panel), output positions 4 to
+// a tile: for every tap k = (c, i, j) of the kernel, each of the 4 positions broadcasts its input
+// pixel at offset off[k] from its own base, times the 8 channels' weights. Any stride and
+// dilation; nothing packed per call but the weights. The weight gradient (conv_direct_wgrad_f32)
+// is a 4x8 tile with taps in place of positions, summed over the positions of every image: its A
+// side walks two strides (rows, columns) and the images, so it keeps its own loop of the same
+// madds (the shared tile would need each position's offset from a table, measured about 15%
+// slower on LeNet's weight gradients).
 
 // dst[n][cb][k][0..8) = src[n][cb·8 + r][k] for r = 0..7 (zero past the last of `rows`): nb
 // matrices [rows, K] (srcImage floats apart) in 8-row blocks, column-major within a block
@@ -375,11 +380,13 @@ export function conv_direct_pack_f32(w: usize, wp: usize, Cout: i32, Cin: i32, t
 
 // y[n][co][oh·Wo + ow] = Σ_k wp[co][k] · x[n][(oh·sh)·Wp + ow·sw + off[k]] (+ bias[co], then
 // max(·, 0) when relu) for nb images of x (xImage floats apart; padded so that every read is inside)
-// and y (yImage floats apart, channel rows Ho·Wo floats apart). off: K i32 offsets; bias 0 = none.
+// and y (yImage floats apart, channel rows Ho·Wo floats apart). off: K i32 offsets; bias 0 = none;
+// ws: the calling thread's GEMM workspace (its tile).
 export function conv_direct_f32(x: usize, wp: usize, off: usize, K: i32, y: usize, bias: usize, relu: i32, nb: i32,
-  Cout: i32, Ho: i32, Wo: i32, sh: i32, sw: i32, Wp: i32, xImage: i32, yImage: i32): void {
+  Cout: i32, Ho: i32, Wo: i32, sh: i32, sw: i32, Wp: i32, xImage: i32, yImage: i32, ws: usize): void {
   const L = Ho * Wo, blocks = (Cout + 7) >> 3;
   const rowBytes = <usize>L << 2;
+  const tile = workspaceTile(ws);
   for (let n = 0; n < nb; n++) {
     const xn = x + (<usize>n * xImage << 2), yn = y + (<usize>n * yImage << 2);
     for (let cb = 0; cb < blocks; cb++) {
@@ -397,22 +404,15 @@ export function conv_direct_f32(x: usize, wp: usize, off: usize, K: i32, y: usiz
         if (++ow == Wo) { ow = 0; oh++; }
         const b3 = q + 3 < L ? xn + (<usize>(oh * sh * Wp + ow * sw) << 2) : b2;
         if (++ow == Wo) { ow = 0; oh++; }
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
-        let d0 = f32x4.splat(0), d1 = f32x4.splat(0), e0 = f32x4.splat(0), e1 = f32x4.splat(0);
-        let w = wb;
-        for (let k = 0; k < K; k++, w += 32) {
-          const o = <usize>load<i32>(off + (<usize>k << 2)) << 2;
-          const lo = v128.load(w), hi = v128.load(w + 16);
-          const x0 = v128.load32_splat(b0 + o), x1 = v128.load32_splat(b1 + o);
-          const x2 = v128.load32_splat(b2 + o), x3 = v128.load32_splat(b3 + o);
-          a0 = madd(x0, lo, a0); a1 = madd(x0, hi, a1);
-          c0 = madd(x1, lo, c0); c1 = madd(x1, hi, c1);
-          d0 = madd(x2, lo, d0); d1 = madd(x2, hi, d1);
-          e0 = madd(x3, lo, e0); e1 = madd(x3, hi, e1);
-        }
+        registerTile4x8(true, K, b0, b1, b2, b3, off, wb, tile);
+        // tile row r: position q + r, channels 0..3 then 4..7
         const count = min(4, L - q), d = yb + (<usize>q << 2);
-        storeTransposed(a0, c0, d0, e0, bb, relu, false, d, rowBytes, channels, count);
-        if (channels > 4) storeTransposed(a1, c1, d1, e1, bb ? bb + 16 : 0, relu, false, d + 4 * rowBytes, rowBytes, channels - 4, count);
+        storeTransposed(v128.load(tile, 0), v128.load(tile, 32), v128.load(tile, 64), v128.load(tile, 96),
+          bb, relu, false, d, rowBytes, channels, count);
+        if (channels > 4) {
+          storeTransposed(v128.load(tile, 16), v128.load(tile, 48), v128.load(tile, 80), v128.load(tile, 112),
+            bb ? bb + 16 : 0, relu, false, d + 4 * rowBytes, rowBytes, channels - 4, count);
+        }
       }
     }
   }

@@ -206,8 +206,15 @@ function packB(transB: i32, B: usize, ldb: i32, k0: i32, n0: i32, kc: i32, nc: i
   }
 }
 
-// tile[4][8] = sum over k of packed A column k (outer product) packed B row k.
-function microKernel4x8(kc: i32, a: usize, b: usize, tile: usize): void {
+// The register tile of the GEMM and of the direct convolution (assembly/conv.ts):
+// tile[r][0..8) = Σ_k a_r(k) · b(k) for r = 0..3, with b(k) the 8 floats at b + 32k (a packed B
+// panel, or packed weights) and a_r(k) broadcast to them: packed A's column k (a + 16k + 4r: the
+// GEMM) or, with `gather`, the float at a_r + off[k], off the taps' i32 offsets (the input pixel
+// of output position r at tap k: the direct convolution). The 8 f32x4 sums stay in registers
+// (madd: fused in the relaxed build) and are stored to `tile`, 4 rows of 8 floats.
+// @ts-ignore: decorator
+@inline export function registerTile4x8(gather: bool, kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, off: usize,
+  b: usize, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -215,19 +222,21 @@ function microKernel4x8(kc: i32, a: usize, b: usize, tile: usize): void {
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b, 0);
     const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a, 0);
+    const o: usize = gather ? <usize>load<i32>(off) << 2 : 0;
+    let av = gather ? v128.load32_splat(a0 + o) : v128.load32_splat(a0, 0);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 4);
+    av = gather ? v128.load32_splat(a1 + o) : v128.load32_splat(a0, 4);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 8);
+    av = gather ? v128.load32_splat(a2 + o) : v128.load32_splat(a0, 8);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 12);
+    av = gather ? v128.load32_splat(a3 + o) : v128.load32_splat(a0, 12);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    a += MR * 4;
+    if (gather) off += 4;
+    else a0 += MR * 4;
     b += NR * 4;
   }
   v128.store(tile, c00, 0);
@@ -238,6 +247,12 @@ function microKernel4x8(kc: i32, a: usize, b: usize, tile: usize): void {
   v128.store(tile, c21, 80);
   v128.store(tile, c30, 96);
   v128.store(tile, c31, 112);
+}
+
+// The tile in a GEMM workspace (gemm_workspace_bytes), for the direct convolutions' register tile.
+// @ts-ignore: decorator
+@inline export function workspaceTile(ws: usize): usize {
+  return ws + WS_TILE;
 }
 
 // C[0..rows)[0..cols) = act(tile + cScale * C + bias) at C (ldc in floats),
@@ -604,7 +619,7 @@ export function gemm_f32(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha
           const cols = min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
             const m = ic + ir;
-            microKernel4x8(kc, packedA + <usize>ir * kc * 4, bPanel, tile);
+            registerTile4x8(false, kc, packedA + <usize>ir * kc * 4, 0, 0, 0, 0, bPanel, tile);
             storeTile(tile, C + (<usize>m * ldc + n) * 4, ldc, min(MR, mc - ir), cols,
                       m, n, cScale, bias, tileBias, tileRelu);
           }

@@ -7,8 +7,11 @@ import { backend } from "./wasm.js";
 
 let workspace = 0;
 
-/** The calling thread's packing workspace (workers have theirs in the pool). */
-function callerWorkspace(): number {
+/**
+ * The calling thread's GEMM workspace (workers have theirs in the pool): gemm_f32's packing and
+ * tile, and the tile of the direct convolutions, which run the GEMM's register tile.
+ */
+export function callerWorkspace(): number {
   return (workspace ||= heap().alloc(backend().kernels.gemm_workspace_bytes(), "GEMM packing workspace"));
 }
 

@@ -1,7 +1,7 @@
 // How a conv2d pass runs (see src/ops/conv.ts for the three passes): the plan that picks Winograd,
 // the direct kernels or im2col + GEMM for each pass, and the runners of each method on raw pointers,
 // over the backend's GEMM, element addresses and thread split.
-import { gemm, gemmBatched } from "../backend/gemm.js";
+import { callerWorkspace, gemm, gemmBatched } from "../backend/gemm.js";
 import { BiasMode } from "../backend/kernels.js";
 import { allocElements, elementAt, elementBytes, i32View, releaseElements } from "../backend/memory.js";
 import { parallelFor, runJob } from "../backend/parallel.js";
@@ -163,12 +163,14 @@ function runPerImage(g: Geometry, p: Passes): void {
   }
 }
 
-// Convolutions run direct (assembly/conv.ts, conv_direct_f32): the GEMM's micro-kernel reading
+// Convolutions run direct (assembly/conv.ts, conv_direct_f32): the GEMM's register tile reading
 // the input in place, 8 channels x 4 positions a tile, with no im2col and nothing packed but the
 // weights. Measured as fast as im2col + GEMM or faster (up to 2x on small layers) for every shape
 // but the 1x1 unit-stride one, whose input already is the GEMM's column matrix, and those with
 // fewer than DIRECT_MIN_CHANNELS output channels per group, which leave most of a tile empty.
 const DIRECT_MIN_CHANNELS = 3;
+// conv_direct_f32's last argument: the running thread's GEMM workspace, for the register tile.
+const WORKSPACE_ARG = 16;
 
 /** The convolution a direct kernel runs: x [N, C, H, W] -> y [N, Co, Ho, Wo], its input read from planeH x planeW planes. */
 interface DirectPlan {
@@ -250,8 +252,8 @@ function direct(g: Geometry, x: number, weight: number, y: number, adjoint: bool
       // ranges of images
       parallelFor("conv_direct_f32", [
         elementAt(src, grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, (n0 * Co + grp * coG) * L),
-        bias ? elementAt(bias, grp * coG) : 0, +relu, nb, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L,
-      ], { extent: nb, count: 7, perUnit: { 0: elementBytes(xImage), 4: elementBytes(Co * L) } }, nb * coG * L * kG);
+        bias ? elementAt(bias, grp * coG) : 0, +relu, nb, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L, callerWorkspace(),
+      ], { extent: nb, count: 7, perUnit: { 0: elementBytes(xImage), 4: elementBytes(Co * L) } }, nb * coG * L * kG, WORKSPACE_ARG);
     }
   }, (wp) => {
     for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint);

@@ -7,7 +7,7 @@
 // backward is lower + weight with the roles of the two spaces swapped. conv1d is conv2d with a
 // height of 1. Each pass runs by the first of three methods that applies (src/ops/conv-passes.ts):
 //   Winograd F(2x2, 3x3): stride-1 undilated 3x3 convolutions with enough channels (lower, adjoint);
-//   direct kernels: the GEMM's micro-kernel reading the input in place (most of the rest);
+//   direct kernels: the GEMM's register tile reading the input in place (most of the rest);
 //   im2col + GEMM, col2im for the adjoint: 1x1 unit-stride layers (X is its own column matrix),
 //     few output channels, the adjoint of a strided convolution, conv_transpose2d's forward.
 import { readArgs, kinds, type Args } from "./args.js";
