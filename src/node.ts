@@ -37,7 +37,9 @@ export function loadOnnx(path: string): OnnxModule {
 /** The options of progressBar. */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stdout); nothing is drawn unless it is a terminal. */
-  stream?: NodeJS.WritableStream & {
+  stream?: {
+    /** Writes text (process.stdout or any writable text stream). */
+    write(text: string): unknown;
     /** Whether it is a terminal. */
     isTTY?: boolean;
     /** The terminal's width. */

@@ -141,6 +141,31 @@ describe("in a default `npm init -y` project", () => {
     );
     await run(bin("tsc"), ["-p", dir], { cwd: dir });
   });
+
+  it("the declarations need no @types/node (moduleResolution node10, strict, no skipLibCheck), and data() is typed by dtype", async () => {
+    const dir = join(npmInit, "ts-no-node-types");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: "commonjs", moduleResolution: "node10", target: "es2022", lib: ["es2022", "dom"], types: [], skipLibCheck: false },
+        files: ["use.ts"],
+      }),
+    );
+    writeFileSync(
+      join(dir, "use.ts"),
+      `import { tensor, randint } from "simdgrad";
+       import { loadMnist, progressBar, type Mnist } from "simdgrad/node";
+       const values: Float32Array = tensor([1, 2]).data();
+       const labels: Int32Array = randint(0, 3, [2]).data();
+       const load: (split: "train" | "test") => Mnist = loadMnist;
+       const bar = progressBar({ stream: { write: (text: string) => text.length, isTTY: false } });
+       // @ts-expect-error an int32 tensor's data is no Float32Array
+       const wrong: Float32Array = randint(0, 3, [2]).data();
+       export { values, labels, load, bar, wrong };\n`,
+    );
+    await run(bin("tsc"), ["-p", dir], { cwd: dir });
+  });
 });
 
 // The Runtimes table of the README: each runtime trains from the installed tarball and prints its
