@@ -18,14 +18,15 @@ import { build as viteBuild } from "vite";
 // The targets are 60 kB (training) and 50 kB (inference) for every bundler; these are the budgets
 // reached so far, with about 2 kB of room for code landing meanwhile. esbuild keeps every member of a namespace export (`nn`, `optim`) a page touches,
 // so its pages grow with each layer added to nn.
-// The int8 kernels (assembly/qgemm.ts) are in every build's wasm; webpack also keeps the
-// quantization namespace's layers (+3 kB on its pages).
+// The int8 kernels (assembly/qgemm.ts) are in every build's wasm. webpack cannot concatenate the
+// library's modules into one scope when the page uses top-level await (an async module): the same
+// training page with init().then(...) is 4 kB smaller there.
 // A page drawing a figure with simdgrad/plot alone carries no kernels (about 7 kB).
 const BUDGET_KB: Record<string, { training: number; inference: number; plot: number }> = {
-  esbuild: { training: 90, inference: 87, plot: 9 },
-  rollup: { training: 57, inference: 56, plot: 9 },
-  webpack: { training: 62, inference: 60, plot: 9 },
-  vite: { training: 58, inference: 56, plot: 9 },
+  esbuild: { training: 91, inference: 88, plot: 9 },
+  rollup: { training: 58, inference: 57, plot: 9 },
+  webpack: { training: 63, inference: 61, plot: 9 },
+  vite: { training: 59, inference: 58, plot: 9 },
 };
 
 const PAGES = {
