@@ -5,6 +5,7 @@ Builds the workload exactly as bench/*.ts defines it for simdgrad, warms up, tim
 calls and prints one JSON line: {"seconds": median seconds per call, "samples": n, "rme": percent}.
 The bench runs this once per round, alternating with simdgrad's rounds, so both see the same machine.
 """
+import ctypes
 import json
 import os
 import statistics
@@ -115,6 +116,15 @@ if __name__ == "__main__":
     result = measure(WORKLOADS[name](), "--quick" in sys.argv)
     result["torch"] = torch.__version__
     with open("/proc/self/maps") as maps:
-        libs = {line.split("/")[-1].strip() for line in maps if "blas" in line}
-    result["blas"] = ", ".join(sorted(libs)) or "unknown"
+        paths = {line.split()[-1] for line in maps if "blas" in line}
+    result["blas"] = ", ".join(sorted(p.split("/")[-1] for p in paths)) or "unknown"
+    # The kernels OpenBLAS's DYNAMIC_ARCH picked for this CPU: 0.3.21 does not know every newer
+    # core (an Emerald Rapids Xeon falls back to Prescott, SSE3), and OPENBLAS_CORETYPE overrides it.
+    for path in sorted(p for p in paths if "openblas" in p):
+        corename = getattr(ctypes.CDLL(path), "openblas_get_corename", None)
+        if corename:
+            corename.restype = ctypes.c_char_p
+            result["blas"] += f" (OpenBLAS core {corename().decode()})"
+            break
+    result["cpu_capability"] = os.environ.get("ATEN_CPU_CAPABILITY", "default")
     print(json.dumps(result))
