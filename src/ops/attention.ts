@@ -4,8 +4,7 @@
 // same GEMM with transpose flags (and, for createGraph, the same in differentiable ops); dropout
 // and the product with v are the existing ops.
 import { record } from "../autograd.js";
-import { gemm } from "../backend/gemm.js";
-import { elementAt } from "../backend/memory.js";
+import { gemmBatched } from "../backend/gemm.js";
 import { backend } from "../backend/wasm.js";
 import { Tensor, shapeToString, numel, sameShape, tidy, type Shape } from "../tensor.js";
 import { traced } from "../trace.js";
@@ -67,9 +66,8 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
   // The bias is the GEMM's accumulator (beta = 1), and the softmax runs in place: the kernel reads
   // each element before it writes it.
   const w = bias ? broadcastTo(bias as Tensor<"float32">, full) : Tensor.empty(full, "float32", op); // bias checked float32 above
-  for (let b = 0; b < B; b++) {
-    gemm(false, true, L, S, E, scale, elementAt(qf.ptr, b * L * E), E, elementAt(kf.ptr, b * S * E), E, bias ? 1 : 0, elementAt(w.ptr, b * L * S), S);
-  }
+  // One batched call per product (one job for the threads), not one GEMM call per batch and head.
+  gemmBatched(B, [L * E, S * E, L * S], false, true, L, S, E, scale, qf.ptr, E, kf.ptr, E, bias ? 1 : 0, w.ptr, S);
   const kernels = backend().kernels;
   kernels.softmax_f32(w.ptr, w.ptr, B * L, S, 1, 0);
   if (qf !== q) qf.dispose();
@@ -84,12 +82,12 @@ export function attentionWeights(q: Tensor, k: Tensor, bias: Tensor | null, scal
     if (q.requiresGrad) {
       const kb = stretched(ks, [...batch, S, E]);
       dq = Tensor.empty([...batch, L, E], "float32", `${op} backward`);
-      for (let b = 0; b < B; b++) gemm(false, false, L, E, S, scale, elementAt(ds.ptr, b * L * S), S, elementAt(kb.ptr, b * S * E), E, 0, elementAt(dq.ptr, b * L * E), E);
+      gemmBatched(B, [L * S, S * E, L * E], false, false, L, E, S, scale, ds.ptr, S, kb.ptr, E, 0, dq.ptr, E);
     }
     if (k.requiresGrad) {
       const qb = stretched(qs, [...batch, L, E]);
       dk = Tensor.empty([...batch, S, E], "float32", `${op} backward`);
-      for (let b = 0; b < B; b++) gemm(true, false, S, E, L, scale, elementAt(ds.ptr, b * L * S), S, elementAt(qb.ptr, b * L * E), E, 0, elementAt(dk.ptr, b * S * E), E);
+      gemmBatched(B, [L * S, L * E, S * E], true, false, S, E, L, scale, ds.ptr, S, qb.ptr, E, 0, dk.ptr, E);
     }
     return [dq && sumToShape(dq, qShape), dk && sumToShape(dk, kShape), ...biasGrad(ds)];
   }, ([g], [qs, ks, ws]) => {

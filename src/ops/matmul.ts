@@ -3,12 +3,12 @@
 // createGraph the backward is written in matmul itself (transposes materialised), to differentiate again.
 import { readOptions, kinds } from "./args.js";
 import { record, needsGrad } from "../autograd.js";
-import { gemm } from "../backend/gemm.js";
+import { gemm, gemmBatched } from "../backend/gemm.js";
 import { unaryBackward } from "../backend/elementwise.js";
 import { elementAt } from "../backend/memory.js";
 import { sumDim } from "../backend/reduce.js";
 import { BiasMode, Unary } from "../backend/kernels.js";
-import { Tensor, shapeToString, numel } from "../tensor.js";
+import { Tensor, shapeToString, numel, sameShape } from "../tensor.js";
 import { traced } from "../trace.js";
 import { broadcastShapes, broadcastStrides } from "./strided.js";
 import { checkArgs } from "./checks.js";
@@ -36,13 +36,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
   const outShape = [...batch, m, n];
   const finalShape = [...batch, ...(a.ndim === 1 ? [] : [m]), ...(b.ndim === 1 ? [] : [n])];
 
-  // Element offsets of each batch's A, B and C blocks; when B has no batch dims the A batches
-  // are contiguous rows, so they fold into one GEMM with M = batch·m.
-  const triples: [number, number, number][] = [];
+  // The products as runs of equally spaced batches (element offsets of the first A, B and C
+  // blocks, and the step between batches): without broadcasting, one run of every batch — one
+  // batched GEMM call; when B has no batch dims the A batches are contiguous rows, so they fold
+  // into one GEMM with M = batch·m; a broadcast batch dim gives one run per product (products
+  // that share an operand's gradient block then accumulate into it one after another).
+  type Run = { count: number; at: [number, number, number]; strides: [number, number, number] };
+  const runs: Run[] = [];
   let rows = m;
   if (bBatch.length === 0) {
     rows = numel(batch) * m;
-    triples.push([0, 0, 0]);
+    runs.push({ count: 1, at: [0, 0, 0], strides: [0, 0, 0] });
+  } else if (sameShape(aBatch, batch) && sameShape(bBatch, batch)) {
+    if (numel(batch) > 0) runs.push({ count: numel(batch), at: [0, 0, 0], strides: [m * k, k * n, m * n] });
   } else {
     const as = broadcastStrides(aBatch, batch), bs = broadcastStrides(bBatch, batch);
     const count = numel(batch);
@@ -50,14 +56,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
     for (let t = 0; t < count; t++) {
       let ao = 0, bo = 0;
       idx.forEach((v, d) => { ao += v * as[d]; bo += v * bs[d]; });
-      triples.push([ao * m * k, bo * k * n, t * m * n]);
+      runs.push({ count: 1, at: [ao * m * k, bo * k * n, t * m * n], strides: [0, 0, 0] });
       for (let d = batch.length - 1; d >= 0 && ++idx[d] === batch[d]; d--) idx[d] = 0;
     }
   }
 
   const out = Tensor.empty(outShape, "float32", "matmul");
-  for (const [ao, bo, co] of triples) {
-    gemm(false, false, rows, n, k, 1, elementAt(a.ptr, ao), k, elementAt(b.ptr, bo), n, 0, elementAt(out.ptr, co), n);
+  for (const { count, at: [ao, bo, co], strides } of runs) {
+    gemmBatched(count, strides, false, false, rows, n, k, 1, elementAt(a.ptr, ao), k, elementAt(b.ptr, bo), n, 0, elementAt(out.ptr, co), n);
   }
   const result = finalShape.length === outShape.length ? out : out.aliasAs(finalShape);
   if (result !== out) out.dispose();
@@ -67,11 +73,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
       let ga: Tensor | null = null, gb: Tensor | null = null;
       if (a.requiresGrad) {
         ga = Tensor.empty(aDims, "float32", "matmul backward").zero_();
-        for (const [ao, bo, co] of triples) gemm(false, true, rows, k, n, 1, elementAt(g!.ptr, co), n, elementAt(bs.ptr, bo), n, 1, elementAt(ga.ptr, ao), k);
+        for (const { count, at: [ao, bo, co], strides: [sa, sb, sc] } of runs) {
+          gemmBatched(count, [sc, sb, sa], false, true, rows, k, n, 1, elementAt(g!.ptr, co), n, elementAt(bs.ptr, bo), n, 1, elementAt(ga.ptr, ao), k);
+        }
       }
       if (b.requiresGrad) {
         gb = Tensor.empty(bDims, "float32", "matmul backward").zero_();
-        for (const [ao, bo, co] of triples) gemm(true, false, k, n, rows, 1, elementAt(as.ptr, ao), k, elementAt(g!.ptr, co), n, 1, elementAt(gb.ptr, bo), n);
+        for (const { count, at: [ao, bo, co], strides: [sa, sb, sc] } of runs) {
+          gemmBatched(count, [sa, sc, sb], true, false, k, n, rows, 1, elementAt(as.ptr, ao), k, elementAt(g!.ptr, co), n, 1, elementAt(gb.ptr, bo), n);
+        }
       }
       return [ga, gb];
     }, ([g], [as, bs]) => {
