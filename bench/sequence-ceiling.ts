@@ -96,11 +96,13 @@ const gemmFlops = new Map<string, number>();
 const blas = new Map<string, string>();
 const started = new Date().toISOString(), load0 = loadavg().map((l) => l.toFixed(2)).join(", ");
 for (let round = 0; round < rounds; round++) {
-  const p = peak();
-  put("peak plain", p.plain);
-  put("peak relaxed", p.relaxed);
   for (const w of workloads) {
     process.stderr.write(`round ${round + 1}: ${w.name}\n`);
+    const p = peak(); // beside each workload's figures, since the load drifts
+    for (const key of ["peak", `${w.name} peak`]) {
+      put(`${key} plain`, p.plain);
+      put(`${key} relaxed`, p.relaxed);
+    }
     for (const build of ["plain", "relaxed"] as const) {
       const r = ours(here, w.name, build);
       gemmFlops.set(w.name, r.gemmFlops);
@@ -117,23 +119,27 @@ for (let round = 0; round < rounds; round++) {
 const load1 = loadavg().map((l) => l.toFixed(2)).join(", ");
 
 const ms = (s: number) => (s * 1e3).toFixed(1);
-const spread = (xs: number[]) => `${ms(Math.min(...xs))}–${ms(Math.max(...xs))}`;
 const peakPlain = median(series.get("peak plain")!), peakRelaxed = median(series.get("peak relaxed")!);
 if (base) console.log(`base checkout: ${base} (${spawnSync("git", ["-C", base, "log", "-1", "--format=%h %s"], { encoding: "utf8" }).stdout.trim().slice(0, 100)})`);
 console.log(`# sequence ceiling, ${started} → ${new Date().toISOString()}, ${rounds} interleaved rounds, load average ${load0} at the start, ${load1} at the end`);
-console.log(`multiply-add peak (median of rounds): plain ${peakPlain.toFixed(1)} GFLOP/s (${series.get("peak plain")!.map((v) => v.toFixed(1)).join(", ")}), relaxed ${peakRelaxed.toFixed(1)} GFLOP/s (${series.get("peak relaxed")!.map((v) => v.toFixed(1)).join(", ")})`);
+console.log(`multiply-add peak per round (median): plain ${peakPlain.toFixed(1)} GFLOP/s (${series.get("peak plain")!.map((v) => v.toFixed(1)).join(", ")}), relaxed ${peakRelaxed.toFixed(1)} GFLOP/s (${series.get("peak relaxed")!.map((v) => v.toFixed(1)).join(", ")})`);
 for (const [label, b] of blas) console.log(`${label}: ${b}`);
+// On a shared machine the load changes between rounds: every ratio is taken within a round (the
+// two figures measured minutes apart at most), then the median over rounds, with its range.
+const ratioText = (xs: number[]) => `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 for (const w of workloads) {
   const flops = gemmFlops.get(w.name)!;
-  const atPeak = { plain: flops / (peakPlain * 1e9), relaxed: flops / (peakRelaxed * 1e9) };
-  const tokens = (s: number) => Math.round(w.perCall! / s);
-  console.log(`\n## ${w.name}: ${(flops / 1e9).toFixed(3)} GFLOP of GEMM per step (${w.perCall} tokens); at 100% of the peak the GEMMs alone take ${ms(atPeak.plain)} ms plain, ${ms(atPeak.relaxed)} ms relaxed`);
-  console.log(`\n| implementation | step ms (median; range) | tokens/s | GEMM GFLOP/s equivalent | simdgrad plain / it | simdgrad relaxed / it | wasm ceiling / it (plain; relaxed) |`);
+  const at = (key: string) => series.get(`${w.name} ${key}`)!;
+  const perRound = (f: (round: number) => number) => Array.from({ length: rounds }, (_, r) => f(r));
+  const atPeak = (build: "plain" | "relaxed", r: number) => flops / (at(`peak ${build}`)[r] * 1e9);
+  console.log(`\n## ${w.name}: ${(flops / 1e9).toFixed(3)} GFLOP of GEMM per step (${w.perCall} tokens); at 100% of the peak the GEMMs alone take ` +
+    `${ms(flops / (peakPlain * 1e9))} ms plain, ${ms(flops / (peakRelaxed * 1e9))} ms relaxed (median peak)`);
+  console.log(`\n| implementation | step ms per round | tokens/s (median) | simdgrad plain / it | simdgrad relaxed / it | wasm ceiling / it, plain | wasm ceiling / it, relaxed |`);
   console.log(`|---|---:|---:|---:|---:|---:|---:|`);
-  const plain = median(series.get(`${w.name} simdgrad plain`)!), relaxed = median(series.get(`${w.name} simdgrad relaxed`)!);
   for (const key of ["simdgrad plain", "simdgrad relaxed", ...(base ? ["simdgrad plain, base checkout"] : []), ...Object.keys(TORCH_VARIANTS)]) {
-    const xs = series.get(`${w.name} ${key}`)!, s = median(xs);
-    const vs = (a: number) => `${(s / a).toFixed(2)}x`;
-    console.log(`| ${key} | ${ms(s)} (${spread(xs)}) | ${tokens(s)} | ${(flops / s / 1e9).toFixed(1)} | ${vs(plain)} | ${vs(relaxed)} | ${vs(atPeak.plain)}; ${vs(atPeak.relaxed)} |`);
+    const xs = at(key);
+    const vs = (other: (r: number) => number) => ratioText(perRound((r) => xs[r] / other(r)));
+    console.log(`| ${key} | ${xs.map(ms).join(", ")} | ${Math.round(w.perCall! / median(xs))} | ${vs((r) => at("simdgrad plain")[r])} | ` +
+      `${vs((r) => at("simdgrad relaxed")[r])} | ${vs((r) => atPeak("plain", r))} | ${vs((r) => atPeak("relaxed", r))} |`);
   }
 }
