@@ -64,14 +64,15 @@ const PLAIN = 0, EXP = 1, DOT_DEV = 2;
   const mv = f32x4.splat(m);
   let total = f64x2.splat(0);
   let k = 0;
-  for (; k + BLOCK <= n; k += BLOCK) {
+  while (k + 4 <= n) {
+    const end = min(n & ~3, k + BLOCK);
     let acc = f32x4.splat(0);
-    for (let j = 0; j < BLOCK; j += 16) acc = f32x4.add(acc, termsAt16(kind, a, b, <usize>(k + j) << 2, mv, out));
+    // The plain sum sixteen elements per step at constant offsets (the loads are its cost; the
+    // others' is arithmetic, and one vector per step keeps their code small).
+    if (kind == PLAIN) for (; k + 16 <= end; k += 16) acc = f32x4.add(acc, termsAt16(kind, a, b, <usize>k << 2, mv, out));
+    for (; k < end; k += 4) acc = f32x4.add(acc, termsAt(kind, a, b, <usize>k << 2, mv, out));
     total = widenAdd(total, acc);
   }
-  let rest = f32x4.splat(0);
-  for (; k + 4 <= n; k += 4) rest = f32x4.add(rest, termsAt(kind, a, b, <usize>k << 2, mv, out));
-  total = widenAdd(total, rest);
   let s = f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1);
   // The last n % 4 one at a time, as lane 0 of a splat (the same float32 arithmetic as the lanes).
   for (; k < n; k++) {
@@ -122,9 +123,9 @@ export function sumRows(x: usize, y: usize, scratch: usize, r: i32, inner: i32):
 
 // y[i] = Σ_k x[k·inner + i] for k < n in float32, four rows per pass over y: a row at a time does a
 // load and a store of y for every vector of x read and is bound by the stores (a quarter below the
-// contiguous sum's rate); four rows need one store per four vectors.
-// @ts-ignore: decorator
-@inline function sumBlock(x: usize, y: usize, n: i32, inner: i32): void {
+// contiguous sum's rate); four rows need one store per four vectors. Not inlined: called once per
+// block, and sumRows calls it twice.
+function sumBlock(x: usize, y: usize, n: i32, inner: i32): void {
   const bytes = <usize>inner << 2;
   const vecInner = inner & ~3;
   memory.fill(y, 0, bytes);
