@@ -8,7 +8,7 @@ import { init, nn } from "../src/index.js";
 import { decodePng, pixel } from "./helpers/png.js";
 
 // The playground in real Chromium (Debian's, headless, via playwright-core), served as
-// `npm run playground` serves it (cross-origin isolated): each model trains for a few seconds in
+// `npm run playground` serves it (cross-origin isolated): each model trains for a given number of steps in
 // the worker, its loss must fall and its figures must be drawn; screenshots go to test-output/.
 // Then every kind of figure from simdgrad/plot is rendered by Chromium and checked by its pixels.
 const CHROMIUM = "/usr/bin/chromium";
@@ -48,25 +48,28 @@ describe.skipIf(skip)("playground in Chromium", () => {
   });
 
   it.each([
+    // Steps, not seconds: a loaded machine does fewer steps per second, and the loss must fall by
+    // what the model learns in a given number of steps (about a third of what a quiet machine does
+    // in 3 s; the SOM lowers its quantisation error by 10% in about 20 of its batch epochs).
     ["logistic", "blobs", 2_000],
-    ["mlp2d", "xor", 3_000],
-    ["mnist-mlp", "", 3_000],
-    ["lenet", "", 4_000],
-    ["autoencoder", "", 3_000],
-    ["som", "", 3_000],
-  ])("%s trains in the worker: the loss falls and both figures are drawn", async (model, dataset, ms) => {
+    ["mlp2d", "xor", 1_000],
+    ["mnist-mlp", "", 150],
+    ["lenet", "", 40],
+    ["autoencoder", "", 100],
+    ["som", "", 30],
+  ])("%s trains in the worker: the loss falls and both figures are drawn", async (model, dataset, steps) => {
     await page.selectOption("#model", model);
     if (dataset) await page.selectOption("#dataset", dataset);
     // The configure that the change sent has answered with its first figures (steps 0).
     await page.waitForFunction(() => { const l = (window as any).playground.last; return l && l.steps === 0; }, null, { timeout: 30_000 });
     await page.click("#run");
-    await page.waitForTimeout(ms);
+    await page.waitForFunction((n) => ((window as any).playground.last?.steps ?? 0) >= n, steps, { timeout: 100_000, polling: 50 });
     await page.click("#run"); // pause
     await page.waitForFunction(() => (window as any).playground.last?.running === false, null, { timeout: 10_000 });
     const last: Last = await page.evaluate(() => (window as any).playground.last);
     const status = await page.textContent("#status");
     expect(status).not.toMatch(/^error/);
-    console.log(`playground ${model}: ${last.steps} steps in ${ms} ms, loss ${last.losses[0].toFixed(4)} -> ${last.losses.at(-1)!.toFixed(4)}`);
+    console.log(`playground ${model}: ${last.steps} steps (at least ${steps}), loss ${last.losses[0].toFixed(4)} -> ${last.losses.at(-1)!.toFixed(4)}`);
     expect(last.losses.length).toBeGreaterThan(3);
     expect(Math.min(...last.losses.slice(-3))).toBeLessThan(last.losses[0] * 0.9);
     for (const id of ["main", "side"]) {
