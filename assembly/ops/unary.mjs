@@ -22,19 +22,19 @@ const SIXTH: f32 = 0.16666666666666666;
 
 export default [
   {
-    name: "relu", activation: true,
+    name: "relu", doc: "max(x, 0) element-wise (torch.relu).", activation: true,
     forward: "f32x4.pmax(x, zero)",
     derivative: "v128.and(f32x4.gt(x, zero), one)",
     gradcheck: [{ kinks: [0] }],
   },
   {
-    name: "leakyRelu", activation: true, params: [["negativeSlope", 0.01]],
+    name: "leakyRelu", doc: "x for x ≥ 0, negativeSlope·x below (torch.nn.functional.leaky_relu; default slope 0.01).", activation: true, params: [["negativeSlope", 0.01]],
     forward: "v128.bitselect(x, f32x4.mul(x, p0), f32x4.gt(x, zero))",
     derivative: "v128.bitselect(one, p0, f32x4.gt(x, zero))",
     gradcheck: [{ args: [0.1], kinks: [0] }],
   },
   {
-    name: "elu", activation: true, params: [["alpha", 1]],
+    name: "elu", doc: "x for x > 0, alpha·(eˣ − 1) below (torch.nn.functional.elu).", activation: true, params: [["alpha", 1]],
     forward: "v128.bitselect(x, f32x4.mul(p0, f32x4.sub(exp4(x), one)), f32x4.gt(x, zero))",
     derivative: "v128.bitselect(one, f32x4.add(y, p0), f32x4.gt(x, zero))",
     gradcheck: [{ args: [0.7], kinks: [0] }],
@@ -64,7 +64,7 @@ export default [
     }`,
   },
   {
-    name: "silu", activation: true,
+    name: "silu", doc: "x·σ(x) element-wise (torch.nn.functional.silu, also known as swish).", activation: true,
     forward: "f32x4.mul(x, sigmoid4(x))",
     derivative: `{
       const s = sigmoid4(x);
@@ -73,19 +73,19 @@ export default [
     gradcheck: [{}],
   },
   {
-    name: "sigmoid", activation: true,
+    name: "sigmoid", doc: "1/(1 + e^−x) element-wise (torch.sigmoid).", activation: true,
     forward: "sigmoid4(x)",
     derivative: "f32x4.mul(y, f32x4.sub(one, y))",
     gradcheck: [{}],
   },
   {
-    name: "tanh", activation: true,
+    name: "tanh", doc: "tanh(x) element-wise (torch.tanh).", activation: true,
     forward: "tanh4(x)",
     derivative: "f32x4.sub(one, f32x4.mul(y, y))",
     gradcheck: [{}],
   },
   {
-    name: "softplus", activation: true, params: [["beta", 1], ["threshold", 20]],
+    name: "softplus", doc: "log(1 + exp(beta·x))/beta element-wise, x itself where beta·x > threshold (torch.nn.functional.softplus).", activation: true, params: [["beta", 1], ["threshold", 20]],
     // log1p(exp(bx))/b, written as max(bx,0) + log(1 + exp(-|bx|)) so it never overflows.
     forward: `{
       const bx = f32x4.mul(x, p0);
@@ -135,33 +135,33 @@ export default [
     gradcheck: [{ lo: -4, hi: 4 }],
   },
   {
-    name: "exp",
+    name: "exp", doc: "eˣ element-wise (torch.exp).",
     forward: "exp4(x)",
     derivative: "y",
     gradcheck: [{}],
   },
   {
-    name: "log",
+    name: "log", doc: "The natural logarithm element-wise (torch.log); −∞ at 0, NaN below.",
     forward: "log4(x)",
     derivative: "f32x4.div(one, x)",
     gradcheck: [{ lo: 0.3, hi: 3 }],
   },
   {
-    name: "sqrt",
+    name: "sqrt", doc: "√x element-wise (torch.sqrt); NaN below 0.",
     forward: "f32x4.sqrt(x)",
     derivative: "f32x4.div(f32x4.splat(0.5), y)",
     gradcheck: [{ lo: 0.3, hi: 3 }],
   },
   {
-    name: "abs",
+    name: "abs", doc: "|x| element-wise (torch.abs); the gradient at 0 is 0, as in PyTorch.",
     forward: "f32x4.abs(x)",
     derivative: "f32x4.sub(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), one))",
     gradcheck: [{ kinks: [0] }],
   },
-  { name: "neg", forward: "f32x4.neg(x)", derivative: "f32x4.splat(-1)", gradcheck: [{}] },
-  { name: "square", forward: "f32x4.mul(x, x)", derivative: "f32x4.add(x, x)", gradcheck: [{}] },
-  { name: "sin", forward: "sin4(x)", derivative: "cos4(x)", gradcheck: [{}] },
-  { name: "cos", forward: "cos4(x)", derivative: "f32x4.neg(sin4(x))", gradcheck: [{}] },
+  { name: "neg", doc: "−x element-wise (torch.neg).", forward: "f32x4.neg(x)", derivative: "f32x4.splat(-1)", gradcheck: [{}] },
+  { name: "square", doc: "x² element-wise (torch.square).", forward: "f32x4.mul(x, x)", derivative: "f32x4.add(x, x)", gradcheck: [{}] },
+  { name: "sin", doc: "sin(x) element-wise (torch.sin).", forward: "sin4(x)", derivative: "cos4(x)", gradcheck: [{}] },
+  { name: "cos", doc: "cos(x) element-wise (torch.cos).", forward: "cos4(x)", derivative: "f32x4.neg(sin4(x))", gradcheck: [{}] },
   {
     name: "sign", activation: true, doc: "sign(x) in {-1, 0, 1}; its gradient is zero.",
     forward: "f32x4.sub(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), one))",
@@ -192,5 +192,5 @@ export default [
     derivative: "v128.and(v128.and(f32x4.ge(x, p0), f32x4.le(x, p1)), one)",
     gradcheck: [{ args: [-0.5, 0.5], kinks: [-0.5, 0.5] }, { args: [0.3, null], kinks: [0.3] }],
   },
-  { name: "reciprocal", forward: "f32x4.div(one, x)", derivative: "f32x4.neg(f32x4.mul(y, y))", gradcheck: [{ lo: 0.5, hi: 2 }] },
+  { name: "reciprocal", doc: "1/x element-wise (torch.reciprocal).", forward: "f32x4.div(one, x)", derivative: "f32x4.neg(f32x4.mul(y, y))", gradcheck: [{ lo: 0.5, hi: 2 }] },
 ];

@@ -141,12 +141,19 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
 
 // The functional form of every other row of the unary table.
 // <generated from assembly/ops/unary.mjs by scripts/elementwise-ops.mjs: do not edit>
+/** max(x, 0) element-wise (torch.relu). */
 export const relu = (x: Tensor) => unaryOp("relu", "relu", x);
+/** x for x ≥ 0, negativeSlope·x below (torch.nn.functional.leaky_relu; default slope 0.01). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unaryOp("leakyRelu", "leakyRelu", x, negativeSlope);
+/** x for x > 0, alpha·(eˣ − 1) below (torch.nn.functional.elu). */
 export const elu = (x: Tensor, alpha = 1) => unaryOp("elu", "elu", x, alpha);
+/** x·σ(x) element-wise (torch.nn.functional.silu, also known as swish). */
 export const silu = (x: Tensor) => unaryOp("silu", "silu", x);
+/** 1/(1 + e^−x) element-wise (torch.sigmoid). */
 export const sigmoid = (x: Tensor) => unaryOp("sigmoid", "sigmoid", x);
+/** tanh(x) element-wise (torch.tanh). */
 export const tanh = (x: Tensor) => unaryOp("tanh", "tanh", x);
+/** log(1 + exp(beta·x))/beta element-wise, x itself where beta·x > threshold (torch.nn.functional.softplus). */
 export const softplus = (x: Tensor, beta = 1, threshold = 20) => unaryOp("softplus", "softplus", x, beta, threshold);
 /** x·relu6(x + 3)/6 (MobileNetV3's hard swish). */
 export const hardswish = (x: Tensor) => unaryOp("hardswish", "hardswish", x);
@@ -156,13 +163,21 @@ export const hardsigmoid = (x: Tensor) => unaryOp("hardsigmoid", "hardsigmoid", 
 export const mish = (x: Tensor) => unaryOp("mish", "mish", x);
 /** log(sigmoid(x)), computed without overflow. */
 export const logSigmoid = (x: Tensor) => unaryOp("logSigmoid", "logSigmoid", x);
+/** eˣ element-wise (torch.exp). */
 export const exp = (x: Tensor) => unaryOp("exp", "exp", x);
+/** The natural logarithm element-wise (torch.log); −∞ at 0, NaN below. */
 export const log = (x: Tensor) => unaryOp("log", "log", x);
+/** √x element-wise (torch.sqrt); NaN below 0. */
 export const sqrt = (x: Tensor) => unaryOp("sqrt", "sqrt", x);
+/** |x| element-wise (torch.abs); the gradient at 0 is 0, as in PyTorch. */
 export const abs = (x: Tensor) => unaryOp("abs", "abs", x);
+/** −x element-wise (torch.neg). */
 export const neg = (x: Tensor) => unaryOp("neg", "neg", x);
+/** x² element-wise (torch.square). */
 export const square = (x: Tensor) => unaryOp("square", "square", x);
+/** sin(x) element-wise (torch.sin). */
 export const sin = (x: Tensor) => unaryOp("sin", "sin", x);
+/** cos(x) element-wise (torch.cos). */
 export const cos = (x: Tensor) => unaryOp("cos", "cos", x);
 /** sign(x) in {-1, 0, 1}; its gradient is zero. */
 export const sign = (x: Tensor) => unaryOp("sign", "sign", x);
@@ -171,5 +186,6 @@ export const step = (x: Tensor) => unaryOp("step", "step", x);
 /** x * scale + shift in one pass (scalar add/sub/mul/div use it). */
 export const affine = (x: Tensor, scale: number, shift: number) => unaryOp("affine", "affine", x, scale, shift);
 export const powScalar = (x: Tensor, exponent: number) => unaryOp("pow", "powScalar", x, exponent);
+/** 1/x element-wise (torch.reciprocal). */
 export const reciprocal = (x: Tensor) => unaryOp("reciprocal", "reciprocal", x);
 // </generated>
