@@ -94,6 +94,12 @@ describe("in a CommonJS project", () => {
     expect(readFileSync(join(commonjs, "curve.svg"), "utf8")).toMatch(/^<svg /);
   });
 
+  it("require('simdgrad/nn'), 'simdgrad/nn/functional' and 'simdgrad/optim' are the main entry's namespaces", async () => {
+    const script = `const sg = require("simdgrad"); const nn = require("simdgrad/nn"); const F = require("simdgrad/nn/functional"); const optim = require("simdgrad/optim");
+      console.log(nn.Linear === sg.nn.Linear, F.crossEntropy === sg.nn.functional.crossEntropy, optim.Adam === sg.optim.Adam, Object.keys(sg.nn).every((k) => nn[k] === sg.nn[k]));`;
+    expect((await run("node", ["-e", script], { cwd: commonjs })).trim()).toBe("true true true true");
+  });
+
   it("both entries share one backend: tensors from simdgrad/node are simdgrad's tensors", async () => {
     const script = `const { Tensor, tensor } = require("simdgrad"); const { saveFile, loadFile } = require("simdgrad/node");
       saveFile("w.safetensors", { w: tensor([1, 2, 3]) }); const { w } = loadFile("w.safetensors");
@@ -108,6 +114,15 @@ describe("in a default `npm init -y` project", () => {
     decreased(lastJson(await run("node", ["train.mjs"], { cwd: npmInit })));
   });
 
+  it("import * as nn from 'simdgrad/nn' (and nn/functional, optim) gives the main entry's namespaces", async () => {
+    writeFileSync(
+      join(npmInit, "subpaths.mjs"),
+      `import * as sg from "simdgrad"; import * as nn from "simdgrad/nn"; import * as F from "simdgrad/nn/functional"; import * as optim from "simdgrad/optim";
+       console.log(nn.Linear === sg.nn.Linear, F.crossEntropy === sg.nn.functional.crossEntropy, optim.Adam === sg.optim.Adam, Object.keys(sg.optim).every((k) => optim[k] === sg.optim[k]));\n`,
+    );
+    expect((await run("node", ["subpaths.mjs"], { cwd: npmInit })).trim()).toBe("true true true true");
+  });
+
   it("import syntax in a .ts file trains under tsx (which loads it as CommonJS there)", async () => {
     writeFileSync(join(npmInit, "train.ts"), trainingScript("cjs").replace(/^const \{(.*)\} = require\("simdgrad"\);/, 'import {$1} from "simdgrad";'));
     decreased(lastJson(await run(bin("tsx"), ["train.ts"], { cwd: npmInit })));
@@ -117,7 +132,7 @@ describe("in a default `npm init -y` project", () => {
     ["node10", "commonjs"],
     ["node16", "node16"],
     ["bundler", "esnext"],
-  ])("TypeScript with moduleResolution %s resolves simdgrad, simdgrad/node and simdgrad/plot with their types", async (moduleResolution, module) => {
+  ])("TypeScript with moduleResolution %s resolves simdgrad, simdgrad/node, simdgrad/plot, simdgrad/nn(/functional) and simdgrad/optim with their types", async (moduleResolution, module) => {
     const dir = join(npmInit, `ts-${moduleResolution}`);
     mkdirSync(dir);
     writeFileSync(
@@ -132,12 +147,18 @@ describe("in a default `npm init -y` project", () => {
       `import { tensor, type Tensor } from "simdgrad";
        import { loadMnist, type Mnist } from "simdgrad/node";
        import { linePlot } from "simdgrad/plot";
+       import * as nn from "simdgrad/nn";
+       import * as F from "simdgrad/nn/functional";
+       import { Adam } from "simdgrad/optim";
        const t: Tensor = tensor([1, 2]);
+       const layer: nn.Module = new nn.Linear(2, 1);
+       const optimizer: Adam = new Adam(layer.parameters());
+       const activated: Tensor = F.relu(t);
        const figure: string = linePlot(t, { logY: true });
        const load: (split: "train" | "test") => Mnist = loadMnist;
        // @ts-expect-error the type of a real export is checked, not any
        const wrong: string = t.shape;
-       export { load, wrong, figure };\n`,
+       export { load, wrong, figure, optimizer, activated };\n`,
     );
     await run(bin("tsc"), ["-p", dir], { cwd: dir });
   });
