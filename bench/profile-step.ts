@@ -1,7 +1,10 @@
 // Where a training step's time goes: every wasm kernel call is timed (one clock read before and
 // after), so a step splits into GEMM, each other kernel, and the JavaScript between kernel calls
 // (autograd, shape checks, allocation, the op wrappers). Also the GEMM's own rate inside the step.
-//   node --expose-gc --import tsx bench/profile-step.ts [mlp-train|lenet-train|transformer-train|lstm-train] [--steps N] [--by-call] [--cpu-clock]
+//   node --expose-gc --import tsx bench/profile-step.ts [mlp-train|lenet-train|transformer-train|lstm-train] [--steps N] [--by-call] [--cpu-clock] [--threads N [--forced]]
+// With --threads N (N > 1) a kernel the pool runs is timed as one job ("kernel (pool)": its
+// chunks on every thread, until the last is done) and the other kernels as calls on this thread;
+// --forced runs every job over the threads (pool.adaptive = false: no solo runs, no backoffs).
 //   add --experimental-wasm-relaxed-simd for the relaxed build
 // The clock is the wall clock (hrtime); on a busy machine --cpu-clock uses the process's CPU time
 // instead (user + system, which leaves out time spent descheduled but counts V8's background
@@ -9,6 +12,9 @@
 // measured, subtracted from the kernel totals and reported.
 import * as sg from "../src/index.js";
 import "../src/relaxed.js";
+import "../src/threads.js";
+import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
+import type { Job } from "../src/backend/job.js";
 import { backend } from "../src/backend/wasm.js";
 import type { Case, Workload } from "./harness.js";
 import { lenetWorkloads } from "./lenet.js";
@@ -21,14 +27,16 @@ const stepsArg = argv.indexOf("--steps");
 const steps = stepsArg >= 0 ? Number(argv[stepsArg + 1]) : 200;
 /** --by-call: one row per kernel call of the step (in call order, with its arguments) instead of per kernel. */
 const byCall = argv.includes("--by-call");
+const threadsArg = argv.indexOf("--threads");
+const threads = threadsArg >= 0 ? Number(argv[threadsArg + 1]) : 1;
 const workloads: Workload[] = [...mlpWorkloads, ...lenetWorkloads, ...sequenceWorkloads];
 const workload = workloads.find((w) => w.name === name);
-if (!workload || !Number.isInteger(steps) || steps < 1) {
-  console.error(`usage: profile-step.ts [${workloads.filter((w) => w.unit !== "ms").map((w) => w.name).join("|")}] [--steps N]`);
+if (!workload || !Number.isInteger(steps) || steps < 1 || !Number.isInteger(threads) || threads < 1) {
+  console.error(`usage: profile-step.ts [${workloads.filter((w) => w.unit !== "ms").map((w) => w.name).join("|")}] [--steps N] [--threads N]`);
   process.exit(2);
 }
 
-const b = await sg.init();
+const b = await sg.init(threads > 1 ? { threads, spawnWorker: nodeWorkerSpawner } : {});
 interface Tally { ns: number; calls: number; flops: number }
 const tallies = new Map<string, Tally>();
 let callInStep = 0;
@@ -41,7 +49,7 @@ const now = cpuClock
   : () => Number(process.hrtime.bigint());
 let timing = false;
 // gemm_f32(transA, transB, M, N, K, ...): 2·M·N·K flops.
-const flopsOf = (kernel: string, a: number[]) => (kernel === "gemm_f32" ? 2 * a[2] * a[3] * a[4] : 0);
+const flopsOf = (kernel: string, a: number[]) => (kernel.startsWith("gemm_f32") ? 2 * a[2] * a[3] * a[4] : 0);
 const raw = b.kernels as unknown as Record<string, (...a: number[]) => number>;
 const timed: Record<string, unknown> = {};
 for (const [kernel, fn] of Object.entries(raw)) {
@@ -53,17 +61,31 @@ for (const [kernel, fn] of Object.entries(raw)) {
     if (!timing) return fn(...a);
     const t0 = now();
     const r = fn(...a);
-    const ns = now() - t0;
-    const key = byCall ? `${String(callInStep++).padStart(3)} ${kernel}(${a.map((v) => (typeof v !== "number" ? String(v) : Math.abs(v) >= 65536 ? "p" : +v.toFixed(3))).join(", ")})` : kernel;
-    const t = tallies.get(key) ?? { ns: 0, calls: 0, flops: 0 };
-    t.ns += ns;
-    t.calls++;
-    t.flops += flopsOf(kernel, a);
-    tallies.set(key, t);
+    tally(kernel, a, now() - t0);
     return r;
   };
 }
 (b as { kernels: unknown }).kernels = timed;
+// The pool runs the module's own functions (it took them at init), so a job is timed once, here.
+const pool = b.pool;
+if (pool) {
+  pool.adaptive = !argv.includes("--forced");
+  const run = pool.run.bind(pool);
+  pool.run = (job: Job) => {
+    if (!timing) return run(job);
+    const t0 = now();
+    run(job);
+    tally(`${job.kernel} (pool)`, job.args as number[], now() - t0);
+  };
+}
+function tally(kernel: string, a: number[], ns: number): void {
+  const key = byCall ? `${String(callInStep++).padStart(3)} ${kernel}(${a.map((v) => (typeof v !== "number" ? String(v) : Math.abs(v) >= 65536 ? "p" : +v.toFixed(3))).join(", ")})` : kernel;
+  const t = tallies.get(key) ?? { ns: 0, calls: 0, flops: 0 };
+  t.ns += ns;
+  t.calls++;
+  t.flops += flopsOf(kernel, a);
+  tallies.set(key, t);
+}
 
 // The cost of one timed call with no work in it, to subtract from each kernel's total.
 function clockOverheadNs(): number {

@@ -2,7 +2,7 @@
 // module on the shared memory and sleeps on a control block in that memory. A job is one kernel
 // over a grid of chunks (ranges of one or two of its loops): the caller writes the job's
 // descriptor, publishes it, and then every thread — the caller included — claims chunks from one
-// atomic counter until none is left, so a worker that wakes late, or runs on a core another
+// atomic word (the caller from the front, the workers from the back) until none is left, so a worker that wakes late, or runs on a core another
 // process is busy on, takes fewer chunks instead of stalling the job. The caller waits only for
 // chunks already claimed. Kernels are pointer-only and allocate nothing, so they are safe to run
 // concurrently on disjoint outputs; a chunk's arguments are a linear function of its position, so
@@ -26,21 +26,22 @@ export interface WorkerLike {
 /** Starts a worker running `source` and delivers `message` (module + memory) to it. */
 export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 
-// Control block (i32 words): GEN (job number, −1 = stop), CLAIM (job number << CHUNK_BITS | chunks
-// not yet claimed), DONE (chunks finished or cancelled), READY (workers started), WORKERS (workers
+// Control block (i32 words): GEN (job number, −1 = stop), CLAIM (the job's tag << 2·CHUNK_BITS |
+// the first chunk not yet claimed << CHUNK_BITS | the end of those chunks), DONE (chunks finished or cancelled), READY (workers started), WORKERS (workers
 // that join the current job: setNumThreads), FAULT (0, or 1 + the thread whose chunk threw: 0 the
 // caller, w + 1 worker w); the workers' workspace pointers from WORKSPACES; the fault's message
 // (ASCII bytes, its length at FAULT_LENGTH) from MESSAGE; the job descriptor (f64) from JOB_BASE.
-// runChunks, which runs in the workers as source text, has these offsets, CHUNK_BITS and GEN_MASK
-// written out.
+// runChunks, which runs in the workers as source text, has these offsets, the header's size,
+// CHUNK_BITS and TAG_BITS written out.
 const GEN = 0, CLAIM = 1, DONE = 2, READY = 3, WORKERS = 4, FAULT = 5, FAULT_LENGTH = 6, WORKSPACES = 16;
 const MAX_WORKERS = 48;
-const GEN_MASK = (1 << (31 - CHUNK_BITS)) - 1;
+const TAG_BITS = 31 - 2 * CHUNK_BITS, GEN_MASK = (1 << 30) - 1;
 const MESSAGE = 4 * (WORKSPACES + MAX_WORKERS), MESSAGE_BYTES = 256;
 const JOB_BASE = MESSAGE + MESSAGE_BYTES;
 // Descriptor (f64): kernel index, argc, workspace arg (−1: none), per dim (2): extent, chunk,
-// count arg (−1: none), chunks; then base args, perUnit of dim 0, perUnit of dim 1 (argc each).
-const HEADER = 3 + 2 * 4, MAX_ARGS = 24;
+// count arg (−1: none), chunks; the job number; then base args, perUnit of dim 0, perUnit of dim 1
+// (argc each).
+const JOB_GEN = 3 + 2 * 4, HEADER = JOB_GEN + 1, MAX_ARGS = 24;
 const JOB_FLOATS = HEADER + 3 * MAX_ARGS;
 const CONTROL_BYTES = JOB_BASE + 8 * JOB_FLOATS;
 // Waking a thread blocked in Atomics.wait takes tens of microseconds, so a worker checks for the
@@ -81,25 +82,48 @@ const SOLO_RISE = 0.05;
 const MAX_SHAPES = 4096;
 
 // The chunk-running code, shared by the caller (ThreadPool.claimChunks) and the workers, which get
-// it as source: claims chunks of job `gen` while there are any, runs them, returns how many it ran.
-// A chunk is claimed by a compare-exchange of CLAIM from (gen, r) to (gen, r − 1) and is chunk
-// r − 1; the descriptor is read before the claim, and a successful claim proves it was the job's
-// own (the next descriptor is only written after every chunk of this job is done). A chunk that
-// throws records the error (the first one wins) and cancels the chunks left, counting them done.
-function runChunks(i32: Int32Array, job: Float64Array, gen: number, fns: ((...a: number[]) => void)[], workspace: number, thread: number, text: Uint8Array): number {
-  const kernel = job[0], argc = job[1], ws = job[2];
-  const extent0 = job[3], chunk0 = job[4], count0 = job[5], chunks0 = job[6];
-  const extent1 = job[7], chunk1 = job[8], count1 = job[9], chunks1 = job[10];
-  const args = Array.from(job.subarray(11, 11 + argc));
-  const per0 = job.subarray(11 + argc, 11 + 2 * argc), per1 = job.subarray(11 + 2 * argc, 11 + 3 * argc);
-  const fn = fns[kernel];
-  const mine = (gen & 0x1fffff) << 10;
-  let ran = 0;
+// it as source: claims chunks of the current job while there are any, runs them, returns how many
+// it ran. CLAIM holds the job's tag (its number's low TAG_BITS) and the chunks not yet claimed,
+// [lo, hi): the caller (thread 0) claims from the front (lo + 1: chunk lo), the workers from the
+// back (hi − 1: chunk hi − 1), so that on a quiet machine each thread runs about the same chunks —
+// the same rows, the same parameters — from one job to the next and finds them in its own cache,
+// while a slow thread still just takes fewer. The descriptor is read before the claim and its job
+// number (written last, before CLAIM) checked after it: a successful claim holds the current job
+// open (its descriptor is only rewritten once every chunk is done), so a claim whose number does
+// not match the one read (a tag reused by a later job) re-reads it. A chunk that throws records
+// the error (the first one wins) and cancels the chunks left, counting them done.
+function runChunks(i32: Int32Array, job: Float64Array, fns: ((...a: number[]) => void)[], workspace: number, thread: number, text: Uint8Array): number {
+  // (no inner functions: the workers run this as source text, without a bundler's helpers)
+  let gen = -1, fn = fns[0], argc = 0, ws = -1, args: number[] = [], per0 = job, per1 = job, mine = 0, total = 0;
+  let extent0 = 0, chunk0 = 0, count0 = 0, chunks0 = 0, extent1 = 0, chunk1 = 0, count1 = 0, chunks1 = 0;
+  const front = thread === 0;
+  let ran = 0, held = -1;
   for (;;) {
-    const claim = Atomics.load(i32, 1);
-    if ((claim & ~1023) !== mine || (claim & 1023) === 0) return ran;
-    if (Atomics.compareExchange(i32, 1, claim, claim - 1) !== claim) continue;
-    const c = (claim & 1023) - 1;
+    if (job[11] !== gen) {
+      gen = job[11];
+      fn = fns[job[0]];
+      argc = job[1];
+      ws = job[2];
+      extent0 = job[3], chunk0 = job[4], count0 = job[5], chunks0 = job[6];
+      extent1 = job[7], chunk1 = job[8], count1 = job[9], chunks1 = job[10];
+      args = Array.from(job.subarray(12, 12 + argc));
+      per0 = job.subarray(12 + argc, 12 + 2 * argc);
+      per1 = job.subarray(12 + 2 * argc, 12 + 3 * argc);
+      total = chunks0 * chunks1;
+      mine = gen & 0x7ff;
+    }
+    let c = held;
+    if (c < 0) {
+      const claim = Atomics.load(i32, 1);
+      const lo = (claim >> 10) & 1023, hi = claim & 1023;
+      if (claim >> 20 !== mine || lo >= hi) return ran;
+      if (Atomics.compareExchange(i32, 1, claim, front ? claim + 1024 : claim - 1) !== claim) continue;
+      c = front ? lo : hi - 1;
+      // a later job with the same tag: read its descriptor (stable while this chunk is held), then run the chunk
+      held = job[11] !== gen ? c : -1;
+      if (held >= 0) continue;
+    }
+    held = -1;
     const i0 = Math.floor(c / chunks1), i1 = c - i0 * chunks1;
     const lo0 = i0 * chunk0, lo1 = i1 * chunk1;
     const n0 = i0 === chunks0 - 1 ? extent0 - lo0 : chunk0, n1 = i1 === chunks1 - 1 ? extent1 - lo1 : chunk1;
@@ -122,11 +146,11 @@ function runChunks(i32: Int32Array, job: Float64Array, gen: number, fns: ((...a:
         for (let i = 0; i < message.length; i++) text[i] = message.charCodeAt(i) & 0x7f;
         Atomics.store(i32, 6, message.length);
       }
-      for (let left = Atomics.load(i32, 1); (left & 1023) !== 0 && (left & ~1023) === mine; left = Atomics.load(i32, 1)) {
-        if (Atomics.compareExchange(i32, 1, left, left & ~1023) === left) cancelled = left & 1023;
+      for (let left = Atomics.load(i32, 1); left >> 20 === mine && ((left >> 10) & 1023) < (left & 1023); left = Atomics.load(i32, 1)) {
+        const end = left & 1023;
+        if (Atomics.compareExchange(i32, 1, left, (left & ~0xfffff) | (end << 10) | end) === left) cancelled = end - ((left >> 10) & 1023);
       }
     }
-    const total = chunks0 * chunks1;
     if (Atomics.add(i32, 2, 1 + cancelled) + 1 + cancelled === total) Atomics.notify(i32, 2);
     ran++;
   }
@@ -153,7 +177,7 @@ function main({ module, memory, control, index, kernels }) {
     }
     seen = Atomics.load(i32, ${GEN});
     if (seen < 0) return;
-    if (index < Atomics.load(i32, ${WORKERS})) runChunks(i32, job, seen, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text);
+    if (index < Atomics.load(i32, ${WORKERS})) runChunks(i32, job, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text);
   }
 }`;
 
@@ -438,16 +462,17 @@ export class ThreadPool {
     }
     d.set(args, HEADER);
     const gen = (this.gen = (this.gen + 1) & GEN_MASK);
+    d[JOB_GEN] = gen;
     Atomics.store(this.i32, FAULT, 0);
     Atomics.store(this.i32, DONE, 0);
-    Atomics.store(this.i32, CLAIM, (gen << CHUNK_BITS) | chunks);
+    Atomics.store(this.i32, CLAIM, ((gen & ((1 << TAG_BITS) - 1)) << (2 * CHUNK_BITS)) | chunks);
     if (this.activeThreads > 1) {
       Atomics.store(this.i32, WORKERS, this.activeThreads - 1);
       Atomics.store(this.i32, GEN, gen);
       Atomics.notify(this.i32, GEN, this.activeThreads - 1);
     }
     const started = performance.now();
-    const own = runChunks(this.i32, d, gen, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
+    const own = runChunks(this.i32, d, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
     this.awaitDone(job.kernel, chunks, started, own ? (performance.now() - started) / own : 0);
     this.stats.jobs++;
     this.stats.chunks += chunks;
