@@ -70,7 +70,7 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // BACKOFF_LIMIT_MS), so that under lasting contention trying the workers again costs about
 // 1/MAX_LOSS_FACTOR of the time however long a descheduled worker held its chunk, while one
 // hiccup on a quiet machine costs little. A window that passes by CLEAR_GAIN or more takes one
-// strike off. Every
+// strike off; with no strikes, one lost window right after such a win is forgiven. Every
 // REFRESH_EVERY_MS of parallel running, REFRESH_MS of solo running keeps the estimates current.
 const SOLO_CALIBRATION = 3;
 const WINDOW_MS = 20, LOSS_MAX_MS = 2, CLEAR_GAIN = 1.2;
@@ -272,6 +272,8 @@ export class ThreadPool {
   private backoffMs = BACKOFF_MIN_MS;
   /** Windows over the threads failed, less those passed since. */
   private strikes = 0;
+  /** Whether the last window judged ran faster than the caller alone by CLEAR_GAIN or more. */
+  private won = false;
   /** Jobs run on the caller alone until then (performance.now()), 0 while they run over the threads. */
   private soloUntil = 0;
   /** When the current stretch of jobs over the threads began (for the refreshes). */
@@ -434,12 +436,19 @@ export class ThreadPool {
     const lost = w.took - w.alone;
     if (lost <= LOSS_MAX_MS && w.alone < WINDOW_MS) return;
     this.window = { took: 0, alone: 0 };
+    const wonBefore = this.won;
+    this.won = w.took * CLEAR_GAIN <= w.alone;
     if (lost <= 0) {
       this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
       // (a window that merely broke even on a loaded machine is luck, not a sign the contention ended)
-      if (w.took * CLEAR_GAIN <= w.alone) this.strikes = Math.max(0, this.strikes - 1);
+      if (this.won) this.strikes = Math.max(0, this.strikes - 1);
       return;
     }
+    // One lost window right after a clear win, with no strikes, is forgiven: one chunk's worker
+    // descheduled for a time slice by another process's wake-up (or V8's own background threads),
+    // which happens every second or so on a machine that is otherwise quiet. Lasting contention
+    // loses the next window too, and from then on every one.
+    if (wonBefore && this.strikes === 0) return;
     const wait = Math.max(this.backoffMs, this.backoffMinMs);
     this.strikes++;
     const factor = Math.min(MAX_LOSS_FACTOR, LOSS_FACTOR * 2 ** (this.strikes - 1));
