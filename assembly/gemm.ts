@@ -17,15 +17,20 @@ import { madd } from "./vmath";
 // output features), or bias[m] to every column (a convolution's output channels).
 export const enum BiasMode { None = 0, PerColumn = 1, PerRow = 2 }
 
-// Micro-tile: 4 rows x 8 columns = 8 f32x4 accumulators, which V8 keeps in
-// registers (more than ~9 spill).
+// Micro-tile: 4 rows x 8 columns = 8 f32x4 accumulators, which V8 keeps in registers. V8 issues
+// every load of an iteration before its arithmetic, so each loaded value holds a register for the
+// whole iteration: a 6x8 tile (12 accumulators + 2 B + 6 broadcasts) spills and runs at 60-70% of
+// the peak; a 5x8 tile that loads A as one vector and broadcasts by shuffles does not spill but
+// measured no faster inside the GEMM (Node 20, Intel Xeon).
 const MR = 4;
 const NR = 8;
-// A block (MC x KC floats, 128 KiB) stays in L2; a B micro-panel
-// (KC x NR floats, 8 KiB) stays in L1.
-const KC = 256;
+// A block (MC x KC floats, 256 KiB) stays in L2; a B micro-panel (KC x NR floats, 16 KiB) and
+// an A micro-panel (8 KiB) stay in L1. KC = 512 rather than 256: half the passes over C for
+// K > 256 and a longer k loop per tile for K in (256, 512] (the MLP's 784 in 2 blocks rather
+// than 4), +1-3% on both builds; NC = 512 keeps the packed B block at 1 MiB.
+const KC = 512;
 const MC = 128;
-const NC = 1024;
+const NC = 512;
 // Unpacked paths (measured against the packed one): always up to GEMV_MAX_M
 // rows of op(A); while B is at most UNPACKED_MAX_B_BYTES, also up to
 // DOT_MAX_M rows (transB = 1) or AXPY_MAX_M rows (transB = 0), and any rows
@@ -211,7 +216,10 @@ function packB(transB: i32, B: usize, ldb: i32, k0: i32, n0: i32, kc: i32, nc: i
 // panel, or packed weights) and a_r(k) broadcast to them: packed A's column k (a + 16k + 4r: the
 // GEMM) or, with `gather`, the float at a_r + off[k], off the taps' i32 offsets (the input pixel
 // of output position r at tap k: the direct convolution). The 8 f32x4 sums stay in registers
-// (madd: fused in the relaxed build) and are stored to `tile`, 4 rows of 8 floats.
+// and are stored to `tile`, 4 rows of 8 floats. Rows 0..2 use madd (fused in the relaxed build),
+// row 3 a separate mul and add in both builds: 8 chains of fused multiply-adds cannot hide the
+// FMA's latency (the peak loop with 8 chains instead of 12 runs at 85% of its peak), while 6 such
+// chains and 2 whose dependence runs through an add only reach ~98% (bench/RESULTS.md).
 // @ts-ignore: decorator
 @inline export function registerTile4x8(gather: bool, kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, off: usize,
   b: usize, tile: usize): void {
@@ -233,8 +241,8 @@ function packB(transB: i32, B: usize, ldb: i32, k0: i32, n0: i32, kc: i32, nc: i
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
     av = gather ? v128.load32_splat(a3 + o) : v128.load32_splat(a0, 12);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0)); // unfused: see above
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
     if (gather) off += 4;
     else a0 += MR * 4;
     b += NR * 4;

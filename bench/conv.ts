@@ -67,9 +67,12 @@ function tfjsConv(s: ConvShape, backward: boolean): Case {
 }
 
 function convPair(name: string, s: ConvShape, slowFwdBwd: Impl[] = []): Workload[] {
+  // the forward's multiply-adds; the input and weight gradients take as many each
+  const fwdFlops = 2 * s.batch * s.cout * outSize(s) ** 2 * s.cin * s.kernel ** 2;
   return [false, true].map((backward) => ({
     name: `${name}-${backward ? "fwdbwd" : "fwd"}`,
     unit: "ms",
+    flops: backward ? 3 * fwdFlops : fwdFlops,
     simdgrad: () => simdgradConv(s, backward),
     tfjs: () => tfjsConv(s, backward),
     slow: backward ? slowFwdBwd : [],

@@ -19,6 +19,8 @@ export interface Workload {
   unit: Unit;
   /** FLOPs per call (GFLOP/s) or samples per call (samples/s); unused for ms. */
   perCall?: number;
+  /** For an ms workload: its multiply-add FLOPs per call, so its rows are also a fraction of the peak. */
+  flops?: number;
   /** Builds simdgrad's case. */
   simdgrad: () => Case;
   /** Builds TF.js's case, run once per backend (the runner switches backend first). */

@@ -40,7 +40,7 @@ interface Row {
   [extra: string]: unknown;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--contention] [--torch]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--contention] [--torch [--torch-coretype NAME]]
   --quick         fewer samples (about 3x faster, noisier)
   --json          one JSON object per line: workload, impl, threads, value, unit, ratioVsTfjsWasm
                   (with --threads also ratioVsOwn1Thread)
@@ -52,7 +52,9 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--filter <regex>] [--i
                   shared machine; with --threads N it shows what the pool does then
   --torch         also run native PyTorch (1 thread) on the workloads bench/torch_peer.py defines,
                   alternating rounds with the others; needs a python3 with torch
-                  ($SIMDGRAD_BENCH_PYTHON, else /usr/bin/python3, else python3)`;
+                  ($SIMDGRAD_BENCH_PYTHON, else /usr/bin/python3, else python3)
+  --torch-coretype NAME  OpenBLAS kernels for the PyTorch peer (OPENBLAS_CORETYPE, e.g. SkylakeX);
+                  without it the peer gets OpenBLAS's own pick for this CPU`;
 
 function parseThreads(v: string | undefined): number {
   const n = Number(v);
@@ -64,13 +66,15 @@ function parseThreads(v: string | undefined): number {
 }
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1, torch: false, contention: false };
+  const args = { quick: false, json: false, includeSlow: false, filter: null as RegExp | null, threads: 1, torch: false, torchCoretype: "", contention: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") args.quick = true;
     else if (a === "--json") args.json = true;
     else if (a === "--include-slow") args.includeSlow = true;
     else if (a === "--torch") args.torch = true;
+    else if (a === "--torch-coretype" && i + 1 < argv.length) args.torchCoretype = argv[++i];
+    else if (a.startsWith("--torch-coretype=")) args.torchCoretype = a.slice("--torch-coretype=".length);
     else if (a === "--contention") args.contention = true;
     else if (a === "--filter" && i + 1 < argv.length) args.filter = new RegExp(argv[++i]);
     else if (a.startsWith("--filter=")) args.filter = new RegExp(a.slice("--filter=".length));
@@ -140,10 +144,12 @@ function measureTorch(name: string): Timing {
   const script = fileURLToPath(new URL("./torch_peer.py", import.meta.url));
   const python = (torchPython as { python: string }).python;
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE pin old OpenBLAS kernels on some machines here; the peer
-  // gets its library's own choice, as a user's PyTorch would.
+  // gets its library's own choice, as a user's PyTorch would, unless --torch-coretype names the
+  // kernels (OpenBLAS 0.3.21 does not know newer Xeons and falls back to SSE3 kernels on them).
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  if (args.torchCoretype) env.OPENBLAS_CORETYPE = args.torchCoretype;
   const child = spawnSync(python, [script, name, ...(args.quick ? ["--quick"] : [])], { encoding: "utf8", env });
   if (child.status !== 0) throw new Error(`torch_peer.py ${name}: ${child.stderr.trim().split("\n").pop()}`);
   const r = JSON.parse(child.stdout.trim().split("\n").pop()!);
@@ -175,6 +181,12 @@ function addRatios(rows: Row[]): Row[] {
     if (multiThreaded) r.ratioVsOwn1Thread = r.impl === "simdgrad" ? ratio(r, own1) : null;
   }
   return rows;
+}
+
+/** GFLOP/s of a call taking `seconds`: GFLOP/s workloads, and ms workloads that count their FLOPs. */
+function gflops(w: Workload, seconds: number): number | null {
+  if (w.unit === "GFLOP/s") return toValue(w, seconds);
+  return w.flops ? w.flops / seconds / 1e9 : null;
 }
 
 /**
@@ -250,8 +262,8 @@ async function runWorkload(w: Workload): Promise<Row[]> {
     return {
       workload: w.name, impl: v.impl, threads: threads(v), value: t ? toValue(w, t.seconds) : null, unit: w.unit, ratioVsTfjsWasm: null,
       ...(v.impl === "simdgrad" ? { build: simdgradBuild } : {}),
-      // TF.js's wasm runs plain SIMD: its rows are a fraction of the plain peak
-      ...(w.unit === "GFLOP/s" && t && peak.plain && peak.mine ? { fractionOfPeak: toValue(w, t.seconds) / (v.impl === "simdgrad" ? peak.mine : peak.plain) } : {}),
+      // TF.js's wasm runs plain SIMD: its rows are a fraction of the plain peak (native PyTorch's are not wasm)
+      ...(t && v.impl !== "pytorch" && gflops(w, t.seconds) !== null && peak.plain && peak.mine ? { fractionOfPeak: gflops(w, t.seconds)! / (v.impl === "simdgrad" ? peak.mine : peak.plain) } : {}),
       ...(note ? { note } : {}),
       ...(t ? { rme: t.rme, samples: t.samples, method: t.method, rounds: roundValues.get(v) } : {}),
     };

@@ -85,6 +85,15 @@ def lstm_train():
 WORKLOADS = {"mlp-train": mlp_train, "lenet-train": lenet_train, "transformer-train": transformer_train, "lstm-train": lstm_train}
 
 
+def gemm(spec):  # bench/gemm.ts: "gemm:transA:transB:m:n:k", op(A) [m, k] times op(B) [k, n]
+    trans_a, trans_b, m, n, k = (int(v) for v in spec.split(":")[1:])
+    a = torch.randn(k, m) if trans_a else torch.randn(m, k)
+    b = torch.randn(n, k) if trans_b else torch.randn(k, n)
+    # transposed views: the BLAS call gets the transpose flags, as simdgrad's GEMM does
+    op_a, op_b = (a.t() if trans_a else a), (b.t() if trans_b else b)
+    return lambda: torch.matmul(op_a, op_b)
+
+
 def measure(run, quick):
     # As bench/harness.ts: a call over 1 s is timed once more after its warm-up call; otherwise
     # warm-up, then samples of >= 50 ms cycles for about 1 s (0.25 s quick).
@@ -111,9 +120,13 @@ def measure(run, quick):
 
 if __name__ == "__main__":
     name = sys.argv[1]
-    if name not in WORKLOADS:
-        sys.exit(f"torch_peer: no PyTorch definition of {name} (have {', '.join(WORKLOADS)})")
-    result = measure(WORKLOADS[name](), "--quick" in sys.argv)
+    if name.startswith("gemm:"):
+        run = gemm(name)
+    elif name in WORKLOADS:
+        run = WORKLOADS[name]()
+    else:
+        sys.exit(f"torch_peer: no PyTorch definition of {name} (have gemm:tA:tB:m:n:k, {', '.join(WORKLOADS)})")
+    result = measure(run, "--quick" in sys.argv)
     result["torch"] = torch.__version__
     with open("/proc/self/maps") as maps:
         paths = {line.split()[-1] for line in maps if "blas" in line}
