@@ -71,11 +71,13 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // 1/MAX_LOSS_FACTOR of the time however long a descheduled worker held its chunk, while one
 // hiccup on a quiet machine costs little. A window that passes by CLEAR_GAIN or more takes one
 // strike off; with no strikes, one lost window right after such a win is forgiven. Every
-// REFRESH_EVERY_MS of parallel running, REFRESH_MS of solo running keeps the estimates current.
+// REFRESH_EVERY_MS of parallel running (or REFRESH_FACTOR times the solo time of the job due, if
+// longer: a 25 ms GEMM refreshed every second ran 5% of its jobs alone), REFRESH_MS of solo running
+// keeps the estimates current.
 const SOLO_CALIBRATION = 3;
 const WINDOW_MS = 20, LOSS_MAX_MS = 2, CLEAR_GAIN = 1.2;
 const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 10, MAX_LOSS_FACTOR = 160, BACKOFF_LIMIT_MS = 8000;
-const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10;
+const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10, REFRESH_FACTOR = 200;
 /** How fast a solo estimate rises toward a slower run (it drops to a faster one at once). */
 const SOLO_RISE = 0.05;
 /** Job shapes remembered (the estimates start afresh past this many). */
@@ -385,7 +387,7 @@ export class ThreadPool {
     if (!this.adaptive) return this.runOverThreads(job, kernel, chunks);
     const shape = this.shapeOf(job, kernel);
     const estimate = this.solo.get(shape);
-    if (!estimate || estimate.runs < SOLO_CALIBRATION || this.soloNow()) return this.runSolo(job, kernel, shape, estimate);
+    if (!estimate || estimate.runs < SOLO_CALIBRATION || this.soloNow(estimate.ms)) return this.runSolo(job, kernel, shape, estimate);
     const started = performance.now();
     this.runOverThreads(job, kernel, chunks);
     this.judge(estimate.ms, performance.now() - started);
@@ -400,13 +402,13 @@ export class ThreadPool {
   }
 
   /** Whether the next job runs on the caller alone: backing off, or due for a refresh of the estimates. */
-  private soloNow(): boolean {
+  private soloNow(soloMs: number): boolean {
     const now = performance.now();
     if (this.soloUntil) {
       if (now < this.soloUntil) return true;
       this.retryWorkers();
     }
-    if (now - this.parallelSince < REFRESH_EVERY_MS) return false;
+    if (now - this.parallelSince < Math.max(REFRESH_EVERY_MS, REFRESH_FACTOR * soloMs)) return false;
     this.soloUntil = now + REFRESH_MS;
     return true;
   }
