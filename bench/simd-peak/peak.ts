@@ -1,5 +1,8 @@
 // AssemblyScript: the multiply-add ceiling of wasm SIMD on this machine, with no memory traffic.
 // 12 independent f32x4 accumulator chains hide the add (or FMA) latency on both vector pipes.
+// Beside it, what a GEMM's register tile can reach: the same loop with the 8 chains a 4x8 tile
+// has, and the tile's own instruction mix (2 loads of B, 4 broadcast loads of A and 8
+// multiply-adds per k) over panels that stay in L1, with no packing, edges or epilogue.
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
@@ -19,4 +22,51 @@ export function peak(iters: i32, seed: f32): f32 {
   }
   const s = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
   return f32x4.extract_lane(f32x4.add(s, f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11))), 0);
+}
+
+export function peak8(iters: i32, seed: f32): f32 {
+  const a = f32x4.splat(seed), b = f32x4.splat(0.999);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(1), c2 = f32x4.splat(2), c3 = f32x4.splat(3);
+  let c4 = f32x4.splat(4), c5 = f32x4.splat(5), c6 = f32x4.splat(6), c7 = f32x4.splat(7);
+  for (let i = 0; i < iters; i++) {
+    c0 = madd(a, b, c0); c1 = madd(a, b, c1); c2 = madd(a, b, c2); c3 = madd(a, b, c3);
+    c4 = madd(a, b, c4); c5 = madd(a, b, c5); c6 = madd(a, b, c6); c7 = madd(a, b, c7);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
+  return f32x4.extract_lane(s, 0);
+}
+
+// `reps` times: a 4x8 tile over kc steps of a packed A panel at a (4 floats per k) and a packed B
+// panel at b (8 floats per k), stored to tile. `unfusedRow3` as in assembly/gemm.ts's tile (row 3
+// multiplies and adds separately; the same code in the plain build).
+@inline function tileMix(unfusedRow3: bool, reps: i32, kc: i32, a: usize, b: usize, tile: usize): void {
+  for (let r = 0; r < reps; r++) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    let pa = a, pb = b;
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(pb, 0), b1 = v128.load(pb, 16);
+      let av = v128.load32_splat(pa, 0);
+      c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+      av = v128.load32_splat(pa, 4);
+      c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+      av = v128.load32_splat(pa, 8);
+      c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+      av = v128.load32_splat(pa, 12);
+      c30 = unfusedRow3 ? f32x4.add(c30, f32x4.mul(av, b0)) : madd(av, b0, c30);
+      c31 = unfusedRow3 ? f32x4.add(c31, f32x4.mul(av, b1)) : madd(av, b1, c31);
+      pa += 16;
+      pb += 32;
+    }
+    v128.store(tile, c00, 0); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  }
+}
+
+export function tile4x8(reps: i32, kc: i32, a: usize, b: usize, tile: usize): void {
+  tileMix(false, reps, kc, a, b, tile);
+}
+
+export function tile4x8Row3Unfused(reps: i32, kc: i32, a: usize, b: usize, tile: usize): void {
+  tileMix(true, reps, kc, a, b, tile);
 }

@@ -19,14 +19,28 @@ for (const [label, features] of builds) {
     console.log(`${label}: not supported by this runtime (Node 20 needs --experimental-wasm-relaxed-simd)`);
     continue;
   }
-  const { peak, CHAINS } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-  peak(1_000_000, 1); // tier up
+  const { peak, peak8, tile4x8, tile4x8Row3Unfused, CHAINS, memory } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  /** best of 5 GFLOP/s of run() doing `flops` */
+  const rate = (run, flops) => {
+    run(); // tier up
+    let best = 0;
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      run();
+      best = Math.max(best, flops / ((performance.now() - t0) / 1000) / 1e9);
+    }
+    return best;
+  };
   const iters = 20_000_000;
-  let best = 0;
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    peak(iters, 1.0001);
-    best = Math.max(best, (iters * CHAINS.value * 4 * 2) / ((performance.now() - t0) / 1000) / 1e9);
-  }
+  const best = rate(() => peak(iters, 1.0001), iters * CHAINS.value * 4 * 2);
   console.log(`${label}: ${best.toFixed(1)} GFLOP/s (${CHAINS.value} f32x4 multiply-add chains, registers only, best of 5)`);
+  const share = (v) => `${v.toFixed(1)} GFLOP/s = ${((100 * v) / best).toFixed(1)}%`;
+  console.log(`  8 chains (a 4x8 register tile's accumulators): ${share(rate(() => peak8(iters, 1.0001), iters * 8 * 4 * 2))}`);
+  // panels of kc = 256 (4 KiB of A, 8 KiB of B) in L1, 40,000 tiles
+  const kc = 256, reps = 40_000, a = 65536, b = a + kc * 16, tile = b + kc * 32;
+  if (memory.buffer.byteLength < tile + 128) memory.grow(Math.ceil((tile + 128 - memory.buffer.byteLength) / 65536));
+  new Float32Array(memory.buffer, a, (tile - a) / 4).fill(0.5);
+  const tileFlops = reps * kc * 64;
+  console.log(`  a 4x8 tile's loads and multiply-adds, panels in L1: ${share(rate(() => tile4x8(reps, kc, a, b, tile), tileFlops))}; ` +
+    `row 3 unfused (assembly/gemm.ts): ${share(rate(() => tile4x8Row3Unfused(reps, kc, a, b, tile), tileFlops))}`);
 }
