@@ -120,6 +120,14 @@ let adamShrink = f32x4.splat(1), adamStepSize = f32x4.splat(0), adamInvBc2 = f32
   st(p + o, f32x4.sub(pt, f32x4.div(f32x4.mul(adamStepSize, mt), denom)), vec);
 }
 
+// b^n for an integer n ≥ 0 by repeated squaring: the bias corrections' beta^step to f64 precision
+// (about log2(n) roundings), without the 6 kB of tables Math.pow brings into the build.
+function powInt(b: f64, n: u32): f64 {
+  let r: f64 = 1;
+  for (; n; n >>= 1, b *= b) if (n & 1) r *= b;
+  return r;
+}
+
 // State: exp_avg, exp_avg_sq, max_exp_avg_sq (0 without amsgrad). Bias corrections use each row's Step.
 export function adam_step_multi_f32(rows: usize, count: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64,
   decoupled: bool, maximize: bool, lo: i32, n: i32): void {
@@ -131,9 +139,9 @@ export function adam_step_multi_f32(rows: usize, count: i32, lr: f64, beta1: f64
   adamShrink = f32x4.splat(decoupled ? <f32>(1 - lr * weightDecay) : 1);
   for (let r = 0, base = 0; r < count; base += <i32>field(rowAt(rows, r), StepRow.Numel), r++) {
     const row = rowAt(rows, r);
-    const step = <f64>field(row, StepRow.Step);
-    adamStepSize = f32x4.splat(<f32>(lr / (1 - Math.pow(beta1, step))));
-    adamInvBc2 = f32x4.splat(<f32>(1 / Math.sqrt(1 - Math.pow(beta2, step))));
+    const step = <u32>field(row, StepRow.Step);
+    adamStepSize = f32x4.splat(<f32>(lr / (1 - powInt(beta1, step))));
+    adamInvBc2 = f32x4.splat(<f32>(1 / Math.sqrt(1 - powInt(beta2, step))));
     sweep(Rule.Adam, row, rangeStart(base, lo), rangeEnd(row, base, lo, n));
   }
 }
@@ -221,7 +229,9 @@ export function adadelta_step_multi_f32(rows: usize, count: i32, lr: f64, rho: f
   }
 }
 
-// ---- Gradient norms for clipping: Σ|x|^p accumulated in f64 (p = 1, 2 fast paths), or max|x| for p = ∞.
+// ---- Gradient norms for clipping: Σ|x|^p accumulated in f64 for p = 1 or 2, max|x| for p = ∞.
+// Other orders are summed in TypeScript (src/optim/clip.ts): Math.pow would bring 6 kB of tables
+// into the build for a rarely used norm.
 
 export function lp_norm_pow_f32(x: usize, n: i32, p: f64): f64 {
   const vecN = n & ~3;
@@ -233,23 +243,18 @@ export function lp_norm_pow_f32(x: usize, n: i32, p: f64): f64 {
     for (; i < n; i++) best = max(best, <f64>abs(load<f32>(x + (<usize>i << 2))));
     return best;
   }
-  if (p == 2 || p == 1) {
-    let lo = f64x2.splat(0), hi = f64x2.splat(0);
-    for (; i < vecN; i += 4) {
-      let a = v128.load(x + (<usize>i << 2));
-      a = p == 2 ? f32x4.mul(a, a) : f32x4.abs(a);
-      lo = f64x2.add(lo, f64x2.promote_low_f32x4(a));
-      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 0, 1)));
-    }
-    const acc = f64x2.add(lo, hi);
-    let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    for (; i < n; i++) {
-      const a = <f64>load<f32>(x + (<usize>i << 2));
-      s += p == 2 ? a * a : abs(a);
-    }
-    return s;
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  for (; i < vecN; i += 4) {
+    let a = v128.load(x + (<usize>i << 2));
+    a = p == 2 ? f32x4.mul(a, a) : f32x4.abs(a);
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(a));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 0, 1)));
   }
-  let s: f64 = 0;
-  for (; i < n; i++) s += Math.pow(abs(<f64>load<f32>(x + (<usize>i << 2))), p);
+  const acc = f64x2.add(lo, hi);
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < n; i++) {
+    const a = <f64>load<f32>(x + (<usize>i << 2));
+    s += p == 2 ? a * a : abs(a);
+  }
   return s;
 }

@@ -9,6 +9,12 @@ function gradsOf(params: Tensor | Iterable<Tensor>): Tensor[] {
   return list.flatMap((p) => (p.grad ? [p.grad] : []));
 }
 
+function sumOfPowers(values: Float32Array | Int32Array, p: number): number {
+  let s = 0;
+  for (const v of values) s += Math.abs(v) ** p;
+  return s;
+}
+
 /**
  * Rescales the gradients so that their joint norm (the norm of all of them concatenated) is at most
  * maxNorm, and returns that norm as it was before clipping. As in PyTorch, the scale is
@@ -22,7 +28,8 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   if (normType === Infinity) {
     for (const g of grads) total = Math.max(total, k.lp_norm_pow_f32(g.ptr, g.size, Infinity));
   } else {
-    for (const g of grads) total += k.lp_norm_pow_f32(g.ptr, g.size, normType);
+    // The kernel sums p = 1 and 2; other orders here, with Math.pow in double as the kernel did.
+    for (const g of grads) total += normType === 1 || normType === 2 ? k.lp_norm_pow_f32(g.ptr, g.size, normType) : sumOfPowers(g.liveData(), normType);
     total = total ** (1 / normType);
   }
   if (options.errorIfNonfinite && !Number.isFinite(total)) {
