@@ -2,9 +2,9 @@ import { describe, it, expect } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bindKernels, kernelNames, BiasMode, Unary } from "../src/backend/kernels.js";
+import { bindKernels, kernelBuild, kernelFingerprint, BiasMode, Unary } from "../src/backend/kernels.js";
 // @ts-expect-error: a build script without type declarations
-import { readBoundary, renderBoundary } from "../scripts/kernel-boundary.mjs";
+import { fingerprint, readBoundary, renderBoundary } from "../scripts/kernel-boundary.mjs";
 // @ts-expect-error: the op tables are build-time modules without type declarations
 import unaryRows from "../assembly/ops/unary.mjs";
 // @ts-expect-error: (as above)
@@ -16,15 +16,29 @@ import { Binary } from "../src/backend/kernels.js";
 // The generated boundary (src/backend/generated/kernels.ts) against the compiled module and the
 // sources it is generated from.
 describe("kernel boundary", () => {
-  it("declares exactly the functions the compiled module exports", () => {
-    const exported = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync("build/simdgrad.wasm")))
-      .filter((e) => e.kind === "function").map((e) => e.name);
-    expect([...kernelNames].sort()).toEqual(exported.sort());
+  const exported = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync("build/simdgrad.wasm")))
+    .filter((e) => e.kind === "function").map((e) => e.name);
+
+  it("declares exactly the functions the compiled module exports, and fingerprints them as the build did", () => {
+    const declared = (readBoundary("assembly/index.ts") as { functions: { name: string }[] }).functions.map((f) => f.name);
+    expect(declared.sort()).toEqual([...exported].sort());
+    expect(kernelBuild.count).toBe(exported.length);
+    expect(kernelFingerprint(exported)).toBe(kernelBuild.fingerprint);
+    expect(fingerprint(exported)).toBe(kernelBuild.fingerprint);
+    // Order-independent, and every name counts.
+    expect(kernelFingerprint([...exported].reverse())).toBe(kernelBuild.fingerprint);
+    expect(kernelFingerprint([...exported.slice(1), exported[0] + "2"])).not.toBe(kernelBuild.fingerprint);
   });
 
-  it("refuses a module that lacks kernels, naming them", () => {
-    const partial = Object.fromEntries(kernelNames.filter((n) => n !== "gemm_f32" && n !== "heap_base").map((n) => [n, () => 0]));
-    expect(() => bindKernels(partial)).toThrow(/does not export the kernels heap_base, gemm_f32|does not export the kernels gemm_f32, heap_base/);
+  it("binds the compiled module's exports and refuses a module with other kernels, naming both fingerprints", () => {
+    const kernels = Object.fromEntries(exported.map((n) => [n, () => 0]));
+    expect(bindKernels(kernels)).toBe(kernels);
+    const partial = Object.fromEntries(exported.filter((n) => n !== "gemm_f32" && n !== "heap_base").map((n) => [n, () => 0]));
+    const found = kernelFingerprint(Object.keys(partial)).toString(16);
+    const expected = `the wasm module exports ${exported.length - 2} functions (fingerprint ${found}), not this library's ${exported.length} kernels (fingerprint ${kernelBuild.fingerprint.toString(16)}); it was built from other sources than this library`;
+    expect(() => bindKernels(partial)).toThrow(expected);
+    // A non-function export of a kernel's name is not that kernel.
+    expect(() => bindKernels({ ...partial, gemm_f32: 0, heap_base: () => 0 })).toThrow(`exports ${exported.length - 1} functions`);
   });
 
   it("carries the enums of assembly/ with their values", () => {
