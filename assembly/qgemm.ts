@@ -1,50 +1,64 @@
-// int8 GEMM for quantized inference: C[m, n] = act(scale[n] · Σ_k a[m, k]·w[n, k] + offset[n]).
+// int8 GEMM for quantized inference: C[m, n] = act(scale · Σ_k a[m, k]·b[n, k] + offset), with the
+// scale and offset per column n (a Linear: a = activations, b = weights) or per row m (a
+// convolution: a = weights, b = the input's patches, so the output [Cout, pixels] is stored along
+// its rows with vector stores).
 //
-// a holds activations quantized to 7 bits, [0, 127] (PyTorch's fbgemm default, reduce_range):
-// the relaxed build's i32x4.relaxed_dot_i8x16_i7x16_add_s is defined only for a second operand
-// with the top bit clear, and both builds use the same range so they compute the same integers.
-// w holds weights quantized to int8 (per output channel, symmetric). The sums are exact in int32
-// (|a·w| ≤ 127·128, so K up to 2^17 cannot overflow).
+// Activations are quantized to 7 bits, [0, 127] (PyTorch's fbgemm default, reduce_range): the
+// relaxed build's i16x8.relaxed_dot_i8x16_i7x16_s is defined only for a second operand with the
+// top bit clear, and both builds use the same range so they compute the same integers. Weights
+// are int8 (per output channel, symmetric). The sums are exact in int32 (|a·w| ≤ 127·128, so K up
+// to 2^17 cannot overflow).
 //
 // Both operands are packed along K in groups of KG values, the group one dot instruction reduces:
-//   plain SIMD: KG = 2, i32x4.dot_i16x8_s on i16 lanes; a is stored as i16, w as i8 (sign-extended
-//               by v128.load8x8_s), so a pair of a values is one 32-bit splat;
-//   relaxed:    KG = 4, the relaxed dot of i8 and i7 bytes: i16x8.relaxed_dot_i8x16_i7x16_s, then
-//               i32x4.extadd_pairwise_i16x8_s and an add. The fused i32x4.relaxed_dot_i8x16_i7x16_add_s
-//               computes the same sums, but Node 20's baseline compiler (Liftoff) gets it wrong in
-//               this kernel (a tile's first rows were summed into a later one; the optimizing tier
-//               was right), and a kernel's first calls run in Liftoff.
-// Packed a: M rows of Kp = roundUp(K, KG) elements. Packed w: panels of NR = 8 output channels; in
-// a panel, group g holds the bytes w[n0 + c, g·KG + j] at c·KG + j, so one 16-byte load covers
-// four channels and each i32 lane of a dot accumulates one channel. Padding (k ≥ K, n ≥ N) is 0.
-// The TS side asks qgemm_packed_a_bytes / qgemm_packed_w_bytes for sizes and never sees the layout.
+//   plain SIMD: KG = 2, i32x4.dot_i16x8_s on i16 lanes; both operands are stored as i16 (panels
+//               sign-extended by load8x8_s ran ~5% slower at the MLP shapes: one more shuffle uop a load);
+//   relaxed:    KG = 4, i16x8.relaxed_dot_i8x16_i7x16_s, then i32x4.extadd_pairwise_i16x8_s and an
+//               add. (The fused i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same sums, but in
+//               Node 20 it runs at a quarter of this sequence's rate, registers only, and its
+//               baseline-tier code got a tile's rows wrong.)
+// Rows (the splat operand): blocks of MR = 4 rows; in a block, group g's 16 bytes hold the KG
+// values of each of the 4 rows (row r at r·KG elements), so one load32_splat at a constant offset
+// from one pointer gives a row's group. Panels: NR = 8 columns; group g holds b[n0 + c, g·KG + j]
+// at c·KG + j, so one 16-byte load covers four columns and each i32 lane of a dot accumulates one.
+// Padding (k ≥ K, columns ≥ N) is 0; missing rows of the last block are copies of its last row
+// (their results are computed and not stored). The TS side asks qgemm_packed_rows_bytes /
+// qgemm_packed_panels_bytes for sizes and never sees the layout.
 
 const NR = 8;
 const MR = 4;
 const KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
-const A_BYTES: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 2;
+// Bytes of one element of the row operand.
+const R_BYTES: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 2;
+// A block's group: MR rows of KG elements.
+const R_GROUP: usize = 16;
+// Bytes of one element of the panel operand, and a panel's group: NR columns of KG elements.
+const P_BYTES: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 2;
+const P_GROUP: usize = NR * KG * P_BYTES;
+// Floats of one row that quantize to one block group's worth (4 groups, one v128 of codes).
+const CHUNK: i32 = 4 * KG;
 // The 7-bit activation range.
 const QMAX: i32 = 127;
+
+/** Flags of qgemm_s8. */
+export const enum QgemmFlags {
+  Relu = 1,
+  /** Scale and offset per row (a convolution: the rows are the weights' output channels). */
+  PerRow = 2,
+}
 
 // @ts-ignore: decorator
 @inline function roundUp(x: i32, m: i32): i32 {
   return (x + m - 1) / m * m;
 }
 
-/** Bytes of the packed activations for M rows of depth K. */
-export function qgemm_packed_a_bytes(M: i32, K: i32): i32 {
-  return M * roundUp(K, KG) * A_BYTES;
+/** Bytes of M rows of depth K packed as blocks (the activations of a Linear, the weights of a convolution). */
+export function qgemm_packed_rows_bytes(M: i32, K: i32): i32 {
+  return roundUp(M, MR) * roundUp(K, KG) * R_BYTES;
 }
 
-/** Bytes of the packed weights of N output channels of depth K. */
-export function qgemm_packed_w_bytes(N: i32, K: i32): i32 {
-  return roundUp(N, NR) * roundUp(K, KG);
-}
-
-// @ts-ignore: decorator
-@inline function storeA(dst: usize, q: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) store<u8>(dst, <u8>q);
-  else store<i16>(dst, <i16>q);
+/** Bytes of N columns of depth K packed as panels (the weights of a Linear, a convolution's patches). */
+export function qgemm_packed_panels_bytes(N: i32, K: i32): i32 {
+  return roundUp(N, NR) * roundUp(K, KG) * P_BYTES;
 }
 
 // Four floats to four codes in i32 lanes: round(x·invScale) + zp clamped to [0, 127], in float
@@ -62,236 +76,338 @@ export function qgemm_packed_w_bytes(N: i32, K: i32): i32 {
   return i32x4.extract_lane(quantize4(v128.load32_splat(src), f32x4.splat(invScale), f32x4.splat(<f32>zp)), 0);
 }
 
-// 16 floats to 16 codes as i16 lanes (two vectors).
+// 16 floats to 16 codes, one byte each.
 // @ts-ignore: decorator
-@inline function quantize16Lo(s: usize, vinv: v128, vzp: v128): v128 {
-  return i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vzp), quantize4(v128.load(s, 16), vinv, vzp));
-}
-// @ts-ignore: decorator
-@inline function quantize16Hi(s: usize, vinv: v128, vzp: v128): v128 {
-  return i16x8.narrow_i32x4_s(quantize4(v128.load(s, 32), vinv, vzp), quantize4(v128.load(s, 48), vinv, vzp));
+@inline function quantize16(s: usize, vinv: v128, vzp: v128): v128 {
+  return i8x16.narrow_i16x8_u(
+    i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vzp), quantize4(v128.load(s, 16), vinv, vzp)),
+    i16x8.narrow_i32x4_s(quantize4(v128.load(s, 32), vinv, vzp), quantize4(v128.load(s, 48), vinv, vzp)));
 }
 
-// Quantizes n contiguous floats into n packed-a elements (16 at a time with SIMD).
-function quantizeRun(src: usize, n: i32, invScale: f32, zp: i32, dst: usize): void {
-  const vinv = f32x4.splat(invScale);
-  const vzp = f32x4.splat(<f32>zp);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const s = src + (<usize>i << 2);
-    const lo = quantize16Lo(s, vinv, vzp), hi = quantize16Hi(s, vinv, vzp);
-    if (ASC_FEATURE_RELAXED_SIMD) {
-      v128.store(dst + i, i8x16.narrow_i16x8_u(lo, hi));
-    } else {
-      v128.store(dst + (<usize>i << 1), lo);
-      v128.store(dst + (<usize>i << 1), hi, 16);
-    }
-  }
-  for (; i < n; i++) storeA(dst + <usize>i * A_BYTES, quantizeScalar(src + (<usize>i << 2), invScale, zp));
+// CHUNK floats of a row to the row's part of four block groups, one group per i32 lane.
+// @ts-ignore: decorator
+@inline function quantizeChunk(s: usize, vinv: v128, vzp: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return quantize16(s, vinv, vzp);
+  return i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vzp), quantize4(v128.load(s, 16), vinv, vzp));
+}
+
+// Element k of row r of a block, as the row operand stores it.
+// @ts-ignore: decorator
+@inline function storeRowElement(block: usize, r: i32, k: i32, q: i32): void {
+  const at = block + <usize>(k / KG) * R_GROUP + <usize>(r * KG + k % KG) * R_BYTES;
+  if (ASC_FEATURE_RELAXED_SIMD) store<u8>(at, <u8>q);
+  else store<i16>(at, <i16>q);
 }
 
 /**
- * Quantizes the rows of x [M, K] (row stride ldx floats) to packed activations:
+ * Quantizes the rows of x [M, K] (row stride ldx floats) to packed rows:
  * q = clamp(round(x·invScale) + zp, 0, 127).
  */
 export function qgemm_quantize_rows(x: usize, M: i32, K: i32, ldx: i32, invScale: f32, zp: i32, dst: usize): void {
   const kp = roundUp(K, KG);
-  for (let m = 0; m < M; m++) {
-    const row = dst + <usize>m * kp * A_BYTES;
-    quantizeRun(x + <usize>m * ldx * 4, K, invScale, zp, row);
-    for (let k = K; k < kp; k++) storeA(row + <usize>k * A_BYTES, 0);
-  }
-}
-
-/**
- * Quantizes one image x [C, HW] (floats, channels first) to bytes laid out channels last,
- * dst [HW, C] (q as above): a patch's values for one kernel tap are then C contiguous bytes.
- */
-export function qgemm_quantize_nhwc(x: usize, C: i32, HW: i32, invScale: f32, zp: i32, dst: usize): void {
   const vinv = f32x4.splat(invScale);
   const vzp = f32x4.splat(<f32>zp);
-  const step = <usize>C;
-  for (let c = 0; c < C; c++) {
-    const src = x + (<usize>c * HW << 2);
-    let out = dst + c;
-    let i = 0;
-    for (; i + 4 <= HW; i += 4) {
-      const q = quantize4(v128.load(src + (<usize>i << 2)), vinv, vzp);
-      store<u8>(out, <u8>i32x4.extract_lane(q, 0));
-      store<u8>(out + step, <u8>i32x4.extract_lane(q, 1));
-      store<u8>(out + 2 * step, <u8>i32x4.extract_lane(q, 2));
-      store<u8>(out + 3 * step, <u8>i32x4.extract_lane(q, 3));
-      out += 4 * step;
+  const full = K / CHUNK * CHUNK;
+  const rowBytes = <usize>ldx << 2;
+  for (let m0 = 0; m0 < M; m0 += MR) {
+    const last = min(MR, M - m0) - 1;
+    const block = dst + <usize>m0 * kp * R_BYTES;
+    const s0 = x + <usize>m0 * rowBytes;
+    const s1 = s0 + <usize>min(1, last) * rowBytes, s2 = s0 + <usize>min(2, last) * rowBytes, s3 = s0 + <usize>min(3, last) * rowBytes;
+    // Four rows' chunks, each four groups wide, transposed so each group's four rows are adjacent.
+    for (let k = 0; k < full; k += CHUNK) {
+      const o = <usize>k << 2;
+      const q0 = quantizeChunk(s0 + o, vinv, vzp), q1 = quantizeChunk(s1 + o, vinv, vzp);
+      const q2 = quantizeChunk(s2 + o, vinv, vzp), q3 = quantizeChunk(s3 + o, vinv, vzp);
+      const t0 = v128.shuffle<i32>(q0, q1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(q0, q1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<i32>(q2, q3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(q2, q3, 2, 6, 3, 7);
+      const g = block + <usize>(k / KG) * R_GROUP;
+      v128.store(g, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+      v128.store(g, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
+      v128.store(g, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
+      v128.store(g, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
     }
-    for (; i < HW; i++) {
-      store<u8>(out, <u8>quantizeScalar(src + (<usize>i << 2), invScale, zp));
-      out += step;
-    }
-  }
-}
-
-// Copies n quantized bytes into n packed-a elements (16 or 8 at a time).
-// @ts-ignore: decorator
-@inline function copyRun(src: usize, n: i32, dst: usize): void {
-  let i = 0;
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    for (; i + 16 <= n; i += 16) v128.store(dst + i, v128.load(src + i));
-  } else {
-    for (; i + 8 <= n; i += 8) v128.store(dst + (<usize>i << 1), v128.load8x8_u(src + i));
-  }
-  for (; i < n; i++) storeA(dst + <usize>i * A_BYTES, <i32>load<u8>(src + i));
-}
-
-/**
- * Gathers the patches of one image's channels-last bytes xq [H, W, ldc] (from qgemm_quantize_nhwc;
- * a group's channels start at xq and span Cg) into packed activations: row p = oh·Wo + ow holds
- * the kh·kw·Cg values in the order (i, j, c); a tap in the zero padding takes zp (the code of 0.0).
- */
-export function qgemm_im2col(xq: usize, ldc: i32, Cg: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
-                             dh: i32, dw: i32, Ho: i32, Wo: i32, zp: i32, dst: usize): void {
-  const K = Cg * kh * kw;
-  const kp = roundUp(K, KG);
-  const run = <usize>Cg * A_BYTES;
-  let row = dst;
-  for (let oh = 0; oh < Ho; oh++) {
-    for (let ow = 0; ow < Wo; ow++) {
-      let out = row;
-      for (let i = 0; i < kh; i++) {
-        const y = oh * sh - ph + i * dh;
-        for (let j = 0; j < kw; j++) {
-          const xx = ow * sw - pw + j * dw;
-          if (<u32>y < <u32>H && <u32>xx < <u32>W) {
-            copyRun(xq + (<usize>(y * W + xx)) * ldc, Cg, out);
-          } else {
-            for (let c = 0; c < Cg; c++) storeA(out + <usize>c * A_BYTES, zp);
-          }
-          out += run;
-        }
-      }
-      for (let k = K; k < kp; k++) {
-        storeA(out, 0);
-        out += A_BYTES;
-      }
-      row += <usize>kp * A_BYTES;
+    for (let r = 0; r < MR; r++) {
+      const src = s0 + <usize>min(r, last) * rowBytes;
+      for (let k = full; k < kp; k++) storeRowElement(block, r, k, k < K ? quantizeScalar(src + (<usize>k << 2), invScale, zp) : 0);
     }
   }
 }
 
 /**
- * Packs int8 weights w [N, K] (one byte each, row-major) into panels and writes each channel's sum
- * Σ_k w[n, k] to colsum[n] (int32), which folds the activations' zero point into the epilogue.
+ * Packs int8 weights w [N, K] (one byte each, row-major) as rows (a convolution's weights) and
+ * writes each row's sum Σ_k w[n, k] to sums[n] (int32), which folds the input's zero point into
+ * the epilogue.
  */
-export function qgemm_pack_w(w: usize, N: i32, K: i32, dst: usize, colsum: usize): void {
+export function qgemm_pack_rows(w: usize, N: i32, K: i32, dst: usize, sums: usize): void {
   const kp = roundUp(K, KG);
-  const np = roundUp(N, NR);
-  memory.fill(dst, 0, <usize>np * kp);
+  memory.fill(dst, 0, <usize>qgemm_packed_rows_bytes(N, K));
+  for (let n = 0; n < roundUp(N, MR); n++) {
+    const src = w + <usize>min(n, N - 1) * K;
+    const block = dst + <usize>(n / MR * MR) * kp * R_BYTES;
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const v = <i32>load<i8>(src + k);
+      sum += v;
+      storeRowElement(block, n % MR, k, v);
+    }
+    if (n < N) store<i32>(sums + (<usize>n << 2), sum);
+  }
+}
+
+/**
+ * Packs int8 weights w [N, K] as panels (a Linear's weights) and writes each channel's sum to
+ * sums[n] (int32), as qgemm_pack_rows.
+ */
+export function qgemm_pack_panels(w: usize, N: i32, K: i32, dst: usize, sums: usize): void {
+  const kp = roundUp(K, KG);
+  memory.fill(dst, 0, <usize>qgemm_packed_panels_bytes(N, K));
   for (let n = 0; n < N; n++) {
-    const panel = dst + <usize>(n / NR) * NR * kp;
+    const panel = dst + <usize>(n / NR) * NR * kp * P_BYTES;
     const c = n % NR;
     let sum = 0;
     for (let k = 0; k < K; k++) {
       const v = load<i8>(w + <usize>n * K + k);
       sum += v;
-      store<i8>(panel + <usize>(k / KG) * NR * KG + c * KG + k % KG, v);
+      const at = panel + <usize>(k / KG) * P_GROUP + <usize>(c * KG + k % KG) * P_BYTES;
+      if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, v);
+      else store<i16>(at, v);
     }
-    store<i32>(colsum + (<usize>n << 2), sum);
+    store<i32>(sums + (<usize>n << 2), sum);
   }
 }
 
-// One group of KG depths of one row into one accumulator (b: channels 0-3 or 4-7 of the panel).
-// The weights are the signed operand, the 7-bit activations the i7 one (unsigned on x86's pmaddubsw;
-// |pair sum| ≤ 2·128·127 < 2^15, so its i16 saturation never triggers).
-// @ts-ignore: decorator
-@inline function dotGroup(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(b, a)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(a, b));
+/**
+ * Quantizes one image x [C, H, W] (floats) into dst [C, Hp, Wp] (bytes, q as above) with the
+ * image at row ph, column pw and every other byte zp (the code of 0.0: the convolution's zero
+ * padding). Rows or columns beyond Hp, Wp (which no window reaches) are left out.
+ */
+export function qgemm_quantize_image(x: usize, C: i32, H: i32, W: i32, Hp: i32, Wp: i32, ph: i32, pw: i32,
+                                     invScale: f32, zp: i32, dst: usize): void {
+  const vinv = f32x4.splat(invScale);
+  const vzp = f32x4.splat(<f32>zp);
+  memory.fill(dst, <u8>zp, <usize>C * Hp * Wp);
+  const rows = min(H, Hp - ph), cols = min(W, Wp - pw);
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < rows; y++) {
+      const src = x + ((<usize>c * H + y) * W << 2);
+      const out = dst + (<usize>c * Hp + y + ph) * Wp + pw;
+      let i = 0;
+      for (; i + 16 <= cols; i += 16) v128.store(out + i, quantize16(src + (<usize>i << 2), vinv, vzp));
+      for (; i < cols; i++) store<u8>(out + i, <u8>quantizeScalar(src + (<usize>i << 2), invScale, zp));
+    }
+  }
 }
 
-// The valid part of one row of a tile: scale, offset, ReLU, then stored at stride cs.
+// Patch row k of one panel: the 8 pixels' bytes at tap offset o, gathered one by one (strided
+// convolutions, rows narrower than a panel, the last panel); base holds the pixels' offsets.
+function gatherRow(img: usize, base: usize, o: i32): v128 {
+  const p = img + <usize>o;
+  let v = i8x16.splat(0);
+  v = i8x16.replace_lane(v, 0, load<i8>(p + <usize>load<i32>(base)));
+  v = i8x16.replace_lane(v, 1, load<i8>(p + <usize>load<i32>(base, 4)));
+  v = i8x16.replace_lane(v, 2, load<i8>(p + <usize>load<i32>(base, 8)));
+  v = i8x16.replace_lane(v, 3, load<i8>(p + <usize>load<i32>(base, 12)));
+  v = i8x16.replace_lane(v, 4, load<i8>(p + <usize>load<i32>(base, 16)));
+  v = i8x16.replace_lane(v, 5, load<i8>(p + <usize>load<i32>(base, 20)));
+  v = i8x16.replace_lane(v, 6, load<i8>(p + <usize>load<i32>(base, 24)));
+  return i8x16.replace_lane(v, 7, load<i8>(p + <usize>load<i32>(base, 28)));
+}
+
+// Patch row k of one panel whose pixels are contiguous bytes from a (mode 1) or two runs, the first
+// L pixels from a and the rest from b (mode 2: the panel wraps to the next output row).
 // @ts-ignore: decorator
-@inline function storeRow(acc0: v128, acc1: v128, C: usize, cs: i32, cols: i32, scale: usize, offset: usize, relu: i32): void {
-  let v0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), v128.load(scale)), v128.load(offset));
-  let v1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), v128.load(scale, 16)), v128.load(offset, 16));
+@inline function patchRow(mode: i32, img: usize, a: usize, b: usize, mask: v128, base: usize, o: i32): v128 {
+  if (mode == 1) return v128.load64_zero(a + <usize>o);
+  if (mode == 2) return v128.bitselect(v128.load64_zero(a + <usize>o), v128.load64_zero(b + <usize>o), mask);
+  return gatherRow(img, base, o);
+}
+
+// One panel's KG-interleaved groups from its patch rows (tab: each k's tap offset).
+// @ts-ignore: decorator
+@inline function packPanel(mode: i32, img: usize, a: usize, b: usize, mask: v128, base: usize, tab: usize, kp: i32, dst: usize): void {
+  for (let k = 0; k < kp; k += KG) {
+    const t = tab + (<usize>k << 2);
+    const r0 = patchRow(mode, img, a, b, mask, base, load<i32>(t));
+    const r1 = patchRow(mode, img, a, b, mask, base, load<i32>(t, 4));
+    // Bytes of rows k and k + 1 alternate: pixel c's pair at 2c.
+    const p01 = v128.shuffle<u8>(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const r2 = patchRow(mode, img, a, b, mask, base, load<i32>(t, 8));
+      const r3 = patchRow(mode, img, a, b, mask, base, load<i32>(t, 12));
+      const p23 = v128.shuffle<u8>(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      v128.store(dst, v128.shuffle<u16>(p01, p23, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(dst, v128.shuffle<u16>(p01, p23, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+    } else {
+      v128.store(dst, i16x8.extend_low_i8x16_u(p01));
+      v128.store(dst, i16x8.extend_high_i8x16_u(p01), 16);
+    }
+    dst += P_GROUP;
+  }
+}
+
+/**
+ * Gathers the patches of one image's quantized, padded bytes img [Cg, Hp, Wp] (qgemm_quantize_image;
+ * a group's channels) into panels: column p = oh·Wo + ow holds the Cg·kh·kw values of its window
+ * in PyTorch's weight order (c, i, j). tab: scratch for roundUp(K, KG) int32 tap offsets; base:
+ * scratch for 8 int32 pixel offsets.
+ */
+export function qgemm_im2col(img: usize, Cg: i32, Hp: i32, Wp: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+                             Ho: i32, Wo: i32, tab: usize, base: usize, dst: usize): void {
+  const K = Cg * kh * kw;
+  const kp = roundUp(K, KG);
+  // Depths past K read the last tap again: the packed weights are 0 there.
+  let k = 0;
+  for (let c = 0; c < Cg; c++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, k++) store<i32>(tab + (<usize>k << 2), (c * Hp + i * dh) * Wp + j * dw);
+    }
+  }
+  for (; k < kp; k++) store<i32>(tab + (<usize>k << 2), load<i32>(tab + (<usize>(K - 1) << 2)));
+  const P = Ho * Wo;
+  for (let p0 = 0; p0 < P; p0 += NR) {
+    const oh = p0 / Wo, ow = p0 % Wo;
+    const a = img + <usize>(oh * sh * Wp + ow * sw);
+    const out = dst + <usize>p0 * kp * P_BYTES;
+    if (sw == 1 && p0 + NR <= P && ow + NR <= Wo) {
+      packPanel(1, img, a, 0, i8x16.splat(0), base, tab, kp, out);
+    } else if (sw == 1 && p0 + NR <= P && Wo >= NR) {
+      const L = Wo - ow;
+      const b = img + <usize>((oh + 1) * sh * Wp - L);
+      // 0xFF in the bytes below L: those pixels come from the first run.
+      const lanes = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      packPanel(2, img, a, b, i8x16.lt_s(lanes, i8x16.splat(<i8>L)), base, tab, kp, out);
+    } else {
+      for (let c = 0; c < NR; c++) {
+        const p = min(p0 + c, P - 1);
+        store<i32>(base + (<usize>c << 2), (p / Wo) * sh * Wp + (p % Wo) * sw);
+      }
+      packPanel(0, img, 0, 0, i8x16.splat(0), base, tab, kp, out);
+    }
+  }
+}
+
+// One group of KG depths: the row operand's splat x and the panel's columns p (four of them).
+// The weights are the signed operand and the 7-bit activations the i7 one (unsigned on x86's
+// pmaddubsw; |pair sum| ≤ 2·128·127 < 2^15, so its i16 saturation never triggers). The relaxed
+// dot's i16 pairs are widened by a dot with ones held in a register (V8's extadd_pairwise reloads
+// its constant from memory at every use).
+// @ts-ignore: decorator
+@inline function dotGroup(perRow: bool, x: v128, p: v128, acc: v128, ones: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const d = perRow ? i16x8.relaxed_dot_i8x16_i7x16_s(x, p) : i16x8.relaxed_dot_i8x16_i7x16_s(p, x);
+    return i32x4.add(acc, i32x4.dot_i16x8_s(d, ones));
+  }
+  return i32x4.add(acc, i32x4.dot_i16x8_s(x, p));
+}
+
+// The valid part of one row of a tile: scale, offset, ReLU, then stored (contiguous columns).
+// @ts-ignore: decorator
+@inline function storeRow(acc0: v128, acc1: v128, C: usize, cols: i32, s0: v128, s1: v128, o0: v128, o1: v128, relu: bool): void {
+  let v0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), s0), o0);
+  let v1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), s1), o1);
   if (relu) {
+    // pmax(x, 0) is x < 0 ? 0 : x, which keeps NaN.
     v0 = f32x4.pmax(v0, f32x4.splat(0));
     v1 = f32x4.pmax(v1, f32x4.splat(0));
   }
-  if (cs == 1 && cols == NR) {
+  if (cols == NR) {
     v128.store(C, v0);
     v128.store(C, v1, 16);
     return;
   }
-  const step = <usize>cs << 2;
   // Lane indices must be constants: unrolled, each store guarded by the column count.
   store<f32>(C, f32x4.extract_lane(v0, 0));
-  if (cols > 1) store<f32>(C + step, f32x4.extract_lane(v0, 1));
-  if (cols > 2) store<f32>(C + 2 * step, f32x4.extract_lane(v0, 2));
-  if (cols > 3) store<f32>(C + 3 * step, f32x4.extract_lane(v0, 3));
-  if (cols > 4) store<f32>(C + 4 * step, f32x4.extract_lane(v1, 0));
-  if (cols > 5) store<f32>(C + 5 * step, f32x4.extract_lane(v1, 1));
-  if (cols > 6) store<f32>(C + 6 * step, f32x4.extract_lane(v1, 2));
-  if (cols > 7) store<f32>(C + 7 * step, f32x4.extract_lane(v1, 3));
+  if (cols > 1) store<f32>(C, f32x4.extract_lane(v0, 1), 4);
+  if (cols > 2) store<f32>(C, f32x4.extract_lane(v0, 2), 8);
+  if (cols > 3) store<f32>(C, f32x4.extract_lane(v0, 3), 12);
+  if (cols > 4) store<f32>(C, f32x4.extract_lane(v1, 0), 16);
+  if (cols > 5) store<f32>(C, f32x4.extract_lane(v1, 1), 20);
+  if (cols > 6) store<f32>(C, f32x4.extract_lane(v1, 2), 24);
+  if (cols > 7) store<f32>(C, f32x4.extract_lane(v1, 3), 28);
+}
+
+// Row m of a tile through the epilogue: per-row scale and offset (splat), or the panel's columns'.
+// @ts-ignore: decorator
+@inline function tileRow(perRow: bool, relu: bool, lo: v128, hi: v128, C: usize, cols: i32, scale: usize, offset: usize, m: i32,
+                         s0: v128, s1: v128, o0: v128, o1: v128): void {
+  if (perRow) {
+    const s = v128.load32_splat(scale + (<usize>m << 2)), o = v128.load32_splat(offset + (<usize>m << 2));
+    storeRow(lo, hi, C, cols, s, s, o, o, relu);
+  } else {
+    storeRow(lo, hi, C, cols, s0, s1, o0, o1, relu);
+  }
+}
+
+// The four variants of the tile loop, by marker types so that perRow and relu are compile-time
+// constants in each (as runtime values V8 kept their branches inside the inner loop).
+function qgemmTiles<PerRow, Relu>(M: i32, N: i32, K: i32, a: usize, b: usize, scale: usize, offset: usize,
+                            C: usize, ldc: i32): void {
+  const perRow = sizeof<PerRow>() == 2, relu = sizeof<Relu>() == 2;
+  const ones = i16x8.splat(1);
+  const kp = roundUp(K, KG);
+  const groups = kp / KG;
+  const blockBytes = <usize>kp * MR * R_BYTES;
+  const rowStep = <usize>ldc << 2;
+  for (let n0 = 0; n0 < N; n0 += NR) {
+    const panel = b + <usize>n0 * kp * P_BYTES;
+    const cols = min(NR, N - n0);
+    let s0 = f32x4.splat(0), s1 = s0, o0 = s0, o1 = s0;
+    if (!perRow) {
+      s0 = v128.load(scale + (<usize>n0 << 2));
+      s1 = v128.load(scale + (<usize>n0 << 2), 16);
+      o0 = v128.load(offset + (<usize>n0 << 2));
+      o1 = v128.load(offset + (<usize>n0 << 2), 16);
+    }
+    let block = a;
+    for (let m0 = 0; m0 < M; m0 += MR) {
+      const rows = min(MR, M - m0);
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      let ap = block, bp = panel;
+      for (let g = 0; g < groups; g++) {
+        const p0 = v128.load(bp), p1 = v128.load(bp, 16);
+        const x0 = v128.load32_splat(ap);
+        c00 = dotGroup(perRow, x0, p0, c00, ones);
+        c01 = dotGroup(perRow, x0, p1, c01, ones);
+        const x1 = v128.load32_splat(ap, 4);
+        c10 = dotGroup(perRow, x1, p0, c10, ones);
+        c11 = dotGroup(perRow, x1, p1, c11, ones);
+        const x2 = v128.load32_splat(ap, 8);
+        c20 = dotGroup(perRow, x2, p0, c20, ones);
+        c21 = dotGroup(perRow, x2, p1, c21, ones);
+        const x3 = v128.load32_splat(ap, 12);
+        c30 = dotGroup(perRow, x3, p0, c30, ones);
+        c31 = dotGroup(perRow, x3, p1, c31, ones);
+        ap += R_GROUP;
+        bp += P_GROUP;
+      }
+      const c0 = C + <usize>m0 * rowStep + (<usize>n0 << 2);
+      tileRow(perRow, relu, c00, c01, c0, cols, scale, offset, m0, s0, s1, o0, o1);
+      if (rows > 1) tileRow(perRow, relu, c10, c11, c0 + rowStep, cols, scale, offset, m0 + 1, s0, s1, o0, o1);
+      if (rows > 2) tileRow(perRow, relu, c20, c21, c0 + 2 * rowStep, cols, scale, offset, m0 + 2, s0, s1, o0, o1);
+      if (rows > 3) tileRow(perRow, relu, c30, c31, c0 + 3 * rowStep, cols, scale, offset, m0 + 3, s0, s1, o0, o1);
+      block += blockBytes;
+    }
+  }
 }
 
 /**
- * C[m·rs + n·cs] = act(scale[n]·Σ_k a[m, k]·w[n, k] + offset[n]) for packed a (M rows) and packed
- * w (N channels), depth K; scale and offset hold roundUp(N, 8) floats (the padding is read, not
- * used). relu != 0 applies max(·, 0). rs, cs: strides of C in floats (a Linear's output is
- * [M, N]: rs = N, cs = 1; a convolution's is [N, M]: rs = 1, cs = M).
+ * C[m·ldc + n] = act(scale·Σ_k a[m, k]·b[n, k] + offset) for packed rows a (M of them) and packed
+ * panels b (N columns), depth K. flags: QgemmFlags.Relu applies max(·, 0); QgemmFlags.PerRow takes
+ * scale[m] and offset[m] (M floats; a convolution), otherwise scale[n] and offset[n]
+ * (roundUp(N, 8) floats, the padding read and not used; a Linear).
  */
-export function qgemm_s8(M: i32, N: i32, K: i32, a: usize, w: usize, scale: usize, offset: usize, relu: i32,
-                         C: usize, rs: i32, cs: i32): void {
-  const kp = roundUp(K, KG);
-  const groups = kp / KG;
-  const aRow = <usize>kp * A_BYTES;
-  const aStep: usize = KG * A_BYTES;
-  for (let n0 = 0; n0 < N; n0 += NR) {
-    const panel = w + <usize>n0 * kp;
-    const cols = min(NR, N - n0);
-    for (let m0 = 0; m0 < M; m0 += MR) {
-      const rows = min(MR, M - m0);
-      // Missing rows of the last block re-read the last row; their results are not stored.
-      const a0 = a + <usize>m0 * aRow;
-      const a1 = a + <usize>(m0 + min(1, rows - 1)) * aRow;
-      const a2 = a + <usize>(m0 + min(2, rows - 1)) * aRow;
-      const a3 = a + <usize>(m0 + min(3, rows - 1)) * aRow;
-      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-      let bp = panel;
-      let off: usize = 0;
-      for (let g = 0; g < groups; g++) {
-        let b0: v128, b1: v128;
-        if (ASC_FEATURE_RELAXED_SIMD) {
-          b0 = v128.load(bp);
-          b1 = v128.load(bp, 16);
-        } else {
-          b0 = v128.load8x8_s(bp);
-          b1 = v128.load8x8_s(bp, 8);
-        }
-        const x0 = v128.load32_splat(a0 + off);
-        c00 = dotGroup(x0, b0, c00);
-        c01 = dotGroup(x0, b1, c01);
-        const x1 = v128.load32_splat(a1 + off);
-        c10 = dotGroup(x1, b0, c10);
-        c11 = dotGroup(x1, b1, c11);
-        const x2 = v128.load32_splat(a2 + off);
-        c20 = dotGroup(x2, b0, c20);
-        c21 = dotGroup(x2, b1, c21);
-        const x3 = v128.load32_splat(a3 + off);
-        c30 = dotGroup(x3, b0, c30);
-        c31 = dotGroup(x3, b1, c31);
-        bp += NR * KG;
-        off += aStep;
-      }
-      const sc = scale + (<usize>n0 << 2);
-      const ofs = offset + (<usize>n0 << 2);
-      const c0 = C + ((<usize>m0 * rs + <usize>n0 * cs) << 2);
-      const rowStep = <usize>rs << 2;
-      storeRow(c00, c01, c0, cs, cols, sc, ofs, relu);
-      if (rows > 1) storeRow(c10, c11, c0 + rowStep, cs, cols, sc, ofs, relu);
-      if (rows > 2) storeRow(c20, c21, c0 + 2 * rowStep, cs, cols, sc, ofs, relu);
-      if (rows > 3) storeRow(c30, c31, c0 + 3 * rowStep, cs, cols, sc, ofs, relu);
-    }
+export function qgemm_s8(M: i32, N: i32, K: i32, a: usize, b: usize, scale: usize, offset: usize, flags: i32, C: usize, ldc: i32): void {
+  const relu = (flags & QgemmFlags.Relu) != 0;
+  // u16 marks "on", u8 "off".
+  if (flags & QgemmFlags.PerRow) {
+    if (relu) qgemmTiles<u16, u16>(M, N, K, a, b, scale, offset, C, ldc);
+    else qgemmTiles<u16, u8>(M, N, K, a, b, scale, offset, C, ldc);
+  } else if (relu) {
+    qgemmTiles<u8, u16>(M, N, K, a, b, scale, offset, C, ldc);
+  } else {
+    qgemmTiles<u8, u8>(M, N, K, a, b, scale, offset, C, ldc);
   }
 }
 

@@ -33,39 +33,50 @@ function withBlocks<T>(sizes: number[], fn: (...ptrs: number[]) => T): T {
 /**
  * C = A·Wᵀ by the kernels, for integer activations a [M, K] in [0, 127] and weights w [N, K] in
  * [-128, 127], with scale 1 and offset 0 so the float output is the int32 sum itself (|sum| < 2^24).
+ * As a Linear packs them (activations quantized into rows, weights into panels; C [M, N]), or with
+ * perRow as a convolution does (weights as rows, activations as panels; C = the transpose [N, M]).
  * Also returns the kernel's channel sums.
  */
-function kernelProduct(a: Int32Array, w: Int32Array, M: number, N: number, K: number, opts: { relu?: boolean; transposedOut?: boolean } = {}) {
+function kernelProduct(a: Int32Array, w: Int32Array, M: number, N: number, K: number, opts: { relu?: boolean; perRow?: boolean } = {}) {
   const k = backend().kernels;
-  const np = Math.ceil(N / 8) * 8;
-  return withBlocks([4 * M * K + 16, k.qgemm_packed_a_bytes(M, K), N * K + 16, k.qgemm_packed_w_bytes(N, K), 4 * N, 4 * np, 4 * np, 4 * M * N + 16], (xf, pa, wr, pw, cs, sc, of, c) => {
+  const pad = (n: number) => Math.ceil(n / 8) * 8;
+  const [rowsOf, colsOf] = opts.perRow ? [N, M] : [M, N];
+  return withBlocks([4 * M * K + 16, M * K + 16, k.qgemm_packed_rows_bytes(rowsOf, K), N * K + 16, k.qgemm_packed_panels_bytes(colsOf, K), 4 * N, 4 * pad(M + N), 4 * pad(M + N), 4 * M * N + 16, 4 * M], (xf, xb, pr, wr, pp, cs, sc, of, c, asums) => {
     const mem = () => backend().memory.buffer;
     new Float32Array(mem(), xf, M * K).set(Float32Array.from(a));
+    new Int8Array(mem(), xb, M * K).set(a);
     new Int8Array(mem(), wr, N * K).set(w);
-    new Float32Array(mem(), sc, np).fill(1);
-    new Float32Array(mem(), of, np).fill(0);
-    k.qgemm_quantize_rows(xf, M, K, K, 1, 0, pa);
-    k.qgemm_pack_w(wr, N, K, pw, cs);
-    const [rs, colStride] = opts.transposedOut ? [1, M] : [N, 1];
-    k.qgemm_s8(M, N, K, pa, pw, sc, of, opts.relu ? 1 : 0, c, rs, colStride);
+    new Float32Array(mem(), sc, pad(M + N)).fill(1);
+    new Float32Array(mem(), of, pad(M + N)).fill(0);
+    const flags = (opts.relu ? 1 : 0) | (opts.perRow ? 2 : 0);
+    if (opts.perRow) {
+      k.qgemm_pack_rows(wr, N, K, pr, cs);
+      k.qgemm_pack_panels(xb, M, K, pp, asums);
+      k.qgemm_s8(N, M, K, pr, pp, sc, of, flags, c, M);
+    } else {
+      k.qgemm_quantize_rows(xf, M, K, K, 1, 0, pr);
+      k.qgemm_pack_panels(wr, N, K, pp, cs);
+      k.qgemm_s8(M, N, K, pr, pp, sc, of, flags, c, N);
+    }
     const out = new Float32Array(mem(), c, M * N).slice();
     return { out, sums: new Int32Array(mem(), cs, N).slice() };
   });
 }
 
 describe("int8 GEMM kernel", () => {
-  it("equals the integer product exactly, over tails of every tile dimension", () => {
+  it.each([false, true])("equals the integer product exactly, over tails of every tile dimension (per row: %s)", (perRow) => {
     let seed = 1;
     for (const M of [1, 3, 4, 5, 9]) {
       for (const N of [1, 7, 8, 9, 17]) {
-        for (const K of [1, 2, 3, 5, 16, 37]) {
+        for (const K of [1, 2, 3, 5, 16, 37, 40]) {
           const a = ints(M * K, 0, 127, seed++), w = ints(N * K, -128, 127, seed++);
-          const { out, sums } = kernelProduct(a, w, M, N, K);
+          const { out, sums } = kernelProduct(a, w, M, N, K, { perRow });
           for (let m = 0; m < M; m++) {
             for (let n = 0; n < N; n++) {
               let s = 0;
               for (let kk = 0; kk < K; kk++) s += a[m * K + kk] * w[n * K + kk];
-              if (out[m * N + n] !== s) expect.fail(`M=${M} N=${N} K=${K}: C[${m},${n}] = ${out[m * N + n]}, expected ${s}`);
+              const got = perRow ? out[n * M + m] : out[m * N + n];
+              if (got !== s) expect.fail(`M=${M} N=${N} K=${K}: C[${m},${n}] = ${got}, expected ${s}`);
             }
           }
           for (let n = 0; n < N; n++) {
@@ -78,10 +89,10 @@ describe("int8 GEMM kernel", () => {
     }
   });
 
-  it("writes a transposed output (a convolution's [channels, pixels]) and applies the ReLU", () => {
-    const M = 6, N = 11, K = 19;
+  it("writes a convolution's output [channels, pixels] and applies the ReLU", () => {
+    const M = 13, N = 11, K = 19;
     const a = ints(M * K, 0, 127, 7), w = ints(N * K, -128, 127, 8);
-    const { out } = kernelProduct(a, w, M, N, K, { relu: true, transposedOut: true });
+    const { out } = kernelProduct(a, w, M, N, K, { relu: true, perRow: true });
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
         let s = 0;
@@ -107,7 +118,7 @@ describe("int8 GEMM kernel", () => {
     const expected = xs.map((v) => Math.min(127, Math.max(0, halfToEven(v) + zp)));
     const got = withBlocks([4 * xs.length, xs.length], (src, dst) => {
       new Float32Array(backend().memory.buffer, src, xs.length).set(xs);
-      k.qgemm_quantize_nhwc(src, 1, xs.length, 1, zp, dst);
+      k.qgemm_quantize_image(src, 1, 1, xs.length, 1, xs.length, 0, 0, 1, zp, dst);
       return Array.from(new Uint8Array(backend().memory.buffer, dst, xs.length));
     });
     expect(got).toEqual(expected);

@@ -41,8 +41,9 @@ export function rangeOf(ptr: number, n: number): [number, number] {
 }
 
 /**
- * Weights in the kernel's packed layout, per group: codes [groups·Ng, K] packed into panels,
- * with each channel's code sum. Owns its wasm block.
+ * Weights in the kernel's packed layout, per group: codes [groups·Ng, K] packed as panels (a
+ * Linear's: the columns of its product) or as rows (a convolution's: the rows of its product, so
+ * the output is stored along the pixels), with each channel's code sum. Owns its wasm block.
  */
 export class PackedWeights {
   readonly ptr: number;
@@ -55,38 +56,32 @@ export class PackedWeights {
   private readonly bytes: number;
   private readonly groupBytes: number;
 
-  /**
-   * codes: N channels of int8 values (as int32) [groups·Ng, ...]; K = the per-channel size. A convolution's
-   * codes [Cout, Cg, kh, kw] are packed in tap-major order (kh·kw taps of Cg channels), the order
-   * qgemm_im2col gathers its channels-last patches in.
-   */
-  constructor(op: string, codes: Int32Array, N: number, readonly groups: number, taps = 1) {
+  /** codes: N channels of int8 values (as int32) [groups·Ng, ...] in PyTorch's order; K = the per-channel size. */
+  constructor(op: string, codes: Int32Array, N: number, readonly groups: number, readonly layout: "panels" | "rows") {
     this.K = codes.length / Math.max(N, 1);
     this.Ng = N / groups;
     const k = backend().kernels;
-    const src = codes;
-    for (let i = 0; i < src.length; i++) {
-      if (!(src[i] >= -128 && src[i] <= 127)) {
-        throw new Error(`${op}: weight code ${src[i]} at index ${i} is outside the int8 range [-128, 127]`);
+    for (let i = 0; i < codes.length; i++) {
+      if (!(codes[i] >= -128 && codes[i] <= 127)) {
+        throw new Error(`${op}: weight code ${codes[i]} at index ${i} is outside the int8 range [-128, 127]`);
       }
     }
-    this.groupBytes = k.qgemm_packed_w_bytes(this.Ng, this.K);
+    const rows = layout === "rows";
+    this.groupBytes = rows ? k.qgemm_packed_rows_bytes(this.Ng, this.K) : k.qgemm_packed_panels_bytes(this.Ng, this.K);
     this.bytes = this.groupBytes * groups;
     this.ptr = heap().alloc(this.bytes, `${op} packed weights`);
     this.sums = withScratch(codes.length, `${op} weight staging`, (staging) => withScratch(4 * N, `${op} weight sums`, (sums) => {
-      const dst = new Int8Array(backend().memory.buffer, staging, codes.length);
-      const cg = this.K / taps;
-      for (let o = 0; o < N; o++) {
-        for (let c = 0; c < cg; c++) for (let t = 0; t < taps; t++) dst[o * this.K + t * cg + c] = src[o * this.K + c * taps + t];
-      }
+      new Int8Array(backend().memory.buffer, staging, codes.length).set(codes);
       for (let g = 0; g < groups; g++) {
-        k.qgemm_pack_w(staging + g * this.Ng * this.K, this.Ng, this.K, this.ptr + g * this.groupBytes, sums + 4 * g * this.Ng);
+        const src = staging + g * this.Ng * this.K, dst = this.ptr + g * this.groupBytes, gsums = sums + 4 * g * this.Ng;
+        if (rows) k.qgemm_pack_rows(src, this.Ng, this.K, dst, gsums);
+        else k.qgemm_pack_panels(src, this.Ng, this.K, dst, gsums);
       }
       return new Int32Array(backend().memory.buffer, sums, N).slice();
     }));
   }
 
-  /** The packed panels of group g. */
+  /** The packed weights of group g. */
   group(g: number): number {
     return this.ptr + g * this.groupBytes;
   }
@@ -141,32 +136,41 @@ export class Epilogue {
   }
 }
 
-/** y [M, N] = the quantized product of x [M, K] (floats at x) with the packed weights. */
+// qgemm_s8's flags (assembly/qgemm.ts QgemmFlags).
+const RELU = 1, PER_ROW = 2;
+
+/** y [M, N] = the quantized product of x [M, K] (floats at x) with the packed weights (panels). */
 export function qlinear(op: string, x: number, M: number, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean, y: number): void {
   const k = backend().kernels;
   const { K, Ng: N } = weights;
-  withScratch(k.qgemm_packed_a_bytes(M, K), `${op} quantized input`, (a) => {
+  withScratch(k.qgemm_packed_rows_bytes(M, K), `${op} quantized input`, (a) => {
     k.qgemm_quantize_rows(x, M, K, K, 1 / input.scale, input.zeroPoint, a);
-    k.qgemm_s8(M, N, K, a, weights.group(0), epilogue.scale(0), epilogue.offset(0), +relu, y, N, 1);
+    k.qgemm_s8(M, N, K, a, weights.group(0), epilogue.scale(0), epilogue.offset(0), relu ? RELU : 0, y, N);
   });
 }
 
 /**
- * y [N, Cout, Ho, Wo] = the quantized convolution of x [N, Cin, H, W]: per image, the input is
- * quantized channels-last, then per group its patches are gathered and multiplied.
+ * y [N, Cout, Ho, Wo] = the quantized convolution of x [N, Cin, H, W] with the packed weights
+ * (rows): per image, the input is quantized into a zero-point-padded copy, then per group its
+ * patches are gathered into panels and multiplied, the output stored along the pixels.
  */
 export function qconv2d(op: string, g: QConvGeometry, x: number, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean, y: number): void {
   const k = backend().kernels;
-  const P = g.Ho * g.Wo, cinG = g.Cin / g.groups, plane = g.H * g.W;
-  const K = weights.K;
-  withScratch(g.Cin * plane, `${op} quantized input`, (xq) => {
-    withScratch(k.qgemm_packed_a_bytes(P, K), `${op} patches`, (a) => {
+  const P = g.Ho * g.Wo, cinG = g.Cin / g.groups;
+  // The padded image covers every window and no more: rows and columns beyond are never read.
+  const Hp = (g.Ho - 1) * g.sh + (g.kh - 1) * g.dh + 1, Wp = (g.Wo - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  const K = weights.K, kp = K + 4;
+  const flags = (relu ? RELU : 0) | PER_ROW;
+  // 16 bytes of slack: a panel's 8-byte loads may reach past the last pixel's window.
+  withScratch(g.Cin * Hp * Wp + 16, `${op} quantized input`, (xq) => {
+    withScratch(k.qgemm_packed_panels_bytes(P, K) + 4 * (kp + 8), `${op} patches`, (a) => {
+      const tab = a + k.qgemm_packed_panels_bytes(P, K), base = tab + 4 * kp;
       for (let n = 0; n < g.N; n++) {
-        k.qgemm_quantize_nhwc(x + 4 * n * g.Cin * plane, g.Cin, plane, 1 / input.scale, input.zeroPoint, xq);
+        k.qgemm_quantize_image(x + 4 * n * g.Cin * g.H * g.W, g.Cin, g.H, g.W, Hp, Wp, g.ph, g.pw, 1 / input.scale, input.zeroPoint, xq);
         for (let gi = 0; gi < g.groups; gi++) {
-          k.qgemm_im2col(xq + gi * cinG, g.Cin, cinG, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.Ho, g.Wo, input.zeroPoint, a);
+          k.qgemm_im2col(xq + gi * cinG * Hp * Wp, cinG, Hp, Wp, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.Ho, g.Wo, tab, base, a);
           const out = y + 4 * (n * g.Cout + gi * weights.Ng) * P;
-          k.qgemm_s8(P, weights.Ng, K, a, weights.group(gi), epilogue.scale(gi), epilogue.offset(gi), +relu, out, 1, P);
+          k.qgemm_s8(weights.Ng, P, K, weights.group(gi), a, epilogue.scale(gi), epilogue.offset(gi), flags, out, P);
         }
       }
     });

@@ -64,9 +64,9 @@ abstract class QuantizedModule extends Module {
     return 1;
   }
 
-  /** Kernel taps per channel (kh·kw for a convolution). */
-  protected taps(): number {
-    return 1;
+  /** How the kernels want the weights: panels for a Linear, rows for a convolution (backend/qgemm.ts). */
+  protected layout(): "panels" | "rows" {
+    return "panels";
   }
 
   /** The tensors the packed cache is derived from (a change to any one rebuilds it). */
@@ -90,7 +90,7 @@ abstract class QuantizedModule extends Module {
     if (p && p.versions.every((v, i) => v === versions[i])) return p;
     const name = this.constructor.name;
     const scales = this.weight_scale.float32Data(), bias = this.bias?.float32Data() ?? null;
-    const weights = new PackedWeights(name, this.weight.int32Data(), this.weight.shape[0], this.groups(), this.taps());
+    const weights = new PackedWeights(name, this.weight.int32Data(), this.weight.shape[0], this.groups(), this.layout());
     let epilogue: Epilogue;
     try {
       epilogue = new Epilogue(weights, scales, bias, this.builtForInput());
@@ -330,9 +330,9 @@ export class QuantizedConv2d extends StaticQuantizedModule {
     return this.groupCount;
   }
 
-  /** Kernel taps per output channel and group (kh·kw). @internal */
-  protected override taps(): number {
-    return this.kernelSize[0] * this.kernelSize[1];
+  /** A convolution's weights are the rows of its product. @internal */
+  protected override layout(): "panels" | "rows" {
+    return "rows";
   }
 
   protected run(x: Tensor, relu: boolean): Tensor {
