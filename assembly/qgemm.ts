@@ -200,41 +200,34 @@ export function qgemm_quantize_image(x: usize, C: i32, H: i32, W: i32, Hp: i32, 
 }
 
 // Patch row k of one panel: the 8 pixels' bytes at tap offset o, gathered one by one (strided
-// convolutions, rows narrower than a panel, the last panel); base holds the pixels' offsets.
+// convolutions, panels that wrap to the next output row, the last panel); base holds the pixels'
+// offsets and 8 bytes after them to assemble the row in.
 function gatherRow(img: usize, base: usize, o: i32): v128 {
-  const p = img + <usize>o;
-  let v = i8x16.splat(0);
-  v = i8x16.replace_lane(v, 0, load<i8>(p + <usize>load<i32>(base)));
-  v = i8x16.replace_lane(v, 1, load<i8>(p + <usize>load<i32>(base, 4)));
-  v = i8x16.replace_lane(v, 2, load<i8>(p + <usize>load<i32>(base, 8)));
-  v = i8x16.replace_lane(v, 3, load<i8>(p + <usize>load<i32>(base, 12)));
-  v = i8x16.replace_lane(v, 4, load<i8>(p + <usize>load<i32>(base, 16)));
-  v = i8x16.replace_lane(v, 5, load<i8>(p + <usize>load<i32>(base, 20)));
-  v = i8x16.replace_lane(v, 6, load<i8>(p + <usize>load<i32>(base, 24)));
-  return i8x16.replace_lane(v, 7, load<i8>(p + <usize>load<i32>(base, 28)));
+  const p = img + <usize>o, row = base + 4 * NR;
+  for (let c = 0; c < NR; c++) store<u8>(row + c, load<u8>(p + <usize>load<i32>(base + (<usize>c << 2))));
+  return v128.load64_zero(row);
 }
 
-// Patch row k of one panel whose pixels are contiguous bytes from a (mode 1) or two runs, the first
-// L pixels from a and the rest from b (mode 2: the panel wraps to the next output row).
+// Patch row k of one panel whose pixels are contiguous bytes from a (mode 1), or gathered (mode 0:
+// also a panel that wraps to the next output row; two runs blended cost the bundle budget 0.1 kB).
 // @ts-ignore: decorator
-@inline function patchRow(mode: i32, img: usize, a: usize, b: usize, mask: v128, base: usize, o: i32): v128 {
+@inline function patchRow(mode: i32, img: usize, a: usize, base: usize, o: i32): v128 {
   if (mode == 1) return v128.load64_zero(a + <usize>o);
-  if (mode == 2) return v128.bitselect(v128.load64_zero(a + <usize>o), v128.load64_zero(b + <usize>o), mask);
   return gatherRow(img, base, o);
 }
 
-// One panel's KG-interleaved groups from its patch rows (tab: each k's tap offset).
-// @ts-ignore: decorator
-@inline function packPanel(mode: i32, img: usize, a: usize, b: usize, mask: v128, base: usize, tab: usize, kp: i32, dst: usize): void {
+// One panel's KG-interleaved groups from its patch rows (tab: each k's tap offset). Not inlined
+// per mode: the mode branch is predictable and the copies cost the bundle budget.
+function packPanel(mode: i32, img: usize, a: usize, base: usize, tab: usize, kp: i32, dst: usize): void {
   for (let k = 0; k < kp; k += KG) {
     const t = tab + (<usize>k << 2);
-    const r0 = patchRow(mode, img, a, b, mask, base, load<i32>(t));
-    const r1 = patchRow(mode, img, a, b, mask, base, load<i32>(t, 4));
+    const r0 = patchRow(mode, img, a, base, load<i32>(t));
+    const r1 = patchRow(mode, img, a, base, load<i32>(t, 4));
     // Bytes of rows k and k + 1 alternate: pixel c's pair at 2c.
     const p01 = v128.shuffle<u8>(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     if (ASC_FEATURE_RELAXED_SIMD) {
-      const r2 = patchRow(mode, img, a, b, mask, base, load<i32>(t, 8));
-      const r3 = patchRow(mode, img, a, b, mask, base, load<i32>(t, 12));
+      const r2 = patchRow(mode, img, a, base, load<i32>(t, 8));
+      const r3 = patchRow(mode, img, a, base, load<i32>(t, 12));
       const p23 = v128.shuffle<u8>(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
       v128.store(dst, v128.shuffle<u16>(p01, p23, 0, 8, 1, 9, 2, 10, 3, 11));
       v128.store(dst, v128.shuffle<u16>(p01, p23, 4, 12, 5, 13, 6, 14, 7, 15), 16);
@@ -250,7 +243,7 @@ function gatherRow(img: usize, base: usize, o: i32): v128 {
  * Gathers the patches of one image's quantized, padded bytes img [Cg, Hp, Wp] (qgemm_quantize_image;
  * a group's channels) into panels: column p = oh·Wo + ow holds the Cg·kh·kw values of its window
  * in PyTorch's weight order (c, i, j). tab: scratch for roundUp(K, KG) int32 tap offsets; base:
- * scratch for 8 int32 pixel offsets.
+ * scratch for 8 int32 pixel offsets and 8 bytes.
  */
 export function qgemm_im2col(img: usize, Cg: i32, Hp: i32, Wp: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
                              Ho: i32, Wo: i32, tab: usize, base: usize, dst: usize): void {
@@ -270,19 +263,13 @@ export function qgemm_im2col(img: usize, Cg: i32, Hp: i32, Wp: i32, kh: i32, kw:
     const a = img + <usize>(oh * sh * Wp + ow * sw);
     const out = dst + <usize>p0 * kp * P_BYTES;
     if (sw == 1 && p0 + NR <= P && ow + NR <= Wo) {
-      packPanel(1, img, a, 0, i8x16.splat(0), base, tab, kp, out);
-    } else if (sw == 1 && p0 + NR <= P && Wo >= NR) {
-      const L = Wo - ow;
-      const b = img + <usize>((oh + 1) * sh * Wp - L);
-      // 0xFF in the bytes below L: those pixels come from the first run.
-      const lanes = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-      packPanel(2, img, a, b, i8x16.lt_s(lanes, i8x16.splat(<i8>L)), base, tab, kp, out);
+      packPanel(1, img, a, base, tab, kp, out);
     } else {
       for (let c = 0; c < NR; c++) {
         const p = min(p0 + c, P - 1);
         store<i32>(base + (<usize>c << 2), (p / Wo) * sh * Wp + (p % Wo) * sw);
       }
-      packPanel(0, img, 0, 0, i8x16.splat(0), base, tab, kp, out);
+      packPanel(0, img, 0, base, tab, kp, out);
     }
   }
 }
@@ -339,11 +326,13 @@ export function qgemm_im2col(img: usize, Cg: i32, Hp: i32, Wp: i32, kh: i32, kw:
   }
 }
 
-// The four variants of the tile loop, by marker types so that perRow and relu are compile-time
-// constants in each (as runtime values V8 kept their branches inside the inner loop).
-function qgemmTiles<PerRow, Relu>(M: i32, N: i32, K: i32, a: usize, b: usize, scale: usize, offset: usize,
+// The tile loop. The relaxed dot's operand order depends on perRow, so the relaxed build has a
+// variant per order (marker type DotPerRow, u16 for per row: as a runtime flag V8 kept its branch,
+// and spills, inside the inner loop); the plain build's dot does not, and one copy keeps the
+// bundle budget. perRow and relu otherwise act only in the epilogue.
+function qgemmTiles<DotPerRow>(perRow: bool, relu: bool, M: i32, N: i32, K: i32, a: usize, b: usize, scale: usize, offset: usize,
                             C: usize, ldc: i32): void {
-  const perRow = sizeof<PerRow>() == 2, relu = sizeof<Relu>() == 2;
+  const dotPerRow = sizeof<DotPerRow>() == 2;
   const ones = i16x8.splat(1);
   const kp = roundUp(K, KG);
   const groups = kp / KG;
@@ -368,17 +357,17 @@ function qgemmTiles<PerRow, Relu>(M: i32, N: i32, K: i32, a: usize, b: usize, sc
       for (let g = 0; g < groups; g++) {
         const p0 = v128.load(bp), p1 = v128.load(bp, 16);
         const x0 = v128.load32_splat(ap);
-        c00 = dotGroup(perRow, x0, p0, c00, ones);
-        c01 = dotGroup(perRow, x0, p1, c01, ones);
+        c00 = dotGroup(dotPerRow, x0, p0, c00, ones);
+        c01 = dotGroup(dotPerRow, x0, p1, c01, ones);
         const x1 = v128.load32_splat(ap, 4);
-        c10 = dotGroup(perRow, x1, p0, c10, ones);
-        c11 = dotGroup(perRow, x1, p1, c11, ones);
+        c10 = dotGroup(dotPerRow, x1, p0, c10, ones);
+        c11 = dotGroup(dotPerRow, x1, p1, c11, ones);
         const x2 = v128.load32_splat(ap, 8);
-        c20 = dotGroup(perRow, x2, p0, c20, ones);
-        c21 = dotGroup(perRow, x2, p1, c21, ones);
+        c20 = dotGroup(dotPerRow, x2, p0, c20, ones);
+        c21 = dotGroup(dotPerRow, x2, p1, c21, ones);
         const x3 = v128.load32_splat(ap, 12);
-        c30 = dotGroup(perRow, x3, p0, c30, ones);
-        c31 = dotGroup(perRow, x3, p1, c31, ones);
+        c30 = dotGroup(dotPerRow, x3, p0, c30, ones);
+        c31 = dotGroup(dotPerRow, x3, p1, c31, ones);
         ap += R_GROUP;
         bp += P_GROUP;
       }
@@ -400,15 +389,9 @@ function qgemmTiles<PerRow, Relu>(M: i32, N: i32, K: i32, a: usize, b: usize, sc
  */
 export function qgemm_s8(M: i32, N: i32, K: i32, a: usize, b: usize, scale: usize, offset: usize, flags: i32, C: usize, ldc: i32): void {
   const relu = (flags & QgemmFlags.Relu) != 0;
-  // u16 marks "on", u8 "off".
-  if (flags & QgemmFlags.PerRow) {
-    if (relu) qgemmTiles<u16, u16>(M, N, K, a, b, scale, offset, C, ldc);
-    else qgemmTiles<u16, u8>(M, N, K, a, b, scale, offset, C, ldc);
-  } else if (relu) {
-    qgemmTiles<u8, u16>(M, N, K, a, b, scale, offset, C, ldc);
-  } else {
-    qgemmTiles<u8, u8>(M, N, K, a, b, scale, offset, C, ldc);
-  }
+  const perRow = (flags & QgemmFlags.PerRow) != 0;
+  if (ASC_FEATURE_RELAXED_SIMD && perRow) qgemmTiles<u16>(true, relu, M, N, K, a, b, scale, offset, C, ldc);
+  else qgemmTiles<u8>(perRow, relu, M, N, K, a, b, scale, offset, C, ldc);
 }
 
 /**

@@ -163,7 +163,7 @@ export function qconv2d(op: string, g: QConvGeometry, x: number, weights: Packed
   const flags = (relu ? RELU : 0) | PER_ROW;
   // 16 bytes of slack: a panel's 8-byte loads may reach past the last pixel's window.
   withScratch(g.Cin * Hp * Wp + 16, `${op} quantized input`, (xq) => {
-    withScratch(k.qgemm_packed_panels_bytes(P, K) + 4 * (kp + 8), `${op} patches`, (a) => {
+    withScratch(k.qgemm_packed_panels_bytes(P, K) + 4 * (kp + 10), `${op} patches`, (a) => {
       const tab = a + k.qgemm_packed_panels_bytes(P, K), base = tab + 4 * kp;
       for (let n = 0; n < g.N; n++) {
         k.qgemm_quantize_image(x + 4 * n * g.Cin * g.H * g.W, g.Cin, g.H, g.W, Hp, Wp, g.ph, g.pw, 1 / input.scale, input.zeroPoint, xq);
