@@ -67,12 +67,13 @@ function tfjsConv(s: ConvShape, backward: boolean): Case {
 }
 
 function convPair(name: string, s: ConvShape, slowFwdBwd: Impl[] = []): Workload[] {
-  // the forward's multiply-adds; the input and weight gradients take as many each
-  const fwdFlops = 2 * s.batch * s.cout * outSize(s) ** 2 * s.cin * s.kernel ** 2;
+  // The forward's multiply-adds (the input and weight gradients take as many each), for a fraction
+  // of the peak; not for 3x3 kernels, which run Winograd's transform with fewer multiply-adds.
+  const fwdFlops = s.kernel === 3 ? undefined : 2 * s.batch * s.cout * outSize(s) ** 2 * s.cin * s.kernel ** 2;
   return [false, true].map((backward) => ({
     name: `${name}-${backward ? "fwdbwd" : "fwd"}`,
     unit: "ms",
-    flops: backward ? 3 * fwdFlops : fwdFlops,
+    flops: fwdFlops && (backward ? 3 * fwdFlops : fwdFlops),
     simdgrad: () => simdgradConv(s, backward),
     tfjs: () => tfjsConv(s, backward),
     slow: backward ? slowFwdBwd : [],
