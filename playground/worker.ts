@@ -224,13 +224,17 @@ function publish() {
   post({ type: "update", steps, epoch, losses, figures: session.figures(losses), running });
 }
 
-/** Trains for about SLICE_MS, records the slice's mean loss, posts the figures. */
+/** Trains for about SLICE_MS, records the slice's mean loss (and, first, the untrained loss), posts the figures. */
 function slice() {
   if (!session) return;
   const start = performance.now();
   let sum = 0, n = 0;
   do {
-    sum += session.batch();
+    const loss = session.batch();
+    // The first batch's loss (the untrained model's) opens the curve on its own: a slice is a
+    // fixed time, so on a fast machine the first slice's mean already includes most of the fall.
+    if (steps === 0) losses.push(loss);
+    sum += loss;
     n++;
     steps++;
     if (++batchInEpoch === session.batchesPerEpoch) (batchInEpoch = 0), epoch++, session.epochEnd?.();

@@ -63,8 +63,8 @@ describe.skipIf(skip)("playground in Chromium", () => {
     // The configure that the change sent has answered with its first figures (steps 0).
     await page.waitForFunction(() => { const l = (window as any).playground.last; return l && l.steps === 0; }, null, { timeout: 30_000 });
     await page.click("#run");
-    // and at least 4 recorded losses: the worker records one per time slice, so a fast step fits
-    // the steps into fewer slices
+    // and at least 4 recorded losses: the worker records the untrained model's loss, then one per
+    // time slice, so a fast step fits the steps into fewer slices
     await page.waitForFunction((n) => { const l = (window as any).playground.last; return (l?.steps ?? 0) >= n && (l?.losses.length ?? 0) > 3; }, steps, { timeout: 100_000, polling: 50 });
     await page.click("#run"); // pause
     await page.waitForFunction(() => (window as any).playground.last?.running === false, null, { timeout: 10_000 });
