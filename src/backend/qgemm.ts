@@ -2,6 +2,7 @@
 // a quantized layer keeps in wasm memory, the per-call scratch blocks, and the call sequences of a
 // quantized Linear and Conv2d. The layout of the packed operands stays inside the kernels.
 import { heap } from "./memory.js";
+import { QgemmFlags } from "./kernels.js";
 import { backend } from "./wasm.js";
 
 // The output channels of one packed panel (assembly/qgemm.ts NR): epilogue arrays are padded to it.
@@ -136,16 +137,13 @@ export class Epilogue {
   }
 }
 
-// qgemm_s8's flags (assembly/qgemm.ts QgemmFlags).
-const RELU = 1, PER_ROW = 2;
-
 /** y [M, N] = the quantized product of x [M, K] (floats at x) with the packed weights (panels). */
 export function qlinear(op: string, x: number, M: number, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean, y: number): void {
   const k = backend().kernels;
   const { K, Ng: N } = weights;
   withScratch(k.qgemm_packed_rows_bytes(M, K), `${op} quantized input`, (a) => {
     k.qgemm_quantize_rows(x, M, K, K, 1 / input.scale, input.zeroPoint, a);
-    k.qgemm_s8(M, N, K, a, weights.group(0), epilogue.scale(0), epilogue.offset(0), relu ? RELU : 0, y, N);
+    k.qgemm_s8(M, N, K, a, weights.group(0), epilogue.scale(0), epilogue.offset(0), relu ? QgemmFlags.relu : 0, y, N);
   });
 }
 
@@ -160,7 +158,7 @@ export function qconv2d(op: string, g: QConvGeometry, x: number, weights: Packed
   // The padded image covers every window and no more: rows and columns beyond are never read.
   const Hp = (g.Ho - 1) * g.sh + (g.kh - 1) * g.dh + 1, Wp = (g.Wo - 1) * g.sw + (g.kw - 1) * g.dw + 1;
   const K = weights.K, kp = K + 4;
-  const flags = (relu ? RELU : 0) | PER_ROW;
+  const flags = (relu ? QgemmFlags.relu : 0) | QgemmFlags.perRow;
   // 16 bytes of slack: a panel's 8-byte loads may reach past the last pixel's window.
   withScratch(g.Cin * Hp * Wp + 16, `${op} quantized input`, (xq) => {
     withScratch(k.qgemm_packed_panels_bytes(P, K) + 4 * (kp + 10), `${op} patches`, (a) => {
