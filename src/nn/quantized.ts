@@ -6,7 +6,8 @@
 // `input_zero_point`, the calibrated quantization of their input. The kernels' packed copy of the
 // weights is rebuilt whenever one of these tensors changes (loadStateDict, an in-place write).
 // They run inference only: forward in training mode, or on an input that needs a gradient, is an
-// error naming the layer.
+// error naming the layer. Each forward reports itself to the tracer (src/trace.ts) with its state
+// tensors, so simdgrad/onnx can export it (onnx/export.ts writes the integer ONNX ops).
 import { Tensor, shapeToString } from "../tensor.js";
 import { Module, buffer, reprBool, reprFloat, type Epilogue as Activation } from "./module.js";
 import { Linear } from "./linear.js";
@@ -18,6 +19,7 @@ import {
   Epilogue, PackedWeights, activationQParams, quantizeWeight, quantizedConv2d, quantizedLinear, valueRange, type ActivationQParams,
 } from "../ops/quantized.js";
 import { saveAsInt8 } from "../io/state.js";
+import { isTracing, traced, type TraceAttrs } from "../trace.js";
 
 interface Packed {
   weights: PackedWeights;
@@ -124,12 +126,20 @@ abstract class QuantizedModule extends Module {
   /** The layer's op on x (relu: with the fused ReLU). */
   protected abstract run(x: Tensor, relu: boolean): Tensor;
 
+  /** The op the layer reports to the tracer, and its settings beyond the state tensors and relu. */
+  protected abstract traceOp(x: Tensor): [op: string, attrs: TraceAttrs];
+
   // Quantized layers run inference only.
   private runChecked(x: Tensor, relu: boolean): Tensor {
     if (this.training) {
       throw new Error(`${this.constructor.name}: a quantized layer runs inference only and cannot be trained; call model.eval() before running it`);
     }
-    return this.run(x, relu);
+    const y = this.run(x, relu);
+    if (!isTracing()) return y;
+    const [op, attrs] = this.traceOp(x);
+    // The input quantization's tensors are absent (null) for a dynamic layer: each batch brings its own.
+    const [inputScale = null, inputZeroPoint = null] = this.inputQParamTensors();
+    return traced(op, [x, this.weight, this.weight_scale, this.bias, inputScale, inputZeroPoint], y, { ...attrs, relu });
   }
 
   override dispose(): void {
@@ -206,6 +216,10 @@ export class QuantizedLinear extends StaticQuantizedModule {
     return quantizedLinear("QuantizedLinear", x, p.weights, p.epilogue, this.builtForInput(), relu);
   }
 
+  protected traceOp(): [string, TraceAttrs] {
+    return ["quantizedLinear", {}];
+  }
+
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, input_scale=${reprFloat(this.input_scale.float32Data()[0])}, ` +
       `input_zero_point=${this.input_zero_point.int32Data()[0]}, qscheme=per_channel_symmetric, bias=${reprBool(this.bias !== null)}`;
@@ -257,6 +271,10 @@ export class DynamicQuantizedLinear extends QuantizedModule {
       this.lastInput = input;
     }
     return quantizedLinear("DynamicQuantizedLinear", x, p.weights, p.epilogue, input, relu);
+  }
+
+  protected traceOp(): [string, TraceAttrs] {
+    return ["quantizedLinear", {}];
   }
 
   override extraRepr(): string {
@@ -344,6 +362,13 @@ export class QuantizedConv2d extends StaticQuantizedModule {
       const p = this.current();
       return quantizedConv2d(name, xb, g, p.weights, p.epilogue, this.builtForInput(), relu);
     });
+  }
+
+  /** The convolution's settings, ONNX's way: pads [top, left, bottom, right], as the float conv2d reports them. */
+  protected traceOp(x: Tensor): [string, TraceAttrs] {
+    const xShape = x.ndim === 3 ? [1, ...x.shape] : x.shape;
+    const g = conv2dGeometry("QuantizedConv2d", xShape, this.weight.shape, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groupCount });
+    return ["quantizedConv2d", { strides: [g.sh, g.sw], pads: [g.pads[0], g.pads[2], g.pads[1], g.pads[3]], dilations: [g.dh, g.dw], groups: g.groups }];
   }
 
   override extraRepr(): string {

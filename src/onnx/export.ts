@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor.js";
 import { enableGrad } from "../autograd.js";
 import { withTracer, type TraceAttrs } from "../trace.js";
+import { SCALE_EPS } from "../ops/quantized.js";
 import type { Module } from "../nn/module.js";
 import { AttrType, DataType, encodeModel, type AttributeProto, type Dim, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
 
@@ -98,6 +99,17 @@ class GraphBuilder {
   constInts(values: readonly number[], dims: number[] = [values.length]): string {
     const name = this.fresh("const");
     this.initializers.set(name, { name, dims, dataType: DataType.INT64, ints: [...values] });
+    return name;
+  }
+
+  /**
+   * A state tensor's initializer (written as its dtype, int32) as the ONNX integer type its values
+   * are: int8 weight codes, a uint8 zero point. Returns its name.
+   */
+  retype(name: string, dataType: number): string {
+    const t = this.initializers.get(name);
+    if (!t || (t.dataType !== DataType.INT32 && t.dataType !== dataType)) throw new Error(`${name} is not an integer state tensor`);
+    this.initializers.set(name, { ...t, dataType });
     return name;
   }
 
@@ -227,7 +239,77 @@ function pool4d(c: OpContext, opType: string, attributes: AttributeProto[]): voi
   finish(c, "Squeeze", [c.g.op(opType, [c.g.op("Unsqueeze", [c.ins[0], axis])], attributes), axis]);
 }
 
+// ---- the quantized layers (nn/quantized.ts) ----
+// They are written with ONNX's integer ops, which compute the integers our kernels compute
+// (ops/quantized.ts, assembly/qgemm.ts), so ONNX Runtime agrees with simdgrad to float rounding:
+//   q   = QuantizeLinear(Clip(x·(1/s), −zp, 127 − zp), 1, zp)      uint8; ours: clamp(round(x·(1/s)) + zp, 0, 127)
+//   acc = MatMulInteger(q, Wᵀ, zp) or ConvInteger(q, W, zp)         int32 Σ (q − zp)·code, exact (padding is zp: 0.0)
+//   y   = Cast(acc)·(s·s_w[n]) + bias, then Relu when fused         ours: the same, as scale·Σ q·code + offset
+// x·(1/s) is the f32 product our kernel forms (QuantizeLinear divides by its scale, here 1, and
+// rounds half to even, as ours), and the Clip gives our 7-bit saturation, which QuantizeLinear's
+// uint8 [0, 255] does not. Not the QDQ form (DequantizeLinear around a float MatMul/Conv): ORT
+// rewrites that into QLinearMatMul/QLinearConv, which requantize the output and quantize the bias
+// to int32, where ours dequantizes to float32 and adds a float bias. Not DynamicQuantizeLinear for
+// the dynamic layers: it quantizes to 8 bits ([0, 255], scale = range/255) where ours uses 7; the
+// range → (scale, zero point) of activationQParams is written out instead, in double precision as
+// it is computed (JS numbers), so the codes are the same ones.
+
+/** The uint8 codes of a quantized layer's input, and their zero point and scale (value names). */
+function quantizeInput(c: OpContext): { q: string; zp: string; scale: string } {
+  const { g } = c;
+  const x = c.ins[0];
+  if (c.inputs[4]) { // static: the calibrated input_scale and input_zero_point
+    const s = c.inputs[4].float32Data()[0], zp = c.inputs[5]!.int32Data()[0];
+    const zpName = g.retype(c.ins[5], DataType.UINT8);
+    const v = g.op("Clip", [g.op("Mul", [x, g.constFloat(1 / s)]), g.constFloat(-zp), g.constFloat(127 - zp)]);
+    return { q: g.op("QuantizeLinear", [v, g.constFloat(1), zpName]), zp: zpName, scale: c.ins[4] };
+  }
+  // dynamic: activationQParams of this batch's range, in double
+  const dbl = (v: string) => g.op("Cast", [v], [int("to", DataType.DOUBLE)]);
+  const constDbl = (v: number) => dbl(g.constFloat(v)); // 0, 0.5, 127 and the eps are exact in float32
+  const xd = dbl(x);
+  const lo = g.op("Min", [g.op("ReduceMin", [xd], [int("keepdims", 0)]), constDbl(0)]);
+  const hi = g.op("Max", [g.op("ReduceMax", [xd], [int("keepdims", 0)]), constDbl(0)]);
+  const scaleD = g.op("Max", [g.op("Div", [g.op("Sub", [hi, lo]), constDbl(127)]), constDbl(SCALE_EPS)]);
+  // Math.round(v) is floor(v + 0.5) (ties up), not Round's ties to even.
+  const zpD = g.op("Clip", [g.op("Neg", [g.op("Floor", [g.op("Add", [g.op("Div", [lo, scaleD]), constDbl(0.5)])])]), constDbl(0), constDbl(127)]);
+  const scale = g.op("Cast", [scaleD], [int("to", DataType.FLOAT)]);
+  const zp = g.op("Cast", [zpD], [int("to", DataType.UINT8)]);
+  const zpF = g.op("Cast", [zpD], [int("to", DataType.FLOAT)]);
+  const v = g.op("Clip", [g.op("Mul", [x, g.op("Reciprocal", [scale])]), g.op("Neg", [zpF]), g.op("Sub", [g.constFloat(127), zpF])]);
+  return { q: g.op("QuantizeLinear", [v, g.constFloat(1), zp]), zp, scale };
+}
+
+/** y = Cast(acc)·(input scale·weight_scale) + bias, each per output channel laid along `channelShape`, Relu when fused. */
+function dequantizeOutput(c: OpContext, acc: string, inputScale: string, channelShape: number[]): string {
+  const { g } = c;
+  const perChannel = (v: string) => (channelShape.length === 1 ? v : g.op("Reshape", [v, g.constInts(channelShape)]));
+  let y = g.op("Mul", [g.op("Cast", [acc], [int("to", DataType.FLOAT)]), perChannel(g.op("Mul", [inputScale, c.ins[2]]))]);
+  if (c.inputs[3]) y = g.op("Add", [y, perChannel(c.ins[3])]);
+  return c.attrs.relu ? g.op("Relu", [y]) : y;
+}
+
 const converters: Record<string, Converter> = {
+  quantizedLinear: (c) => {
+    const { g } = c;
+    const { q, zp, scale } = quantizeInput(c);
+    const acc = g.op("MatMulInteger", [q, g.op("Transpose", [g.retype(c.ins[1], DataType.INT8)]), zp]);
+    finish(c, "Identity", [dequantizeOutput(c, acc, scale, [c.inputs[1]!.shape[0]])]);
+  },
+  quantizedConv2d: (c) => {
+    const { g } = c;
+    const { strides, pads, dilations, groups } = c.attrs as { strides: number[]; pads: number[]; dilations: number[]; groups: number };
+    const w = c.inputs[1]!;
+    const unbatched = c.inputs[0]!.ndim === 3;
+    const batchAxis = g.constInts([0]);
+    if (unbatched) c = { ...c, ins: [g.op("Unsqueeze", [c.ins[0], batchAxis]), ...c.ins.slice(1)] };
+    const { q, zp, scale } = quantizeInput(c);
+    const acc = g.op("ConvInteger", [q, g.retype(c.ins[1], DataType.INT8), zp], [
+      ints("kernel_shape", w.shape.slice(2)), ints("strides", strides), ints("pads", pads), ints("dilations", dilations), int("group", groups),
+    ]);
+    const y = dequantizeOutput(c, acc, scale, [w.shape[0], 1, 1]);
+    finish(c, unbatched ? "Squeeze" : "Identity", unbatched ? [y, batchAxis] : [y]);
+  },
   unary: (c) => {
     const { op, p0, p1 } = c.attrs as { op: string; p0: number; p1: number };
     const convert = unary[op];

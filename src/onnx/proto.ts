@@ -173,6 +173,8 @@ function writeTensor(w: Writer, t: TensorProto): void {
     w.bytesField(9, new Uint8Array(Int32Array.from(t.ints!).buffer));
   } else if (t.dataType === DataType.BOOL || t.dataType === DataType.UINT8) {
     w.bytesField(9, Uint8Array.from(t.ints!));
+  } else if (t.dataType === DataType.INT8) {
+    w.bytesField(9, new Uint8Array(Int8Array.from(t.ints!).buffer));
   } else {
     throw new Error(`onnx: writing tensor ${t.name}: data type ${t.dataType} is not supported`);
   }

@@ -8,6 +8,7 @@
 import { Epilogue, PackedWeights, qconv2d, qlinear, rangeOf, type ActivationQParams, type QConvGeometry } from "../backend/qgemm.js";
 import { Tensor, shapeToString, numel } from "../tensor.js";
 import { isGradEnabled } from "../autograd.js";
+import { isTracing } from "../trace.js";
 import { checkFloat } from "./checks.js";
 
 export { Epilogue, PackedWeights, type ActivationQParams } from "../backend/qgemm.js";
@@ -18,7 +19,7 @@ export const ACTIVATION_QMAX = 127;
 /** The weight codes' range (symmetric int8). */
 export const WEIGHT_QMAX = 127;
 // PyTorch's observers' floor on a scale (torch.finfo(torch.float32).eps).
-const SCALE_EPS = 1.1920928955078125e-7;
+export const SCALE_EPS = 1.1920928955078125e-7;
 
 /**
  * PyTorch's MinMaxObserver qparams (affine, quint8 with reduce_range): the range is widened to
@@ -64,9 +65,13 @@ export function quantizeWeight(op: string, weight: Tensor): { codes: Tensor; sca
   return { codes, scales };
 }
 
-/** Quantized layers run inference only: an input that needs a gradient is refused, by name. */
+/**
+ * Quantized layers run inference only: an input that needs a gradient is refused, by name. Under
+ * an ONNX export's trace (whose inputs require grad so untraced ops show up) the layers report
+ * themselves, and no gradient is asked for.
+ */
 export function checkInference(op: string, x: Tensor): void {
-  if (x.requiresGrad && isGradEnabled()) {
+  if (x.requiresGrad && isGradEnabled() && !isTracing()) {
     throw new Error(`${op}: quantized layers run inference only and have no gradient; call it under noGrad() or detach the input`);
   }
 }
