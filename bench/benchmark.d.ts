@@ -1,7 +1,9 @@
 // The part of benchmark.js 2.1 that the harness uses (the package ships no types).
 declare module "benchmark" {
   interface Options {
-    fn: () => void;
+    /** With defer: fn gets a deferred and calls its resolve() when the call is done. */
+    fn: (() => void) | ((deferred: { resolve: () => void }) => void);
+    defer?: boolean;
     minSamples?: number;
     maxTime?: number;
     initCount?: number;
@@ -10,6 +12,7 @@ declare module "benchmark" {
     static support: { decompilation: boolean };
     constructor(options: Options);
     run(options?: { async?: boolean }): this;
+    on(event: "complete", listener: () => void): this;
     error?: Error;
     stats: { sample: number[]; rme: number; mean: number };
   }

@@ -4,7 +4,7 @@ import { median } from "./timing.js";
 
 export { toValue } from "./timing.js";
 
-export const IMPLS = ["simdgrad", "tfjs-wasm", "tfjs-cpu", "pytorch"] as const;
+export const IMPLS = ["simdgrad", "tfjs-wasm", "tfjs-cpu", "ort-wasm", "pytorch"] as const;
 export type Impl = (typeof IMPLS)[number];
 export type Unit = "GFLOP/s" | "samples/s" | "tokens/s" | "ms";
 
@@ -12,6 +12,12 @@ export type Unit = "GFLOP/s" | "samples/s" | "tokens/s" | "ms";
 export interface Case {
   run: () => void;
   dispose?: () => void;
+}
+
+/** A prepared run whose call is asynchronous (ONNX Runtime's session.run). */
+export interface AsyncCase {
+  run: () => Promise<void>;
+  dispose?: () => Promise<void>;
 }
 
 export interface Workload {
@@ -25,6 +31,8 @@ export interface Workload {
   simdgrad: () => Case;
   /** Builds TF.js's case, run once per backend (the runner switches backend first). */
   tfjs: () => Case;
+  /** Builds ONNX Runtime Web's case (wasm, 1 thread): the same model, exported with exportOnnx (inference workloads). */
+  ort?: () => Promise<AsyncCase>;
   /** The workload's name in bench/torch_peer.py (native PyTorch, one thread; run with --torch). */
   torch?: string;
   /** Implementations skipped unless --include-slow (a single call takes minutes). */
@@ -57,6 +65,24 @@ function timeOnce(run: () => void): number {
   return (performance.now() - t0) / 1e3;
 }
 
+async function timeOnceAsync(run: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  return (performance.now() - t0) / 1e3;
+}
+
+const SLOW_METHOD = "1 timed call after 1 warm-up (too slow for benchmark.js)";
+
+/** Whether the warm-up goes on after `calls` calls that took `spent` seconds. */
+const warming = (opts: TimingOptions, calls: number, spent: number) => (calls < (opts.quick ? 4 : 10) || spent < (opts.quick ? 0.1 : 0.3)) && spent < 2;
+
+const benchOptions = (opts: TimingOptions) => ({ minSamples: opts.quick ? 3 : 5, maxTime: opts.quick ? 0.25 : 1, initCount: 1 });
+
+function benchTiming(bench: Benchmark): Timing {
+  if (bench.error) throw bench.error;
+  return { seconds: median(bench.stats.sample), rme: bench.stats.rme, samples: bench.stats.sample.length, method: "benchmark.js" };
+}
+
 /**
  * Warm-up (V8 runs wasm in its baseline tier for the first calls and tiers up after a few), then
  * benchmark.js. Calls that take over `slowCallSeconds` get one more hand-timed warm call instead:
@@ -64,28 +90,35 @@ function timeOnce(run: () => void): number {
  */
 export function measure(run: () => void, opts: TimingOptions): Timing {
   const first = timeOnce(run);
-  if (first > opts.slowCallSeconds) {
-    const second = timeOnce(run);
-    return { seconds: second, rme: null, samples: 1, method: "1 timed call after 1 warm-up (too slow for benchmark.js)" };
-  }
-  const warmCalls = opts.quick ? 4 : 10;
-  const warmSeconds = opts.quick ? 0.1 : 0.3;
-  let calls = 1, spent = first;
-  while ((calls < warmCalls || spent < warmSeconds) && spent < 2) {
-    spent += timeOnce(run);
-    calls++;
-  }
+  if (first > opts.slowCallSeconds) return { seconds: timeOnce(run), rme: null, samples: 1, method: SLOW_METHOD };
+  for (let calls = 1, spent = first; warming(opts, calls, spent); calls++) spent += timeOnce(run);
   global.gc?.();
-
-  const bench = new Benchmark({
-    fn: run,
-    minSamples: opts.quick ? 3 : 5,
-    maxTime: opts.quick ? 0.25 : 1,
-    initCount: 1,
-  });
+  const bench = new Benchmark({ fn: run, ...benchOptions(opts) });
   bench.run({ async: false });
-  if (bench.error) throw bench.error;
-  return { seconds: median(bench.stats.sample), rme: bench.stats.rme, samples: bench.stats.sample.length, method: "benchmark.js" };
+  return benchTiming(bench);
+}
+
+/** measure for an asynchronous call: the same warm-up, then benchmark.js's deferred mode (each call awaited). */
+export async function measureAsync(run: () => Promise<void>, opts: TimingOptions): Promise<Timing> {
+  const first = await timeOnceAsync(run);
+  if (first > opts.slowCallSeconds) return { seconds: await timeOnceAsync(run), rme: null, samples: 1, method: SLOW_METHOD };
+  for (let calls = 1, spent = first; warming(opts, calls, spent); calls++) spent += await timeOnceAsync(run);
+  global.gc?.();
+  let failure: unknown = null;
+  const bench = new Benchmark({
+    defer: true,
+    fn: (deferred: { resolve: () => void }) => void run().then(() => deferred.resolve(), (e: unknown) => {
+      failure ??= e;
+      deferred.resolve();
+    }),
+    ...benchOptions(opts),
+  });
+  await new Promise<void>((done) => {
+    bench.on("complete", () => done());
+    bench.run({ async: true });
+  });
+  if (failure) throw failure;
+  return benchTiming(bench);
 }
 
 

@@ -2,24 +2,35 @@
 // is simdgrad's float32 model, `int8-<workload>` the same weights statically quantized
 // (quantize with one calibration batch; `-dynamic` rows: quantizeDynamic). Within a pair the
 // TF.js column is the same float32 TF.js model, so int8 vs float32 = the ratio of the two rows'
-// times (or of their ratios vs tfjs-wasm). Workloads: the MNIST MLP 784-256-256-10 at batch 128
+// times (or of their ratios vs tfjs-wasm). The ort-wasm column is ONNX Runtime Web running the
+// row's own model as exportOnnx writes it: the float32 model on -f32 rows, the same quantized
+// model (integer ops, src/onnx/export.ts) on the int8 rows, so vs ort-wasm compares int8 with
+// int8. Workloads: the MNIST MLP 784-256-256-10 at batch 128
 // (bench/mlp.ts), the LeNet-5 conv layers and a 3x3 64-channel conv (bench/conv.ts), LeNet-5
 // inference at batch 128.
 import * as sg from "../src/index.js";
-import type { Case, Workload } from "./harness.js";
+import type { AsyncCase, Case, Workload } from "./harness.js";
 import { convWorkloads } from "./conv.js";
 import { MLP_SIZES, mlpWorkloads } from "./mlp.js";
 import { tfjsLenet } from "./lenet.js";
-import { tf } from "./peers.js";
+import { ortCase, tf } from "./peers.js";
 
 type Variant = "f32" | "int8" | "dynamic";
 
-/** Times model.forward(x) (eval, noGrad) for the float model or its quantized copy; `calibration` is x itself. */
-function inferCase(build: () => sg.nn.Module, inputShape: number[], variant: Variant): Case {
+/** A row's model (the float model or its quantized copy; `calibration` is x itself) and its input x. */
+function prepared(build: () => sg.nn.Module, inputShape: number[], variant: Variant): { model: sg.nn.Module; x: sg.Tensor } {
   let model = build().eval();
-  const x = sg.randn(inputShape);
+  // Kept: building the ORT case between this case's setup and its runs calibrates another model
+  // (noGrad blocks, loop boundaries), which would otherwise free this x as an unused loop temporary.
+  const x = sg.keep(sg.randn(inputShape));
   if (variant === "int8") model = sg.quantize(model, { calibration: [x] });
   if (variant === "dynamic") model = sg.quantizeDynamic(model);
+  return { model, x };
+}
+
+/** Times model.forward(x) (eval, noGrad). */
+function inferCase(build: () => sg.nn.Module, inputShape: number[], variant: Variant): Case {
+  const { model, x } = prepared(build, inputShape, variant);
   return {
     run: () => sg.noGrad(() => sg.tidy(() => void model.forward(x))),
     dispose: () => {
@@ -27,6 +38,17 @@ function inferCase(build: () => sg.nn.Module, inputShape: number[], variant: Var
       x.dispose();
     },
   };
+}
+
+/** The same model exported and run in ONNX Runtime. */
+async function ortInferCase(build: () => sg.nn.Module, inputShape: number[], variant: Variant): Promise<AsyncCase> {
+  const { model, x } = prepared(build, inputShape, variant);
+  try {
+    return await ortCase(model, x);
+  } finally {
+    model.dispose();
+    x.dispose();
+  }
 }
 
 function mlp(): sg.nn.Module {
@@ -62,6 +84,7 @@ function rows(name: string, build: () => sg.nn.Module, inputShape: number[], tfj
     unit: "ms",
     simdgrad: () => inferCase(build, inputShape, variant),
     tfjs,
+    ort: () => ortInferCase(build, inputShape, variant),
   }));
 }
 

@@ -1,5 +1,6 @@
-// simdgrad vs TensorFlow.js (wasm/XNNPACK and cpu backends, 1 thread each) in one process, and with
-// --torch native PyTorch (one thread, bench/torch_peer.py in a child process per round, alternating
+// simdgrad vs TensorFlow.js (wasm/XNNPACK and cpu backends, 1 thread each) in one process, ONNX
+// Runtime Web (wasm, 1 thread) on the workloads that define it (inference of a model simdgrad
+// exports), and with --torch native PyTorch (one thread, bench/torch_peer.py in a child process per round, alternating
 // with the other rounds, so every ratio comes from one run on one machine).
 //   node --expose-gc --import tsx bench/run.ts [--quick] [--json] [--filter <regex>] [--include-slow] [--threads N] [--contention] [--torch]
 // Prints a table per workload and a summary; ratios > 1 mean simdgrad is better (faster or
@@ -18,7 +19,7 @@ import { startBusy } from "./contention.js";
 import { convWorkloads } from "./conv.js";
 import { gemmWorkloads } from "./gemm.js";
 import { int8Workloads } from "./int8.js";
-import { advantage, IMPLS, measure, toValue, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
+import { advantage, IMPLS, measure, measureAsync, toValue, type AsyncCase, type Case, type Impl, type Timing, type TimingOptions, type Workload } from "./harness.js";
 import { lenetWorkloads } from "./lenet.js";
 import { sequenceWorkloads } from "./sequence.js";
 import { mlpWorkloads } from "./mlp.js";
@@ -31,6 +32,8 @@ interface Row {
   value: number | null;
   unit: string;
   ratioVsTfjsWasm: number | null;
+  /** on workloads with an ONNX Runtime case: simdgrad's advantage over it in the same run */
+  ratioVsOrt?: number | null;
   /** with --torch: simdgrad's advantage over native PyTorch measured in the same run */
   ratioVsTorch?: number | null;
   /** with --threads N: simdgrad's advantage over its own single thread (null for TF.js) */
@@ -96,6 +99,16 @@ const multiThreaded = args.threads > 1;
 // The pool must start before any tensor exists, so no workload is built before this.
 const simdgradBuild = (await sg.init(multiThreaded ? { threads: args.threads, spawnWorker: nodeWorkerSpawner } : {})).build;
 
+const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads, ...sequenceWorkloads, ...int8Workloads];
+const names = [...workloads.map((w) => w.name), MEMORY_WORKLOAD];
+const selected = names.filter((n) => !args.filter || args.filter.test(n));
+if (!selected.length) {
+  console.error(`bench: --filter ${args.filter} matches none of: ${names.join(", ")}`);
+  process.exit(2);
+}
+/** ONNX Runtime gets a column when a selected workload defines its case. */
+const withOrt = workloads.some((w) => w.ort && selected.includes(w.name));
+
 /** One measured column: an implementation at a thread count. */
 interface Variant {
   impl: Impl;
@@ -107,6 +120,7 @@ const VARIANTS: Variant[] = [
   ...(multiThreaded ? [{ impl: "simdgrad" as const, threads: 1 }] : []),
   { impl: "tfjs-wasm", threads: 1 }, // threadsOf("tfjs-wasm") once the peers are initialised
   { impl: "tfjs-cpu", threads: 1 },
+  ...(withOrt ? [{ impl: "ort-wasm" as const, threads: 1 }] : []),
   ...(args.torch ? [{ impl: "pytorch" as const, threads: 1 }] : []),
 ];
 
@@ -167,16 +181,17 @@ function describeError(e: unknown): string {
 
 async function switchTo(v: Variant): Promise<void> {
   if (v.impl === "simdgrad") sg.setNumThreads(v.threads);
-  else if (v.impl !== "pytorch") await useBackend(v.impl === "tfjs-wasm" ? "wasm" : "cpu");
+  else if (v.impl === "tfjs-wasm" || v.impl === "tfjs-cpu") await useBackend(v.impl === "tfjs-wasm" ? "wasm" : "cpu");
 }
 
 /** Fills ratioVsTfjsWasm and, with --threads, ratioVsOwn1Thread (simdgrad rows only). */
 function addRatios(rows: Row[]): Row[] {
   const value = (impl: Impl, threads?: number) => rows.find((r) => r.impl === impl && (threads === undefined || r.threads === threads))?.value ?? null;
   const ratio = (r: Row, base: number | null) => (r.value !== null && base !== null ? advantage(r.unit, r.value, base) : null);
-  const peer = value("tfjs-wasm"), own1 = value("simdgrad", 1), torch = value("pytorch");
+  const peer = value("tfjs-wasm"), own1 = value("simdgrad", 1), torch = value("pytorch"), onnx = value("ort-wasm");
   for (const r of rows) {
     r.ratioVsTfjsWasm = ratio(r, peer);
+    if (withOrt) r.ratioVsOrt = r.impl === "ort-wasm" ? null : ratio(r, onnx);
     if (args.torch) r.ratioVsTorch = r.impl === "pytorch" ? null : ratio(r, torch);
     if (multiThreaded) r.ratioVsOwn1Thread = r.impl === "simdgrad" ? ratio(r, own1) : null;
   }
@@ -197,6 +212,7 @@ function gflops(w: Workload, seconds: number): number | null {
  */
 async function runWorkload(w: Workload): Promise<Row[]> {
   const cases = new Map<Impl, Case>();
+  let ortCase: AsyncCase | null = null;
   const notes = new Map<Impl, string>();
   const best = new Map<Variant, Timing>();
   /** every round's value, for the spread over rounds */
@@ -208,6 +224,18 @@ async function runWorkload(w: Workload): Promise<Row[]> {
   for (const impl of IMPLS) {
     if (impl === "pytorch") {
       if (args.torch && !w.torch) notes.set(impl, "n/a: no PyTorch definition in bench/torch_peer.py");
+      continue;
+    }
+    if (impl === "ort-wasm") {
+      if (!withOrt) continue;
+      if (!w.ort) notes.set(impl, "n/a: no ONNX Runtime case (inference workloads only)");
+      else {
+        try {
+          ortCase = await w.ort();
+        } catch (e) {
+          notes.set(impl, describeError(e));
+        }
+      }
       continue;
     }
     if (w.slow?.includes(impl) && !args.includeSlow) {
@@ -236,6 +264,19 @@ async function runWorkload(w: Workload): Promise<Row[]> {
         }
         continue;
       }
+      if (v.impl === "ort-wasm") {
+        if (!ortCase || (round > 0 && prev?.method !== "benchmark.js")) continue;
+        if (args.json) process.stderr.write(`${w.name} ort-wasm (round ${round + 1})...\n`);
+        try {
+          keep(v, await measureAsync(ortCase.run, timing), prev);
+        } catch (e) {
+          notes.set(v.impl, describeError(e));
+          await ortCase.dispose?.();
+          ortCase = null;
+        }
+        global.gc?.();
+        continue;
+      }
       const c = cases.get(v.impl);
       if (!c || (round > 0 && (v.impl === "tfjs-cpu" || prev?.method !== "benchmark.js"))) continue;
       if (args.json) process.stderr.write(`${w.name} ${v.impl} ${v.threads}t (round ${round + 1})...\n`);
@@ -255,6 +296,7 @@ async function runWorkload(w: Workload): Promise<Row[]> {
     await switchTo(VARIANTS.find((v) => v.impl === impl)!);
     c.dispose?.();
   }
+  await ortCase?.dispose?.();
 
   return addRatios(VARIANTS.map((v) => {
     const t = best.get(v);
@@ -282,6 +324,7 @@ function runMemory(): Row[] {
     if (v.impl === "tfjs-wasm") return { ...base, impl: v.impl, threads: threads(v), value: peer, note: "wasm heap after the same steps" };
     if (v.impl === "tfjs-cpu") return { ...base, impl: v.impl, threads: 1, value: null, note: "n/a (JS heap, no wasm memory)" };
     if (v.impl === "pytorch") return { ...base, impl: v.impl, threads: 1, value: null, note: "not measured (native heap)" };
+    if (v.impl === "ort-wasm") return { ...base, impl: v.impl, threads: 1, value: null, note: "not measured (inference only)" };
     const child = spawnSync(process.execPath, [...process.execArgv, script, args.quick ? "5" : "20", String(v.threads)], { encoding: "utf8" });
     const line = child.stdout.trim().split("\n").pop() ?? "";
     let m;
@@ -320,6 +363,7 @@ function printWorkloadTable(rows: Row[]): void {
   const better = unit === "ms" || unit === "bytes" ? "lower is better" : "higher is better";
   const own1 = (r: Row | null) =>
     (multiThreaded ? ` ${(r ? fmtRatio(r.ratioVsOwn1Thread ?? null) : "vs 1 thread").padStart(12)}` : "") +
+    (withOrt ? ` ${(r ? fmtRatio(r.ratioVsOrt ?? null) : "vs ort-wasm").padStart(11)}` : "") +
     (args.torch ? ` ${(r ? fmtRatio(r.ratioVsTorch ?? null) : "vs pytorch").padStart(11)}` : "");
   console.log(`\n${workload}  [${unit}, ${better}]`);
   console.log(`  ${"impl".padEnd(10)} ${"threads".padStart(7)} ${"value".padStart(11)} ${"±rme".padStart(7)} ${"vs tfjs-wasm".padStart(13)}${own1(null)}  note`);
@@ -336,6 +380,7 @@ function printSummary(all: Row[][]): void {
   const label = (v: Variant) => (v.impl === "simdgrad" && multiThreaded ? `simdgrad ${v.threads}t` : v.impl);
   const ratios = [
     ...(multiThreaded ? [`${n}t vs 1t`, `${n}t vs tfjs-wasm`, "1t vs tfjs-wasm", `${n}t vs tfjs-cpu`] : ["vs tfjs-wasm", "vs tfjs-cpu"]),
+    ...(withOrt ? [multiThreaded ? `${n}t vs ort-wasm` : "vs ort-wasm"] : []),
     ...(args.torch ? [multiThreaded ? `${n}t vs pytorch` : "vs pytorch"] : []),
   ];
   console.log("\n## Summary (ratios: simdgrad's advantage; > 1 = simdgrad better)\n");
@@ -348,6 +393,7 @@ function printSummary(all: Row[][]): void {
     const vsCpu = mine.value !== null && cpu.value !== null ? advantage(mine.unit, mine.value, cpu.value) : null;
     const ratioCells = [
       ...(multiThreaded ? [mine.ratioVsOwn1Thread ?? null, mine.ratioVsTfjsWasm, rows[1].ratioVsTfjsWasm, vsCpu] : [mine.ratioVsTfjsWasm, vsCpu]),
+      ...(withOrt ? [mine.ratioVsOrt ?? null] : []),
       ...(args.torch ? [mine.ratioVsTorch ?? null] : []),
     ];
     console.log(`| ${mine.workload} | ${mine.unit} | ${rows.map(cell).join(" | ")} | ${ratioCells.map(fmtRatio).join(" | ")} |`);
@@ -368,13 +414,6 @@ async function main(): Promise<void> {
   if (args.json) console.log(JSON.stringify({ workload: "simd-peak", plainGflops: peak.plain, relaxedGflops: peak.relaxed }));
   else console.log(peakLine);
 
-  const workloads = [...gemmWorkloads, ...mlpWorkloads, ...convWorkloads, ...lenetWorkloads, ...sequenceWorkloads, ...int8Workloads];
-  const names = [...workloads.map((w) => w.name), MEMORY_WORKLOAD];
-  const selected = names.filter((n) => !args.filter || args.filter.test(n));
-  if (!selected.length) {
-    console.error(`bench: --filter ${args.filter} matches none of: ${names.join(", ")}`);
-    process.exit(2);
-  }
   const all: Row[][] = [];
   const t0 = performance.now();
   for (const name of selected) {

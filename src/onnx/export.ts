@@ -492,6 +492,13 @@ function dynamicDims(name: string, shape: readonly number[], axes: ExportOnnxOpt
  * The model as an ONNX file, by tracing model.forward(...exampleInputs) in evaluation mode (the
  * training flags are restored afterwards). Parameters and buffers become initializers named by
  * their state-dict keys. An op without an ONNX form is an error naming it.
+ *
+ * Quantized models (quantize, quantizeDynamic) export with ONNX's integer ops — QuantizeLinear to
+ * uint8, MatMulInteger (Linear) / ConvInteger (Conv2d) on int8 weights, then a float32 multiply by
+ * the per-channel scales and the bias — which compute the same codes and int32 sums as simdgrad's
+ * kernels, so ONNX Runtime gives the same outputs to float rounding (see the quantized layers'
+ * converters below for the form and why not QDQ or DynamicQuantizeLinear). Weights are int8
+ * initializers under their state-dict keys.
  */
 export function exportOnnx(model: Module<unknown>, exampleInputs: Tensor | readonly Tensor[], options: ExportOnnxOptions = {}): Uint8Array {
   for (const k of Object.keys(options)) {
