@@ -5,6 +5,11 @@
 // With --threads N (N > 1) a kernel the pool runs is timed as one job ("kernel (pool)": its
 // chunks on every thread, until the last is done) and the other kernels as calls on this thread;
 // --forced runs every job over the threads (pool.adaptive = false: no solo runs, no backoffs).
+// Each job over the threads is traced (ThreadPool.traceJobs): a second table splits its wall time
+// into the caller's own chunks and its wait for the workers', with how long after the caller
+// published it the worker found it (the hand-off) and how much of the job the worker sat idle.
+// Every row has its median over the steps beside the mean: a machine shared with other programs
+// deschedules a thread for milliseconds now and then, which the means carry and the medians not.
 //   add --experimental-wasm-relaxed-simd for the relaxed build
 // The clock is the wall clock (hrtime); on a busy machine --cpu-clock uses the process's CPU time
 // instead (user + system, which leaves out time spent descheduled but counts V8's background
@@ -15,6 +20,7 @@ import "../src/relaxed.js";
 import "../src/threads.js";
 import { nodeWorkerSpawner } from "../src/backend/threads-node.js";
 import type { Job } from "../src/backend/job.js";
+import type { JobTrace } from "../src/backend/threads.js";
 import { backend } from "../src/backend/wasm.js";
 import type { Case, Workload } from "./harness.js";
 import { lenetWorkloads } from "./lenet.js";
@@ -37,9 +43,9 @@ if (!workload || !Number.isInteger(steps) || steps < 1 || !Number.isInteger(thre
 }
 
 const b = await sg.init(threads > 1 ? { threads, spawnWorker: nodeWorkerSpawner } : {});
-interface Tally { ns: number; calls: number; flops: number }
+interface Tally { ns: number; calls: number; flops: number; steps: number[] }
 const tallies = new Map<string, Tally>();
-let callInStep = 0;
+let callInStep = 0, step = 0;
 const cpuClock = argv.includes("--cpu-clock");
 const now = cpuClock
   ? () => {
@@ -78,9 +84,21 @@ if (pool) {
     tally(`${job.kernel} (pool)`, job.args as number[], now() - t0);
   };
 }
+/** Per pool job (by call in the step, or by kernel): its traces. */
+const jobTraces = new Map<string, JobTrace[]>();
+let jobInStep = 0;
+pool?.traceJobs((t) => {
+  if (!timing) return;
+  const key = byCall ? `${String(jobInStep++).padStart(3)} ${t.kernel} (${t.chunks} chunks)` : t.kernel;
+  const list = jobTraces.get(key) ?? [];
+  list.push(t);
+  jobTraces.set(key, list);
+});
 function tally(kernel: string, a: number[], ns: number): void {
   const key = byCall ? `${String(callInStep++).padStart(3)} ${kernel}(${a.map((v) => (typeof v !== "number" ? String(v) : Math.abs(v) >= 65536 ? "p" : +v.toFixed(3))).join(", ")})` : kernel;
-  const t = tallies.get(key) ?? { ns: 0, calls: 0, flops: 0 };
+  const t = tallies.get(key) ?? { ns: 0, calls: 0, flops: 0, steps: [] };
+  if (t.steps.length <= step) t.steps.push(...new Array<number>(step + 1 - t.steps.length).fill(0));
+  t.steps[step] += ns;
   t.ns += ns;
   t.calls++;
   t.flops += flopsOf(kernel, a);
@@ -109,8 +127,8 @@ const overhead = clockOverheadNs();
 global.gc?.();
 timing = true;
 const t0 = now(), wall0 = performance.now(), cpu0 = process.cpuUsage();
-for (let i = 0; i < steps; i++) {
-  callInStep = 0;
+for (step = 0; step < steps; step++) {
+  callInStep = jobInStep = 0;
   c.run();
 }
 const wallNs = now() - t0;
@@ -119,7 +137,15 @@ const cpuShare = (cpuUsed.user + cpuUsed.system) / 1e3 / (performance.now() - wa
 timing = false;
 c.dispose?.();
 
-const rows = [...tallies].map(([kernel, t]) => ({ kernel, ns: Math.max(0, t.ns - t.calls * overhead), calls: t.calls, flops: t.flops }));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0;
+};
+const rows = [...tallies].map(([kernel, t]) => {
+  const perCall = t.calls / steps;
+  const perStepNs = Array.from({ length: steps }, (_, i) => t.steps[i] ?? 0);
+  return { kernel, ns: Math.max(0, t.ns - t.calls * overhead), medianNs: Math.max(0, median(perStepNs) - perCall * overhead), calls: t.calls, flops: t.flops };
+});
 if (!byCall) rows.sort((x, y) => y.ns - x.ns);
 const kernelNs = rows.reduce((s, r) => s + r.ns, 0);
 const calls = rows.reduce((s, r) => s + r.calls, 0);
@@ -133,11 +159,31 @@ const gemm = gemmRows.length ? gemmRows.reduce((s, r) => ({ ns: s.ns + r.ns, cal
 console.log(`${workload.name}, build ${b.build}, ${steps} steps: ${perStep(wallNs)} per step (${cpuClock ? "CPU" : "wall"} clock; the process used ${(cpuShare * 100).toFixed(0)}% of a core), ` +
   `${(calls / steps).toFixed(0)} kernel calls per step, ${overhead.toFixed(0)} ns clock overhead per call (subtracted)`);
 if (gemm) console.log(`GEMM inside the step: ${(gemm.flops / gemm.ns).toFixed(1)} GFLOP/s over ${(gemm.calls / steps).toFixed(0)} calls per step`);
-console.log(`\n| part | per step | share | calls per step |\n|---|---:|---:|---:|`);
+const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
+console.log(`\n| part | per step | share | median step | calls per step |\n|---|---:|---:|---:|---:|`);
 const shown = byCall ? rows : rows.filter((r) => r.ns / wallNs >= 0.005);
-for (const r of shown) console.log(`| ${r.kernel} | ${perStep(r.ns)} | ${pct(r.ns)} | ${(r.calls / steps).toFixed(0)} |`);
+for (const r of shown) console.log(`| ${r.kernel} | ${perStep(r.ns)} | ${pct(r.ns)} | ${us(r.medianNs)} | ${(r.calls / steps).toFixed(0)} |`);
 const rest = byCall ? [] : rows.filter((r) => r.ns / wallNs < 0.005);
-if (rest.length) console.log(`| ${rest.length} other kernels | ${perStep(rest.reduce((s, r) => s + r.ns, 0))} | ${pct(rest.reduce((s, r) => s + r.ns, 0))} | ${(rest.reduce((s, r) => s + r.calls, 0) / steps).toFixed(0)} |`);
-console.log(`| all kernels | ${perStep(kernelNs)} | ${pct(kernelNs)} | ${(calls / steps).toFixed(0)} |`);
-console.log(`| JavaScript between kernels | ${perStep(jsNs)} | ${pct(jsNs)} | ${(jsNs / calls / 1e3).toFixed(2)} µs per kernel call |`);
-console.log(`| clock reads (profiling only) | ${perStep(clockNs)} | ${pct(clockNs)} | |`);
+if (rest.length) console.log(`| ${rest.length} other kernels | ${perStep(rest.reduce((s, r) => s + r.ns, 0))} | ${pct(rest.reduce((s, r) => s + r.ns, 0))} | ${us(rest.reduce((s, r) => s + r.medianNs, 0))} | ${(rest.reduce((s, r) => s + r.calls, 0) / steps).toFixed(0)} |`);
+console.log(`| all kernels | ${perStep(kernelNs)} | ${pct(kernelNs)} | ${us(rows.reduce((s, r) => s + r.medianNs, 0))} | ${(calls / steps).toFixed(0)} |`);
+console.log(`| JavaScript between kernels | ${perStep(jsNs)} | ${pct(jsNs)} | | ${(jsNs / calls / 1e3).toFixed(2)} µs per kernel call |`);
+console.log(`| clock reads (profiling only) | ${perStep(clockNs)} | ${pct(clockNs)} | | |`);
+if (jobTraces.size) {
+  // (a job's parts in µs, the median over its runs, the mean in brackets; per step: the sums over its runs in a step)
+  console.log(`\nJobs over the threads, traced: per job, median over its runs (mean in brackets), µs. The caller's wait is for chunks a worker still ran after its own; ` +
+    `hand-off: from the caller publishing the job to the worker finding it; worker idle: the job's wall time outside the worker's chunks.`);
+  console.log(`\n| job | runs per step | wall | caller's chunks | caller waits | hand-off | worker idle | chunks: caller / worker | worker found none |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
+  const cell = (xs: number[]) => `${(median(xs) * 1e3).toFixed(1)} (${((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 1e3).toFixed(1)})`;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  for (const [key, ts] of jobTraces) {
+    const w = ts.map((t) => t.workers[0]);
+    const found = ts.filter((_, i) => w[i]);
+    const fw = found.map((t) => t.workers[0]!);
+    console.log(`| ${key} | ${(ts.length / steps).toFixed(0)} | ${cell(ts.map((t) => t.done - t.published))} | ${cell(ts.map((t) => t.callerDone - t.published))} | ${cell(ts.map((t) => t.done - t.callerDone))} | ` +
+      `${cell(fw.map((r, i) => r.found - found[i].published))} | ${cell(found.map((t, i) => t.done - t.published - (fw[i].done - fw[i].found)))} | ` +
+      `${(sum(ts.map((t) => t.callerChunks)) / ts.length).toFixed(1)} / ${(sum(fw.map((r) => r.chunks)) / ts.length).toFixed(1)} | ${(100 * (1 - found.length / ts.length)).toFixed(0)}% |`);
+  }
+  const all = [...jobTraces.values()].flat();
+  console.log(`\nPer step, over all jobs: the caller waited ${perStep(sum(all.map((t) => t.done - t.callerDone)) * 1e6)} (${perStep(median(all.map((t) => t.done - t.callerDone)) * all.length * 1e6)} at the median job's wait); ` +
+    `wall in jobs ${perStep(sum(all.map((t) => t.done - t.published)) * 1e6)}.`);
+}

@@ -8,7 +8,7 @@ import "../src/threads.js";
 import { backend } from "../src/backend/wasm.js";
 import { gemm } from "../src/backend/gemm.js";
 import { BiasMode } from "../src/backend/kernels.js";
-import { workerThreadsSpawner, type WorkerSpawner } from "../src/backend/threads.js";
+import { workerThreadsSpawner, type JobTrace, type WorkerSpawner } from "../src/backend/threads.js";
 
 // Each worker's kernel calls can be slowed down from the test (a sleep of delay[0] ms before every
 // call), to play a worker on a core another process is busy on.
@@ -165,6 +165,34 @@ describe("dynamic chunks on a pool of 3", () => {
     );
     expectSame(atEachThreadCount(() => train(lenet, (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.9 }), images, labels, 3)));
     sg.dispose([x, y, images, labels]);
+  });
+
+  it("traces jobs over the threads: who ran how many chunks, and when, until tracing stops", () => {
+    sg.manualSeed(36);
+    const a = sg.randn([256, 256]), b = sg.randn([256, 256]);
+    const pool = backend().pool!;
+    const traces: JobTrace[] = [];
+    pool.traceJobs((t) => traces.push(t));
+    try {
+      for (let i = 0; i < 5; i++) sg.tidy(() => sg.matmul(a, b).float32Data());
+    } finally {
+      pool.traceJobs(null);
+    }
+    expect(traces.length).toBe(5);
+    for (const t of traces) {
+      expect(t.kernel).toBe("gemm_f32");
+      expect(t.workers.length).toBe(2);
+      // every chunk is counted once, by the thread that ran it
+      expect(t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0)).toBe(t.chunks);
+      expect(t.published).toBeLessThanOrEqual(t.callerDone);
+      expect(t.callerDone).toBeLessThanOrEqual(t.done);
+      for (const w of t.workers) if (w) expect(w.done).toBeGreaterThanOrEqual(w.found);
+    }
+    // and the workers did run some of them
+    expect(traces.flatMap((t) => t.workers).filter((w) => w && w.chunks > 0).length).toBeGreaterThan(0);
+    sg.tidy(() => sg.matmul(a, b).float32Data());
+    expect(traces.length).toBe(5);
+    sg.dispose([a, b]);
   });
 
   it("a slow worker takes fewer chunks and does not stall the job; the result is unchanged", () => {

@@ -29,11 +29,15 @@ export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 // Control block (i32 words): GEN (job number, −1 = stop), CLAIM (the job's tag << 2·CHUNK_BITS |
 // the first chunk not yet claimed << CHUNK_BITS | the end of those chunks), DONE (chunks finished or cancelled), READY (workers started), WORKERS (workers
 // that join the current job: setNumThreads), FAULT (0, or 1 + the thread whose chunk threw: 0 the
-// caller, w + 1 worker w); the workers' workspace pointers from WORKSPACES; the fault's message
-// (ASCII bytes, its length at FAULT_LENGTH) from MESSAGE; the job descriptor (f64) from JOB_BASE.
+// caller, w + 1 worker w), TRACE (1: workers record their part of each job, for profiling); the
+// workers' workspace pointers from WORKSPACES; the fault's message (ASCII bytes, its length at
+// FAULT_LENGTH) from MESSAGE; the job descriptor (f64) from JOB_BASE; then the workers' trace
+// records (f64: when the worker found the job and when it ran out of chunks, on the clock
+// performance.timeOrigin + performance.now(), the chunks it ran; then the job number as an i32,
+// stored last).
 // runChunks, which runs in the workers as source text, has these offsets, the header's size,
 // CHUNK_BITS and TAG_BITS written out.
-const GEN = 0, CLAIM = 1, DONE = 2, READY = 3, WORKERS = 4, FAULT = 5, FAULT_LENGTH = 6, WORKSPACES = 16;
+const GEN = 0, CLAIM = 1, DONE = 2, READY = 3, WORKERS = 4, FAULT = 5, FAULT_LENGTH = 6, TRACE = 7, WORKSPACES = 16;
 const MAX_WORKERS = 48;
 const TAG_BITS = 31 - 2 * CHUNK_BITS, GEN_MASK = (1 << 30) - 1;
 const MESSAGE = 4 * (WORKSPACES + MAX_WORKERS), MESSAGE_BYTES = 256;
@@ -43,7 +47,10 @@ const JOB_BASE = MESSAGE + MESSAGE_BYTES;
 // (argc each).
 const JOB_GEN = 3 + 2 * 4, HEADER = JOB_GEN + 1, MAX_ARGS = 24;
 const JOB_FLOATS = HEADER + 3 * MAX_ARGS;
-const CONTROL_BYTES = JOB_BASE + 8 * JOB_FLOATS;
+const TRACE_BASE = JOB_BASE + 8 * JOB_FLOATS, TRACE_FLOATS = 4;
+const CONTROL_BYTES = TRACE_BASE + 8 * TRACE_FLOATS * MAX_WORKERS;
+// A traced job waits this long at most for a worker's record (a worker that never saw the job has none).
+const TRACE_WAIT_MS = 2;
 // Waking a thread blocked in Atomics.wait takes tens of microseconds, so a worker checks for the
 // next job for WORKER_SPIN_MS (a training step's kernels come tens of microseconds apart) before it
 // blocks; the caller, waiting for chunks still running, checks for about one chunk's time (what it
@@ -167,7 +174,10 @@ function main({ module, memory, control, index, kernels }) {
   const i32 = new Int32Array(memory.buffer, control, ${JOB_BASE / 4});
   const job = new Float64Array(memory.buffer, control + ${JOB_BASE}, ${JOB_FLOATS});
   const text = new Uint8Array(memory.buffer, control + ${MESSAGE}, ${MESSAGE_BYTES});
+  const trace = new Float64Array(memory.buffer, control + ${TRACE_BASE} + ${8 * TRACE_FLOATS} * index, ${TRACE_FLOATS});
+  const traced = new Int32Array(trace.buffer, trace.byteOffset, ${2 * TRACE_FLOATS});
   const now = () => performance.now();
+  const clock = () => performance.timeOrigin + performance.now();
   Atomics.add(i32, ${READY}, 1);
   Atomics.notify(i32, ${READY});
   let seen = 0;
@@ -179,7 +189,13 @@ function main({ module, memory, control, index, kernels }) {
     }
     seen = Atomics.load(i32, ${GEN});
     if (seen < 0) return;
-    if (index < Atomics.load(i32, ${WORKERS})) runChunks(i32, job, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text);
+    if (index >= Atomics.load(i32, ${WORKERS})) continue;
+    const tracing = Atomics.load(i32, ${TRACE}), found = tracing ? clock() : 0;
+    const ran = runChunks(i32, job, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text);
+    if (tracing) {
+      trace[0] = found, trace[1] = clock(), trace[2] = ran;
+      Atomics.store(traced, 6, seen);
+    }
   }
 }`;
 
@@ -236,6 +252,22 @@ export interface PoolStats {
   backoffs: number;
 }
 
+/**
+ * One job over the threads, traced (ThreadPool.traceJobs): times in ms on the clock
+ * performance.timeOrigin + performance.now(), which the workers share.
+ */
+export interface JobTrace {
+  kernel: string;
+  chunks: number;
+  /** The caller published the job, then ran out of chunks to claim, then saw the last one done. */
+  published: number;
+  callerDone: number;
+  done: number;
+  callerChunks: number;
+  /** Per active worker: when it found the job and ran out of chunks, and the chunks it ran (null: it never found this job). */
+  workers: ({ found: number; done: number; chunks: number } | null)[];
+}
+
 /** A job shape's time on the calling thread alone. */
 interface SoloEstimate {
   ms: number;
@@ -263,6 +295,8 @@ export class ThreadPool {
   adaptive = true;
   /** Called once when the pool shuts itself down after losing a worker. */
   onLost: () => void = () => {};
+  /** Receives every job over the threads, traced (profiling: bench/profile-step.ts); null: no tracing. */
+  private tracer: ((t: JobTrace) => void) | null = null;
   /** What the pool did (benchmarks and tests read it). */
   readonly stats: PoolStats = { jobs: 0, chunks: 0, chunksByWorkers: 0, soloJobs: 0, backoffs: 0 };
   /** Solo estimates by job shape (shapeOf). */
@@ -353,6 +387,12 @@ export class ThreadPool {
   /** The workers' GEMM workspaces. */
   get workspaces(): number[] {
     return this.workers.map((_, w) => this.i32[WORKSPACES + w]);
+  }
+
+  /** Traces every job over the threads into `tracer` (null: stops). Each traced job waits a little for the workers' records. */
+  traceJobs(tracer: ((t: JobTrace) => void) | null): void {
+    this.tracer = tracer;
+    Atomics.store(this.i32, TRACE, tracer ? 1 : 0);
   }
 
   setThreads(n: number): void {
@@ -477,6 +517,7 @@ export class ThreadPool {
     Atomics.store(this.i32, FAULT, 0);
     Atomics.store(this.i32, DONE, 0);
     Atomics.store(this.i32, CLAIM, ((gen & ((1 << TAG_BITS) - 1)) << (2 * CHUNK_BITS)) | chunks);
+    const published = this.tracer ? performance.timeOrigin + performance.now() : 0;
     if (this.activeThreads > 1) {
       Atomics.store(this.i32, WORKERS, this.activeThreads - 1);
       Atomics.store(this.i32, GEN, gen);
@@ -484,7 +525,9 @@ export class ThreadPool {
     }
     const started = performance.now();
     const own = runChunks(this.i32, d, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
+    const callerDone = this.tracer ? performance.timeOrigin + performance.now() : 0;
     this.awaitDone(job.kernel, chunks, started, own ? (performance.now() - started) / own : 0);
+    if (this.tracer) this.tracer({ kernel: job.kernel, chunks, published, callerDone, done: performance.timeOrigin + performance.now(), callerChunks: own, workers: this.workerRecords(gen) });
     this.stats.jobs++;
     this.stats.chunks += chunks;
     this.stats.chunksByWorkers += chunks - own;
@@ -493,6 +536,16 @@ export class ThreadPool {
       const message = String.fromCharCode(...this.text.subarray(0, Atomics.load(this.i32, FAULT_LENGTH)));
       throw new Error(`thread pool: ${fault === 1 ? "the calling thread" : `worker ${fault - 1}`} threw in ${job.kernel}: ${message}`);
     }
+  }
+
+  /** The active workers' trace records of job `gen` (each worker writes its own after its last chunk; null if it has none within TRACE_WAIT_MS). */
+  private workerRecords(gen: number): JobTrace["workers"] {
+    return Array.from({ length: this.activeThreads - 1 }, (_, w) => {
+      const offset = this.control + TRACE_BASE + 8 * TRACE_FLOATS * w;
+      const words = new Int32Array(this.memory.buffer, offset, 2 * TRACE_FLOATS), record = new Float64Array(this.memory.buffer, offset, TRACE_FLOATS);
+      for (const until = performance.now() + TRACE_WAIT_MS; Atomics.load(words, 6) !== gen && performance.now() < until;);
+      return Atomics.load(words, 6) === gen ? { found: record[0], done: record[1], chunks: record[2] } : null;
+    });
   }
 
   /**
