@@ -238,6 +238,18 @@ describe("dynamic chunks on a pool of 3", () => {
       for (let i = 0; i < 40 && pool.stats.jobs === before.jobs; i++) expect(product()).toEqual(expected);
       expect(pool.stats.jobs).toBeGreaterThan(before.jobs);
 
+      // a shape whose solo time is a few microseconds stays on the caller after its first runs
+      const c = sg.randn([64, 64]);
+      const short = () => sg.tidy(() => Array.from(sg.matmul(c, c).float32Data()));
+      sg.setNumThreads(1);
+      const shortExpected = short();
+      sg.setNumThreads(3);
+      const shortBefore = { ...pool.stats };
+      for (let i = 0; i < 10; i++) expect(short()).toEqual(shortExpected);
+      expect(pool.stats.jobs).toBe(shortBefore.jobs);
+      expect(pool.stats.soloJobs - shortBefore.soloJobs).toBe(10);
+      c.dispose();
+
       pool.backoffMinMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
       const lagging = { ...pool.stats };
       Atomics.store(delay, 0, 200); // each worker call sleeps 200 ms, far longer than the whole product takes the caller

@@ -82,6 +82,13 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // longer: a 25 ms GEMM refreshed every second ran 5% of its jobs alone), REFRESH_MS of solo running
 // keeps the estimates current.
 const SOLO_CALIBRATION = 3;
+// A job shape whose solo time is below MIN_PARALLEL_MS always runs on the caller alone: a job over
+// the threads costs about 5 µs more than its chunks (publishing it, the workers' claims, the last
+// chunk's wait), so a short one saves little at best, and any job over the threads waits the
+// whole time slice of a worker descheduled while it holds a chunk (milliseconds, on a shared
+// machine), which a job on the caller alone never does. Measured on the MLP step's short products
+// (20-25 µs alone): no faster over two threads at the median, slower in the mean.
+const MIN_PARALLEL_MS = 0.03;
 const WINDOW_MS = 20, LOSS_MAX_MS = 2, CLEAR_GAIN = 1.2;
 const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 10, MAX_LOSS_FACTOR = 160, BACKOFF_LIMIT_MS = 8000;
 const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10, REFRESH_FACTOR = 200;
@@ -246,7 +253,7 @@ export interface PoolStats {
   jobs: number;
   chunks: number;
   chunksByWorkers: number;
-  /** Jobs run on the calling thread alone (a job shape's first runs, backoffs, refreshes). */
+  /** Jobs run on the calling thread alone (a job shape's first runs, shapes too short to split, backoffs, refreshes). */
   soloJobs: number;
   /** Times the pool fell back to the calling thread because the workers saved too little (contention). */
   backoffs: number;
@@ -412,8 +419,8 @@ export class ThreadPool {
   /**
    * Runs `job`: over the calling thread and the active workers (every chunk, returning when all
    * are done; the caller runs with the job's own workspace argument, the workers with theirs), or
-   * on the calling thread alone while the pool calibrates the job's shape or backs off from
-   * workers that save too little.
+   * on the calling thread alone while the pool calibrates the job's shape, for a shape too short
+   * to split, or while it backs off from workers that save too little.
    */
   run(job: Job): void {
     const { dims, args } = job;
@@ -427,7 +434,7 @@ export class ThreadPool {
     if (!this.adaptive) return this.runOverThreads(job, kernel, chunks);
     const shape = this.shapeOf(job, kernel);
     const estimate = this.solo.get(shape);
-    if (!estimate || estimate.runs < SOLO_CALIBRATION || this.soloNow(estimate.ms)) return this.runSolo(job, kernel, shape, estimate);
+    if (!estimate || estimate.runs < SOLO_CALIBRATION || estimate.ms < MIN_PARALLEL_MS || this.soloNow(estimate.ms)) return this.runSolo(job, kernel, shape, estimate);
     const started = performance.now();
     this.runOverThreads(job, kernel, chunks);
     this.judge(estimate.ms, performance.now() - started);
