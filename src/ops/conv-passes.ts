@@ -4,7 +4,7 @@
 import { callerWorkspace, gemm, gemmBatched } from "../backend/gemm.js";
 import { BiasMode } from "../backend/kernels.js";
 import { allocElements, elementAt, elementBytes, i32View, releaseElements } from "../backend/memory.js";
-import { parallelFor, runJob } from "../backend/parallel.js";
+import { chunkUnits, chunksFor, parallelFor, runJob, threadsFor } from "../backend/parallel.js";
 import { backend } from "../backend/wasm.js";
 
 /** A conv2d in its own terms: X [N, Cin, H, W] -> Y [N, Cout, Ho, Wo]; ph/pw are the top/left pads. */
@@ -260,6 +260,20 @@ function direct(g: Geometry, x: number, weight: number, y: number, adjoint: bool
   });
 }
 
+// The weight gradient is a sum over images. Split into ranges of taps, every chunk reads every
+// image's input and output gradient (the layer's whole activations, per chunk); split into groups
+// of images, each chunk reads only its images' (which stay in cache across its taps) into its own
+// partial gradient, and the partials are added to dW in group order afterwards. The groups depend
+// only on the images, never on the threads (WGRAD_GROUPS, or the largest divisor of the images
+// below it, so that every group has the same images), so the sums are the same at any thread count.
+const WGRAD_GROUPS = 8;
+
+/** Groups of equal size for `images` images: the largest divisor of images up to WGRAD_GROUPS. */
+function imageGroups(images: number): number {
+  for (let groups = Math.min(WGRAD_GROUPS, images); groups > 1; groups--) if (images % groups === 0) return groups;
+  return 1;
+}
+
 /** dW += the weight gradient of conv g given its input x and output gradient gy, by the direct kernel; false if g does not qualify or fit. */
 function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boolean {
   const p = directPlan(g, false);
@@ -267,19 +281,32 @@ function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boole
   const { groups } = g;
   const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
   const L = Ho * Wo, gGroup = 8 * Math.ceil(coG / 8) * L, gImage = groups * gGroup;
-  return directChunks(g, p, x, 0, gImage, (_, off, src, n0, nb, gp) => {
+  // the partial gradients, one per group of images (whole vectors each, for axpy's vector body)
+  const dwFloats = Co * kG, slot = 4 * Math.ceil(dwFloats / 4);
+  const k = backend().kernels;
+  return directChunks(g, p, x, WGRAD_GROUPS * slot, gImage, (partials, off, src, n0, nb, gp) => {
     // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
     runJob({
       kernel: "pack_rows8_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, nb, Co * L, gImage],
       dims: [{ extent: nb, chunk: 1, count: 4, perUnit: { 0: elementBytes(Co * L), 1: elementBytes(gImage) } }, { extent: groups, chunk: 1, perUnit: { 0: elementBytes(coG * L), 1: elementBytes(gGroup) } }],
     }, nb * Co * L);
+    const imageGroupCount = imageGroups(nb), images = nb / imageGroupCount, xImage = C * planeH * planeW;
+    k.fill_f32(partials, imageGroupCount * slot, 0);
     for (let grp = 0; grp < groups; grp++) {
-      // ranges of taps, whole 4-tap tiles
-      parallelFor("conv_direct_wgrad_f32", [
-        elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), off, kG, elementAt(dW, grp * coG * kG), kG,
-        nb, coG, Ho, Wo, p.sh, p.sw, planeW, C * planeH * planeW, gImage,
-      ], { extent: kG, grain: 4, count: 3, perUnit: { 2: elementBytes(1), 4: elementBytes(1) } }, nb * coG * L * kG);
+      const work = nb * coG * L * kG;
+      // chunks: the groups of images, and ranges of taps (whole 4-tap tiles) if there are fewer groups than chunks wanted
+      const taps = chunkUnits(kG, 4, Math.ceil(chunksFor(work, threadsFor(work)) / imageGroupCount));
+      runJob({
+        kernel: "conv_direct_wgrad_f32",
+        args: [elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), off, kG, elementAt(partials, grp * coG * kG), kG,
+          images, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, gImage],
+        dims: [
+          { extent: imageGroupCount, chunk: 1, perUnit: { 0: elementBytes(images * xImage), 1: elementBytes(images * gImage), 4: elementBytes(slot) } },
+          { extent: kG, chunk: taps, count: 3, perUnit: { 2: elementBytes(1), 4: elementBytes(1) } },
+        ],
+      }, work);
     }
+    for (let i = 0; i < imageGroupCount; i++) k.axpy_f32(1, elementAt(partials, i * slot), dW, dwFloats);
   }, () => {});
 }
 
