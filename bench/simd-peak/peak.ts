@@ -70,3 +70,54 @@ export function tile4x8(reps: i32, kc: i32, a: usize, b: usize, tile: usize): vo
 export function tile4x8Row3Unfused(reps: i32, kc: i32, a: usize, b: usize, tile: usize): void {
   tileMix(true, reps, kc, a, b, tile);
 }
+
+// The int8 kernel's counterpart (assembly/qgemm.ts): its dot group, a multiply-add of DOT_MACS
+// int8 pairs into i32 lanes — plain: i32x4.dot_i16x8_s (8 pairs) and an add; relaxed:
+// i16x8.relaxed_dot_i8x16_i7x16_s (16 pairs), widened by a dot with ones, and an add — in 12
+// chains, and in the kernel's 4x8 tile (2 panel loads, 4 splat loads, 8 dot groups per step).
+export const DOT_MACS: i32 = ASC_FEATURE_RELAXED_SIMD ? 16 : 8;
+
+@inline function dotGroup(x: v128, p: v128, acc: v128, ones: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(p, x), ones));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(x, p));
+}
+
+export function peakDot(iters: i32, seed: i32): i32 {
+  const a = i8x16.splat(<i8>seed), b = i8x16.splat(3), ones = i16x8.splat(1);
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(1), c2 = i32x4.splat(2), c3 = i32x4.splat(3);
+  let c4 = i32x4.splat(4), c5 = i32x4.splat(5), c6 = i32x4.splat(6), c7 = i32x4.splat(7);
+  let c8 = i32x4.splat(8), c9 = i32x4.splat(9), c10 = i32x4.splat(10), c11 = i32x4.splat(11);
+  for (let i = 0; i < iters; i++) {
+    c0 = dotGroup(a, b, c0, ones); c1 = dotGroup(a, b, c1, ones); c2 = dotGroup(a, b, c2, ones); c3 = dotGroup(a, b, c3, ones);
+    c4 = dotGroup(a, b, c4, ones); c5 = dotGroup(a, b, c5, ones); c6 = dotGroup(a, b, c6, ones); c7 = dotGroup(a, b, c7, ones);
+    c8 = dotGroup(a, b, c8, ones); c9 = dotGroup(a, b, c9, ones); c10 = dotGroup(a, b, c10, ones); c11 = dotGroup(a, b, c11, ones);
+  }
+  const s = i32x4.add(i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3)), i32x4.add(i32x4.add(c4, c5), i32x4.add(c6, c7)));
+  return i32x4.extract_lane(i32x4.add(s, i32x4.add(i32x4.add(c8, c9), i32x4.add(c10, c11))), 0);
+}
+
+// `reps` times: the int8 kernel's 4x8 tile over `groups` dot groups of packed rows at a (16
+// bytes per group) and a packed panel at b (32 bytes), stored to tile.
+export function tileDot(reps: i32, groups: i32, a: usize, b: usize, tile: usize): void {
+  const ones = i16x8.splat(1);
+  for (let r = 0; r < reps; r++) {
+    let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+    let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+    let pa = a, pb = b;
+    for (let g = 0; g < groups; g++) {
+      const p0 = v128.load(pb), p1 = v128.load(pb, 16);
+      let x = v128.load32_splat(pa);
+      c00 = dotGroup(x, p0, c00, ones); c01 = dotGroup(x, p1, c01, ones);
+      x = v128.load32_splat(pa, 4);
+      c10 = dotGroup(x, p0, c10, ones); c11 = dotGroup(x, p1, c11, ones);
+      x = v128.load32_splat(pa, 8);
+      c20 = dotGroup(x, p0, c20, ones); c21 = dotGroup(x, p1, c21, ones);
+      x = v128.load32_splat(pa, 12);
+      c30 = dotGroup(x, p0, c30, ones); c31 = dotGroup(x, p1, c31, ones);
+      pa += 16;
+      pb += 32;
+    }
+    v128.store(tile, c00, 0); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  }
+}

@@ -19,7 +19,7 @@ for (const [label, features] of builds) {
     console.log(`${label}: not supported by this runtime (Node 20 needs --experimental-wasm-relaxed-simd)`);
     continue;
   }
-  const { peak, peak8, tile4x8, tile4x8Row3Unfused, CHAINS, memory } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const { peak, peak8, tile4x8, tile4x8Row3Unfused, CHAINS, DOT_MACS, peakDot, tileDot, memory } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
   /** best of 5 GFLOP/s of run() doing `flops` */
   const rate = (run, flops) => {
     run(); // tier up
@@ -43,4 +43,10 @@ for (const [label, features] of builds) {
   const tileFlops = reps * kc * 64;
   console.log(`  a 4x8 tile's loads and multiply-adds, panels in L1: ${share(rate(() => tile4x8(reps, kc, a, b, tile), tileFlops))}; ` +
     `row 3 unfused (assembly/gemm.ts): ${share(rate(() => tile4x8Row3Unfused(reps, kc, a, b, tile), tileFlops))}`);
+  // int8 (assembly/qgemm.ts): 2 ops per multiply-add, as GFLOP/s counts them, so the ratio is int8's ceiling over float32's.
+  const tileF32 = rate(() => tile4x8(reps, kc, a, b, tile), tileFlops);
+  const dotOps = rate(() => peakDot(iters, 1), iters * CHAINS.value * DOT_MACS.value * 2);
+  const groups = 128, tileDotOps = rate(() => tileDot(reps, groups, a, b, tile), reps * groups * 8 * DOT_MACS.value * 2);
+  console.log(`  int8 dot group (${DOT_MACS.value} multiply-adds, 12 chains): ${dotOps.toFixed(1)} GOP/s = ${(dotOps / best).toFixed(2)}x the f32 peak; ` +
+    `its 4x8 tile, panels in L1: ${tileDotOps.toFixed(1)} GOP/s = ${(tileDotOps / tileF32).toFixed(2)}x the f32 tile`);
 }
