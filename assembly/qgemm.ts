@@ -61,34 +61,43 @@ export function qgemm_packed_panels_bytes(N: i32, K: i32): i32 {
   return roundUp(N, NR) * roundUp(K, KG) * P_BYTES;
 }
 
-// Four floats to four codes in i32 lanes: round(x·invScale) + zp clamped to [0, 127], in float
-// so no sum can overflow. nearest rounds half to even, like PyTorch's quantize_per_tensor; a NaN
-// stays NaN through min/max and trunc_sat turns it into 0.
+// 1.5·2^23: a float in [-2^22, 2^22] plus this lands in [2^23, 2^24), where the float's unit is
+// 1, so the add rounds it to an integer (half to even, the default rounding) held in the low
+// mantissa bits: bits(v + MAGIC) − bits(MAGIC) = round(v).
+const MAGIC: f32 = 12582912;
+
+// Four floats to four codes in i32 lanes: clamp(round(x·invScale) + zp, 0, 127), as
+// round(clamp(x·invScale, −zp, 127 − zp)) + zp (the same integers: the bounds are whole), rounded
+// by MAGIC, which is cheaper than nearest + trunc_sat (V8 expands the saturating conversion into
+// a sequence). Half rounds to even, like PyTorch's quantize_per_tensor. pmax/pmin return their
+// first operand for a NaN, so a NaN becomes the code 0.
+// vlo = −zp, vhi = 127 − zp (floats) and vbias = bits(MAGIC) − zp, splat once per call.
 // @ts-ignore: decorator
-@inline function quantize4(x: v128, vinv: v128, vzp: v128): v128 {
-  const q = f32x4.add(f32x4.nearest(f32x4.mul(x, vinv)), vzp);
-  return i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.max(q, f32x4.splat(0)), f32x4.splat(<f32>QMAX)));
+@inline function quantize4(x: v128, vinv: v128, vlo: v128, vhi: v128, vbias: v128): v128 {
+  const v = f32x4.pmin(vhi, f32x4.pmax(vlo, f32x4.mul(x, vinv)));
+  return i32x4.sub(f32x4.add(v, f32x4.splat(MAGIC)), vbias);
 }
 
 // One float, by the same vector steps (so tails round exactly as the bulk does).
 // @ts-ignore: decorator
 @inline function quantizeScalar(src: usize, invScale: f32, zp: i32): i32 {
-  return i32x4.extract_lane(quantize4(v128.load32_splat(src), f32x4.splat(invScale), f32x4.splat(<f32>zp)), 0);
+  return i32x4.extract_lane(quantize4(v128.load32_splat(src), f32x4.splat(invScale), f32x4.splat(<f32>-zp), f32x4.splat(<f32>(QMAX - zp)),
+    i32x4.splat(reinterpret<i32>(MAGIC) - zp)), 0);
 }
 
 // 16 floats to 16 codes, one byte each.
 // @ts-ignore: decorator
-@inline function quantize16(s: usize, vinv: v128, vzp: v128): v128 {
+@inline function quantize16(s: usize, vinv: v128, vlo: v128, vhi: v128, vbias: v128): v128 {
   return i8x16.narrow_i16x8_u(
-    i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vzp), quantize4(v128.load(s, 16), vinv, vzp)),
-    i16x8.narrow_i32x4_s(quantize4(v128.load(s, 32), vinv, vzp), quantize4(v128.load(s, 48), vinv, vzp)));
+    i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vlo, vhi, vbias), quantize4(v128.load(s, 16), vinv, vlo, vhi, vbias)),
+    i16x8.narrow_i32x4_s(quantize4(v128.load(s, 32), vinv, vlo, vhi, vbias), quantize4(v128.load(s, 48), vinv, vlo, vhi, vbias)));
 }
 
 // CHUNK floats of a row to the row's part of four block groups, one group per i32 lane.
 // @ts-ignore: decorator
-@inline function quantizeChunk(s: usize, vinv: v128, vzp: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return quantize16(s, vinv, vzp);
-  return i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vzp), quantize4(v128.load(s, 16), vinv, vzp));
+@inline function quantizeChunk(s: usize, vinv: v128, vlo: v128, vhi: v128, vbias: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return quantize16(s, vinv, vlo, vhi, vbias);
+  return i16x8.narrow_i32x4_s(quantize4(v128.load(s), vinv, vlo, vhi, vbias), quantize4(v128.load(s, 16), vinv, vlo, vhi, vbias));
 }
 
 // Element k of row r of a block, as the row operand stores it.
@@ -105,8 +114,8 @@ export function qgemm_packed_panels_bytes(N: i32, K: i32): i32 {
  */
 export function qgemm_quantize_rows(x: usize, M: i32, K: i32, ldx: i32, invScale: f32, zp: i32, dst: usize): void {
   const kp = roundUp(K, KG);
-  const vinv = f32x4.splat(invScale);
-  const vzp = f32x4.splat(<f32>zp);
+  const vinv = f32x4.splat(invScale), vlo = f32x4.splat(<f32>-zp), vhi = f32x4.splat(<f32>(QMAX - zp));
+  const vbias = i32x4.splat(reinterpret<i32>(MAGIC) - zp);
   const full = K / CHUNK * CHUNK;
   const rowBytes = <usize>ldx << 2;
   for (let m0 = 0; m0 < M; m0 += MR) {
@@ -117,8 +126,8 @@ export function qgemm_quantize_rows(x: usize, M: i32, K: i32, ldx: i32, invScale
     // Four rows' chunks, each four groups wide, transposed so each group's four rows are adjacent.
     for (let k = 0; k < full; k += CHUNK) {
       const o = <usize>k << 2;
-      const q0 = quantizeChunk(s0 + o, vinv, vzp), q1 = quantizeChunk(s1 + o, vinv, vzp);
-      const q2 = quantizeChunk(s2 + o, vinv, vzp), q3 = quantizeChunk(s3 + o, vinv, vzp);
+      const q0 = quantizeChunk(s0 + o, vinv, vlo, vhi, vbias), q1 = quantizeChunk(s1 + o, vinv, vlo, vhi, vbias);
+      const q2 = quantizeChunk(s2 + o, vinv, vlo, vhi, vbias), q3 = quantizeChunk(s3 + o, vinv, vlo, vhi, vbias);
       const t0 = v128.shuffle<i32>(q0, q1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(q0, q1, 2, 6, 3, 7);
       const t2 = v128.shuffle<i32>(q2, q3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(q2, q3, 2, 6, 3, 7);
       const g = block + <usize>(k / KG) * R_GROUP;
@@ -184,8 +193,8 @@ export function qgemm_pack_panels(w: usize, N: i32, K: i32, dst: usize, sums: us
  */
 export function qgemm_quantize_image(x: usize, C: i32, H: i32, W: i32, Hp: i32, Wp: i32, ph: i32, pw: i32,
                                      invScale: f32, zp: i32, dst: usize): void {
-  const vinv = f32x4.splat(invScale);
-  const vzp = f32x4.splat(<f32>zp);
+  const vinv = f32x4.splat(invScale), vlo = f32x4.splat(<f32>-zp), vhi = f32x4.splat(<f32>(QMAX - zp));
+  const vbias = i32x4.splat(reinterpret<i32>(MAGIC) - zp);
   memory.fill(dst, <u8>zp, <usize>C * Hp * Wp);
   const rows = min(H, Hp - ph), cols = min(W, Wp - pw);
   for (let c = 0; c < C; c++) {
@@ -193,7 +202,7 @@ export function qgemm_quantize_image(x: usize, C: i32, H: i32, W: i32, Hp: i32, 
       const src = x + ((<usize>c * H + y) * W << 2);
       const out = dst + (<usize>c * Hp + y + ph) * Wp + pw;
       let i = 0;
-      for (; i + 16 <= cols; i += 16) v128.store(out + i, quantize16(src + (<usize>i << 2), vinv, vzp));
+      for (; i + 16 <= cols; i += 16) v128.store(out + i, quantize16(src + (<usize>i << 2), vinv, vlo, vhi, vbias));
       for (; i < cols; i++) store<u8>(out + i, <u8>quantizeScalar(src + (<usize>i << 2), invScale, zp));
     }
   }
