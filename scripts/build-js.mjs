@@ -1,32 +1,28 @@
 // Builds the package's JavaScript from src/ (after build-wasm.mjs generated the kernel modules):
-//   dist/       ES modules from tsc, with .d.ts, declaration maps and source maps whose sources are
-//               inlined (so debuggers and source-map-loader need no files beside the package)
-//   dist/cjs/   the same modules as CommonJS (esbuild, one file per module so both entries share one
-//               backend), with CommonJS-flavoured copies of the declarations for `require` users
+//   dist/       ES modules bundled by scripts/esm-bundle.mjs (an entry module per export, the code
+//               in shared chunks; source maps with their sources inlined, so debuggers and
+//               source-map-loader need no files beside the package), and tsc's declarations of
+//               every module of src/ with declaration maps
+//   dist/cjs/   CommonJS (esbuild, one file per module so both entries share one backend), with
+//               CommonJS-flavoured copies of the declarations for `require` users
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
+import { bundleEsm } from "./esm-bundle.mjs";
 
 const tsc = new URL("../node_modules/.bin/tsc", import.meta.url).pathname;
 rmSync("dist", { recursive: true, force: true });
 execFileSync(tsc, ["-p", "tsconfig.build.json"], { stdio: "inherit" });
 
-// The embedded kernel binaries are not source anyone steps through: no maps for them, and their
-// generated modules stay out of the package's src/.
+// The embedded kernel binaries are not source anyone steps through: no declaration maps for them,
+// and their generated modules stay out of the package's src/.
 for (const file of readdirSync("dist/backend/generated").filter((f) => f.startsWith("wasm-binaries"))) {
   const path = join("dist/backend/generated", file);
   if (file.endsWith(".map")) rmSync(path);
   else writeFileSync(path, readFileSync(path, "utf8").replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n"));
 }
-
-// The ES build reaches the embedded build through package.json's "imports" (#embedded-build), so
-// that the "workerd" condition can swap it for the .wasm file imported as a module
-// (src/backend/workerd-build.ts); src/ keeps the relative import, which tests and tsx resolve.
-const wasmJs = "dist/backend/wasm.js";
-const relativeImport = 'from "./generated/wasm-binaries.js"';
-if (!readFileSync(wasmJs, "utf8").includes(relativeImport)) throw new Error(`build-js: ${wasmJs} no longer imports ./generated/wasm-binaries.js`);
-writeFileSync(wasmJs, readFileSync(wasmJs, "utf8").replace(relativeImport, 'from "#embedded-build"'));
+await bundleEsm("dist");
 
 function walk(dir) {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));

@@ -9,25 +9,23 @@ import { nodeResolve } from "@rollup/plugin-node-resolve";
 import terserPlugin from "@rollup/plugin-terser";
 import webpack from "webpack";
 import { build as viteBuild } from "vite";
+// @ts-expect-error a JavaScript build script without declarations
+import { bundleEsm } from "../scripts/esm-bundle.mjs";
 
 // What a page costs: a small training page and an inference page, bundled as an app would with
 // each of esbuild, rollup, webpack and Vite at their default (production) settings, then the
 // output (library JS + embedded wasm, minified) gzipped. The package is installed into a scratch
-// project as its ES modules and package.json (exports, sideEffects), so tree-shaking sees what
-// users' bundlers see.
+// project as its ES build (scripts/esm-bundle.mjs, as `npm run build` writes it to dist/) and
+// package.json (exports, imports, sideEffects), so tree-shaking sees what users' bundlers see.
 // The targets are 60 kB (training) and 50 kB (inference) for every bundler; where an inference
 // page misses it, its budget is the size reached so far with about 1 kB of room. The pages import nn, optim
 // and nn.functional from their subpath entries (the README's form): esbuild keeps every member of a
 // namespace that reaches a page through a re-export (`export * as nn`), so the same pages with
 // `import { nn, optim } from "simdgrad"` carry all of nn there; they have their own, looser budget,
 // which catches a regression of that form too.
-// The int8 kernels (assembly/qgemm.ts) are in every build's wasm. webpack cannot concatenate the
-// library's modules into one scope when the page uses top-level await: its ModuleConcatenationPlugin
-// takes an async module neither as a root nor as an inner module, and adds a module to a scope only
-// with every module importing it; the page imports seven library modules directly (re-exports
-// resolved), and the Tensor <-> ops import cycle puts nearly every module under several of them, so
-// each stays a module of its own (30 modules, 135 "because of main.js" bailouts). The same pages
-// with init().then(...) are about 4 kB smaller there (inference 49.7 kB).
+// The int8 kernels (assembly/qgemm.ts) are in every build's wasm. The pages use top-level await,
+// which keeps webpack from concatenating the library into the page's scope (see
+// scripts/esm-bundle.mjs for why the ES build is a few large modules).
 // A page drawing a figure with simdgrad/plot alone carries no kernels (about 7 kB).
 const BUDGET_KB: Record<string, Record<Page, number>> = {
   esbuild: { training: 60, inference: 51.5, plot: 9, trainingNamespaces: 86, inferenceNamespaces: 83 },
@@ -83,19 +81,9 @@ let project: string;
 beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), "simdgrad-bundle-size-"));
   const pkg = join(project, "node_modules/simdgrad");
-  const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
-  await esbuild({ entryPoints: sources, outdir: pkg, outbase: "src", format: "esm", target: "es2022", logLevel: "warning" });
+  await bundleEsm(join(pkg, "dist"), { sourcemap: false });
   const manifest = JSON.parse(readFileSync("package.json", "utf8"));
-  // The package's entry points, at the ES build's paths (dist/ is src/ compiled).
-  const exports = Object.fromEntries(
-    Object.entries(manifest.exports as Record<string, { import?: { default: string } }>)
-      .filter(([, target]) => target.import)
-      .map(([entry, target]) => [entry, target.import!.default.replace("./dist/", "./")]),
-  );
-  writeFileSync(
-    join(pkg, "package.json"),
-    JSON.stringify({ name: "simdgrad", type: "module", exports, sideEffects: manifest.sideEffects.filter((s: string) => s.startsWith("./dist/") && !s.includes("/cjs/")).map((s: string) => s.replace("./dist/", "./")) }),
-  );
+  writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "simdgrad", type: "module", exports: manifest.exports, imports: manifest.imports, sideEffects: manifest.sideEffects }));
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "page", private: true, type: "module" }));
   for (const [page, text] of Object.entries(PAGES)) {
     mkdirSync(join(project, page));
