@@ -110,7 +110,7 @@ describe("dynamic chunks on a pool of 3", () => {
     }
   });
 
-  it("element-wise ops and pooling (forward and backward, split by elements or planes): same bits at 1, 2, 3 threads", () => {
+  it("element-wise ops, pooling (forward and backward, split by elements or planes) and row sums: same bits at 1, 2, 3 threads", () => {
     sg.manualSeed(36);
     const x = sg.randn([8, 16, 33, 31], { requiresGrad: true });
     const g = sg.randn([8, 16, 33, 31]);
@@ -132,7 +132,10 @@ describe("dynamic chunks on a pool of 3", () => {
       });
       expectSame(results);
     }
-    sg.dispose([x, g]);
+    // sums along the last dim, split by rows: alone, and as the first of the dims of a whole sum
+    const big = sg.randn([16, 16, 33, 31]);
+    expectSame(atEachThreadCount(() => sg.tidy(() => [Array.from(big.sum(3).float32Data()), Array.from(big.sum().float32Data())])));
+    sg.dispose([x, g, big]);
   });
 
   /** Parameters after `steps` training steps from the same start, as arrays. */
