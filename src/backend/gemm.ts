@@ -96,8 +96,11 @@ export function gemmBatched(
     const byRows: JobDim = { extent: M, chunk: rows, count: 2, perUnit: rowStep }, byCols: JobDim = { extent: N, chunk: cols, count: 3, perUnit: colStep };
     // (a batch leaves room for one of the two). Column blocks outermost: the caller claims chunks
     // from the front and the workers from the back, so each thread packs about half of op(B) —
-    // a layer's weights, which the step's other reads have pushed out to the shared cache.
-    dims = batch > 1 ? [M / rows >= N / cols ? byRows : byCols] : [byCols, byRows];
+    // a layer's weights, which the step's other reads have pushed out to the shared cache. But row
+    // blocks outermost for Aᵀ·B, a Linear layer's weight gradient (rows: its output features):
+    // each thread then writes the gradient of the weights' rows it multiplies by in the forward
+    // product (its columns of op(B) there) and that the optimizer's front or back half updates.
+    dims = batch > 1 ? [M / rows >= N / cols ? byRows : byCols] : transA && !transB ? [byRows, byCols] : [byCols, byRows];
   } else if (threads > 1 && chunks > 1 && transB && !transA && N <= DOT_MAX_N && N * K * 4 <= UNPACKED_MAX_B_BYTES) {
     dims = [{ extent: M, chunk: Math.max(4, Math.ceil(M / chunks / 4) * 4), count: 2, perUnit: rowStep }];
   }
