@@ -84,12 +84,12 @@ if (pool) {
     tally(`${job.kernel} (pool)`, job.args as number[], now() - t0);
   };
 }
-/** Per pool job (by call in the step, or by kernel): its traces. */
+/** Per pool job (by call in the step, numbered as in the table of calls, or by kernel): its traces. */
 const jobTraces = new Map<string, JobTrace[]>();
-let jobInStep = 0;
 pool?.traceJobs((t) => {
   if (!timing) return;
-  const key = byCall ? `${String(jobInStep++).padStart(3)} ${t.kernel} (${t.chunks} chunks)` : t.kernel;
+  // (inside pool.run, which tally() counts once it returns)
+  const key = byCall ? `${String(callInStep).padStart(3)} ${t.kernel} (${t.chunks} chunks)` : t.kernel;
   const list = jobTraces.get(key) ?? [];
   list.push(t);
   jobTraces.set(key, list);
@@ -128,7 +128,7 @@ global.gc?.();
 timing = true;
 const t0 = now(), wall0 = performance.now(), cpu0 = process.cpuUsage();
 for (step = 0; step < steps; step++) {
-  callInStep = jobInStep = 0;
+  callInStep = 0;
   c.run();
 }
 const wallNs = now() - t0;
@@ -175,7 +175,7 @@ if (jobTraces.size) {
   console.log(`\n| job | runs per step | wall | caller's chunks | caller waits | hand-off | worker idle | chunks: caller / worker | worker found none |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
   const cell = (xs: number[]) => `${(median(xs) * 1e3).toFixed(1)} (${((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 1e3).toFixed(1)})`;
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  for (const [key, ts] of jobTraces) {
+  for (const [key, ts] of [...jobTraces].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const w = ts.map((t) => t.workers[0]);
     const found = ts.filter((_, i) => w[i]);
     const fw = found.map((t) => t.workers[0]!);
