@@ -191,6 +191,21 @@ describe("exportOnnx of a quantized model, in ONNX Runtime", () => {
     lin.dispose();
   });
 
+  it("every opset from 17 to 21 (ReduceMin/Max and QuantizeLinear changed form in between), static and dynamic", async () => {
+    const x = randn([3, 2, 6, 6]);
+    const build = () => new nn.Sequential(new nn.Conv2d(2, 3, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(3 * 4 * 4, 5));
+    for (const model of [quantize(build(), { calibration: [x] }), quantizeDynamic(build())]) {
+      const ours = noGrad(() => model.forward(x) as Tensor);
+      for (let opset = 17; opset <= 21; opset++) {
+        const ort = (await runOrt(exportOnnx(model, x, { opset }), { input: x })).output;
+        expect(maxAbsDiff(ort.data, ours.float32Data()), `opset ${opset}`).toBeLessThanOrEqual(1e-6);
+      }
+      ours.dispose();
+      model.dispose();
+    }
+    x.dispose();
+  });
+
   it("importOnnx of an exported quantized model is an error naming the first integer-domain op it does not run", () => {
     const model = quantize(new nn.Sequential(new nn.Linear(6, 3)), { calibration: [randn([4, 6])] });
     const bytes = exportOnnx(model, randn([2, 6]));
