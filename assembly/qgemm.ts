@@ -405,23 +405,39 @@ export function qgemm_s8(M: i32, N: i32, K: i32, a: usize, b: usize, scale: usiz
 
 /**
  * out[0] = min and out[1] = max of n floats (n ≥ 1), the range an observer records and dynamic
- * quantization reads per batch. A NaN makes both NaN (f32x4.min/max propagate it).
+ * quantization reads per batch. A NaN makes both NaN.
  */
 export function qgemm_range_f32(x: usize, n: i32, out: usize): void {
-  let lo = v128.load32_splat(x), hi = lo;
+  // pmin/pmax are one instruction each (f32x4.min/max's NaN and −0 rules cost V8 a sequence of
+  // them), in two chains so their latency overlaps; they drop a NaN, so NaNs are tracked apart.
+  let lo0 = v128.load32_splat(x), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  let nan = i32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    lo = f32x4.min(lo, v);
-    hi = f32x4.max(hi, v);
+  for (; i + 8 <= n; i += 8) {
+    const a = v128.load(x + (<usize>i << 2)), b = v128.load(x + (<usize>i << 2), 16);
+    lo0 = f32x4.pmin(lo0, a);
+    hi0 = f32x4.pmax(hi0, a);
+    lo1 = f32x4.pmin(lo1, b);
+    hi1 = f32x4.pmax(hi1, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
   }
-  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
-  let mx = max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(x + (<usize>i << 2));
+    lo0 = f32x4.pmin(lo0, a);
+    hi0 = f32x4.pmax(hi0, a);
+    nan = v128.or(nan, f32x4.ne(a, a));
+  }
+  lo0 = f32x4.pmin(lo0, lo1);
+  hi0 = f32x4.pmax(hi0, hi1);
+  let mn = min(min(f32x4.extract_lane(lo0, 0), f32x4.extract_lane(lo0, 1)), min(f32x4.extract_lane(lo0, 2), f32x4.extract_lane(lo0, 3)));
+  let mx = max(max(f32x4.extract_lane(hi0, 0), f32x4.extract_lane(hi0, 1)), max(f32x4.extract_lane(hi0, 2), f32x4.extract_lane(hi0, 3)));
+  // The tail by scalar min/max, which keep a NaN.
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     mn = min(mn, v);
     mx = max(mx, v);
   }
+  if (v128.any_true(nan)) mn = mx = NaN;
   store<f32>(out, mn);
   store<f32>(out, mx, 4);
 }

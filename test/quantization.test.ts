@@ -123,6 +123,34 @@ describe("int8 GEMM kernel", () => {
     });
     expect(got).toEqual(expected);
   });
+
+  it("quantizes a NaN to the code 0, in the bulk and in a row's tail", () => {
+    const k = backend().kernels;
+    const xs = Array.from({ length: 19 }, (_, i) => (i % 9 === 4 ? NaN : i));
+    const got = withBlocks([4 * xs.length, xs.length], (src, dst) => {
+      new Float32Array(backend().memory.buffer, src, xs.length).set(xs);
+      k.qgemm_quantize_image(src, 1, 1, xs.length, 1, xs.length, 0, 0, 1, 5, dst);
+      return Array.from(new Uint8Array(backend().memory.buffer, dst, xs.length));
+    });
+    expect(got).toEqual(xs.map((v) => (Number.isNaN(v) ? 0 : Math.min(127, v + 5))));
+  });
+
+  it("the range pass: min and max of any length, Infinity kept, a NaN anywhere makes both NaN", () => {
+    const range = (xs: number[]) => withBlocks([4 * xs.length + 16, 8], (src, out) => {
+      new Float32Array(backend().memory.buffer, src, xs.length).set(xs);
+      backend().kernels.qgemm_range_f32(src, xs.length, out);
+      return Array.from(new Float32Array(backend().memory.buffer, out, 2));
+    });
+    for (let n = 1; n <= 21; n++) {
+      const xs = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + n) * 100));
+      expect(range(xs), `n = ${n}`).toEqual([Math.min(...xs), Math.max(...xs)]);
+      for (const at of new Set([0, n >> 1, n - 1])) {
+        const withNaN = xs.map((v, i) => (i === at ? NaN : v));
+        expect(range(withNaN), `n = ${n}, NaN at ${at}`).toEqual([NaN, NaN]);
+      }
+    }
+    expect(range([1, -Infinity, 3, 4, 5, 6, 7, 8, Infinity])).toEqual([-Infinity, Infinity]);
+  });
 });
 
 /** |quantized − float| ≤ Σ_k (|x_k| + sx/2)·sw/2 + sx/2·|w_k| per output, plus float rounding. */
