@@ -22,7 +22,7 @@ async function child(tree: string, filter: RegExp, relaxed: boolean): Promise<vo
   const { backend } = await import(at("src/backend/wasm.ts"));
   const build: string = backend().build;
   const { measure, toValue } = await import(at("bench/harness.ts"));
-  const modules = ["gemm", "mlp", "conv", "lenet", "sequence"];
+  const modules = ["gemm", "mlp", "conv", "lenet", "sequence", "int8"];
   type W = { name: string; unit: string; simdgrad: () => { run: () => void; dispose?: () => void } };
   const isWorkloads = (v: unknown): v is W[] => Array.isArray(v) && typeof v[0]?.simdgrad === "function";
   const workloads = (await Promise.all(modules.map(async (m) => Object.values(await import(at(`bench/${m}.ts`))).filter(isWorkloads).flat()))).flat();
