@@ -157,23 +157,29 @@ export function winograd_weights_f32(w: usize, u: usize, Cout: i32, Cin: i32, ad
 }
 
 // xp[p] = plane p of x [planes, H, W] placed at row top, column left of a zeroed [Hp, Wp] plane
-// (cropped to it).
+// (cropped to it). The block is written in order, each row's right padding merged with the next
+// row's left (or whole rows of padding) into one run of zeros, which goes as whole vectors up to
+// 3 floats into what the next copy then overwrites; the last run is exact.
 export function pad_planes_f32(x: usize, xp: usize, planes: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32): void {
-  const n = min(W, Wp - left);
-  let dst = xp;
+  const n = max(0, min(W, Wp - left));
+  let dst = xp, zeros = 0; // zeros owed at dst
   for (let p = 0; p < planes; p++) {
     const plane = x + (<usize>p * H * W << 2);
-    for (let r = 0; r < Hp; r++, dst += <usize>Wp << 2) {
+    for (let r = 0; r < Hp; r++) {
       const ih = r - top;
-      if (ih < 0 || ih >= H) {
-        zeroRun(dst, Wp);
+      if (ih < 0 || ih >= H || n == 0) {
+        zeros += Wp;
         continue;
       }
-      zeroRun(dst, left);
-      copyRun(dst + (<usize>left << 2), plane + (<usize>ih * W << 2), n);
-      zeroRun(dst + (<usize>(left + n) << 2), Wp - left - n);
+      zeros += left;
+      for (let k = 0; k < zeros; k += 4) v128.store(dst + (<usize>k << 2), f32x4.splat(0));
+      dst += <usize>zeros << 2;
+      copyRun(dst, plane + (<usize>ih * W << 2), n);
+      dst += <usize>n << 2;
+      zeros = Wp - left - n;
     }
   }
+  zeroRun(dst, zeros);
 }
 
 // Column s of the 4x4 patches of four neighbouring tiles, whose patch row starts at p (patch
@@ -331,24 +337,27 @@ export function pack_rows8_f32(src: usize, dst: usize, rows: i32, K: i32, nb: i3
   }
 }
 
-// wp[cb][k][0..8) = the weights of output channels cb·8 .. cb·8+7 (zero past the last) at tap k:
-// w [Cout, Cin, taps] itself, K = Cin·taps; for the adjoint (the input gradient, a convolution of
-// the output gradient) channels swap roles and the kernel is flipped: output channel ci, tap
-// (co, t) is w[co][ci][taps−1−t], K = Cout·taps.
-export function conv_direct_pack_f32(w: usize, wp: usize, Cout: i32, Cin: i32, taps: i32, adjoint: i32): void {
-  if (!adjoint) {
+// wp[cb][k][0..block) = the weights of output channels cb·block .. cb·block+block−1 (zero past the
+// last) at tap k: w [Cout, Cin, taps] itself, K = Cin·taps; for the adjoint (the input gradient, a
+// convolution of the output gradient) channels swap roles and the kernel is flipped: output channel
+// ci, tap (co, t) is w[co][ci][taps−1−t], K = Cout·taps. Blocks of 8 (conv_direct_f32's) keep the
+// taps in w's order, k = c·taps + t; smaller blocks (conv_direct_lanes_f32's) go tap-major,
+// k = t·C + c, so that the taps of a range of kernel rows are contiguous.
+export function conv_direct_pack_f32(w: usize, wp: usize, Cout: i32, Cin: i32, taps: i32, adjoint: i32, block: i32): void {
+  if (!adjoint && block == 8) {
     pack_rows8_f32(w, wp, Cout, Cin * taps, 1, 0, 0);
     return;
   }
-  const M = Cin, K = Cout * taps;
-  const blocks = (M + 7) >> 3;
+  const M = adjoint ? Cin : Cout, C = adjoint ? Cout : Cin, K = C * taps;
+  const blocks = (M + block - 1) / block;
   for (let cb = 0; cb < blocks; cb++) {
     for (let k = 0; k < K; k++) {
-      const dst = wp + (<usize>(cb * K + k) << 5);
-      const c = k / taps, t = k % taps;
-      for (let r = 0; r < 8; r++) {
-        const m = cb * 8 + r;
-        store<f32>(dst + (<usize>r << 2), m < M ? load<f32>(w + (<usize>((c * Cin + m) * taps + taps - 1 - t) << 2)) : 0);
+      const dst = wp + (<usize>((cb * K + k) * block) << 2);
+      const c = block == 8 ? k / taps : k % C, t = block == 8 ? k % taps : k / C;
+      for (let r = 0; r < block; r++) {
+        const m = cb * block + r;
+        const src = adjoint ? (c * Cin + m) * taps + taps - 1 - t : (m * Cin + c) * taps + t;
+        store<f32>(dst + (<usize>r << 2), m < M ? load<f32>(w + (<usize>src << 2)) : 0);
       }
     }
   }
@@ -418,6 +427,105 @@ export function conv_direct_f32(x: usize, wp: usize, off: usize, K: i32, y: usiz
   }
 }
 
+// Direct convolution with output positions in the vector lanes, for a unit column stride: a tile
+// is 3 output channels x 2 output rows x 4 neighbouring columns, so a tap's input for a tile row is
+// one (unaligned) vector load and the outputs are stored as they lie in y, with no transposes. It
+// serves layers with few output channels, which leave most of conv_direct_f32's 8-channel tile
+// empty (LeNet's first layer and its second's input gradient have 6), and skips the taps whose
+// inputs are all padding for the tile: taps go in the order (i, j, c), so those left — kernel rows
+// ilo..ihi, columns jlo..jhi — are one run of taps, or one per kernel row where some columns are
+// skipped. (A flat loop over a run measured 6% faster than runs per channel; 3 channels a tile
+// measured as fast per multiply-add as 4, and fill the usual 3 or 6 better.)
+const LANES_BLOCK = 3;
+
+// One channel's tile rows p (at y0) and q (at y1, when `second`): + bias[0], through max(·, 0) when
+// relu (bias 0 = none), the first cols ≤ 4 columns.
+// @ts-ignore: decorator
+@inline function storeLanes(p: v128, q: v128, second: bool, bias: usize, relu: i32, y0: usize, y1: usize, cols: i32): void {
+  if (bias) {
+    const b = v128.load32_splat(bias);
+    p = f32x4.add(p, b);
+    q = f32x4.add(q, b);
+  }
+  if (relu) {
+    p = f32x4.pmax(p, f32x4.splat(0)); // keeps NaN
+    q = f32x4.pmax(q, f32x4.splat(0));
+  }
+  if (cols == 4) {
+    v128.store(y0, p);
+    if (second) v128.store(y1, q);
+    return;
+  }
+  for (let c = 0; c < cols; c++, y0 += 4, y1 += 4) {
+    store<f32>(y0, f32x4.extract_lane(p, 0));
+    if (second) store<f32>(y1, f32x4.extract_lane(q, 0));
+    p = v128.shuffle<f32>(p, p, 1, 2, 3, 0);
+    q = v128.shuffle<f32>(q, q, 1, 2, 3, 0);
+  }
+}
+
+// a / d for a ≥ 0, without the division's latency for the common d = 1 (no dilation).
+// @ts-ignore: decorator
+@inline function quotient(a: i32, d: i32): i32 {
+  return d == 1 ? a : a / d;
+}
+
+// y[n][co][oh·Wo + ow] = Σ_k wp[co][k] · x[n][(oh·sh)·Wp + ow + off[k]] (+ bias[co], then max(·, 0)
+// when relu; bias 0 = none) over the K = kh·kw·C taps (i, j, c) of nb images, as conv_direct_f32
+// with sw = 1, weights packed in blocks of 3 channels (conv_direct_pack_f32). The images sit at
+// row top, column left of x's planes (H x W of them; the rest is zero padding), which must cover
+// every read: rows up to (Ho−1)·sh + (kh−1)·dh and columns up to 4·⌈Wo/4⌉ − 1 + (kw−1)·dw.
+export function conv_direct_lanes_f32(x: usize, wp: usize, off: usize, C: i32, kh: i32, kw: i32, dh: i32, dw: i32,
+  y: usize, bias: usize, relu: i32, nb: i32, Cout: i32, Ho: i32, Wo: i32, sh: i32, Wp: i32, top: i32, left: i32, H: i32, W: i32,
+  xImage: i32, yImage: i32): void {
+  const K = C * kh * kw, blocks = (Cout + LANES_BLOCK - 1) / LANES_BLOCK;
+  const rowBytes = <usize>(Ho * Wo) << 2;
+  for (let n = 0; n < nb; n++) {
+    const xn = x + (<usize>n * xImage << 2), yn = y + (<usize>n * yImage << 2);
+    for (let cb = 0; cb < blocks; cb++) {
+      const w = wp + (<usize>(cb * K * LANES_BLOCK) << 2), yb = yn + <usize>(cb * LANES_BLOCK) * rowBytes;
+      const bb = bias ? bias + (<usize>(cb * LANES_BLOCK) << 2) : 0;
+      const channels = Cout - cb * LANES_BLOCK;
+      for (let oh = 0; oh < Ho; oh += 2) {
+        const second = oh + 1 < Ho;
+        // kernel rows whose input row, for one of the tile's output rows, lies in the image
+        const rLast = (second ? oh + 1 : oh) * sh, spanR = top + H - 1 - oh * sh;
+        const ilo = rLast >= top ? 0 : quotient(top - rLast + dh - 1, dh);
+        const rows = max(0, (spanR < 0 ? -1 : min(kh - 1, quotient(spanR, dh))) - ilo + 1);
+        const r0 = xn + (<usize>(oh * sh * Wp) << 2), r1 = second ? r0 + (<usize>(sh * Wp) << 2) : r0;
+        const y0 = yb + (<usize>(oh * Wo) << 2), y1 = y0 + (<usize>Wo << 2);
+        for (let ow = 0; ow < Wo; ow += 4) {
+          const cols = min(4, Wo - ow);
+          // kernel columns likewise, for one of the tile's columns
+          const cLast = ow + cols - 1, spanC = left + W - 1 - ow;
+          const jlo = cLast >= left ? 0 : quotient(left - cLast + dw - 1, dw);
+          const kcols = max(0, (spanC < 0 ? -1 : min(kw - 1, quotient(spanC, dw))) - jlo + 1);
+          // the taps left: one run over the rows when all columns remain, else one per row
+          const whole = kcols == kw, runs = whole ? min(rows, 1) : rows, runLen = (whole ? rows * kw : kcols) * C;
+          const o = <usize>ow << 2, b0 = r0 + o, b1 = r1 + o;
+          let p0 = f32x4.splat(0), q0 = f32x4.splat(0), p1 = f32x4.splat(0), q1 = f32x4.splat(0), p2 = f32x4.splat(0), q2 = f32x4.splat(0);
+          for (let r = 0, t0 = (ilo * kw + jlo) * C; r < runs; r++, t0 += kw * C) {
+            let ot = off + (<usize>t0 << 2), wt = w + (<usize>(t0 * LANES_BLOCK) << 2);
+            for (let t = 0; t < runLen; t++, ot += 4, wt += LANES_BLOCK * 4) {
+              const d = <usize>load<i32>(ot) << 2;
+              const v0 = v128.load(b0 + d), v1 = v128.load(b1 + d);
+              let s = v128.load32_splat(wt);
+              p0 = madd(v0, s, p0); q0 = madd(v1, s, q0);
+              s = v128.load32_splat(wt, 4);
+              p1 = madd(v0, s, p1); q1 = madd(v1, s, q1);
+              s = v128.load32_splat(wt, 8);
+              p2 = madd(v0, s, p2); q2 = madd(v1, s, q2);
+            }
+          }
+          storeLanes(p0, q0, second, bb, relu, y0 + o, y1 + o, cols);
+          if (channels > 1) storeLanes(p1, q1, second, bb ? bb + 4 : 0, relu, y0 + o + rowBytes, y1 + o + rowBytes, cols);
+          if (channels > 2) storeLanes(p2, q2, second, bb ? bb + 8 : 0, relu, y0 + o + 2 * rowBytes, y1 + o + 2 * rowBytes, cols);
+        }
+      }
+    }
+  }
+}
+
 // The weight gradient, direct: dw[co][k] += Σ over images n and output positions q of
 // g[n][co][q] · x[n][base(q) + off[k]] for taps k < K, with base(q) = (oh·sh)·Wp + ow·sw as in
 // conv_direct_f32 and dw's rows ldw floats apart. The output gradient comes packed by
@@ -459,4 +567,82 @@ export function conv_direct_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw
       if (channels > 4) storeTransposed(a1, c1, d1, e1, 0, 0, true, d + 4 * rowBytes, rowBytes, channels - 4, count);
     }
   }
+}
+
+// The weight gradient with output positions in the vector lanes, for a unit column stride: as
+// conv_direct_wgrad_f32, dw[co][k] += Σ over images n and output positions (oh, ow) of
+// g[n][co][oh·Wo + ow] · x[n][oh·sh·Wp + ow + off[k]], but with the output gradient read as it lies
+// (gImage floats between images, nothing packed) and tiles of 2 channels x 4 taps whose lanes hold
+// 4 neighbouring columns' sums, added across the lanes into dw after each image. It serves layers
+// with few output channels (LeNet's first: 6), which leave most of the 8-channel tile empty; an
+// image at a time keeps its input and output gradient in L1 across the tiles. Wo ≥ 4.
+export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw: usize, ldw: i32, nb: i32, Cout: i32,
+  Ho: i32, Wo: i32, sh: i32, Wp: i32, xImage: i32, gImage: i32): void {
+  const L = Ho * Wo, blocks = (Cout + 1) >> 1, full = Wo & ~3;
+  const rowBytes = <usize>ldw << 2, gBytes = <usize>L << 2;
+  // the columns past the last multiple of 4: the row's last 4 again (Wo ≥ 4: no read past the
+  // output gradient's end), with the lanes summed already masked off in both operands
+  const tail = Wo - full;
+  const mask = i32x4(0, tail > 2 ? -1 : 0, tail > 1 ? -1 : 0, -1);
+  for (let n = 0; n < nb; n++) {
+    const xn = x + (<usize>n * xImage << 2);
+    for (let cb = 0; cb < blocks; cb++) {
+      const two = cb * 2 + 1 < Cout;
+      const g0 = g + (<usize>n * gImage << 2) + <usize>(cb * 2) * gBytes, g1 = two ? g0 + gBytes : g0;
+      for (let k = 0; k < K; k += 4) {
+        // the tile's taps (past the last: the last again, not stored)
+        const o0 = <usize>load<i32>(off + (<usize>k << 2)) << 2;
+        const o1 = k + 1 < K ? <usize>load<i32>(off + (<usize>(k + 1) << 2)) << 2 : o0;
+        const o2 = k + 2 < K ? <usize>load<i32>(off + (<usize>(k + 2) << 2)) << 2 : o1;
+        const o3 = k + 3 < K ? <usize>load<i32>(off + (<usize>(k + 3) << 2)) << 2 : o2;
+        const d = dw + <usize>(cb * 2) * rowBytes + (<usize>k << 2), count = min(4, K - k);
+        if (full > 0) lanesWgradPass(false, mask, xn, g0, g1, o0, o1, o2, o3, 0, full, Ho, Wo, sh, Wp, d, rowBytes, two, count);
+        if (tail > 0) lanesWgradPass(true, mask, xn, g0, g1, o0, o1, o2, o3, Wo - 4, Wo - 3, Ho, Wo, sh, Wp, d, rowBytes, two, count);
+      }
+    }
+  }
+}
+
+// One image's sums for a tile of conv_direct_lanes_wgrad_f32 over the columns ow0 .. ow1 of every
+// output row, 4 at a time (masked: through `mask`), added into dw at d (the second channel's row
+// rowBytes on, when `two`; count ≤ 4 taps).
+// @ts-ignore: decorator
+@inline function lanesWgradPass(masked: bool, mask: v128, xn: usize, g0: usize, g1: usize, o0: usize, o1: usize, o2: usize, o3: usize,
+  ow0: i32, ow1: i32, Ho: i32, Wo: i32, sh: i32, Wp: i32, d: usize, rowBytes: usize, two: bool, count: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let e0 = f32x4.splat(0), e1 = f32x4.splat(0), f0 = f32x4.splat(0), f1 = f32x4.splat(0);
+  const rowStep = <usize>(sh * Wp) << 2, gStep = <usize>Wo << 2;
+  let row = xn, gr0 = g0, gr1 = g1;
+  for (let oh = 0; oh < Ho; oh++, row += rowStep, gr0 += gStep, gr1 += gStep) {
+    for (let ow = ow0; ow < ow1; ow += 4) {
+      const q = <usize>ow << 2, b = row + q;
+      let u = v128.load(gr0 + q), v = v128.load(gr1 + q);
+      let x0 = v128.load(b + o0), x1 = v128.load(b + o1), x2 = v128.load(b + o2), x3 = v128.load(b + o3);
+      if (masked) {
+        u = v128.and(u, mask); v = v128.and(v, mask);
+        x0 = v128.and(x0, mask); x1 = v128.and(x1, mask); x2 = v128.and(x2, mask); x3 = v128.and(x3, mask);
+      }
+      a0 = madd(x0, u, a0); a1 = madd(x0, v, a1);
+      c0 = madd(x1, u, c0); c1 = madd(x1, v, c1);
+      e0 = madd(x2, u, e0); e1 = madd(x2, v, e1);
+      f0 = madd(x3, u, f0); f1 = madd(x3, v, f1);
+    }
+  }
+  addLaneSums(a0, c0, e0, f0, d, count);
+  if (two) addLaneSums(a1, c1, e1, f1, d + rowBytes, count);
+}
+
+// dst[t] += the sum of the lanes of vector t, for t < count ≤ 4.
+// @ts-ignore: decorator
+@inline function addLaneSums(p0: v128, p1: v128, p2: v128, p3: v128, dst: usize, count: i32): void {
+  const u = f32x4.add(v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), v128.shuffle<f32>(p0, p1, 2, 6, 3, 7)); // p0, p1 halved, interleaved
+  const v = f32x4.add(v128.shuffle<f32>(p2, p3, 0, 4, 1, 5), v128.shuffle<f32>(p2, p3, 2, 6, 3, 7));
+  const s = f32x4.add(v128.shuffle<f32>(u, v, 0, 1, 4, 5), v128.shuffle<f32>(u, v, 2, 3, 6, 7));
+  if (count == 4) {
+    v128.store(dst, f32x4.add(v128.load(dst), s));
+    return;
+  }
+  store<f32>(dst, load<f32>(dst) + f32x4.extract_lane(s, 0));
+  if (count > 1) store<f32>(dst + 4, load<f32>(dst + 4) + f32x4.extract_lane(s, 1));
+  if (count > 2) store<f32>(dst + 8, load<f32>(dst + 8) + f32x4.extract_lane(s, 2));
 }

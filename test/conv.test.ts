@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { backend } from "../src/backend/wasm.js";
 import { tensor, randn, conv1d, conv2d, convTranspose2d, gradcheck, tidy, memoryStats, manualSeed, nn, type Tensor } from "../src/index.js";
 
 /** Direct-definition conv2d in float64 with asymmetric padding [top, bottom, left, right]: output and, given g, all gradients. */
@@ -141,6 +142,42 @@ describe("conv2d", () => {
       { x: [4, 256, 72, 72], w: [3, 256, 1, 2], padding: [0, 1] },
     ];
     for (const c of cases) checkAgainstReference(c, 2e-4);
+  });
+
+  it("runs few-channel layers with positions in the lanes: LeNet's shapes, partial channel blocks and 4-column tiles, odd heights, taps over padding skipped", () => {
+    manualSeed(14);
+    // count the lanes kernels' calls (the module's exports are read-only: swap in a copy)
+    const be = backend() as unknown as { kernels: Record<string, unknown> }, kernels = be.kernels;
+    const calls: Record<string, number> = { conv_direct_lanes_f32: 0, conv_direct_lanes_wgrad_f32: 0 };
+    be.kernels = { ...kernels };
+    for (const name of Object.keys(calls)) {
+      const kernel = kernels[name] as (...a: number[]) => void;
+      be.kernels[name] = (...a: number[]) => {
+        calls[name]++;
+        kernel(...a);
+      };
+    }
+    try {
+      const cases: Case[] = [
+        { x: [2, 1, 28, 28], w: [6, 1, 5, 5], padding: [2, 2], activation: "relu" }, // LeNet's conv1 (forward, weight gradient)
+        { x: [2, 6, 14, 14], w: [16, 6, 5, 5] }, // LeNet's conv2 (input gradient: 6 channels, padded by 4)
+        { x: [3, 4, 9, 12], w: [5, 4, 3, 3], stride: [2, 1], padding: [2, 1], dilation: [1, 2] }, // 3 + 2 channels, 10 columns
+        { x: [2, 3, 7, 5], w: [6, 3, 2, 4], padding: [3, 3], bias: false }, // tiles over rows and columns of padding only
+        { x: [2, 3, 6, 9], w: [11, 3, 3, 2], padding: [1, 0] }, // 4 + 4 + 3 channels; 5 x 2 + 1 for the weight gradient
+        { x: [2, 6, 5, 13], w: [8, 3, 3, 2], padding: "same", groups: 2, activation: "relu" }, // 4 per group, 13 columns
+        { x: [1, 2, 1, 9], w: [3, 2, 1, 3], padding: [0, 2] }, // one row of 11
+      ];
+      for (const c of cases) {
+        const before = calls.conv_direct_lanes_f32 + calls.conv_direct_lanes_wgrad_f32;
+        checkAgainstReference(c, 2e-4);
+        expect(calls.conv_direct_lanes_f32 + calls.conv_direct_lanes_wgrad_f32).toBeGreaterThan(before);
+      }
+      expect(calls.conv_direct_lanes_wgrad_f32).toBeGreaterThanOrEqual(5);
+    } finally {
+      be.kernels = kernels;
+    }
+    const x = randn([2, 3, 6, 7], { requiresGrad: true }), w = randn([5, 3, 3, 3], { requiresGrad: true }), b = randn([5], { requiresGrad: true });
+    expect(gradcheck((x, w, b) => conv2d(x, w, b, { padding: [2, 1], dilation: [1, 2] }), [x, w, b]).mismatch).toBeNull();
   });
 
   it("runs 3x3 stride-1 convolutions with enough channels by Winograd F(2x2, 3x3): odd sizes, paddings 0..2, 'same', ReLU, chunks", () => {

@@ -168,6 +168,10 @@ function runPerImage(g: Geometry, p: Passes): void {
 // weights. Measured as fast as im2col + GEMM or faster (up to 2x on small layers) for every shape
 // but the 1x1 unit-stride one, whose input already is the GEMM's column matrix, and those with
 // fewer than DIRECT_MIN_CHANNELS output channels per group, which leave most of a tile empty.
+// With a unit column stride, conv_direct_lanes_f32 and conv_direct_lanes_wgrad_f32 (output
+// positions in the lanes: tiles of 3 channels x 2 rows x 4 columns, skipping taps that read
+// only padding; 2 channels x 4 taps x 4 columns for the weight gradient) run the layers whose
+// channels and sizes fill their tiles better than the 8-channel ones.
 const DIRECT_MIN_CHANNELS = 3;
 // conv_direct_f32's last argument: the running thread's GEMM workspace, for the register tile.
 const WORKSPACE_ARG = 16;
@@ -178,26 +182,41 @@ interface DirectPlan {
   top: number; left: number; cG: number; coG: number; kG: number;
   padded: boolean; // read from a zero-padded copy of the input (else from x itself)
   planeH: number; planeW: number;
+  lanes: number; // the lanes kernels' channels per tile (3, or 2 for the weight gradient), or 0: the 8-channel ones
+  tapMajor: boolean; // taps in the order (i, j, c) (conv_direct_lanes_f32), else (c, i, j)
 }
 
+/** The fraction of a tiling's slots that hold outputs: n outputs in tiles of t. */
+const filled = (n: number, t: number) => n / (t * Math.ceil(n / t));
+
 /**
- * The direct kernels' view of conv2d g, or of its adjoint (the input gradient: the stride-1
- * convolution of the output gradient with the flipped kernels, channels swapped, padded by
- * d·(k − 1) − p); null where they do not apply.
+ * The direct kernels' view of a pass of conv2d g: its lowering, its weight gradient, or its adjoint
+ * (the input gradient: the stride-1 convolution of the output gradient with the flipped kernels,
+ * channels swapped, padded by d·(k − 1) − p); null where they do not apply.
  */
-function directPlan(g: Geometry, adjoint: boolean): DirectPlan | null {
+function directPlan(g: Geometry, pass: "lower" | "weight" | "adjoint"): DirectPlan | null {
   const { kh, kw, sh, sw, dh, dw, groups } = g;
+  const adjoint = pass === "adjoint";
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && g.ph === 0 && g.pw === 0) return null;
   if (adjoint && (sh !== 1 || sw !== 1 || g.ph > dh * (kh - 1) || g.pw > dw * (kw - 1))) return null;
   const [C, H, W, Co, Ho, Wo] = adjoint ? [g.Cout, g.Ho, g.Wo, g.Cin, g.H, g.W] : [g.Cin, g.H, g.W, g.Cout, g.Ho, g.Wo];
-  if (Co / groups < DIRECT_MIN_CHANNELS) return null;
+  const coG = Co / groups;
+  if (coG < DIRECT_MIN_CHANNELS) return null;
   const [top, left] = adjoint ? [dh * (kh - 1) - g.ph, dw * (kw - 1) - g.pw] : [g.ph, g.pw];
-  // The part of the padded input the kernels read.
-  const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1, Wp = (Wo - 1) * sw + (kw - 1) * dw + 1;
+  // Output slots filled by the lanes kernels' tiles against the 8-channel ones' (both weight
+  // gradients take taps 4 at a time).
+  const block = pass === "weight" ? 2 : 3;
+  const lanesFill = filled(coG, block) * filled(Wo, 4) * (pass === "weight" ? 1 : filled(Ho, 2));
+  const tileFill = filled(coG, 8) * (pass === "weight" ? 1 : filled(Ho * Wo, 4));
+  // (conv_direct_lanes_wgrad_f32 reads whole rows' last 4 output gradients: Wo ≥ 4)
+  const lanes = (adjoint || sw === 1) && (pass !== "weight" || Wo >= 4) && lanesFill > tileFill ? block : 0;
+  // The part of the padded input the kernels read (conv_direct_lanes_f32: whole 4-column vectors).
+  const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1;
+  const Wp = lanes && pass !== "weight" ? 4 * Math.ceil(Wo / 4) + (kw - 1) * dw : (Wo - 1) * sw + (kw - 1) * dw + 1;
   const padded = top > 0 || left > 0 || Hp > H || Wp > W; // ("same" may pad the bottom or right only)
   return {
-    C, H, W, Co, Ho, Wo, sh: adjoint ? 1 : sh, sw: adjoint ? 1 : sw, top, left, cG: C / groups, coG: Co / groups, kG: (C / groups) * kh * kw,
-    padded, planeH: padded ? Hp : H, planeW: padded ? Wp : W,
+    C, H, W, Co, Ho, Wo, sh: adjoint ? 1 : sh, sw: adjoint ? 1 : sw, top, left, cG: C / groups, coG, kG: (C / groups) * kh * kw,
+    padded, planeH: padded ? Hp : H, planeW: padded ? Wp : W, lanes, tapMajor: lanes > 0 && pass !== "weight",
   };
 }
 
@@ -217,9 +236,12 @@ function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perI
   if (images < 1) return false;
   const head = scratchBuffer(fixed + p.kG + images * imageFloats);
   const off = elementAt(head, fixed), chunk = elementAt(off, p.kG), xp = elementAt(chunk, images * perImage);
+  // tap (c, i, j)'s input offset, at c·kh·kw + i·kw + j, or tap-major at (i·kw + j)·cG + c
   const offsets = i32View(off, p.kG);
-  for (let c = 0, t = 0; c < p.cG; c++) {
-    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) offsets[t++] = (c * p.planeH + i * dh) * p.planeW + j * dw;
+  for (let c = 0; c < p.cG; c++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) offsets[p.tapMajor ? (i * kw + j) * p.cG + c : (c * kh + i) * kw + j] = (c * p.planeH + i * dh) * p.planeW + j * dw;
+    }
   }
   prepare(head);
   for (let n0 = 0; n0 < N; n0 += images) {
@@ -239,24 +261,30 @@ function directChunks(g: Geometry, p: DirectPlan, x: number, fixed: number, perI
  * of conv g given its output gradient x. False if g does not qualify or does not fit.
  */
 function direct(g: Geometry, x: number, weight: number, y: number, adjoint: boolean, bias = 0, relu = false): boolean {
-  const p = directPlan(g, adjoint);
+  const p = directPlan(g, adjoint ? "adjoint" : "lower");
   if (!p) return false;
-  const { groups, kh, kw } = g;
-  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
-  const wpGroup = 8 * Math.ceil(coG / 8) * kG, L = Ho * Wo;
+  const { groups, kh, kw, dh, dw } = g;
+  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW, lanes } = p;
+  const block = lanes || 8, wpGroup = block * Math.ceil(coG / block) * kG, L = Ho * Wo;
   const [wOut, wIn] = [g.Cout / groups, g.Cin / groups];
   const k = backend().kernels;
   return directChunks(g, p, x, groups * wpGroup, 0, (wp, off, src, n0, nb) => {
     const xImage = C * planeH * planeW;
     for (let grp = 0; grp < groups; grp++) {
+      const [xg, wg, yg, bg] = [elementAt(src, grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), elementAt(y, (n0 * Co + grp * coG) * L), bias ? elementAt(bias, grp * coG) : 0];
       // ranges of images
-      parallelFor("conv_direct_f32", [
-        elementAt(src, grp * cG * planeH * planeW), elementAt(wp, grp * wpGroup), off, kG, elementAt(y, (n0 * Co + grp * coG) * L),
-        bias ? elementAt(bias, grp * coG) : 0, +relu, nb, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L, callerWorkspace(),
-      ], { extent: nb, count: 7, perUnit: { 0: elementBytes(xImage), 4: elementBytes(Co * L) } }, nb * coG * L * kG, WORKSPACE_ARG);
+      if (lanes) {
+        parallelFor("conv_direct_lanes_f32", [
+          xg, wg, off, cG, kh, kw, dh, dw, yg, bg, +relu, nb, coG, Ho, Wo, p.sh, planeW, p.top, p.left, p.H, p.W, xImage, Co * L,
+        ], { extent: nb, count: 11, perUnit: { 0: elementBytes(xImage), 8: elementBytes(Co * L) } }, nb * coG * L * kG);
+      } else {
+        parallelFor("conv_direct_f32", [
+          xg, wg, off, kG, yg, bg, +relu, nb, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, Co * L, callerWorkspace(),
+        ], { extent: nb, count: 7, perUnit: { 0: elementBytes(xImage), 4: elementBytes(Co * L) } }, nb * coG * L * kG, WORKSPACE_ARG);
+      }
     }
   }, (wp) => {
-    for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint);
+    for (let grp = 0; grp < groups; grp++) k.conv_direct_pack_f32(elementAt(weight, grp * wOut * wIn * kh * kw), elementAt(wp, grp * wpGroup), wOut, wIn, kh * kw, +adjoint, block);
   });
 }
 
@@ -276,30 +304,34 @@ function imageGroups(images: number): number {
 
 /** dW += the weight gradient of conv g given its input x and output gradient gy, by the direct kernel; false if g does not qualify or fit. */
 function directWeightGrad(g: Geometry, x: number, gy: number, dW: number): boolean {
-  const p = directPlan(g, false);
+  const p = directPlan(g, "weight");
   if (!p) return false;
   const { groups } = g;
-  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW } = p;
-  const L = Ho * Wo, gGroup = 8 * Math.ceil(coG / 8) * L, gImage = groups * gGroup;
+  const { C, Co, Ho, Wo, cG, coG, kG, planeH, planeW, lanes } = p;
+  // the 8-channel kernel reads the output gradient packed ([image][group][block][position][8],
+  // `packed` floats an image), the lanes kernel as it lies
+  const L = Ho * Wo, gGroup = 8 * Math.ceil(coG / 8) * L, packed = lanes ? 0 : groups * gGroup;
   // the partial gradients, one per group of images (whole vectors each, for axpy's vector body)
   const dwFloats = Co * kG, slot = 4 * Math.ceil(dwFloats / 4);
   const k = backend().kernels;
-  return directChunks(g, p, x, WGRAD_GROUPS * slot, gImage, (partials, off, src, n0, nb, gp) => {
-    // the output gradient in 8-channel blocks, position-major: [image][group][block][position][8]
-    runJob({
-      kernel: "pack_rows8_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, nb, Co * L, gImage],
-      dims: [{ extent: nb, chunk: 1, count: 4, perUnit: { 0: elementBytes(Co * L), 1: elementBytes(gImage) } }, { extent: groups, chunk: 1, perUnit: { 0: elementBytes(coG * L), 1: elementBytes(gGroup) } }],
-    }, nb * Co * L);
-    const imageGroupCount = imageGroups(nb), images = nb / imageGroupCount, xImage = C * planeH * planeW;
+  return directChunks(g, p, x, WGRAD_GROUPS * slot, packed, (partials, off, src, n0, nb, gp) => {
+    if (!lanes) {
+      runJob({
+        kernel: "pack_rows8_f32", args: [elementAt(gy, n0 * Co * L), gp, coG, L, nb, Co * L, packed],
+        dims: [{ extent: nb, chunk: 1, count: 4, perUnit: { 0: elementBytes(Co * L), 1: elementBytes(packed) } }, { extent: groups, chunk: 1, perUnit: { 0: elementBytes(coG * L), 1: elementBytes(gGroup) } }],
+      }, nb * Co * L);
+    }
+    const imageGroupCount = imageGroups(nb), images = nb / imageGroupCount, xImage = C * planeH * planeW, gImage = lanes ? Co * L : packed;
     k.fill_f32(partials, imageGroupCount * slot, 0);
     for (let grp = 0; grp < groups; grp++) {
       const work = nb * coG * L * kG;
       // chunks: the groups of images, and ranges of taps (whole 4-tap tiles) if there are fewer groups than chunks wanted
       const taps = chunkUnits(kG, 4, Math.ceil(chunksFor(work, threadsFor(work)) / imageGroupCount));
+      const [xg, gg, dWg] = [elementAt(src, grp * cG * planeH * planeW), lanes ? elementAt(gy, (n0 * Co + grp * coG) * L) : elementAt(gp, grp * gGroup), elementAt(partials, grp * coG * kG)];
       runJob({
-        kernel: "conv_direct_wgrad_f32",
-        args: [elementAt(src, grp * cG * planeH * planeW), elementAt(gp, grp * gGroup), off, kG, elementAt(partials, grp * coG * kG), kG,
-          images, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, gImage],
+        kernel: lanes ? "conv_direct_lanes_wgrad_f32" : "conv_direct_wgrad_f32",
+        args: lanes ? [xg, gg, off, kG, dWg, kG, images, coG, Ho, Wo, p.sh, planeW, xImage, gImage]
+          : [xg, gg, off, kG, dWg, kG, images, coG, Ho, Wo, p.sh, p.sw, planeW, xImage, gImage],
         dims: [
           { extent: imageGroupCount, chunk: 1, perUnit: { 0: elementBytes(images * xImage), 1: elementBytes(images * gImage), 4: elementBytes(slot) } },
           { extent: kG, chunk: taps, count: 3, perUnit: { 2: elementBytes(1), 4: elementBytes(1) } },
