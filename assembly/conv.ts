@@ -464,6 +464,14 @@ const LANES_BLOCK = 3;
   }
 }
 
+// 1 if this build has conv_direct_lanes_f32 and conv_direct_lanes_wgrad_f32, else 0. The relaxed
+// builds have them; the plain build, which every page embeds, leaves them out: their 4 kB of wasm
+// (1.6 kB gzipped) would take every bundler's inference page past its 50 kB budget. That build
+// runs those layers on the 8-channel kernels.
+export function conv_lanes_built(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
 // a / d for a ≥ 0, without the division's latency for the common d = 1 (no dilation).
 // @ts-ignore: decorator
 @inline function quotient(a: i32, d: i32): i32 {
@@ -478,6 +486,7 @@ const LANES_BLOCK = 3;
 export function conv_direct_lanes_f32(x: usize, wp: usize, off: usize, C: i32, kh: i32, kw: i32, dh: i32, dw: i32,
   y: usize, bias: usize, relu: i32, nb: i32, Cout: i32, Ho: i32, Wo: i32, sh: i32, Wp: i32, top: i32, left: i32, H: i32, W: i32,
   xImage: i32, yImage: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: conv_lanes_built
   const K = C * kh * kw, blocks = (Cout + LANES_BLOCK - 1) / LANES_BLOCK;
   const rowBytes = <usize>(Ho * Wo) << 2;
   for (let n = 0; n < nb; n++) {
@@ -578,6 +587,7 @@ export function conv_direct_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw
 // image at a time keeps its input and output gradient in L1 across the tiles. Wo ≥ 4.
 export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw: usize, ldw: i32, nb: i32, Cout: i32,
   Ho: i32, Wo: i32, sh: i32, Wp: i32, xImage: i32, gImage: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: conv_lanes_built
   const L = Ho * Wo, blocks = (Cout + 1) >> 1, full = Wo & ~3;
   const rowBytes = <usize>ldw << 2, gBytes = <usize>L << 2;
   // the columns past the last multiple of 4: the row's last 4 again (Wo ≥ 4: no read past the

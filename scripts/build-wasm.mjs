@@ -6,10 +6,12 @@
 // carry them. The bytes are embedded deflated (by zopfli, 6% smaller than zlib's best) and
 // base64-encoded (src/backend/inflate.ts decodes them): a server's gzip cannot shrink that
 // further, so a page carries less than the .wasm file's gzip size (hex, which gzip recompresses,
-// came to 17% more). asconfig.json's shrinkLevel 1 (Binaryen's -O3 with -Os's inlining limits) takes
-// 1.2 kB (gzip) off every page against shrinkLevel 0 and measured no slower side by side in every
-// bench workload (bench/compare-trees.ts, both builds) once the int8 im2col's per-row gather was
-// marked @inline (assembly/qgemm.ts); converge, tried too, made the gzip larger. Outputs are written under temporary names and
+// came to 17% more). The plain builds' shrinkLevel 1 (Binaryen's -O3 with -Os's inlining limits)
+// takes 1.2 kB (gzip) off every page against shrinkLevel 0 and measured no slower side by side in
+// every bench workload (bench/compare-trees.ts) once the int8 im2col's per-row gather was marked
+// @inline (assembly/qgemm.ts); the relaxed builds, which no page carries unasked, stay at 0, where
+// the few-channel convolutions they alone have (conv_lanes_built) run 20-35% faster. converge,
+// tried too, made the gzip larger. Outputs are written under temporary names and
 // renamed, so a concurrent test run never reads half a file. The elementwise ops are generated from
 // their tables first (scripts/elementwise-ops.mjs); the TypeScript declarations of the
 // kernels and of the enums both sides share are generated here too (scripts/kernel-boundary.mjs).
