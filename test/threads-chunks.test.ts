@@ -185,8 +185,11 @@ describe("dynamic chunks on a pool of 3", () => {
     for (const t of traces) {
       expect(t.kernel).toBe("gemm_f32");
       expect(t.workers.length).toBe(2);
-      // every chunk is counted once, by the thread that ran it
-      expect(t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0)).toBe(t.chunks);
+      // every chunk is counted once, by the thread that ran it (exactly when every worker's record
+      // came in time: a worker descheduled after its last chunk has none, null, on a loaded machine)
+      const counted = t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0);
+      if (t.workers.every((w) => w)) expect(counted).toBe(t.chunks);
+      else expect(counted).toBeLessThanOrEqual(t.chunks);
       expect(t.published).toBeLessThanOrEqual(t.callerDone);
       expect(t.callerDone).toBeLessThanOrEqual(t.done);
       for (const w of t.workers) if (w) expect(w.done).toBeGreaterThanOrEqual(w.found);
