@@ -24,6 +24,8 @@
 // (their results are computed and not stored). The TS side asks qgemm_packed_rows_bytes /
 // qgemm_packed_panels_bytes for sizes and never sees the layout.
 
+import { dotGroup } from "./qdot";
+
 const NR = 8;
 const MR = 4;
 const KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
@@ -283,20 +285,6 @@ export function qgemm_im2col(img: usize, Cg: i32, Hp: i32, Wp: i32, kh: i32, kw:
       packPanel(0, img, 0, base, tab, kp, out);
     }
   }
-}
-
-// One group of KG depths: the row operand's splat x and the panel's columns p (four of them).
-// The weights are the signed operand and the 7-bit activations the i7 one (unsigned on x86's
-// pmaddubsw; |pair sum| ≤ 2·128·127 < 2^15, so its i16 saturation never triggers). The relaxed
-// dot's i16 pairs are widened by a dot with ones held in a register (V8's extadd_pairwise reloads
-// its constant from memory at every use).
-// @ts-ignore: decorator
-@inline function dotGroup(perRow: bool, x: v128, p: v128, acc: v128, ones: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    const d = perRow ? i16x8.relaxed_dot_i8x16_i7x16_s(x, p) : i16x8.relaxed_dot_i8x16_i7x16_s(p, x);
-    return i32x4.add(acc, i32x4.dot_i16x8_s(d, ones));
-  }
-  return i32x4.add(acc, i32x4.dot_i16x8_s(x, p));
 }
 
 // The valid part of one row of a tile: scale, offset, ReLU, then stored (contiguous columns).

@@ -3,6 +3,8 @@
 // Beside it, what a GEMM's register tile can reach: the same loop with the 8 chains a 4x8 tile
 // has, and the tile's own instruction mix (2 loads of B, 4 broadcast loads of A and 8
 // multiply-adds per k) over panels that stay in L1, with no packing, edges or epilogue.
+import { dotGroup } from "../../assembly/qdot";
+
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
@@ -77,10 +79,6 @@ export function tile4x8Row3Unfused(reps: i32, kc: i32, a: usize, b: usize, tile:
 // chains, and in the kernel's 4x8 tile (2 panel loads, 4 splat loads, 8 dot groups per step).
 export const DOT_MACS: i32 = ASC_FEATURE_RELAXED_SIMD ? 16 : 8;
 
-@inline function dotGroup(x: v128, p: v128, acc: v128, ones: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(p, x), ones));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(x, p));
-}
 
 export function peakDot(iters: i32, seed: i32): i32 {
   const a = i8x16.splat(<i8>seed), b = i8x16.splat(3), ones = i16x8.splat(1);
@@ -88,9 +86,9 @@ export function peakDot(iters: i32, seed: i32): i32 {
   let c4 = i32x4.splat(4), c5 = i32x4.splat(5), c6 = i32x4.splat(6), c7 = i32x4.splat(7);
   let c8 = i32x4.splat(8), c9 = i32x4.splat(9), c10 = i32x4.splat(10), c11 = i32x4.splat(11);
   for (let i = 0; i < iters; i++) {
-    c0 = dotGroup(a, b, c0, ones); c1 = dotGroup(a, b, c1, ones); c2 = dotGroup(a, b, c2, ones); c3 = dotGroup(a, b, c3, ones);
-    c4 = dotGroup(a, b, c4, ones); c5 = dotGroup(a, b, c5, ones); c6 = dotGroup(a, b, c6, ones); c7 = dotGroup(a, b, c7, ones);
-    c8 = dotGroup(a, b, c8, ones); c9 = dotGroup(a, b, c9, ones); c10 = dotGroup(a, b, c10, ones); c11 = dotGroup(a, b, c11, ones);
+    c0 = dotGroup(false, a, b, c0, ones); c1 = dotGroup(false, a, b, c1, ones); c2 = dotGroup(false, a, b, c2, ones); c3 = dotGroup(false, a, b, c3, ones);
+    c4 = dotGroup(false, a, b, c4, ones); c5 = dotGroup(false, a, b, c5, ones); c6 = dotGroup(false, a, b, c6, ones); c7 = dotGroup(false, a, b, c7, ones);
+    c8 = dotGroup(false, a, b, c8, ones); c9 = dotGroup(false, a, b, c9, ones); c10 = dotGroup(false, a, b, c10, ones); c11 = dotGroup(false, a, b, c11, ones);
   }
   const s = i32x4.add(i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3)), i32x4.add(i32x4.add(c4, c5), i32x4.add(c6, c7)));
   return i32x4.extract_lane(i32x4.add(s, i32x4.add(i32x4.add(c8, c9), i32x4.add(c10, c11))), 0);
@@ -107,13 +105,13 @@ export function tileDot(reps: i32, groups: i32, a: usize, b: usize, tile: usize)
     for (let g = 0; g < groups; g++) {
       const p0 = v128.load(pb), p1 = v128.load(pb, 16);
       let x = v128.load32_splat(pa);
-      c00 = dotGroup(x, p0, c00, ones); c01 = dotGroup(x, p1, c01, ones);
+      c00 = dotGroup(false, x, p0, c00, ones); c01 = dotGroup(false, x, p1, c01, ones);
       x = v128.load32_splat(pa, 4);
-      c10 = dotGroup(x, p0, c10, ones); c11 = dotGroup(x, p1, c11, ones);
+      c10 = dotGroup(false, x, p0, c10, ones); c11 = dotGroup(false, x, p1, c11, ones);
       x = v128.load32_splat(pa, 8);
-      c20 = dotGroup(x, p0, c20, ones); c21 = dotGroup(x, p1, c21, ones);
+      c20 = dotGroup(false, x, p0, c20, ones); c21 = dotGroup(false, x, p1, c21, ones);
       x = v128.load32_splat(pa, 12);
-      c30 = dotGroup(x, p0, c30, ones); c31 = dotGroup(x, p1, c31, ones);
+      c30 = dotGroup(false, x, p0, c30, ones); c31 = dotGroup(false, x, p1, c31, ones);
       pa += 16;
       pb += 32;
     }
