@@ -76,12 +76,16 @@ export function readBoundary(entry) {
   return { functions, enums };
 }
 
-/** kernelFingerprint() of the generated module, at build time (test/kernel-boundary checks that the two agree). */
-export function fingerprint(names) {
-  let h = 0x811c9dc5;
-  for (const c of [...names].sort().join()) h = Math.imul(h ^ c.charCodeAt(0), 0x1000193);
-  return h >>> 0;
-}
+// FNV-1a (32-bit) of the sorted names, comma-joined: the body of the generated module's
+// kernelFingerprint(names), which fingerprint() runs here at build time.
+const FINGERPRINT_BODY = [
+  "let h = 0x811c9dc5;",
+  "for (const c of [...names].sort().join()) h = Math.imul(h ^ c.charCodeAt(0), 0x1000193);",
+  "return h >>> 0;",
+];
+
+/** kernelFingerprint() of the generated module, at build time (the same body). */
+export const fingerprint = new Function("names", FINGERPRINT_BODY.join("\n"));
 
 /** The generated module: the KernelExports interface, the kernels' count and fingerprint, bindKernels(), and the shared enums. */
 export function renderBoundary({ functions, enums }) {
@@ -109,9 +113,7 @@ export function renderBoundary({ functions, enums }) {
     "",
     "/** FNV-1a (32-bit) of the sorted names, comma-joined. */",
     "export function kernelFingerprint(names: string[]): number {",
-    "  let h = 0x811c9dc5;",
-    "  for (const c of [...names].sort().join()) h = Math.imul(h ^ c.charCodeAt(0), 0x1000193);",
-    "  return h >>> 0;",
+    ...FINGERPRINT_BODY.map((line) => `  ${line}`),
     "}",
     "",
     "/** The kernels of an instantiated module, checked by their names' fingerprint (a module built from other sources is refused). */",
