@@ -8,6 +8,11 @@
 // rounds, with the min–max spread, and its speedup the median of the rounds' N-thread/1-thread
 // ratios (the variants of a round measured back to back). --write puts the markdown table in a file
 // (bench/results/threads.md is the one bench/RESULTS.md includes).
+// Every call is timed too, and the table gives the ratio of the calls' median and 10th-percentile
+// times (1 thread over N, all rounds): on a shared or virtual machine whose cores are taken away
+// for milliseconds now and then, that tells what the undisturbed calls scale by from what the
+// interruptions (which stall a job at N threads on either thread, and take the backoff's solo
+// time with them) cost the rounds' means.
 import { cpus, loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
 import * as sg from "../src/index.js";
@@ -74,6 +79,7 @@ interface Result {
   one: number[]; // values per round at 1 thread (the workload's unit)
   many: number[]; // at N threads
   ratios: number[]; // per round: N-thread advantage over 1 thread
+  stepRatios: { median: number; p10: number }; // the calls' median and 10th-percentile times over all rounds, 1 thread over N threads
   forcedRatios: number[]; // per round: the same with every job over the threads (pool.adaptive = false: no solo runs, no backoffs)
   workerShare: number; // chunks the workers ran, of all chunks at N threads
   soloShare: number; // jobs the pool ran on the calling thread alone (calibration, backoffs), of all its jobs at N threads
@@ -85,10 +91,32 @@ const advantage = (unit: string, mine: number, base: number) => (unit === "ms" ?
 /** The variants of a round: one thread, N threads as the pool runs them, N threads with every job over the threads (pool.adaptive = false). */
 type Variant = "one" | "many" | "forced";
 
+/** The q-quantile (0..1) of xs. */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** Seconds per call over a run of about `seconds` (after one warm call), each call's time (ms) added to `calls`. */
+function timeEachCall(run: () => void, seconds: number, calls: number[]): number {
+  run();
+  const t0 = performance.now();
+  let t = t0, n = 0;
+  while (t - t0 < seconds * 1e3 || n < 2) {
+    run();
+    const end = performance.now();
+    calls.push(end - t);
+    t = end;
+    n++;
+  }
+  return (t - t0) / 1e3 / n;
+}
+
 function measure(w: Workload): Result {
   const c = w.simdgrad();
   const pool = backend().pool!;
   const values: Record<Variant, number[]> = { one: [], many: [], forced: [] };
+  const calls: Record<Variant, number[]> = { one: [], many: [], forced: [] };
   let chunks = 0, byWorkers = 0, jobs = 0, solo = 0, backoffs = 0;
   const use = (v: Variant) => {
     sg.setNumThreads(v === "one" ? 1 : opts.threads);
@@ -106,7 +134,7 @@ function measure(w: Workload): Result {
       use(v);
       global.gc?.();
       const before = { ...pool.stats };
-      values[v].push(toValue(w, timeCalls(c.run, opts.seconds)));
+      values[v].push(toValue(w, timeEachCall(c.run, opts.seconds, calls[v])));
       if (v === "many") {
         chunks += pool.stats.chunks - before.chunks;
         byWorkers += pool.stats.chunksByWorkers - before.chunksByWorkers;
@@ -122,6 +150,7 @@ function measure(w: Workload): Result {
   return {
     workload: w.name, unit: w.unit, one, many,
     ratios: many.map((m, i) => advantage(w.unit, m, one[i])),
+    stepRatios: { median: quantile(calls.one, 0.5) / quantile(calls.many, 0.5), p10: quantile(calls.one, 0.1) / quantile(calls.many, 0.1) },
     forcedRatios: forced.map((f, i) => advantage(w.unit, f, one[i])),
     workerShare: chunks ? byWorkers / chunks : 0, soloShare: jobs + solo ? solo / (jobs + solo) : 0, backoffs,
   };
@@ -135,14 +164,14 @@ const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–
 function table(mode: string, results: Result[]): string {
   const n = opts.threads;
   const lines = [
-    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | workers' share of chunks | jobs on the caller alone | backoffs | every job over the threads: ${n}t / 1t |`,
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| workload | unit | 1 thread | ${n} threads | ${n}t / 1t | rounds' range | target | calls' median / 10th percentile: ${n}t / 1t | workers' share of chunks | jobs on the caller alone | backoffs | every job over the threads: ${n}t / 1t |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of results) {
     const ratio = median(r.ratios);
     const target = mode === "quiet" ? TARGETS[r.workload] : CONTENTION_FLOOR;
     const verdict = target === undefined ? "—" : `≥ ${target.toFixed(2)}x ${ratio >= target ? "met" : "**missed**"}`;
-    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${(100 * r.workerShare).toFixed(0)}% | ${(100 * r.soloShare).toFixed(0)}% | ${r.backoffs} | ${median(r.forcedRatios).toFixed(2)}x (${Math.min(...r.forcedRatios).toFixed(2)}–${Math.max(...r.forcedRatios).toFixed(2)}x) |`);
+    lines.push(`| ${r.workload} | ${r.unit} | ${spread(r.one)} | ${spread(r.many)} | ${ratio.toFixed(2)}x | ${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}x | ${verdict} | ${r.stepRatios.median.toFixed(2)}x / ${r.stepRatios.p10.toFixed(2)}x | ${(100 * r.workerShare).toFixed(0)}% | ${(100 * r.soloShare).toFixed(0)}% | ${r.backoffs} | ${median(r.forcedRatios).toFixed(2)}x (${Math.min(...r.forcedRatios).toFixed(2)}–${Math.max(...r.forcedRatios).toFixed(2)}x) |`);
   }
   return lines.join("\n");
 }
@@ -159,7 +188,7 @@ for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode])
     for (const w of workloads) {
       const r = measure(w);
       results.push(r);
-      console.error(`${mode} ${w.name}: 1t ${spread(r.one)}  ${opts.threads}t ${spread(r.many)}  ratio ${median(r.ratios).toFixed(2)}x`);
+      console.error(`${mode} ${w.name}: 1t ${spread(r.one)}  ${opts.threads}t ${spread(r.many)}  ratio ${median(r.ratios).toFixed(2)}x (calls' median ${r.stepRatios.median.toFixed(2)}x, 10th percentile ${r.stepRatios.p10.toFixed(2)}x)`);
     }
   } finally {
     busy?.stop();
