@@ -464,14 +464,6 @@ const LANES_BLOCK = 3;
   }
 }
 
-// 1 if this build has conv_direct_lanes_f32 and conv_direct_lanes_wgrad_f32, else 0. The relaxed
-// builds have them; the plain build, which every page embeds, leaves them out: their 4 kB of wasm
-// (1.6 kB gzipped) would take every bundler's inference page past its 50 kB budget. That build
-// runs those layers on the 8-channel kernels.
-export function conv_lanes_built(): i32 {
-  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
-}
-
 // a / d for a ≥ 0, without the division's latency for the common d = 1 (no dilation).
 // @ts-ignore: decorator
 @inline function quotient(a: i32, d: i32): i32 {
@@ -486,7 +478,6 @@ export function conv_lanes_built(): i32 {
 export function conv_direct_lanes_f32(x: usize, wp: usize, off: usize, C: i32, kh: i32, kw: i32, dh: i32, dw: i32,
   y: usize, bias: usize, relu: i32, nb: i32, Cout: i32, Ho: i32, Wo: i32, sh: i32, Wp: i32, top: i32, left: i32, H: i32, W: i32,
   xImage: i32, yImage: i32): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: conv_lanes_built
   const K = C * kh * kw, blocks = (Cout + LANES_BLOCK - 1) / LANES_BLOCK;
   const rowBytes = <usize>(Ho * Wo) << 2;
   for (let n = 0; n < nb; n++) {
@@ -587,13 +578,12 @@ export function conv_direct_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw
 // image at a time keeps its input and output gradient in L1 across the tiles. Wo ≥ 4.
 export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i32, dw: usize, ldw: i32, nb: i32, Cout: i32,
   Ho: i32, Wo: i32, sh: i32, Wp: i32, xImage: i32, gImage: i32): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: conv_lanes_built
   const L = Ho * Wo, blocks = (Cout + 1) >> 1, full = Wo & ~3;
   const rowBytes = <usize>ldw << 2, gBytes = <usize>L << 2;
   // the columns past the last multiple of 4: the row's last 4 again (Wo ≥ 4: no read past the
   // output gradient's end), with the lanes summed already masked off in both operands
   const tail = Wo - full;
-  const mask = i32x4(0, tail > 2 ? -1 : 0, tail > 1 ? -1 : 0, -1);
+  const mask = i32x4(0, tail > 2 ? -1 : 0, tail > 1 ? -1 : 0, -1), all = i32x4.splat(-1);
   for (let n = 0; n < nb; n++) {
     const xn = x + (<usize>n * xImage << 2);
     for (let cb = 0; cb < blocks; cb++) {
@@ -606,18 +596,18 @@ export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i
         const o2 = k + 2 < K ? <usize>load<i32>(off + (<usize>(k + 2) << 2)) << 2 : o1;
         const o3 = k + 3 < K ? <usize>load<i32>(off + (<usize>(k + 3) << 2)) << 2 : o2;
         const d = dw + <usize>(cb * 2) * rowBytes + (<usize>k << 2), count = min(4, K - k);
-        if (full > 0) lanesWgradPass(false, mask, xn, g0, g1, o0, o1, o2, o3, 0, full, Ho, Wo, sh, Wp, d, rowBytes, two, count);
-        if (tail > 0) lanesWgradPass(true, mask, xn, g0, g1, o0, o1, o2, o3, Wo - 4, Wo - 3, Ho, Wo, sh, Wp, d, rowBytes, two, count);
+        if (full > 0) lanesWgradPass(all, xn, g0, g1, o0, o1, o2, o3, 0, full, Ho, Wo, sh, Wp, d, rowBytes, two, count);
+        if (tail > 0) lanesWgradPass(mask, xn, g0, g1, o0, o1, o2, o3, Wo - 4, Wo - 3, Ho, Wo, sh, Wp, d, rowBytes, two, count);
       }
     }
   }
 }
 
 // One image's sums for a tile of conv_direct_lanes_wgrad_f32 over the columns ow0 .. ow1 of every
-// output row, 4 at a time (masked: through `mask`), added into dw at d (the second channel's row
-// rowBytes on, when `two`; count ≤ 4 taps).
-// @ts-ignore: decorator
-@inline function lanesWgradPass(masked: bool, mask: v128, xn: usize, g0: usize, g1: usize, o0: usize, o1: usize, o2: usize, o3: usize,
+// output row, 4 at a time, through `mask` (all ones but for the row's last, overlapping vector),
+// added into dw at d (the second channel's row rowBytes on, when `two`; count ≤ 4 taps). Not
+// inlined: one body serves both calls.
+function lanesWgradPass(mask: v128, xn: usize, g0: usize, g1: usize, o0: usize, o1: usize, o2: usize, o3: usize,
   ow0: i32, ow1: i32, Ho: i32, Wo: i32, sh: i32, Wp: i32, d: usize, rowBytes: usize, two: bool, count: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   let e0 = f32x4.splat(0), e1 = f32x4.splat(0), f0 = f32x4.splat(0), f1 = f32x4.splat(0);
@@ -626,12 +616,9 @@ export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i
   for (let oh = 0; oh < Ho; oh++, row += rowStep, gr0 += gStep, gr1 += gStep) {
     for (let ow = ow0; ow < ow1; ow += 4) {
       const q = <usize>ow << 2, b = row + q;
-      let u = v128.load(gr0 + q), v = v128.load(gr1 + q);
-      let x0 = v128.load(b + o0), x1 = v128.load(b + o1), x2 = v128.load(b + o2), x3 = v128.load(b + o3);
-      if (masked) {
-        u = v128.and(u, mask); v = v128.and(v, mask);
-        x0 = v128.and(x0, mask); x1 = v128.and(x1, mask); x2 = v128.and(x2, mask); x3 = v128.and(x3, mask);
-      }
+      const u = v128.and(v128.load(gr0 + q), mask), v = v128.and(v128.load(gr1 + q), mask);
+      const x0 = v128.and(v128.load(b + o0), mask), x1 = v128.and(v128.load(b + o1), mask);
+      const x2 = v128.and(v128.load(b + o2), mask), x3 = v128.and(v128.load(b + o3), mask);
       a0 = madd(x0, u, a0); a1 = madd(x0, v, a1);
       c0 = madd(x1, u, c0); c1 = madd(x1, v, c1);
       e0 = madd(x2, u, e0); e1 = madd(x2, v, e1);

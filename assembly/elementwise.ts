@@ -2,27 +2,28 @@
 // assembly/ops/unary.mjs and binary.mjs; the build generates from them (assembly/generated/) the op
 // codes, each op's formula and a dispatch that switches on the op code once, outside the loop: the
 // loops below are inlined with a constant op, so every op compiles to its own tight f32x4 loop.
-import { loadLane, storeLane } from "./vmath";
+import { loadLane, storeLane, loadTail, storeTail } from "./vmath";
 import { unaryForward, unaryDerivative, binaryOp, dispatchUnary, dispatchUnaryBackward, dispatchBinary } from "./generated/elementwise-ops";
 export { Unary, Binary } from "./generated/elementwise-ops";
 
+// Each op's loop carries its formula once, for whole vectors and the last partial one alike
+// (loadTail, storeTail), rather than a second copy for a scalar tail: 0.5 kB less deflated wasm.
 @inline export function mapUnary(op: i32, x: usize, y: usize, n: i32, p0: v128, p1: v128): void {
-  const end = x + (<usize>n << 2);
-  const vecEnd = x + (<usize>(n & ~3) << 2);
-  for (; x < vecEnd; x += 16, y += 16) v128.store(y, unaryForward(op, v128.load(x), p0, p1));
-  for (; x < end; x += 4, y += 4) storeLane(y, unaryForward(op, loadLane(x), p0, p1));
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2, m = n - i;
+    const r = unaryForward(op, m >= 4 ? v128.load(x + o) : loadTail(x + o, m), p0, p1);
+    if (m >= 4) v128.store(y + o, r);
+    else storeTail(y + o, r, m);
+  }
 }
 
 @inline export function mapUnaryBackward(op: i32, x: usize, y: usize, g: usize, dx: usize, n: i32, p0: v128, p1: v128): void {
-  const vecN = n & ~3;
-  let i = 0;
-  for (; i < vecN; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, f32x4.mul(v128.load(g + o), unaryDerivative(op, v128.load(x + o), v128.load(y + o), p0, p1)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    storeLane(dx + o, f32x4.mul(loadLane(g + o), unaryDerivative(op, loadLane(x + o), loadLane(y + o), p0, p1)));
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2, m = n - i, whole = m >= 4;
+    const d = f32x4.mul(whole ? v128.load(g + o) : loadTail(g + o, m),
+      unaryDerivative(op, whole ? v128.load(x + o) : loadTail(x + o, m), whole ? v128.load(y + o) : loadTail(y + o, m), p0, p1));
+    if (whole) v128.store(dx + o, d);
+    else storeTail(dx + o, d, m);
   }
 }
 

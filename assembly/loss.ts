@@ -1,6 +1,9 @@
 // Fused loss kernels. Each forward pass writes the per-element loss and, when the caller passes
 // non-zero pointers, the derivatives the backward needs, so a loss costs one pass over its inputs.
-import { exp4, sigmoid4, log4, log1p4, loadLane, storeLane } from "./vmath";
+import { exp4, loadLane, storeLane, loadTail, storeTail } from "./vmath";
+// The pointwise losses' logs and exps as calls (assembly/vmath-calls.ts): each loss's body is
+// inlined into its own loop, and these losses are a pass over a step's outputs, not its hot path.
+import { exp4 as exp4Call, sigmoid4, log4, log1p4 } from "./vmath-calls";
 import { sumContiguous, sumExpContiguous } from "./sums";
 import { maxContiguous } from "./reduce";
 
@@ -13,13 +16,15 @@ export const enum PointwiseLoss {
   return f32x4.sub(v128.and(f32x4.gt(d, zero), one), v128.and(f32x4.lt(d, zero), one));
 }
 
-@inline function put(p: usize, v: v128, full: bool): void {
-  if (full) v128.store(p, v);
-  else storeLane(p, v);
+@inline function put(p: usize, v: v128, m: i32): void {
+  if (m >= 4) v128.store(p, v);
+  else storeTail(p, v, m);
 }
+@inline function get(p: usize, m: i32): v128 { return m >= 4 ? v128.load(p) : loadTail(p, m); }
 
-// Loss, ∂loss/∂x and ∂loss/∂t of 4 lanes (or lane 0 when !full); w is pos_weight, p is beta/delta.
-@inline function pointwiseStep(op: i32, x: v128, t: v128, w: v128, p: v128, loss: usize, dx: usize, dt: usize, full: bool): void {
+// Loss, ∂loss/∂x and ∂loss/∂t of 4 lanes (the first m < 4 of a row's last, partial vector: one
+// copy of each loss's body serves both); w is pos_weight, p is beta/delta.
+@inline function pointwiseStep(op: i32, x: v128, t: v128, w: v128, p: v128, loss: usize, dx: usize, dt: usize, m: i32): void {
   const zero = f32x4.splat(0), one = f32x4.splat(1), half = f32x4.splat(0.5);
   let l: v128, gx: v128, gt: v128;
   switch (op) {
@@ -63,7 +68,7 @@ export const enum PointwiseLoss {
     }
     case PointwiseLoss.BceWithLogits: {
       // (1 − t)·x + (1 + (w − 1)·t)·softplus(−x), softplus(−x) = max(−x, 0) + log(1 + exp(−|x|)): never overflows.
-      const sp = f32x4.add(f32x4.max(f32x4.neg(x), zero), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+      const sp = f32x4.add(f32x4.max(f32x4.neg(x), zero), log1p4(exp4Call(f32x4.neg(f32x4.abs(x)))));
       const wm1 = f32x4.sub(w, one);
       const lw = f32x4.add(one, f32x4.mul(wm1, t));
       const omt = f32x4.sub(one, t);
@@ -81,32 +86,25 @@ export const enum PointwiseLoss {
       break;
     }
     default: { // KlDivLogTarget: exp(t)·(t − x)
-      const e = exp4(t), d = f32x4.sub(t, x);
+      const e = exp4Call(t), d = f32x4.sub(t, x);
       l = f32x4.mul(e, d);
       gx = f32x4.neg(e);
       gt = f32x4.mul(e, f32x4.add(d, one));
     }
   }
-  put(loss, l, full);
-  if (dx) put(dx, gx, full);
-  if (dt) put(dt, gt, full);
+  put(loss, l, m);
+  if (dx) put(dx, gx, m);
+  if (dt) put(dt, gt, m);
 }
 
 @inline function pointwiseRows(op: i32, x: usize, t: usize, pw: usize, rows: i32, cols: i32, param: f32, loss: usize, dx: usize, dt: usize): void {
   const p = f32x4.splat(param), one = f32x4.splat(1);
-  const vecCols = cols & ~3;
   for (let r = 0; r < rows; r++) {
     const row = <usize>(r * cols) << 2;
-    let j = 0;
-    for (; j < vecCols; j += 4) {
-      const o = row + (<usize>j << 2);
-      const w = pw ? v128.load(pw + (<usize>j << 2)) : one;
-      pointwiseStep(op, v128.load(x + o), v128.load(t + o), w, p, loss + o, dx ? dx + o : 0, dt ? dt + o : 0, true);
-    }
-    for (; j < cols; j++) {
-      const o = row + (<usize>j << 2);
-      const w = pw ? loadLane(pw + (<usize>j << 2)) : one;
-      pointwiseStep(op, loadLane(x + o), loadLane(t + o), w, p, loss + o, dx ? dx + o : 0, dt ? dt + o : 0, false);
+    for (let j = 0; j < cols; j += 4) {
+      const o = row + (<usize>j << 2), m = cols - j;
+      const w = pw ? get(pw + (<usize>j << 2), m) : one;
+      pointwiseStep(op, get(x + o, m), get(t + o, m), w, p, loss + o, dx ? dx + o : 0, dt ? dt + o : 0, m);
     }
   }
 }

@@ -10,14 +10,15 @@
 // Variable-length batches: row n takes part in step t only if t < lengths[n] (lengths = 0: every
 // row). A row that does not keeps its state, outputs zero and passes its gradients through, which
 // is PyTorch's packed-sequence semantics for both directions.
-import { sigmoid4, tanh4, loadLane, storeLane } from "./vmath";
+import { sigmoid4, tanh4, loadTail, storeTail } from "./vmath";
 
 export const enum RnnKind { Tanh = 0, Relu = 1, Lstm = 2, Gru = 3 }
 
-// Each step body runs on 4 units at a time, and on the last H % 4 units one lane at a time.
-@inline function ld(p: usize, lane: bool): v128 { return lane ? loadLane(p) : v128.load(p); }
-@inline function st(p: usize, v: v128, lane: bool): void {
-  if (lane) storeLane(p, v);
+// Each step body runs on 4 units at a time, the last of a row on lane < 4 (its H % 4 units), with
+// one copy of the body for both.
+@inline function ld(p: usize, lane: i32): v128 { return lane < 4 ? loadTail(p, lane) : v128.load(p); }
+@inline function st(p: usize, v: v128, lane: i32): void {
+  if (lane < 4) storeTail(p, v, lane);
   else v128.store(p, v);
 }
 
@@ -30,7 +31,7 @@ export const enum RnnKind { Tanh = 0, Relu = 1, Lstm = 2, Gru = 3 }
 }
 
 // Units [o, o + 4·lanes) of one row; o is a byte offset within a chunk of H, hb = H·4 bytes.
-@inline function forwardUnits(kind: i32, lane: bool, o: usize, hb: usize, gi: usize, gh: usize,
+@inline function forwardUnits(kind: i32, lane: i32, o: usize, hb: usize, gi: usize, gh: usize,
   hPrev: usize, cPrev: usize, hOut: usize, cOut: usize, y: usize, saved: usize): void {
   let h: v128;
   if (kind == RnnKind.Tanh || kind == RnnKind.Relu) {
@@ -67,7 +68,6 @@ export const enum RnnKind { Tanh = 0, Relu = 1, Lstm = 2, Gru = 3 }
 @inline function cellForward(kind: i32, gi: usize, gh: usize, hPrev: usize, cPrev: usize, hOut: usize, cOut: usize,
   y: usize, saved: usize, N: i32, H: i32, lengths: usize, t: i32): void {
   const hb = <usize>H << 2, gb = <usize>gateCount(kind) * hb;
-  const vecEnd = <usize>(H & ~3) << 2;
   for (let n = 0; n < N; n++) {
     const r = <usize>n;
     const hp = hPrev + r * hb, cp = cPrev + r * hb, ho = hOut + r * hb, co = cOut + r * hb, yo = y + r * hb;
@@ -78,9 +78,7 @@ export const enum RnnKind { Tanh = 0, Relu = 1, Lstm = 2, Gru = 3 }
       continue;
     }
     const gir = gi + r * gb, ghr = gh + r * gb, sr = saved + r * 4 * hb;
-    let o: usize = 0;
-    for (; o < vecEnd; o += 16) forwardUnits(kind, false, o, hb, gir, ghr, hp, cp, ho, co, yo, sr);
-    for (; o < hb; o += 4) forwardUnits(kind, true, o, hb, gir, ghr, hp, cp, ho, co, yo, sr);
+    for (let o: usize = 0; o < hb; o += 16) forwardUnits(kind, <i32>min<usize>(4, (hb - o) >> 2), o, hb, gir, ghr, hp, cp, ho, co, yo, sr);
   }
 }
 
@@ -98,7 +96,7 @@ export function rnn_cell_f32(kind: i32, gi: usize, gh: usize, hPrev: usize, cPre
   }
 }
 
-@inline function backwardUnits(kind: i32, lane: bool, o: usize, hb: usize, saved: usize, hPrev: usize, cPrev: usize,
+@inline function backwardUnits(kind: i32, lane: i32, o: usize, hb: usize, saved: usize, hPrev: usize, cPrev: usize,
   hNew: usize, cNew: usize, dy: usize, dh: usize, dc: usize, dgi: usize, dgh: usize): void {
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   // The gradient reaching this step's h: from the next step (dh) and from the output y (dy).
@@ -138,7 +136,6 @@ export function rnn_cell_f32(kind: i32, gi: usize, gh: usize, hPrev: usize, cPre
 @inline function cellBackward(kind: i32, saved: usize, hPrev: usize, cPrev: usize, hNew: usize, cNew: usize, dy: usize,
   dh: usize, dc: usize, dgi: usize, dgh: usize, N: i32, H: i32, lengths: usize, t: i32): void {
   const hb = <usize>H << 2, gb = <usize>gateCount(kind) * hb;
-  const vecEnd = <usize>(H & ~3) << 2;
   for (let n = 0; n < N; n++) {
     const r = <usize>n;
     const gir = dgi + r * gb, ghr = dgh + r * gb;
@@ -150,9 +147,7 @@ export function rnn_cell_f32(kind: i32, gi: usize, gh: usize, hPrev: usize, cPre
     }
     const sr = saved + r * 4 * hb, hp = hPrev + r * hb, cp = cPrev + r * hb, hn = hNew + r * hb, cn = cNew + r * hb;
     const dyr = dy ? dy + r * hb : 0, dhr = dh + r * hb, dcr = dc + r * hb;
-    let o: usize = 0;
-    for (; o < vecEnd; o += 16) backwardUnits(kind, false, o, hb, sr, hp, cp, hn, cn, dyr, dhr, dcr, gir, ghr);
-    for (; o < hb; o += 4) backwardUnits(kind, true, o, hb, sr, hp, cp, hn, cn, dyr, dhr, dcr, gir, ghr);
+    for (let o: usize = 0; o < hb; o += 16) backwardUnits(kind, <i32>min<usize>(4, (hb - o) >> 2), o, hb, sr, hp, cp, hn, cn, dyr, dhr, dcr, gir, ghr);
   }
 }
 

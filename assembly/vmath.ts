@@ -111,6 +111,22 @@ const LN2_LO: f32 = -2.12194440e-4;
 @inline export function loadLane(p: usize): v128 { return v128.load32_splat(p); }
 @inline export function storeLane(p: usize, v: v128): void { store<f32>(p, f32x4.extract_lane(v, 0)); }
 
+// The first m < 4 floats at p in the low lanes (the rest 0), and the low m lanes of v stored at p:
+// a row's last, partial vector. Not inlined, so that a loop whose body handles whole and partial
+// vectors alike (ld ? v128.load : loadTail) compiles that body once, instead of once more for a
+// scalar tail, and costs a call only on its last iteration.
+export function loadTail(p: usize, m: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (m > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (m > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+export function storeTail(p: usize, v: v128, m: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (m > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (m > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
 // acc + a * b; fused under relaxed SIMD (results then differ by a rounding). The GEMM's and the
 // direct convolutions' micro-kernels accumulate with it, so the relaxed build fuses both.
 @inline export function madd(a: v128, b: v128, acc: v128): v128 {

@@ -9,8 +9,9 @@
 // came to 17% more). The plain builds' shrinkLevel 1 (Binaryen's -O3 with -Os's inlining limits)
 // takes 1.2 kB (gzip) off every page against shrinkLevel 0 and measured no slower side by side in
 // every bench workload (bench/compare-trees.ts) once the int8 im2col's per-row gather was marked
-// @inline (assembly/qgemm.ts); the relaxed builds, which no page carries unasked, stay at 0, where
-// the few-channel convolutions they alone have (conv_lanes_built) run 20-35% faster. converge,
+// @inline (assembly/qgemm.ts); the relaxed builds, which no page carries unasked, stay at 0 (the
+// few-channel convolutions, conv_direct_lanes_f32, measured 20-35% faster there on an Intel Xeon;
+// on this AMD machine the plain build at 1 gets them to 0.9x of PyTorch at LeNet). converge,
 // tried too, made the gzip larger. Outputs are written under temporary names and
 // renamed, so a concurrent test run never reads half a file. The elementwise ops are generated from
 // their tables first (scripts/elementwise-ops.mjs); the TypeScript declarations of the

@@ -48,7 +48,7 @@ function renderAssembly(unary, binary, constants, vmathNames) {
   const dispatch = (enumName, rows, call) => rows.map((r) => `    case ${enumName}.${pascal(r.name)}: ${call(`${enumName}.${pascal(r.name)}`)}; break;`).join("\n");
   const broadcastArgs = "a, b, out, d0, d1, d2, d3, as0, as1, as2, as3, bs0, bs1, bs2, bs3";
   return `${HEADER}
-import { ${used.join(", ")} } from "../vmath";
+import { ${used.join(", ")} } from "../vmath-calls";
 import { mapUnary, mapUnaryBackward, binaryBroadcast } from "../elementwise";
 ${constants}
 ${enumOf("Unary", unary)}
@@ -128,7 +128,7 @@ export async function generateElementwiseOps(root = ".") {
   const unary = unaryModule.default, binary = (await load("assembly/ops/binary.mjs")).default;
   checkRows("unary", unary);
   checkRows("binary", binary);
-  const vmath = readFileSync(resolve(root, "assembly/vmath.ts"), "utf8");
+  const vmath = readFileSync(resolve(root, "assembly/vmath-calls.ts"), "utf8");
   const vmathNames = [...vmath.matchAll(/export function (\w+)\(/g)].map((m) => m[1]);
   mkdirSync(resolve(root, "assembly/generated"), { recursive: true });
   writeAtomically(resolve(root, "assembly/generated/elementwise-ops.ts"), renderAssembly(unary, binary, unaryModule.constants ?? "", vmathNames));

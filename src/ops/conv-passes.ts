@@ -171,8 +171,7 @@ function runPerImage(g: Geometry, p: Passes): void {
 // With a unit column stride, conv_direct_lanes_f32 and conv_direct_lanes_wgrad_f32 (output
 // positions in the lanes: tiles of 3 channels x 2 rows x 4 columns, skipping taps that read
 // only padding; 2 channels x 4 taps x 4 columns for the weight gradient) run the layers whose
-// channels and sizes fill their tiles better than the 8-channel ones, in the builds that have them
-// (conv_lanes_built: the relaxed ones).
+// channels and sizes fill their tiles better than the 8-channel ones.
 const DIRECT_MIN_CHANNELS = 3;
 // conv_direct_f32's last argument: the running thread's GEMM workspace, for the register tile.
 const WORKSPACE_ARG = 16;
@@ -210,7 +209,7 @@ function directPlan(g: Geometry, pass: "lower" | "weight" | "adjoint"): DirectPl
   const lanesFill = filled(coG, block) * filled(Wo, 4) * (pass === "weight" ? 1 : filled(Ho, 2));
   const tileFill = filled(coG, 8) * (pass === "weight" ? 1 : filled(Ho * Wo, 4));
   // (conv_direct_lanes_wgrad_f32 reads whole rows' last 4 output gradients: Wo ≥ 4)
-  const lanes = backend().kernels.conv_lanes_built() && (adjoint || sw === 1) && (pass !== "weight" || Wo >= 4) && lanesFill > tileFill ? block : 0;
+  const lanes = (adjoint || sw === 1) && (pass !== "weight" || Wo >= 4) && lanesFill > tileFill ? block : 0;
   // The part of the padded input the kernels read (conv_direct_lanes_f32: whole 4-column vectors).
   const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1;
   const Wp = lanes && pass !== "weight" ? 4 * Math.ceil(Wo / 4) + (kw - 1) * dw : (Wo - 1) * sw + (kw - 1) * dw + 1;
