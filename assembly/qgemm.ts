@@ -431,3 +431,169 @@ export function qgemm_range_f32(x: usize, n: i32, out: usize): void {
   store<f32>(out, mn);
   store<f32>(out, mx, 4);
 }
+
+// Winograd F(2x2, 3x3) on int8 codes, for stride-1 undilated ungrouped 3x3 convolutions: each 2x2
+// output tile is Aᵀ[U ⊙ V]A summed over input channels, with U = (2G) g (2G)ᵀ per kernel g and
+// V = Bᵀ d B per 4x4 input patch d (assembly/conv.ts has the f32 version and the matrices; 2G is
+// G without its halves, so U is integer and the result is exactly 4x the direct int8 sum, which
+// the epilogue shifts back before the same float steps: the output equals qgemm_s8's bit for bit).
+// 16 multiplies per tile and channel pair instead of 36. V's entries lie in [-508, 508] (|d| ≤
+// 127) and U's in [-1152, 1152], so both are i16 and the dot is i32x4.dot_i16x8_s in both builds
+// (the relaxed dot takes 7-bit unsigned operands). Sums that wrap in int32 are still exact modulo
+// 2^32, and the result 4·Σ q·w fits while Cin·9·127·128·4 < 2^31 (the layer checks Cin).
+// Layout: U in blocks of WR = 4 output channels, per block 16 ξ, per ξ groups of 2 input channels:
+// group g's 16 bytes hold row r's (U[2g], U[2g + 1]) at 4r. V per panel of 8 tiles (one tile row),
+// per ξ groups of 2 channels: tile t's pair at 4t.
+const WX: i32 = 16;
+
+/** Bytes of the Winograd-packed weights of a [Cout, Cin, 3, 3] convolution. */
+export function qgemm_winograd_weights_bytes(Cout: i32, Cin: i32): i32 {
+  return roundUp(Cout, MR) * WX * roundUp(Cin, 2) * 2;
+}
+
+// (2G v)[r] for the 3 taps v of a kernel row or column.
+// @ts-ignore: decorator
+@inline function g2Row(r: i32, v0: i32, v1: i32, v2: i32): i32 {
+  return r == 0 ? 2 * v0 : r == 1 ? v0 + v1 + v2 : r == 2 ? v0 - v1 + v2 : 2 * v2;
+}
+
+/**
+ * Packs int8 weights w [Cout, Cin, 3, 3] as U (above) and writes each channel's sum of codes to
+ * sums[co], as qgemm_pack_rows.
+ */
+export function qgemm_winograd_weights(w: usize, Cout: i32, Cin: i32, dst: usize, sums: usize): void {
+  const cp = roundUp(Cin, 2);
+  memory.fill(dst, 0, <usize>qgemm_winograd_weights_bytes(Cout, Cin));
+  for (let co = 0; co < Cout; co++) {
+    let sum = 0;
+    for (let ci = 0; ci < Cin; ci++) {
+      const g = w + <usize>(co * Cin + ci) * 9;
+      for (let t = 0; t < 9; t++) sum += <i32>load<i8>(g + t);
+      for (let xi = 0; xi < WX; xi++) {
+        const i = xi >> 2, s = xi & 3;
+        // (2G g)[i][j] for the three kernel columns j, then times (2G)ᵀ: column s.
+        const h0 = g2Row(i, load<i8>(g), load<i8>(g + 3), load<i8>(g + 6));
+        const h1 = g2Row(i, load<i8>(g + 1), load<i8>(g + 4), load<i8>(g + 7));
+        const h2 = g2Row(i, load<i8>(g + 2), load<i8>(g + 5), load<i8>(g + 8));
+        const at = dst + ((<usize>(co / MR) * WX + xi) * cp + (ci & ~1)) * 8 + <usize>(co % MR) * 4 + <usize>(ci & 1) * 2;
+        store<i16>(at, <i16>g2Row(s, h0, h1, h2));
+      }
+    }
+    store<i32>(sums + (<usize>co << 2), sum);
+  }
+}
+
+// (d B)[s] of one patch row for 8 tiles, as i16 lanes: the row's bytes from p (columns 2t + s of
+// tile t), even and odd columns split by mask and shift.
+// @ts-ignore: decorator
+@inline function rowB(p: usize, s: i32): v128 {
+  const l0 = v128.load(p), l2 = v128.load(p + 2);
+  const c1 = i16x8.shr_u(l0, 8), c2 = v128.and(l2, i16x8.splat(255));
+  return s == 0 ? i16x8.sub(v128.and(l0, i16x8.splat(255)), c2) : s == 1 ? i16x8.add(c1, c2) : s == 2 ? i16x8.sub(c2, c1) : i16x8.sub(c1, i16x8.shr_u(l2, 8));
+}
+
+// Bᵀ d B of one channel for 8 tiles whose patches start at p (rows Wp bytes apart): ξ = 4i + s
+// stored at dst + 16ξ.
+// @ts-ignore: decorator
+@inline function inputTransform(p: usize, Wp: usize, dst: usize): void {
+  for (let s = 0; s < 4; s++) {
+    const r0 = rowB(p, s), r1 = rowB(p + Wp, s), r2 = rowB(p + 2 * Wp, s), r3 = rowB(p + 3 * Wp, s);
+    v128.store(dst + <usize>s * 16, i16x8.sub(r0, r2));
+    v128.store(dst + <usize>(4 + s) * 16, i16x8.add(r1, r2));
+    v128.store(dst + <usize>(8 + s) * 16, i16x8.sub(r2, r1));
+    v128.store(dst + <usize>(12 + s) * 16, i16x8.sub(r1, r3));
+  }
+}
+
+// Output row r (0, 1) of (Aᵀ m A) for 4 tiles of one channel, m[ξ] at src + 128ξ (i32 lanes),
+// through the epilogue (÷4, scale, offset, ReLU) and stored to the 2·4 pixels at dst, as far as
+// cols says.
+// @ts-ignore: decorator
+@inline function outputRow(src: usize, r: i32, s: v128, o: v128, relu: bool, dst: usize, cols: i32): void {
+  let f0 = i32x4.splat(0), f1 = f0, f2 = f0, f3 = f0;
+  for (let j = 0; j < 4; j++) {
+    const m1 = v128.load(src + <usize>(4 + j) * 128), m2 = v128.load(src + <usize>(8 + j) * 128);
+    const f = r == 0 ? i32x4.add(i32x4.add(v128.load(src + <usize>j * 128), m1), m2) : i32x4.sub(i32x4.sub(m1, m2), v128.load(src + <usize>(12 + j) * 128));
+    if (j == 0) f0 = f;
+    else if (j == 1) f1 = f;
+    else if (j == 2) f2 = f;
+    else f3 = f;
+  }
+  const y0 = i32x4.shr_s(i32x4.add(i32x4.add(f0, f1), f2), 2), y1 = i32x4.shr_s(i32x4.sub(i32x4.sub(f1, f2), f3), 2);
+  storeRow(v128.shuffle<i32>(y0, y1, 0, 4, 1, 5), v128.shuffle<i32>(y0, y1, 2, 6, 3, 7), dst, min(cols, NR), s, s, o, o, relu);
+}
+
+/**
+ * y [Cout, Ho, Wo] = act(scale·conv + offset) (per output channel, as qgemm_s8 with PerRow) of one
+ * image's quantized, padded bytes xq [Cin, Hp, Wp] (qgemm_quantize_image, Hp = 2·tilesH + 2,
+ * Wp = 2·tilesW + 2, tilesW a multiple of 8) with the Winograd-packed weights u. Per panel of 8
+ * tiles: the channels' V into scratch, then per block of 4 output channels the 16 products m[ξ]
+ * (a 4x8 register tile each) into scratch and out through the output transform.
+ * scratch: 512 + 2048 + 256·roundUp(Cin, 2) bytes.
+ */
+export function qgemm_winograd(xq: usize, Cin: i32, Hp: i32, Wp: i32, tilesH: i32, tilesW: i32, u: usize, Cout: i32,
+                               scale: usize, offset: usize, relu: i32, y: usize, Ho: i32, Wo: i32, scratch: usize): void {
+  const cp = roundUp(Cin, 2), groups = cp >> 1;
+  const stage = scratch, m = scratch + 512, v = m + 2048;
+  const panelBytes = <usize>groups * 32, blockBytes = <usize>cp * 8;
+  const plane = <usize>Hp * Wp, rowF = <usize>Wo << 2;
+  for (let a = 0; a < tilesH; a++) {
+    for (let b0 = 0; b0 < tilesW; b0 += NR) {
+      const p = xq + <usize>(2 * a) * Wp + <usize>(2 * b0);
+      // V of channel pairs: each channel's 16 vectors staged, then interleaved into the groups.
+      for (let c = 0; c < Cin; c += 2) {
+        inputTransform(p + <usize>c * plane, Wp, stage);
+        if (c + 1 < Cin) inputTransform(p + <usize>(c + 1) * plane, Wp, stage + 256);
+        else memory.fill(stage + 256, 0, 256);
+        const g = v + <usize>(c >> 1) * 32;
+        for (let xi = 0; xi < WX; xi++) {
+          const e = v128.load(stage + <usize>xi * 16), o = v128.load(stage + 256 + <usize>xi * 16);
+          const at = g + <usize>xi * panelBytes;
+          v128.store(at, v128.shuffle<i16>(e, o, 0, 8, 1, 9, 2, 10, 3, 11));
+          v128.store(at, v128.shuffle<i16>(e, o, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+        }
+      }
+      for (let m0 = 0; m0 < Cout; m0 += MR) {
+        let ap = u + <usize>(m0 / MR) * WX * blockBytes;
+        for (let xi = 0; xi < WX; xi++) {
+          let c00 = i32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+          let bp = v + <usize>xi * panelBytes;
+          for (let g = 0; g < groups; g++) {
+            const p0 = v128.load(bp), p1 = v128.load(bp, 16);
+            const x0 = v128.load32_splat(ap);
+            c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, p0));
+            c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, p1));
+            const x1 = v128.load32_splat(ap, 4);
+            c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, p0));
+            c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, p1));
+            const x2 = v128.load32_splat(ap, 8);
+            c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, p0));
+            c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, p1));
+            const x3 = v128.load32_splat(ap, 12);
+            c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, p0));
+            c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, p1));
+            ap += 16;
+            bp += 32;
+          }
+          const t = m + <usize>xi * 128;
+          v128.store(t, c00); v128.store(t, c01, 16);
+          v128.store(t, c10, 32); v128.store(t, c11, 48);
+          v128.store(t, c20, 64); v128.store(t, c21, 80);
+          v128.store(t, c30, 96); v128.store(t, c31, 112);
+        }
+        for (let r = 0; r < min(MR, Cout - m0); r++) {
+          const co = m0 + r;
+          const s = v128.load32_splat(scale + (<usize>co << 2)), o = v128.load32_splat(offset + (<usize>co << 2));
+          const row0 = y + (<usize>co * Ho + 2 * a) * rowF;
+          for (let h = 0; h < 2; h++) {
+            const cols = Wo - 2 * (b0 + 4 * h);
+            if (cols <= 0) break;
+            const src = m + <usize>r * 32 + <usize>h * 16, dst = row0 + (<usize>(2 * (b0 + 4 * h)) << 2);
+            outputRow(src, 0, s, o, relu != 0, dst, cols);
+            if (2 * a + 1 < Ho) outputRow(src, 1, s, o, relu != 0, dst + rowF, cols);
+          }
+        }
+      }
+    }
+  }
+}

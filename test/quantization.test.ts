@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { nn, noGrad, tensor, randn, rand, manualSeed, quantize, quantizeDynamic, quantization, save, load, decodeSafetensors, memoryStats, dispose, keep, tidy } from "../src/index.js";
 import { backend } from "../src/backend/wasm.js";
 import { heap } from "../src/backend/memory.js";
+import { Epilogue, PackedWeights, qconv2d, winogradApplies } from "../src/backend/qgemm.js";
+import { conv2dGeometry } from "../src/ops/conv.js";
 
 const { QuantizedLinear, QuantizedConv2d, DynamicQuantizedLinear, prepare, convert } = quantization;
 
@@ -150,6 +152,84 @@ describe("int8 GEMM kernel", () => {
       }
     }
     expect(range([1, -Infinity, 3, 4, 5, 6, 7, 8, Infinity])).toEqual([-Infinity, Infinity]);
+  });
+});
+
+/**
+ * A 3x3 stride-1 convolution of x [N, Cin, H, W] (floats) by the kernels with the weight codes
+ * packed as `layout`, through the whole qconv2d path (quantized with scale 1 and zero point zp).
+ */
+function kernelConv(layout: "rows" | "winograd", codes: Int32Array, x: Float32Array, N: number, Cin: number, H: number, W: number, Cout: number,
+  pad: number, zp: number, scales: Float32Array, bias: Float32Array, relu: boolean): Float32Array {
+  const g = conv2dGeometry("test", [N, Cin, H, W], [Cout, Cin, 3, 3], { stride: 1, padding: pad, dilation: 1, groups: 1 });
+  const weights = new PackedWeights("test", codes, Cout, 1, layout);
+  const input = { scale: 1, zeroPoint: zp };
+  const epilogue = new Epilogue(weights, scales, bias, input);
+  try {
+    return withBlocks([4 * x.length, 4 * N * Cout * g.Ho * g.Wo], (xp, yp) => {
+      new Float32Array(backend().memory.buffer, xp, x.length).set(x);
+      qconv2d("test", g, xp, weights, epilogue, input, relu, yp);
+      return new Float32Array(backend().memory.buffer, yp, N * Cout * g.Ho * g.Wo).slice();
+    });
+  } finally {
+    weights.dispose();
+    epilogue.dispose();
+  }
+}
+
+describe("int8 Winograd convolution", () => {
+  it("picks Winograd for stride-1 undilated ungrouped 3x3 convolutions with enough channels only", () => {
+    expect(winogradApplies(16, 16, [3, 3], [1, 1], [1, 1], 1)).toBe(true);
+    expect(winogradApplies(4, 6, [3, 3], [1, 1], [1, 1], 1)).toBe(false);
+    expect(winogradApplies(16, 16, [3, 3], [2, 2], [1, 1], 1)).toBe(false);
+    expect(winogradApplies(16, 16, [3, 3], [1, 1], [2, 2], 1)).toBe(false);
+    expect(winogradApplies(16, 16, [3, 3], [1, 1], [1, 1], 2)).toBe(false);
+    expect(winogradApplies(16, 16, [5, 5], [1, 1], [1, 1], 1)).toBe(false);
+    expect(winogradApplies(4000, 16, [3, 3], [1, 1], [1, 1], 1)).toBe(false);
+  });
+
+  it("equals the integer convolution exactly, and the direct kernels bit for bit, over tails of every dimension", () => {
+    let seed = 100;
+    for (const [N, Cin, H, W, Cout, pad] of [[1, 8, 6, 6, 8, 1], [2, 9, 7, 5, 13, 0], [1, 3, 19, 35, 5, 2], [1, 17, 4, 18, 4, 1], [2, 2, 3, 3, 1, 0]]) {
+      const zp = 37;
+      const codes = ints(Cout * Cin * 9, -128, 127, seed++);
+      // The extremes, so the transforms' ranges are reached: a kernel of -128s over codes of 127 and 0.
+      codes.fill(-128, 0, 9);
+      const q = ints(N * Cin * H * W, 0, 127, seed++);
+      for (let i = 0; i < Math.min(q.length, 64); i++) q[i] = i % 2 ? 127 : 0;
+      const x = Float32Array.from(q, (v) => v - zp); // quantizes to q exactly (scale 1)
+      const ones = new Float32Array(Cout).fill(1), zeros = new Float32Array(Cout);
+      const got = kernelConv("winograd", codes, x, N, Cin, H, W, Cout, pad, zp, ones, zeros, false);
+      const Ho = H + 2 * pad - 2, Wo = W + 2 * pad - 2;
+      for (let n = 0; n < N; n++) {
+        for (let co = 0; co < Cout; co++) {
+          for (let oh = 0; oh < Ho; oh++) {
+            for (let ow = 0; ow < Wo; ow++) {
+              let s = 0;
+              for (let ci = 0; ci < Cin; ci++) {
+                for (let i = 0; i < 3; i++) {
+                  for (let j = 0; j < 3; j++) {
+                    const ih = oh + i - pad, iw = ow + j - pad;
+                    const v = ih >= 0 && ih < H && iw >= 0 && iw < W ? q[((n * Cin + ci) * H + ih) * W + iw] - zp : 0;
+                    s += v * codes[((co * Cin + ci) * 3 + i) * 3 + j];
+                  }
+                }
+              }
+              const at = ((n * Cout + co) * Ho + oh) * Wo + ow;
+              if (Math.abs(got[at] - s) > 0) expect.fail(`N=${N} Cin=${Cin} ${H}x${W} Cout=${Cout} pad=${pad}: y[${n},${co},${oh},${ow}] = ${got[at]}, expected ${s}`);
+            }
+          }
+        }
+      }
+      // Real scales, bias and the fused ReLU: the same floats as the direct path's.
+      const scales = Float32Array.from({ length: Cout }, (_, i) => Math.fround(0.013 + 0.001 * i));
+      const bias = Float32Array.from({ length: Cout }, (_, i) => Math.fround(0.5 - 0.1 * i));
+      for (const relu of [false, true]) {
+        const w = kernelConv("winograd", codes, x, N, Cin, H, W, Cout, pad, zp, scales, bias, relu);
+        const d = kernelConv("rows", codes, x, N, Cin, H, W, Cout, pad, zp, scales, bias, relu);
+        expect(w).toEqual(d);
+      }
+    }
   });
 });
 

@@ -42,9 +42,29 @@ export function rangeOf(ptr: number, n: number): [number, number] {
 }
 
 /**
- * Weights in the kernel's packed layout, per group: codes [groups·Ng, K] packed as panels (a
- * Linear's: the columns of its product) or as rows (a convolution's: the rows of its product, so
- * the output is stored along the pixels), with each channel's code sum. Owns its wasm block.
+ * How a layer's weights are packed: as panels (a Linear's: the columns of its product), as rows (a
+ * convolution's: the rows of its product, so the output is stored along the pixels), or as
+ * Winograd's transformed kernels (a stride-1, undilated, ungrouped 3x3 convolution with enough
+ * channels: winogradApplies).
+ */
+export type WeightLayout = "panels" | "rows" | "winograd";
+
+// Winograd F(2x2, 3x3) (assembly/qgemm.ts qgemm_winograd) pays once both sides have enough
+// channels, as for the f32 convolutions (ops/conv-passes.ts); its int32 sums stay exact up to
+// WINOGRAD_MAX_CIN input channels (4·9·Cin·127·128 < 2^31).
+const WINOGRAD_MIN_CHANNELS = 8;
+const WINOGRAD_MIN_CHANNEL_PAIRS = 128;
+const WINOGRAD_MAX_CIN = 3600;
+
+/** Whether a convolution of this shape runs by the int8 Winograd kernel. */
+export function winogradApplies(Cin: number, Cout: number, kernel: number[], stride: number[], dilation: number[], groups: number): boolean {
+  return kernel.every((k) => k === 3) && stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1 &&
+    Math.min(Cin, Cout) >= WINOGRAD_MIN_CHANNELS && Cin * Cout >= WINOGRAD_MIN_CHANNEL_PAIRS && Cin <= WINOGRAD_MAX_CIN;
+}
+
+/**
+ * Weights in the kernel's packed layout (WeightLayout), per group: codes [groups·Ng, K], with each
+ * channel's code sum. Owns its wasm block.
  */
 export class PackedWeights {
   readonly ptr: number;
@@ -58,7 +78,7 @@ export class PackedWeights {
   private readonly groupBytes: number;
 
   /** codes: N channels of int8 values (as int32) [groups·Ng, ...] in PyTorch's order; K = the per-channel size. */
-  constructor(op: string, codes: Int32Array, N: number, readonly groups: number, readonly layout: "panels" | "rows") {
+  constructor(op: string, codes: Int32Array, N: number, readonly groups: number, readonly layout: WeightLayout) {
     this.K = codes.length / Math.max(N, 1);
     this.Ng = N / groups;
     const k = backend().kernels;
@@ -67,16 +87,18 @@ export class PackedWeights {
         throw new Error(`${op}: weight code ${codes[i]} at index ${i} is outside the int8 range [-128, 127]`);
       }
     }
-    const rows = layout === "rows";
-    this.groupBytes = rows ? k.qgemm_packed_rows_bytes(this.Ng, this.K) : k.qgemm_packed_panels_bytes(this.Ng, this.K);
+    const cin = this.K / 9;
+    this.groupBytes = layout === "rows" ? k.qgemm_packed_rows_bytes(this.Ng, this.K)
+      : layout === "panels" ? k.qgemm_packed_panels_bytes(this.Ng, this.K) : k.qgemm_winograd_weights_bytes(this.Ng, cin);
     this.bytes = this.groupBytes * groups;
     this.ptr = heap().alloc(this.bytes, `${op} packed weights`);
     this.sums = withScratch(codes.length, `${op} weight staging`, (staging) => withScratch(4 * N, `${op} weight sums`, (sums) => {
       new Int8Array(backend().memory.buffer, staging, codes.length).set(codes);
       for (let g = 0; g < groups; g++) {
         const src = staging + g * this.Ng * this.K, dst = this.ptr + g * this.groupBytes, gsums = sums + 4 * g * this.Ng;
-        if (rows) k.qgemm_pack_rows(src, this.Ng, this.K, dst, gsums);
-        else k.qgemm_pack_panels(src, this.Ng, this.K, dst, gsums);
+        if (layout === "rows") k.qgemm_pack_rows(src, this.Ng, this.K, dst, gsums);
+        else if (layout === "panels") k.qgemm_pack_panels(src, this.Ng, this.K, dst, gsums);
+        else k.qgemm_winograd_weights(src, this.Ng, cin, dst, gsums);
       }
       return new Int32Array(backend().memory.buffer, sums, N).slice();
     }));
@@ -153,6 +175,7 @@ export function qlinear(op: string, x: number, M: number, weights: PackedWeights
  * patches are gathered into panels and multiplied, the output stored along the pixels.
  */
 export function qconv2d(op: string, g: QConvGeometry, x: number, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean, y: number): void {
+  if (weights.layout === "winograd") return qconv2dWinograd(op, g, x, weights, epilogue, input, relu, y);
   const k = backend().kernels;
   const P = g.Ho * g.Wo, cinG = g.Cin / g.groups;
   // The padded image covers every window and no more: rows and columns beyond are never read.
@@ -170,6 +193,26 @@ export function qconv2d(op: string, g: QConvGeometry, x: number, weights: Packed
           const out = y + 4 * (n * g.Cout + gi * weights.Ng) * P;
           k.qgemm_s8(weights.Ng, P, K, weights.group(gi), a, epilogue.scale(gi), epilogue.offset(gi), flags, out, P);
         }
+      }
+    });
+  });
+}
+
+/**
+ * The same convolution by Winograd F(2x2, 3x3) (weights packed "winograd"): per image, the input
+ * quantized into a zero-point-padded copy covering whole tiles (2x2 outputs, 8 tiles to a panel),
+ * then one kernel call; the output equals qconv2d's bit for bit.
+ */
+function qconv2dWinograd(op: string, g: QConvGeometry, x: number, weights: PackedWeights, epilogue: Epilogue, input: ActivationQParams, relu: boolean, y: number): void {
+  const k = backend().kernels;
+  const tilesH = Math.ceil(g.Ho / 2), tilesW = Math.ceil(g.Wo / 16) * 8;
+  const Hp = 2 * tilesH + 2, Wp = 2 * tilesW + 2;
+  const cp = g.Cin + (g.Cin & 1);
+  withScratch(g.Cin * Hp * Wp, `${op} quantized input`, (xq) => {
+    withScratch(2560 + 256 * cp, `${op} Winograd tiles`, (scratch) => {
+      for (let n = 0; n < g.N; n++) {
+        k.qgemm_quantize_image(x + 4 * n * g.Cin * g.H * g.W, g.Cin, g.H, g.W, Hp, Wp, g.ph, g.pw, 1 / input.scale, input.zeroPoint, xq);
+        k.qgemm_winograd(xq, g.Cin, Hp, Wp, tilesH, tilesW, weights.ptr, g.Cout, epilogue.scale(0), epilogue.offset(0), +relu, y + 4 * n * g.Cout * g.Ho * g.Wo, g.Ho, g.Wo, scratch);
       }
     });
   });

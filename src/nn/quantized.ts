@@ -19,6 +19,7 @@ import {
   Epilogue, PackedWeights, activationQParams, quantizeWeight, quantizedConv2d, quantizedLinear, valueRange, type ActivationQParams,
 } from "../ops/quantized.js";
 import { saveAsInt8 } from "../io/state.js";
+import { winogradApplies, type WeightLayout } from "../backend/qgemm.js";
 import { isTracing, traced, type TraceAttrs } from "../trace.js";
 
 interface Packed {
@@ -67,7 +68,7 @@ abstract class QuantizedModule extends Module {
   }
 
   /** How the kernels want the weights: panels for a Linear, rows for a convolution (backend/qgemm.ts). */
-  protected layout(): "panels" | "rows" {
+  protected layout(): WeightLayout {
     return "panels";
   }
 
@@ -348,9 +349,10 @@ export class QuantizedConv2d extends StaticQuantizedModule {
     return this.groupCount;
   }
 
-  /** A convolution's weights are the rows of its product. @internal */
-  protected override layout(): "panels" | "rows" {
-    return "rows";
+  /** A convolution's weights are the rows of its product, or Winograd's transformed kernels where that applies. @internal */
+  protected override layout(): WeightLayout {
+    const winograd = winogradApplies(this.inChannels, this.outChannels, this.kernelSize, this.stride, this.dilation, this.groupCount);
+    return winograd ? "winograd" : "rows";
   }
 
   protected run(x: Tensor, relu: boolean): Tensor {
