@@ -146,41 +146,22 @@ export function qgemm_quantize_rows(x: usize, M: i32, K: i32, ldx: i32, invScale
 }
 
 /**
- * Packs int8 weights w [N, K] (one byte each, row-major) as rows (a convolution's weights) and
- * writes each row's sum Σ_k w[n, k] to sums[n] (int32), which folds the input's zero point into
- * the epilogue.
+ * Packs int8 weights w [N, K] (one byte each, row-major) as rows (rows = 1: a convolution's
+ * weights, blocks of MR) or as panels (rows = 0: a Linear's, panels of NR), padding zeros, and
+ * writes each channel's sum Σ_k w[n, k] to sums[n] (int32), which folds the input's zero point into
+ * the epilogue. One loop for both: a block group and a panel group differ only in their width
+ * (MR·KG and NR·KG elements of the same size).
  */
-export function qgemm_pack_rows(w: usize, N: i32, K: i32, dst: usize, sums: usize): void {
-  const kp = roundUp(K, KG);
-  memory.fill(dst, 0, <usize>qgemm_packed_rows_bytes(N, K));
-  for (let n = 0; n < roundUp(N, MR); n++) {
-    const src = w + <usize>min(n, N - 1) * K;
-    const block = dst + <usize>(n / MR * MR) * kp * R_BYTES;
-    let sum = 0;
-    for (let k = 0; k < K; k++) {
-      const v = <i32>load<i8>(src + k);
-      sum += v;
-      storeRowElement(block, n % MR, k, v);
-    }
-    if (n < N) store<i32>(sums + (<usize>n << 2), sum);
-  }
-}
-
-/**
- * Packs int8 weights w [N, K] as panels (a Linear's weights) and writes each channel's sum to
- * sums[n] (int32), as qgemm_pack_rows.
- */
-export function qgemm_pack_panels(w: usize, N: i32, K: i32, dst: usize, sums: usize): void {
-  const kp = roundUp(K, KG);
-  memory.fill(dst, 0, <usize>qgemm_packed_panels_bytes(N, K));
+export function qgemm_pack(w: usize, N: i32, K: i32, dst: usize, sums: usize, rows: i32): void {
+  const kp = roundUp(K, KG), width = rows ? MR : NR;
+  memory.fill(dst, 0, <usize>(rows ? qgemm_packed_rows_bytes(N, K) : qgemm_packed_panels_bytes(N, K)));
   for (let n = 0; n < N; n++) {
-    const panel = dst + <usize>(n / NR) * NR * kp * P_BYTES;
-    const c = n % NR;
+    const base = dst + <usize>(n / width * width) * kp * R_BYTES;
     let sum = 0;
     for (let k = 0; k < K; k++) {
       const v = load<i8>(w + <usize>n * K + k);
       sum += v;
-      const at = panel + <usize>(k / KG) * P_GROUP + <usize>(c * KG + k % KG) * P_BYTES;
+      const at = base + <usize>(k / KG * width * KG + (n % width) * KG + k % KG) * R_BYTES;
       if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, v);
       else store<i16>(at, v);
     }
@@ -444,10 +425,19 @@ export function qgemm_range_f32(x: usize, n: i32, out: usize): void {
 // Layout: U in blocks of WR = 4 output channels, per block 16 ξ, per ξ groups of 2 input channels:
 // group g's 16 bytes hold row r's (U[2g], U[2g + 1]) at 4r. V per panel of 8 tiles (one tile row),
 // per ξ groups of 2 channels: tile t's pair at 4t.
+// In the relaxed builds only (qgemm_winograd_built), as the lanes convolutions (assembly/conv.ts):
+// its 1.2 kB (gzip) would put every inference page past its budget; in the plain build the
+// layer keeps the direct kernels, and these trap if called.
 const WX: i32 = 16;
+
+/** Whether this build has the int8 Winograd kernels (the relaxed builds). */
+export function qgemm_winograd_built(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
 
 /** Bytes of the Winograd-packed weights of a [Cout, Cin, 3, 3] convolution. */
 export function qgemm_winograd_weights_bytes(Cout: i32, Cin: i32): i32 {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: qgemm_winograd_built
   return roundUp(Cout, MR) * WX * roundUp(Cin, 2) * 2;
 }
 
@@ -459,9 +449,10 @@ export function qgemm_winograd_weights_bytes(Cout: i32, Cin: i32): i32 {
 
 /**
  * Packs int8 weights w [Cout, Cin, 3, 3] as U (above) and writes each channel's sum of codes to
- * sums[co], as qgemm_pack_rows.
+ * sums[co], as qgemm_pack.
  */
 export function qgemm_winograd_weights(w: usize, Cout: i32, Cin: i32, dst: usize, sums: usize): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: qgemm_winograd_built
   const cp = roundUp(Cin, 2);
   memory.fill(dst, 0, <usize>qgemm_winograd_weights_bytes(Cout, Cin));
   for (let co = 0; co < Cout; co++) {
@@ -493,9 +484,9 @@ export function qgemm_winograd_weights(w: usize, Cout: i32, Cin: i32, dst: usize
 }
 
 // Bᵀ d B of one channel for 8 tiles whose patches start at p (rows Wp bytes apart): ξ = 4i + s
-// stored at dst + 16ξ.
-// @ts-ignore: decorator
-@inline function inputTransform(p: usize, Wp: usize, dst: usize): void {
+// stored at dst + 16ξ. (Not inlined, nor outputRow: once per channel or row of a panel, the calls
+// cost nothing measurable, and their copies would cost the bundle budget.)
+function inputTransform(p: usize, Wp: usize, dst: usize): void {
   for (let s = 0; s < 4; s++) {
     const r0 = rowB(p, s), r1 = rowB(p + Wp, s), r2 = rowB(p + 2 * Wp, s), r3 = rowB(p + 3 * Wp, s);
     v128.store(dst + <usize>s * 16, i16x8.sub(r0, r2));
@@ -508,8 +499,7 @@ export function qgemm_winograd_weights(w: usize, Cout: i32, Cin: i32, dst: usize
 // Output row r (0, 1) of (Aᵀ m A) for 4 tiles of one channel, m[ξ] at src + 128ξ (i32 lanes),
 // through the epilogue (÷4, scale, offset, ReLU) and stored to the 2·4 pixels at dst, as far as
 // cols says.
-// @ts-ignore: decorator
-@inline function outputRow(src: usize, r: i32, s: v128, o: v128, relu: bool, dst: usize, cols: i32): void {
+function outputRow(src: usize, r: i32, s: v128, o: v128, relu: bool, dst: usize, cols: i32): void {
   let f0 = i32x4.splat(0), f1 = f0, f2 = f0, f3 = f0;
   for (let j = 0; j < 4; j++) {
     const m1 = v128.load(src + <usize>(4 + j) * 128), m2 = v128.load(src + <usize>(8 + j) * 128);
@@ -533,6 +523,7 @@ export function qgemm_winograd_weights(w: usize, Cout: i32, Cin: i32, dst: usize
  */
 export function qgemm_winograd(xq: usize, Cin: i32, Hp: i32, Wp: i32, tilesH: i32, tilesW: i32, u: usize, Cout: i32,
                                scale: usize, offset: usize, relu: i32, y: usize, Ho: i32, Wo: i32, scratch: usize): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // not in this build: qgemm_winograd_built
   const cp = roundUp(Cin, 2), groups = cp >> 1;
   const stage = scratch, m = scratch + 512, v = m + 2048;
   const panelBytes = <usize>groups * 32, blockBytes = <usize>cp * 8;

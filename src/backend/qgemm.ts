@@ -49,16 +49,17 @@ export function rangeOf(ptr: number, n: number): [number, number] {
  */
 export type WeightLayout = "panels" | "rows" | "winograd";
 
-// Winograd F(2x2, 3x3) (assembly/qgemm.ts qgemm_winograd) pays once both sides have enough
-// channels, as for the f32 convolutions (ops/conv-passes.ts); its int32 sums stay exact up to
-// WINOGRAD_MAX_CIN input channels (4·9·Cin·127·128 < 2^31).
+// Winograd F(2x2, 3x3) (assembly/qgemm.ts qgemm_winograd; in the relaxed builds only,
+// qgemm_winograd_built) pays once both sides have enough channels, as for the f32 convolutions
+// (ops/conv-passes.ts); its int32 sums stay exact up to WINOGRAD_MAX_CIN input channels
+// (4·9·Cin·127·128 < 2^31).
 const WINOGRAD_MIN_CHANNELS = 8;
 const WINOGRAD_MIN_CHANNEL_PAIRS = 128;
 const WINOGRAD_MAX_CIN = 3600;
 
-/** Whether a convolution of this shape runs by the int8 Winograd kernel. */
+/** Whether a convolution of this shape runs by the int8 Winograd kernel (in a build that has it). */
 export function winogradApplies(Cin: number, Cout: number, kernel: number[], stride: number[], dilation: number[], groups: number): boolean {
-  return kernel.every((k) => k === 3) && stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1 &&
+  return backend().kernels.qgemm_winograd_built() !== 0 && kernel.every((k) => k === 3) && stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1 &&
     Math.min(Cin, Cout) >= WINOGRAD_MIN_CHANNELS && Cin * Cout >= WINOGRAD_MIN_CHANNEL_PAIRS && Cin <= WINOGRAD_MAX_CIN;
 }
 
@@ -96,9 +97,8 @@ export class PackedWeights {
       new Int8Array(backend().memory.buffer, staging, codes.length).set(codes);
       for (let g = 0; g < groups; g++) {
         const src = staging + g * this.Ng * this.K, dst = this.ptr + g * this.groupBytes, gsums = sums + 4 * g * this.Ng;
-        if (layout === "rows") k.qgemm_pack_rows(src, this.Ng, this.K, dst, gsums);
-        else if (layout === "panels") k.qgemm_pack_panels(src, this.Ng, this.K, dst, gsums);
-        else k.qgemm_winograd_weights(src, this.Ng, cin, dst, gsums);
+        if (layout === "winograd") k.qgemm_winograd_weights(src, this.Ng, cin, dst, gsums);
+        else k.qgemm_pack(src, this.Ng, this.K, dst, gsums, +(layout === "rows"));
       }
       return new Int32Array(backend().memory.buffer, sums, N).slice();
     }));
