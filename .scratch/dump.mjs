@@ -1,2 +1,0 @@
-// instantiate the built plain wasm and call qgemm_winograd once, to dump its TurboFan code
-import { readFileSync } from "node:fs";
