@@ -583,7 +583,7 @@ export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i
   // the columns past the last multiple of 4: the row's last 4 again (Wo ≥ 4: no read past the
   // output gradient's end), with the lanes summed already masked off in both operands
   const tail = Wo - full;
-  const mask = i32x4(0, tail > 2 ? -1 : 0, tail > 1 ? -1 : 0, -1), all = i32x4.splat(-1);
+  const mask = i32x4(0, tail > 2 ? -1 : 0, tail > 1 ? -1 : 0, -1);
   for (let n = 0; n < nb; n++) {
     const xn = x + (<usize>n * xImage << 2);
     for (let cb = 0; cb < blocks; cb++) {
@@ -596,18 +596,18 @@ export function conv_direct_lanes_wgrad_f32(x: usize, g: usize, off: usize, K: i
         const o2 = k + 2 < K ? <usize>load<i32>(off + (<usize>(k + 2) << 2)) << 2 : o1;
         const o3 = k + 3 < K ? <usize>load<i32>(off + (<usize>(k + 3) << 2)) << 2 : o2;
         const d = dw + <usize>(cb * 2) * rowBytes + (<usize>k << 2), count = min(4, K - k);
-        if (full > 0) lanesWgradPass(all, xn, g0, g1, o0, o1, o2, o3, 0, full, Ho, Wo, sh, Wp, d, rowBytes, two, count);
-        if (tail > 0) lanesWgradPass(mask, xn, g0, g1, o0, o1, o2, o3, Wo - 4, Wo - 3, Ho, Wo, sh, Wp, d, rowBytes, two, count);
+        if (full > 0) lanesWgradPass(false, mask, xn, g0, g1, o0, o1, o2, o3, 0, full, Ho, Wo, sh, Wp, d, rowBytes, two, count);
+        if (tail > 0) lanesWgradPass(true, mask, xn, g0, g1, o0, o1, o2, o3, Wo - 4, Wo - 3, Ho, Wo, sh, Wp, d, rowBytes, two, count);
       }
     }
   }
 }
 
 // One image's sums for a tile of conv_direct_lanes_wgrad_f32 over the columns ow0 .. ow1 of every
-// output row, 4 at a time, through `mask` (all ones but for the row's last, overlapping vector),
-// added into dw at d (the second channel's row rowBytes on, when `two`; count ≤ 4 taps). Not
-// inlined: one body serves both calls.
-function lanesWgradPass(mask: v128, xn: usize, g0: usize, g1: usize, o0: usize, o1: usize, o2: usize, o3: usize,
+// output row, 4 at a time (masked: through `mask`), added into dw at d (the second channel's row
+// rowBytes on, when `two`; count ≤ 4 taps). Not inlined: one body serves both calls, the branch
+// on `masked` costing the whole columns less than masking them too.
+function lanesWgradPass(masked: bool, mask: v128, xn: usize, g0: usize, g1: usize, o0: usize, o1: usize, o2: usize, o3: usize,
   ow0: i32, ow1: i32, Ho: i32, Wo: i32, sh: i32, Wp: i32, d: usize, rowBytes: usize, two: bool, count: i32): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   let e0 = f32x4.splat(0), e1 = f32x4.splat(0), f0 = f32x4.splat(0), f1 = f32x4.splat(0);
@@ -616,9 +616,12 @@ function lanesWgradPass(mask: v128, xn: usize, g0: usize, g1: usize, o0: usize, 
   for (let oh = 0; oh < Ho; oh++, row += rowStep, gr0 += gStep, gr1 += gStep) {
     for (let ow = ow0; ow < ow1; ow += 4) {
       const q = <usize>ow << 2, b = row + q;
-      const u = v128.and(v128.load(gr0 + q), mask), v = v128.and(v128.load(gr1 + q), mask);
-      const x0 = v128.and(v128.load(b + o0), mask), x1 = v128.and(v128.load(b + o1), mask);
-      const x2 = v128.and(v128.load(b + o2), mask), x3 = v128.and(v128.load(b + o3), mask);
+      let u = v128.load(gr0 + q), v = v128.load(gr1 + q);
+      let x0 = v128.load(b + o0), x1 = v128.load(b + o1), x2 = v128.load(b + o2), x3 = v128.load(b + o3);
+      if (masked) {
+        u = v128.and(u, mask); v = v128.and(v, mask);
+        x0 = v128.and(x0, mask); x1 = v128.and(x1, mask); x2 = v128.and(x2, mask); x3 = v128.and(x3, mask);
+      }
       a0 = madd(x0, u, a0); a1 = madd(x0, v, a1);
       c0 = madd(x1, u, c0); c1 = madd(x1, v, c1);
       e0 = madd(x2, u, e0); e1 = madd(x2, v, e1);
