@@ -216,12 +216,12 @@ function packB(transB: i32, B: usize, ldb: i32, k0: i32, n0: i32, kc: i32, nc: i
 // panel, or packed weights) and a_r(k) broadcast to them: packed A's column k (a + 16k + 4r: the
 // GEMM) or, with `gather`, the float at a_r + off[k], off the taps' i32 offsets (the input pixel
 // of output position r at tap k: the direct convolution). The 8 f32x4 sums stay in registers
-// and are stored to `tile`, 4 rows of 8 floats, by madd (fused in the relaxed build) but for row 3
-// of the GEMM's tile, a separate mul and add in both builds: 8 chains of fused multiply-adds
-// cannot hide the FMA's latency (the peak loop with 8 chains instead of 12 runs at 85% of its
-// peak, bench:peak), while 6 such chains and 2 whose dependence runs through an add reach ~94%
-// (the GEMM +3-5%). The convolution's gathered loads leave the FMAs slack: there the unfused row
-// measured 2.5% slower, so it stays fused.
+// and are stored to `tile`, 4 rows of 8 floats, all 8 accumulated by madd (fused in the relaxed
+// build). On the Intel Xeon first measured, 8 chains of fused multiply-adds could not hide the
+// FMA's latency and a separate mul and add for row 3 ran the GEMM 3-5% faster; on the AMD Zen 4
+// the project now runs on, the fused row is the faster one: the MLP step's five large products
+// +1.5-2.7% (the relaxed build, the two trees' kernels interleaved 40 times in one process), the
+// L1 tile of bench:peak 54 against 51 GFLOP/s. The plain build's code is the same either way.
 // @ts-ignore: decorator
 @inline export function registerTile4x8(gather: bool, kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, off: usize,
   b: usize, tile: usize): void {
@@ -243,8 +243,8 @@ function packB(transB: i32, B: usize, ldb: i32, k0: i32, n0: i32, kc: i32, nc: i
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
     av = gather ? v128.load32_splat(a3 + o) : v128.load32_splat(a0, 12);
-    c30 = gather ? madd(av, b0, c30) : f32x4.add(c30, f32x4.mul(av, b0)); // unfused: see above
-    c31 = gather ? madd(av, b1, c31) : f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     if (gather) off += 4;
     else a0 += MR * 4;
     b += NR * 4;

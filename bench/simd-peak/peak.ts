@@ -39,8 +39,8 @@ export function peak8(iters: i32, seed: f32): f32 {
 }
 
 // `reps` times: a 4x8 tile over kc steps of a packed A panel at a (4 floats per k) and a packed B
-// panel at b (8 floats per k), stored to tile. `unfusedRow3` as in assembly/gemm.ts's tile (row 3
-// multiplies and adds separately; the same code in the plain build).
+// panel at b (8 floats per k), stored to tile. `unfusedRow3`: row 3 multiplies and adds separately
+// (the same code in the plain build), which assembly/gemm.ts's tile did while it was faster on Intel.
 @inline function tileMix(unfusedRow3: bool, reps: i32, kc: i32, a: usize, b: usize, tile: usize): void {
   for (let r = 0; r < reps; r++) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);

@@ -42,7 +42,7 @@ for (const [label, features] of builds) {
   new Float32Array(memory.buffer, a, (tile - a) / 4).fill(0.5);
   const tileFlops = reps * kc * 64;
   console.log(`  a 4x8 tile's loads and multiply-adds, panels in L1: ${share(rate(() => tile4x8(reps, kc, a, b, tile), tileFlops))}; ` +
-    `row 3 unfused (assembly/gemm.ts): ${share(rate(() => tile4x8Row3Unfused(reps, kc, a, b, tile), tileFlops))}`);
+    `row 3 unfused: ${share(rate(() => tile4x8Row3Unfused(reps, kc, a, b, tile), tileFlops))}`);
   // int8 (assembly/qgemm.ts): 2 ops per multiply-add, as GFLOP/s counts them, so the ratio is int8's ceiling over float32's.
   const tileF32 = rate(() => tile4x8(reps, kc, a, b, tile), tileFlops);
   const dotOps = rate(() => peakDot(iters, 1), iters * CHAINS.value * DOT_MACS.value * 2);
