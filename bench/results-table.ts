@@ -34,7 +34,8 @@ const ratio = (r: number | null | undefined) => (r === null || r === undefined ?
 /** the value with its rounds, or the note that says why there is none */
 function cell(r: Row | undefined): string {
   if (!r) return "";
-  if (r.value === null) return (r.note ?? "—").replace(/\|/g, "/").replace(/\s*\(.*$/, "").slice(0, 60);
+  // no value: the note's first words ("n/a", "cannot train", "skipped"); the JSON keeps the whole note
+  if (r.value === null) return /^(error: )?n\/a/.test(r.note ?? "") ? "n/a" : (r.note ?? "—").replace(/[|:(].*$/, "").trim();
   const rounds = r.rounds && r.rounds.length > 1 ? ` (${r.rounds.map((x) => fmt(x, r.unit)).join(", ")})` : "";
   return fmt(r.value, r.unit) + rounds;
 }
