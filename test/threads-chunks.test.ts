@@ -244,9 +244,12 @@ describe("dynamic chunks on a pool of 3", () => {
       for (let i = 0; i < 40 && pool.stats.jobs === before.jobs; i++) expect(product()).toEqual(expected);
       expect(pool.stats.jobs).toBeGreaterThan(before.jobs);
 
-      // a shape whose solo time is a few microseconds stays on the caller after its first runs
-      const c = sg.randn([64, 64]);
-      const short = () => sg.tidy(() => Array.from(sg.matmul(c, c).float32Data()));
+      // a shape whose solo time is a few microseconds stays on the caller after its first runs: the
+      // smallest product the pool is offered (m·n·k = PARALLEL_MIN_WORK, about 6 µs alone), so that
+      // a machine slowed down for a while by its host still times it below MIN_PARALLEL_MS (64³,
+      // 13 µs alone, once went over the threads on a noisy 2-vCPU guest)
+      const c = sg.randn([64, 32]), d = sg.randn([32, 64]);
+      const short = () => sg.tidy(() => Array.from(sg.matmul(c, d).float32Data()));
       sg.setNumThreads(1);
       const shortExpected = short();
       sg.setNumThreads(3);
@@ -254,7 +257,7 @@ describe("dynamic chunks on a pool of 3", () => {
       for (let i = 0; i < 10; i++) expect(short()).toEqual(shortExpected);
       expect(pool.stats.jobs).toBe(shortBefore.jobs);
       expect(pool.stats.soloJobs - shortBefore.soloJobs).toBe(10);
-      c.dispose();
+      sg.dispose([c, d]);
 
       pool.backoffMinMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
       const lagging = { ...pool.stats };
