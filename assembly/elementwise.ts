@@ -2,7 +2,7 @@
 // assembly/ops/unary.mjs and binary.mjs; the build generates from them (assembly/generated/) the op
 // codes, each op's formula and a dispatch that switches on the op code once, outside the loop: the
 // loops below are inlined with a constant op, so every op compiles to its own tight f32x4 loop.
-import { loadLane, storeLane, loadTail, storeTail } from "./vmath";
+import { loadLane, storeLane, loadPart, storePart } from "./vmath";
 import { unaryForward, unaryDerivative, binaryOp, dispatchUnary, dispatchUnaryBackward, dispatchBinary } from "./generated/elementwise-ops";
 export { Unary, Binary } from "./generated/elementwise-ops";
 
@@ -11,19 +11,14 @@ export { Unary, Binary } from "./generated/elementwise-ops";
 @inline export function mapUnary(op: i32, x: usize, y: usize, n: i32, p0: v128, p1: v128): void {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2, m = n - i;
-    const r = unaryForward(op, m >= 4 ? v128.load(x + o) : loadTail(x + o, m), p0, p1);
-    if (m >= 4) v128.store(y + o, r);
-    else storeTail(y + o, r, m);
+    storePart(y + o, unaryForward(op, loadPart(x + o, m), p0, p1), m);
   }
 }
 
 @inline export function mapUnaryBackward(op: i32, x: usize, y: usize, g: usize, dx: usize, n: i32, p0: v128, p1: v128): void {
   for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2, m = n - i, whole = m >= 4;
-    const d = f32x4.mul(whole ? v128.load(g + o) : loadTail(g + o, m),
-      unaryDerivative(op, whole ? v128.load(x + o) : loadTail(x + o, m), whole ? v128.load(y + o) : loadTail(y + o, m), p0, p1));
-    if (whole) v128.store(dx + o, d);
-    else storeTail(dx + o, d, m);
+    const o = <usize>i << 2, m = n - i;
+    storePart(dx + o, f32x4.mul(loadPart(g + o, m), unaryDerivative(op, loadPart(x + o, m), loadPart(y + o, m), p0, p1)), m);
   }
 }
 

@@ -1,6 +1,6 @@
 // Fused loss kernels. Each forward pass writes the per-element loss and, when the caller passes
 // non-zero pointers, the derivatives the backward needs, so a loss costs one pass over its inputs.
-import { exp4, loadLane, storeLane, loadTail, storeTail } from "./vmath";
+import { exp4, loadLane, storeLane, loadPart, storePart } from "./vmath";
 // The pointwise losses' logs and exps as calls (assembly/vmath-calls.ts): each loss's body is
 // inlined into its own loop, and these losses are a pass over a step's outputs, not its hot path.
 import { exp4 as exp4Call, sigmoid4, log4, log1p4 } from "./vmath-calls";
@@ -15,12 +15,6 @@ export const enum PointwiseLoss {
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   return f32x4.sub(v128.and(f32x4.gt(d, zero), one), v128.and(f32x4.lt(d, zero), one));
 }
-
-@inline function put(p: usize, v: v128, m: i32): void {
-  if (m >= 4) v128.store(p, v);
-  else storeTail(p, v, m);
-}
-@inline function get(p: usize, m: i32): v128 { return m >= 4 ? v128.load(p) : loadTail(p, m); }
 
 // Loss, ∂loss/∂x and ∂loss/∂t of 4 lanes (the first m < 4 of a row's last, partial vector: one
 // copy of each loss's body serves both); w is pos_weight, p is beta/delta.
@@ -92,9 +86,9 @@ export const enum PointwiseLoss {
       gt = f32x4.mul(e, f32x4.add(d, one));
     }
   }
-  put(loss, l, m);
-  if (dx) put(dx, gx, m);
-  if (dt) put(dt, gt, m);
+  storePart(loss, l, m);
+  if (dx) storePart(dx, gx, m);
+  if (dt) storePart(dt, gt, m);
 }
 
 @inline function pointwiseRows(op: i32, x: usize, t: usize, pw: usize, rows: i32, cols: i32, param: f32, loss: usize, dx: usize, dt: usize): void {
@@ -103,8 +97,8 @@ export const enum PointwiseLoss {
     const row = <usize>(r * cols) << 2;
     for (let j = 0; j < cols; j += 4) {
       const o = row + (<usize>j << 2), m = cols - j;
-      const w = pw ? get(pw + (<usize>j << 2), m) : one;
-      pointwiseStep(op, get(x + o, m), get(t + o, m), w, p, loss + o, dx ? dx + o : 0, dt ? dt + o : 0, m);
+      const w = pw ? loadPart(pw + (<usize>j << 2), m) : one;
+      pointwiseStep(op, loadPart(x + o, m), loadPart(t + o, m), w, p, loss + o, dx ? dx + o : 0, dt ? dt + o : 0, m);
     }
   }
 }

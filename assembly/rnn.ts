@@ -10,17 +10,12 @@
 // Variable-length batches: row n takes part in step t only if t < lengths[n] (lengths = 0: every
 // row). A row that does not keeps its state, outputs zero and passes its gradients through, which
 // is PyTorch's packed-sequence semantics for both directions.
-import { sigmoid4, tanh4, loadTail, storeTail } from "./vmath";
+import { sigmoid4, tanh4, loadPart as ld, storePart as st } from "./vmath";
 
 export const enum RnnKind { Tanh = 0, Relu = 1, Lstm = 2, Gru = 3 }
 
 // Each step body runs on 4 units at a time, the last of a row on lane < 4 (its H % 4 units), with
-// one copy of the body for both.
-@inline function ld(p: usize, lane: i32): v128 { return lane < 4 ? loadTail(p, lane) : v128.load(p); }
-@inline function st(p: usize, v: v128, lane: i32): void {
-  if (lane < 4) storeTail(p, v, lane);
-  else v128.store(p, v);
-}
+// one copy of the body for both (ld, st: vmath's loadPart, storePart).
 
 @inline function gateCount(kind: i32): i32 {
   return kind == RnnKind.Lstm ? 4 : kind == RnnKind.Gru ? 3 : 1;

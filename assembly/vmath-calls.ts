@@ -3,9 +3,9 @@
 // an inlined exp4 (or tanh4, erf4, ...) was copied into some twenty loops, 2 kB of the plain
 // build's deflated wasm, which every page embeds. A call per four elements makes those ops
 // 1.2–1.9x slower on large tensors (sigmoid, tanh, gelu, exp, forward and backward, against
-// the inlined build on 64K floats); the kernels that
-// dominate a training step (softmax, the losses, the recurrent cells) keep the inlined versions
-// from vmath.ts. One call per loop rather than per vector would win most of it back.
+// the inlined build on 64K floats); the kernels that dominate a training step (softmax, the
+// losses, the recurrent cells) keep the inlined versions from vmath.ts. One call per loop rather
+// than per vector would win most of it back.
 import * as vm from "./vmath";
 
 export function exp4(x: v128): v128 { return vm.exp4(x); }

@@ -126,6 +126,12 @@ export function storeTail(p: usize, v: v128, m: i32): void {
   if (m > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
   if (m > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
+// The vector at p when m ≥ 4, else its first m floats (loadTail); storePart likewise.
+@inline export function loadPart(p: usize, m: i32): v128 { return m >= 4 ? v128.load(p) : loadTail(p, m); }
+@inline export function storePart(p: usize, v: v128, m: i32): void {
+  if (m >= 4) v128.store(p, v);
+  else storeTail(p, v, m);
+}
 
 // acc + a * b; fused under relaxed SIMD (results then differ by a rounding). The GEMM's and the
 // direct convolutions' micro-kernels accumulate with it, so the relaxed build fuses both.
