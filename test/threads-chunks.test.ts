@@ -11,12 +11,15 @@ import { BiasMode } from "../src/backend/kernels.js";
 import { workerThreadsSpawner, type JobTrace, type WorkerSpawner } from "../src/backend/threads.js";
 
 // Each worker's kernel calls can be slowed down from the test (a sleep of delay[0] ms before every
-// call), to play a worker on a core another process is busy on.
-const delay = new Int32Array(new SharedArrayBuffer(8));
+// call), to play a worker on a core another process is busy on, and each worker can be made late
+// for its next claim (a sleep of delay[2] ms after each chunk it reports done), to play one
+// descheduled between two chunks.
+const delay = new Int32Array(new SharedArrayBuffer(12));
 const slowable: WorkerSpawner = (source, message) =>
   workerThreadsSpawner(Worker)(
     source
       .replace("fn(...call);", "if (Atomics.load(globalThis.delay, 0)) Atomics.wait(globalThis.delay, 1, 0, Atomics.load(globalThis.delay, 0)); fn(...call);")
+      .replace("ran++;", "ran++; if (Atomics.load(globalThis.delay, 2)) Atomics.wait(globalThis.delay, 1, 0, Atomics.load(globalThis.delay, 2));")
       .replace("function main({", "function main({ delay, ")
       .replace("const exports =", "globalThis.delay = delay; const exports ="),
     { ...(message as object), delay },
@@ -198,6 +201,35 @@ describe("dynamic chunks on a pool of 3", () => {
     expect(traces.flatMap((t) => t.workers).filter((w) => w && w.chunks > 0).length).toBeGreaterThan(0);
     sg.tidy(() => sg.matmul(a, b).float32Data());
     expect(traces.length).toBe(5);
+    sg.dispose([a, b]);
+  });
+
+  it("traces a worker that was late for its next claim under the job whose chunks it ran (each chunk counted once)", () => {
+    sg.manualSeed(37);
+    const a = sg.randn([512, 512]), b = sg.randn([512, 512]);
+    const pool = backend().pool!;
+    const traces: JobTrace[] = [];
+    // each worker sleeps 5 ms after each chunk: past the 2 ms the caller waits for its record, so
+    // the caller publishes the next job while the worker is still in the last one's call (where
+    // it once claimed the new job's chunks and counted them under the old one)
+    Atomics.store(delay, 2, 5);
+    pool.traceJobs((t) => traces.push(t));
+    try {
+      for (let i = 0; i < 24; i++) sg.tidy(() => sg.matmul(a, b).float32Data());
+    } finally {
+      pool.traceJobs(null);
+      Atomics.store(delay, 2, 0);
+    }
+    let complete = 0;
+    for (const t of traces) {
+      const counted = t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0);
+      if (t.workers.every((w) => w)) {
+        expect(counted).toBe(t.chunks);
+        complete++;
+      } else expect(counted).toBeLessThanOrEqual(t.chunks);
+    }
+    expect(complete).toBeGreaterThan(0);
+    expect(traces.flatMap((t) => t.workers).filter((w) => w && w.chunks > 0).length).toBeGreaterThan(0);
     sg.dispose([a, b]);
   });
 

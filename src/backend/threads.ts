@@ -107,8 +107,11 @@ const MAX_SHAPES = 4096;
 // number (written last, before CLAIM) checked after it: a successful claim holds the current job
 // open (its descriptor is only rewritten once every chunk is done), so a claim whose number does
 // not match the one read (a tag reused by a later job) re-reads it. A chunk that throws records
-// the error (the first one wins) and cancels the chunks left, counting them done.
-function runChunks(i32: Int32Array, job: Float64Array, fns: ((...a: number[]) => void)[], workspace: number, thread: number, text: Uint8Array): number {
+// the error (the first one wins) and cancels the chunks left, counting them done. A call runs the
+// chunks of job `expected` only: a worker still in (or just woken for) an earlier job when the
+// next is published returns, and its next call runs the new one, so the count it returns (and
+// traces) is one job's.
+function runChunks(i32: Int32Array, job: Float64Array, fns: ((...a: number[]) => void)[], workspace: number, thread: number, text: Uint8Array, expected: number): number {
   // (no inner functions: the workers run this as source text, without a bundler's helpers)
   let gen = -1, fn = fns[0], argc = 0, ws = -1, args: number[] = [], per0 = job, per1 = job, mine = 0, total = 0;
   let extent0 = 0, chunk0 = 0, count0 = 0, chunks0 = 0, extent1 = 0, chunk1 = 0, count1 = 0, chunks1 = 0;
@@ -130,6 +133,7 @@ function runChunks(i32: Int32Array, job: Float64Array, fns: ((...a: number[]) =>
     }
     let c = held;
     if (c < 0) {
+      if (gen !== expected) return ran;
       const claim = Atomics.load(i32, 1);
       const lo = (claim >> 10) & 1023, hi = claim & 1023;
       if (claim >> 20 !== mine || lo >= hi) return ran;
@@ -198,7 +202,7 @@ function main({ module, memory, control, index, kernels }) {
     if (seen < 0) return;
     if (index >= Atomics.load(i32, ${WORKERS})) continue;
     const tracing = Atomics.load(i32, ${TRACE}), found = tracing ? clock() : 0;
-    const ran = runChunks(i32, job, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text);
+    const ran = runChunks(i32, job, fns, Atomics.load(i32, ${WORKSPACES} + index), index + 1, text, seen);
     if (tracing) {
       trace[0] = found, trace[1] = clock(), trace[2] = ran;
       Atomics.store(traced, 6, seen);
@@ -531,7 +535,7 @@ export class ThreadPool {
       Atomics.notify(this.i32, GEN, this.activeThreads - 1);
     }
     const started = performance.now();
-    const own = runChunks(this.i32, d, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text);
+    const own = runChunks(this.i32, d, this.fns, job.workspace === undefined ? 0 : args[job.workspace], 0, this.text, gen);
     const callerDone = this.tracer ? performance.timeOrigin + performance.now() : 0;
     this.awaitDone(job.kernel, chunks, started, own ? (performance.now() - started) / own : 0);
     if (this.tracer) this.tracer({ kernel: job.kernel, chunks, published, callerDone, done: performance.timeOrigin + performance.now(), callerChunks: own, workers: this.workerRecords(gen) });
