@@ -30,7 +30,8 @@ const DEFAULTS: Record<ModelName, { lr: number; width: number; uses: (keyof type
 const worker = new Worker("./worker.js", { type: "module" });
 const send = (m: ToWorker) => worker.postMessage(m);
 let last: Update | null = null;
-let ready = false;
+/** What the worker said it started with (null until it is ready). */
+let started: { threads: number; isolated: boolean } | null = null;
 
 function config(): Config {
   return {
@@ -73,7 +74,7 @@ reset.onclick = configure;
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   if (m.type === "ready") {
-    ready = true;
+    started = { threads: m.threads, isolated: m.isolated };
     status.textContent = `simdgrad ready: ${m.threads} thread${m.threads > 1 ? "s" : ""}${m.isolated ? " (cross-origin isolated)" : ""}`;
     selectModel();
   } else if (m.type === "status") status.textContent = m.text;
@@ -87,5 +88,5 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   }
 };
 
-// For tests and the console: the latest update and the controls.
-Object.assign(window, { playground: { get last() { return last; }, get ready() { return ready; }, controls, configure, selectModel } });
+// For tests and the console: the latest update, how simdgrad started in the worker, and the controls.
+Object.assign(window, { playground: { get last() { return last; }, get ready() { return started !== null; }, get started() { return started; }, controls, configure, selectModel } });

@@ -291,13 +291,13 @@ describe("dynamic chunks on a pool of 3", () => {
       expect(pool.stats.soloJobs - shortBefore.soloJobs).toBe(10);
       sg.dispose([c, d]);
 
-      pool.backoffMinMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
+      pool.backoff.minMs = 60_000; // (so that the backoff outlasts the loop however slow the machine)
       const lagging = { ...pool.stats };
       Atomics.store(delay, 0, 200); // each worker call sleeps 200 ms, far longer than the whole product takes the caller
       // (a job lags only if a worker claimed a chunk in it, which on a loaded machine may take a few jobs)
       for (let i = 0; i < 40 && pool.stats.backoffs === lagging.backoffs; i++) expect(product()).toEqual(expected);
       expect(pool.stats.backoffs - lagging.backoffs).toBe(1);
-      expect(pool.backingOff).toBe(true);
+      expect(pool.backoff.backingOff()).toBe(true);
       // while backing off, no job is published: the caller runs the kernels alone
       const jobs = pool.stats.jobs, solo = pool.stats.soloJobs;
       for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
@@ -305,9 +305,9 @@ describe("dynamic chunks on a pool of 3", () => {
       expect(pool.stats.soloJobs - solo).toBe(3);
       Atomics.store(delay, 0, 0);
       // the backoff ends (here at once) and the workers take chunks again
-      pool.backoffMinMs = 20;
-      pool.retryWorkers();
-      expect(pool.backingOff).toBe(false);
+      pool.backoff.minMs = 20;
+      pool.backoff.retry();
+      expect(pool.backoff.backingOff()).toBe(false);
       const byWorkers = pool.stats.chunksByWorkers;
       for (let i = 0; i < 40 && pool.stats.chunksByWorkers === byWorkers; i++) expect(product()).toEqual(expected);
       expect(pool.stats.chunksByWorkers).toBeGreaterThan(byWorkers);

@@ -14,6 +14,7 @@
 import type { Allocator } from "./allocator.js";
 import type { Backend } from "./wasm.js";
 import type { KernelExports } from "./kernels.js";
+import { Backoff } from "./backoff.js";
 import { CHUNK_BITS, MAX_CHUNKS, chunksOf, runWhole, type Job } from "./job.js";
 
 export interface WorkerLike {
@@ -69,18 +70,8 @@ const STALL_FLOOR_MS = 20_000, STALL_FACTOR = 50, WAIT_SLICE_MS = 50;
 // workers sleep (the machine's single-thread speed): each job shape's first SOLO_CALIBRATION runs
 // are solo, and the estimate follows later solo runs (down at once, up slowly, so a slow run on a
 // loaded machine does not inflate it; being near the fastest run, it is itself the margin the
-// workers must beat). Jobs on the workers are judged in windows of WINDOW_MS of that solo time: a
-// window that took longer than the caller alone (or has lost LOSS_MAX_MS already) is a strike,
-// and makes the pool run jobs on the caller alone for BACKOFF_MIN_MS, doubling while the workers
-// keep failing up to BACKOFF_MAX_MS, halving after each window that passes — and for at least
-// LOSS_FACTOR · 2^(strikes − 1) times what the window lost (up to MAX_LOSS_FACTOR times, and
-// BACKOFF_LIMIT_MS), so that under lasting contention trying the workers again costs about
-// 1/MAX_LOSS_FACTOR of the time however long a descheduled worker held its chunk, while one
-// hiccup on a quiet machine costs little. A window that passes by CLEAR_GAIN or more takes one
-// strike off; with no strikes, one lost window right after such a win is forgiven. Every
-// REFRESH_EVERY_MS of parallel running (or REFRESH_FACTOR times the solo time of the job due, if
-// longer: a 25 ms GEMM refreshed every second ran 5% of its jobs alone), REFRESH_MS of solo running
-// keeps the estimates current.
+// workers must beat). The pool's Backoff (backoff.ts) judges the jobs over the threads against
+// these estimates and says when to run on the caller alone.
 const SOLO_CALIBRATION = 3;
 // A job shape whose solo time is below MIN_PARALLEL_MS always runs on the caller alone: a job over
 // the threads costs about 5 µs more than its chunks (publishing it, the workers' claims, the last
@@ -89,9 +80,6 @@ const SOLO_CALIBRATION = 3;
 // machine), which a job on the caller alone never does. Measured on the MLP step's short products
 // (20-25 µs alone): no faster over two threads at the median, slower in the mean.
 const MIN_PARALLEL_MS = 0.03;
-const WINDOW_MS = 20, LOSS_MAX_MS = 2, CLEAR_GAIN = 1.2;
-const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 10, MAX_LOSS_FACTOR = 160, BACKOFF_LIMIT_MS = 8000;
-const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10, REFRESH_FACTOR = 200;
 /** How fast a solo estimate rises toward a slower run (it drops to a faster one at once). */
 const SOLO_RISE = 0.05;
 /** Job shapes remembered (the estimates start afresh past this many). */
@@ -300,8 +288,8 @@ export class ThreadPool {
   private closed = false;
   /** The least time run() waits for chunks running on workers after its own (tests lower it). */
   stallFloorMs = STALL_FLOOR_MS;
-  /** The first backoff from lagging workers, in ms (tests raise it). */
-  backoffMinMs = BACKOFF_MIN_MS;
+  /** When jobs go over the threads and when they run on the caller alone (tests set its minimum backoff, end one). */
+  readonly backoff = new Backoff();
   /** false: every job runs over the threads, never on the caller alone (tests of the parallel path). */
   adaptive = true;
   /** Called once when the pool shuts itself down after losing a worker. */
@@ -314,17 +302,6 @@ export class ThreadPool {
   private readonly solo = new Map<string, SoloEstimate>();
   /** Arguments from here up are pointers into the heap, left out of a job's shape. */
   private readonly heapBase: number;
-  /** The current window of jobs over the threads: their time, and the same jobs' solo estimates. */
-  private window = { took: 0, alone: 0 };
-  private backoffMs = BACKOFF_MIN_MS;
-  /** Windows over the threads failed, less those passed since. */
-  private strikes = 0;
-  /** Whether the last window judged ran faster than the caller alone by CLEAR_GAIN or more. */
-  private won = false;
-  /** Jobs run on the caller alone until then (performance.now()), 0 while they run over the threads. */
-  private soloUntil = 0;
-  /** When the current stretch of jobs over the threads began (for the refreshes). */
-  private parallelSince = performance.now();
 
   private constructor(private readonly workers: WorkerLike[], private readonly memory: WebAssembly.Memory, private readonly heap: Allocator,
     kernels: KernelExports, names: string[], private readonly control: number, private readonly workspaceBytes: number) {
@@ -390,11 +367,6 @@ export class ThreadPool {
     return this.activeThreads;
   }
 
-  /** Whether jobs run on the calling thread alone for now (backing off from lagging workers, or refreshing the estimates). */
-  get backingOff(): boolean {
-    return this.soloUntil > 0 && performance.now() < this.soloUntil;
-  }
-
   /** The workers' GEMM workspaces. */
   get workspaces(): number[] {
     return this.workers.map((_, w) => this.i32[WORKSPACES + w]);
@@ -411,13 +383,6 @@ export class ThreadPool {
       throw new Error(`setNumThreads: ${n} is outside 1..${this.size} (the pool was started with init({ threads: ${this.size} }))`);
     }
     this.activeThreads = n;
-  }
-
-  /** Ends a backoff: the next job tries the workers again (when one runs out; tests end one at once). */
-  retryWorkers(): void {
-    this.soloUntil = 0;
-    this.parallelSince = performance.now();
-    this.window = { took: 0, alone: 0 };
   }
 
   /**
@@ -438,10 +403,11 @@ export class ThreadPool {
     if (!this.adaptive) return this.runOverThreads(job, kernel, chunks);
     const shape = this.shapeOf(job, kernel);
     const estimate = this.solo.get(shape);
-    if (!estimate || estimate.runs < SOLO_CALIBRATION || estimate.ms < MIN_PARALLEL_MS || this.soloNow(estimate.ms)) return this.runSolo(job, kernel, shape, estimate);
+    if (!estimate || estimate.runs < SOLO_CALIBRATION || estimate.ms < MIN_PARALLEL_MS || this.backoff.soloNow(estimate.ms, performance.now())) return this.runSolo(job, kernel, shape, estimate);
     const started = performance.now();
     this.runOverThreads(job, kernel, chunks);
-    this.judge(estimate.ms, performance.now() - started);
+    const now = performance.now();
+    if (this.backoff.judge(estimate.ms, now - started, now)) this.stats.backoffs++;
   }
 
   /** A job's shape: its kernel, loops and every argument but the pointers (whose values change from call to call). */
@@ -450,18 +416,6 @@ export class ThreadPool {
     for (const d of job.dims) shape += `|${d.extent}/${d.chunk}`;
     for (const a of job.args) shape += Number.isInteger(a) && a >= this.heapBase ? ",p" : `,${a}`;
     return shape;
-  }
-
-  /** Whether the next job runs on the caller alone: backing off, or due for a refresh of the estimates. */
-  private soloNow(soloMs: number): boolean {
-    const now = performance.now();
-    if (this.soloUntil) {
-      if (now < this.soloUntil) return true;
-      this.retryWorkers();
-    }
-    if (now - this.parallelSince < Math.max(REFRESH_EVERY_MS, REFRESH_FACTOR * soloMs)) return false;
-    this.soloUntil = now + REFRESH_MS;
-    return true;
   }
 
   private runSolo(job: Job, kernel: number, shape: string, estimate: SoloEstimate | undefined): void {
@@ -476,38 +430,6 @@ export class ThreadPool {
       estimate.ms = ms < estimate.ms ? ms : estimate.ms + SOLO_RISE * (ms - estimate.ms);
       estimate.runs++;
     }
-  }
-
-  /**
-   * Counts a job over the threads that took `took` ms where the caller alone would take `alone`;
-   * backs off when the window's jobs took longer than the caller alone (or lost LOSS_MAX_MS already).
-   */
-  private judge(alone: number, took: number): void {
-    const w = this.window;
-    w.took += took;
-    w.alone += alone;
-    const lost = w.took - w.alone;
-    if (lost <= LOSS_MAX_MS && w.alone < WINDOW_MS) return;
-    this.window = { took: 0, alone: 0 };
-    const wonBefore = this.won;
-    this.won = w.took * CLEAR_GAIN <= w.alone;
-    if (lost <= 0) {
-      this.backoffMs = Math.max(this.backoffMinMs, this.backoffMs / 2);
-      // (a window that merely broke even on a loaded machine is luck, not a sign the contention ended)
-      if (this.won) this.strikes = Math.max(0, this.strikes - 1);
-      return;
-    }
-    // One lost window right after a clear win, with no strikes, is forgiven: one chunk's worker
-    // descheduled for a time slice by another process's wake-up (or V8's own background threads),
-    // which happens every second or so on a machine that is otherwise quiet. Lasting contention
-    // loses the next window too, and from then on every one.
-    if (wonBefore && this.strikes === 0) return;
-    const wait = Math.max(this.backoffMs, this.backoffMinMs);
-    this.strikes++;
-    const factor = Math.min(MAX_LOSS_FACTOR, LOSS_FACTOR * 2 ** (this.strikes - 1));
-    this.soloUntil = performance.now() + Math.max(wait, Math.min(BACKOFF_LIMIT_MS, factor * lost));
-    this.backoffMs = Math.min(BACKOFF_MAX_MS, wait * 2);
-    this.stats.backoffs++;
   }
 
   private runOverThreads(job: Job, kernel: number, chunks: number): void {
