@@ -12,6 +12,8 @@ export * from "./pool";
 export * from "./norm";
 export * from "./optim";
 export * from "./rnn";
+export { set_thread_slot } from "./vmath";
+import { SCRATCH_END } from "./vmath";
 
-// The TS allocator must start above the module's static data.
-export function heap_base(): usize { return __heap_base; }
+// The TS allocator must start above the module's static data and the threads' scratch slots.
+export function heap_base(): usize { return SCRATCH_END; }

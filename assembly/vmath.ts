@@ -126,6 +126,29 @@ export function storeTail(p: usize, v: v128, m: i32): void {
   if (m > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
   if (m > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
+// Each thread's scratch: a few vectors through which a loop runs its last, partial vector with
+// the same body as the whole ones (stageTail), so that the body is compiled once and the loop
+// over whole vectors has no call in it (loadPart's call, even untaken, makes V8 spill around it:
+// a ReLU backward ran 3x slower). The pool's workers run this module's kernels concurrently on
+// one memory, so each has its own slot (set_thread_slot, at its start); the calling thread has 0.
+// The slots lie just above the static data, below what heap_base() gives the TS allocator (a
+// static array would put 3 kB of zeros in the binary); the pool has at most 48 workers
+// (src/backend/threads.ts's MAX_WORKERS).
+const SCRATCH_VECTORS = 4, SCRATCH_SLOTS = 49;
+const scratchSlots: usize = (__heap_base + 15) & ~15;
+export const SCRATCH_END: usize = scratchSlots + 16 * SCRATCH_VECTORS * SCRATCH_SLOTS;
+let scratch: usize = scratchSlots;
+export function set_thread_slot(slot: i32): void {
+  scratch = scratchSlots + <usize>(slot * 16 * SCRATCH_VECTORS);
+}
+// Scratch vector k of this thread, holding the first m < 4 floats at p (the rest 0).
+export function stageTail(k: i32, p: usize, m: i32): usize {
+  const v = scratch + (<usize>k << 4);
+  v128.store(v, loadTail(p, m));
+  return v;
+}
+@inline export function scratchVector(k: i32): usize { return scratch + (<usize>k << 4); }
+
 // The vector at p when m ≥ 4, else its first m floats (loadTail); storePart likewise.
 @inline export function loadPart(p: usize, m: i32): v128 { return m >= 4 ? v128.load(p) : loadTail(p, m); }
 @inline export function storePart(p: usize, v: v128, m: i32): void {

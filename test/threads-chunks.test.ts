@@ -7,7 +7,7 @@ import * as sg from "../src/index.js";
 import "../src/threads.js";
 import { backend } from "../src/backend/wasm.js";
 import { gemm } from "../src/backend/gemm.js";
-import { BiasMode } from "../src/backend/kernels.js";
+import { BiasMode, Unary } from "../src/backend/kernels.js";
 import { workerThreadsSpawner, type JobTrace, type WorkerSpawner } from "../src/backend/threads.js";
 
 // Each worker's kernel calls can be slowed down from the test (a sleep of delay[0] ms before every
@@ -111,6 +111,26 @@ describe("dynamic chunks on a pool of 3", () => {
       expectSame(results);
       sg.dispose([x, w, b, g]);
     }
+  });
+
+  it("unary kernels in chunks that each end in a partial vector, on every thread at once: each thread stages its tail in its own scratch", () => {
+    sg.manualSeed(38);
+    const n = 7 * 1000, x = sg.randn([n]), g = sg.randn([n]), y = sg.zeros([n]), dx = sg.zeros([n]);
+    const { kernels, pool } = backend();
+    const expected = sg.zeros([n]), expectedDx = sg.zeros([n]);
+    // chunks of 7 elements: one whole vector and a tail of 3 each, 1,000 of them over 3 threads
+    // (the cheap affine op spends the most of its time in the tails; gelu, its derivative with y)
+    for (const [op, p0, p1] of [[Unary.affine, 0.5, 2], [Unary.gelu, 0, 0]] as const) {
+      kernels.unary_f32(op, x.ptr, expected.ptr, n, p0, p1);
+      kernels.unary_backward_f32(op, x.ptr, expected.ptr, g.ptr, expectedDx.ptr, n, p0, p1);
+      for (let run = 0; run < 10; run++) {
+        pool!.run({ kernel: "unary_f32", args: [op, x.ptr, y.ptr, n, p0, p1], dims: [{ extent: n, chunk: 7, count: 3, perUnit: { 1: 4, 2: 4 } }] });
+        pool!.run({ kernel: "unary_backward_f32", args: [op, x.ptr, y.ptr, g.ptr, dx.ptr, n, p0, p1], dims: [{ extent: n, chunk: 7, count: 5, perUnit: { 1: 4, 2: 4, 3: 4, 4: 4 } }] });
+        expect(Array.from(y.float32Data())).toEqual(Array.from(expected.float32Data()));
+        expect(Array.from(dx.float32Data())).toEqual(Array.from(expectedDx.float32Data()));
+      }
+    }
+    sg.dispose([x, g, y, dx, expected, expectedDx]);
   });
 
   it("element-wise ops, pooling (forward and backward, split by elements or planes) and row sums: same bits at 1, 2, 3 threads", () => {

@@ -169,6 +169,7 @@ function runChunks(i32: Int32Array, job: Float64Array, fns: ((...a: number[]) =>
 const WORKER_MAIN = `const runChunks = (${runChunks.toString()});
 function main({ module, memory, control, index, kernels }) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  exports.set_thread_slot(index + 1);
   const fns = kernels.map((k) => exports[k]);
   const i32 = new Int32Array(memory.buffer, control, ${JOB_BASE / 4});
   const job = new Float64Array(memory.buffer, control + ${JOB_BASE}, ${JOB_FLOATS});
