@@ -39,6 +39,15 @@ describe("the pool's backoff", () => {
     expect(b.backingOff(t)).toBe(false);
   });
 
+  it("earns no credit from windows that merely break even (under CLEAR_GAIN, 1.2x: luck on a loaded machine)", () => {
+    const b = new Backoff(0);
+    // 100 jobs at 0.9 ms where the caller alone takes 1 ms: 1.11x, 10 ms saved but no credit
+    let { t, backoffs } = feed(b, 100, 1, 0.9, 0);
+    expect(backoffs).toBe(0);
+    t += 13;
+    expect(b.judge(1, 13, t)).toBe(true);
+  });
+
   it("backs off from the same stall with no credit (the first window), for at least LOSS_FACTOR times what it lost", () => {
     const b = new Backoff(0);
     expect(b.judge(1, 13, 13)).toBe(true);

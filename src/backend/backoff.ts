@@ -8,7 +8,7 @@
 // (up to MAX_LOSS_FACTOR times, and BACKOFF_LIMIT_MS), so that under lasting contention trying the
 // workers again costs about 1/MAX_LOSS_FACTOR of the time however long a descheduled worker held
 // its chunk, while one hiccup on a quiet machine costs little. A window that passes by CLEAR_GAIN
-// or more takes one strike off. What passing windows saved is kept as credit, up to CREDIT_MAX_MS,
+// or more takes one strike off, and what such windows saved is kept as credit, up to CREDIT_MAX_MS,
 // and a lost window is paid from it before it counts as a strike: a host that takes a virtual core
 // away for a few milliseconds now and then (on a 2-vCPU cloud guest, about twice a second per
 // core, up to 12 ms) stalls one job, far less than the workers save in between, where lasting
@@ -77,10 +77,13 @@ export class Backoff {
     if (lost <= LOSS_MAX_MS + this.credit && w.alone < WINDOW_MS) return false;
     this.window = { took: 0, alone: 0 };
     if (lost <= 0) {
-      this.credit = Math.min(CREDIT_MAX_MS, this.credit - lost);
       this.backoffMs = Math.max(this.minMs, this.backoffMs / 2);
-      // (a window that merely broke even on a loaded machine is luck, not a sign the contention ended)
-      if (w.took * CLEAR_GAIN <= w.alone) this.strikes = Math.max(0, this.strikes - 1);
+      // (a window that merely broke even on a loaded machine is luck, not a sign the contention
+      // ended: only a clear win takes a strike off or earns credit)
+      if (w.took * CLEAR_GAIN <= w.alone) {
+        this.strikes = Math.max(0, this.strikes - 1);
+        this.credit = Math.min(CREDIT_MAX_MS, this.credit - lost);
+      }
       return false;
     }
     // a stall paid from what the workers saved before: one chunk's worker descheduled for a while
