@@ -113,8 +113,10 @@ const LN2_LO: f32 = -2.12194440e-4;
 
 // The first m < 4 floats at p in the low lanes (the rest 0), and the low m lanes of v stored at p:
 // a row's last, partial vector. Not inlined, so that a loop whose body handles whole and partial
-// vectors alike (ld ? v128.load : loadTail) compiles that body once, instead of once more for a
-// scalar tail, and costs a call only on its last iteration.
+// vectors alike (loadPart, storePart: the pointwise losses, the recurrent cells) compiles that
+// body once, instead of once more for a scalar tail. The call is taken only on the last
+// iteration, but its presence makes V8 spill around it on every one (the LSTM cell's backward
+// 1.55x slower than with plain loads); the unary kernels stage their tail instead (stageTail).
 export function loadTail(p: usize, m: i32): v128 {
   let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
   if (m > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
