@@ -198,13 +198,17 @@ describe("dynamic chunks on a pool of 3", () => {
     const a = sg.randn([256, 256]), b = sg.randn([256, 256]);
     const pool = backend().pool!;
     const traces: JobTrace[] = [];
+    const workerRan = () => traces.some((t) => t.workers.some((w) => w && w.chunks > 0));
     pool.traceJobs((t) => traces.push(t));
+    let jobs = 0;
     try {
-      for (let i = 0; i < 5; i++) sg.tidy(() => sg.matmul(a, b).float32Data());
+      // at least 5 jobs, and on until a worker's record shows chunks it ran (on a machine busy with
+      // the other test files, the caller may finish a short job before a worker wakes)
+      for (; jobs < 5 || (!workerRan() && jobs < 200); jobs++) sg.tidy(() => sg.matmul(a, b).float32Data());
     } finally {
       pool.traceJobs(null);
     }
-    expect(traces.length).toBe(5);
+    expect(traces.length).toBe(jobs);
     for (const t of traces) {
       expect(t.kernel).toBe("gemm_f32");
       expect(t.workers.length).toBe(2);
@@ -218,9 +222,9 @@ describe("dynamic chunks on a pool of 3", () => {
       for (const w of t.workers) if (w) expect(w.done).toBeGreaterThanOrEqual(w.found);
     }
     // and the workers did run some of them
-    expect(traces.flatMap((t) => t.workers).filter((w) => w && w.chunks > 0).length).toBeGreaterThan(0);
+    expect(workerRan()).toBe(true);
     sg.tidy(() => sg.matmul(a, b).float32Data());
-    expect(traces.length).toBe(5);
+    expect(traces.length).toBe(jobs);
     sg.dispose([a, b]);
   });
 
@@ -233,23 +237,23 @@ describe("dynamic chunks on a pool of 3", () => {
     // the caller publishes the next job while the worker is still in the last one's call (where
     // it once claimed the new job's chunks and counted them under the old one)
     Atomics.store(delay, 2, 5);
+    const complete = () => traces.filter((t) => t.workers.every((w) => w)).length;
+    const workerRan = () => traces.some((t) => t.workers.some((w) => w && w.chunks > 0));
     pool.traceJobs((t) => traces.push(t));
     try {
-      for (let i = 0; i < 24; i++) sg.tidy(() => sg.matmul(a, b).float32Data());
+      // 24 jobs at least, and on (up to 200) until some traces are complete and a worker ran chunks
+      for (let i = 0; i < 24 || ((complete() < 3 || !workerRan()) && i < 200); i++) sg.tidy(() => sg.matmul(a, b).float32Data());
     } finally {
       pool.traceJobs(null);
       Atomics.store(delay, 2, 0);
     }
-    let complete = 0;
     for (const t of traces) {
       const counted = t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0);
-      if (t.workers.every((w) => w)) {
-        expect(counted).toBe(t.chunks);
-        complete++;
-      } else expect(counted).toBeLessThanOrEqual(t.chunks);
+      if (t.workers.every((w) => w)) expect(counted).toBe(t.chunks);
+      else expect(counted).toBeLessThanOrEqual(t.chunks);
     }
-    expect(complete).toBeGreaterThan(0);
-    expect(traces.flatMap((t) => t.workers).filter((w) => w && w.chunks > 0).length).toBeGreaterThan(0);
+    expect(complete()).toBeGreaterThanOrEqual(3);
+    expect(workerRan()).toBe(true);
     sg.dispose([a, b]);
   });
 
