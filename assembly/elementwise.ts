@@ -22,7 +22,7 @@ export { Unary, Binary } from "./generated/elementwise-ops";
     py = scratchVector(1);
     end = px + 16;
   }
-  if (m) storeTail(y + (<usize>whole << 2), v128.load(py - 16), m);
+  if (m) storeTail(y + (<usize>whole << 2), v128.load(scratchVector(1)), m);
 }
 
 @inline export function mapUnaryBackward(op: i32, x: usize, y: usize, g: usize, dx: usize, n: i32, p0: v128, p1: v128): void {
@@ -39,7 +39,7 @@ export { Unary, Binary } from "./generated/elementwise-ops";
     pd = scratchVector(3);
     end = px + 16;
   }
-  if (m) storeTail(dx + (<usize>whole << 2), v128.load(pd - 16), m);
+  if (m) storeTail(dx + (<usize>whole << 2), v128.load(scratchVector(3)), m);
 }
 
 export function unary_f32(op: i32, x: usize, y: usize, n: i32, p0: f32, p1: f32): void {

@@ -143,13 +143,14 @@ let scratch: usize = scratchSlots;
 export function set_thread_slot(slot: i32): void {
   scratch = scratchSlots + <usize>(slot * 16 * SCRATCH_VECTORS);
 }
-// Scratch vector k of this thread, holding the first m < 4 floats at p (the rest 0).
+// Scratch vector k (< SCRATCH_VECTORS) of this thread; stageTail fills it with the first m < 4
+// floats at p (the rest 0).
+@inline export function scratchVector(k: i32): usize { return scratch + (<usize>k << 4); }
 export function stageTail(k: i32, p: usize, m: i32): usize {
-  const v = scratch + (<usize>k << 4);
+  const v = scratchVector(k);
   v128.store(v, loadTail(p, m));
   return v;
 }
-@inline export function scratchVector(k: i32): usize { return scratch + (<usize>k << 4); }
 
 // The vector at p when m ≥ 4, else its first m floats (loadTail); storePart likewise.
 @inline export function loadPart(p: usize, m: i32): v128 { return m >= 4 ? v128.load(p) : loadTail(p, m); }

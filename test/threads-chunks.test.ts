@@ -45,6 +45,18 @@ function expectSame(results: number[][][]): void {
   for (const r of results.slice(1)) r.forEach((v, i) => expect(v).toEqual(results[0][i]));
 }
 
+/** Whether every active worker's record of job `t` came in time (a worker descheduled after its last chunk has none, null, on a loaded machine). */
+const isComplete = (t: JobTrace) => t.workers.every((w) => w);
+/** Whether some worker's record in `traces` shows chunks it ran. */
+const workerRan = (traces: JobTrace[]) => traces.some((t) => t.workers.some((w) => w && w.chunks > 0));
+
+/** Every chunk of `t` is counted once, by the thread that ran it (exactly, when the trace is complete). */
+function expectChunksCounted(t: JobTrace): void {
+  const counted = t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0);
+  if (isComplete(t)) expect(counted).toBe(t.chunks);
+  else expect(counted).toBeLessThanOrEqual(t.chunks);
+}
+
 describe("dynamic chunks on a pool of 3", () => {
   it("GEMM: 2-D blocks, row chunks of the matrix-vector path, bias and ReLU epilogues: same bits at 1, 2, 3 threads", () => {
     sg.manualSeed(31);
@@ -198,13 +210,12 @@ describe("dynamic chunks on a pool of 3", () => {
     const a = sg.randn([256, 256]), b = sg.randn([256, 256]);
     const pool = backend().pool!;
     const traces: JobTrace[] = [];
-    const workerRan = () => traces.some((t) => t.workers.some((w) => w && w.chunks > 0));
     pool.traceJobs((t) => traces.push(t));
     let jobs = 0;
     try {
       // at least 5 jobs, and on until a worker's record shows chunks it ran (on a machine busy with
       // the other test files, the caller may finish a short job before a worker wakes)
-      for (; jobs < 5 || (!workerRan() && jobs < 200); jobs++) sg.tidy(() => sg.matmul(a, b).float32Data());
+      for (; jobs < 5 || (!workerRan(traces) && jobs < 200); jobs++) sg.tidy(() => sg.matmul(a, b).float32Data());
     } finally {
       pool.traceJobs(null);
     }
@@ -212,17 +223,13 @@ describe("dynamic chunks on a pool of 3", () => {
     for (const t of traces) {
       expect(t.kernel).toBe("gemm_f32");
       expect(t.workers.length).toBe(2);
-      // every chunk is counted once, by the thread that ran it (exactly when every worker's record
-      // came in time: a worker descheduled after its last chunk has none, null, on a loaded machine)
-      const counted = t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0);
-      if (t.workers.every((w) => w)) expect(counted).toBe(t.chunks);
-      else expect(counted).toBeLessThanOrEqual(t.chunks);
+      expectChunksCounted(t);
       expect(t.published).toBeLessThanOrEqual(t.callerDone);
       expect(t.callerDone).toBeLessThanOrEqual(t.done);
       for (const w of t.workers) if (w) expect(w.done).toBeGreaterThanOrEqual(w.found);
     }
     // and the workers did run some of them
-    expect(workerRan()).toBe(true);
+    expect(workerRan(traces)).toBe(true);
     sg.tidy(() => sg.matmul(a, b).float32Data());
     expect(traces.length).toBe(jobs);
     sg.dispose([a, b]);
@@ -237,23 +244,18 @@ describe("dynamic chunks on a pool of 3", () => {
     // the caller publishes the next job while the worker is still in the last one's call (where
     // it once claimed the new job's chunks and counted them under the old one)
     Atomics.store(delay, 2, 5);
-    const complete = () => traces.filter((t) => t.workers.every((w) => w)).length;
-    const workerRan = () => traces.some((t) => t.workers.some((w) => w && w.chunks > 0));
+    const complete = () => traces.filter(isComplete).length;
     pool.traceJobs((t) => traces.push(t));
     try {
       // 24 jobs at least, and on (up to 200) until some traces are complete and a worker ran chunks
-      for (let i = 0; i < 24 || ((complete() < 3 || !workerRan()) && i < 200); i++) sg.tidy(() => sg.matmul(a, b).float32Data());
+      for (let i = 0; i < 24 || ((complete() < 3 || !workerRan(traces)) && i < 200); i++) sg.tidy(() => sg.matmul(a, b).float32Data());
     } finally {
       pool.traceJobs(null);
       Atomics.store(delay, 2, 0);
     }
-    for (const t of traces) {
-      const counted = t.callerChunks + t.workers.reduce((s, w) => s + (w?.chunks ?? 0), 0);
-      if (t.workers.every((w) => w)) expect(counted).toBe(t.chunks);
-      else expect(counted).toBeLessThanOrEqual(t.chunks);
-    }
+    for (const t of traces) expectChunksCounted(t);
     expect(complete()).toBeGreaterThanOrEqual(3);
-    expect(workerRan()).toBe(true);
+    expect(workerRan(traces)).toBe(true);
     sg.dispose([a, b]);
   });
 

@@ -39,6 +39,7 @@ export type WorkerSpawner = (source: string, message: unknown) => WorkerLike;
 // runChunks, which runs in the workers as source text, has these offsets, the header's size,
 // CHUNK_BITS and TAG_BITS written out.
 const GEN = 0, CLAIM = 1, DONE = 2, READY = 3, WORKERS = 4, FAULT = 5, FAULT_LENGTH = 6, TRACE = 7, WORKSPACES = 16;
+// (assembly/vmath.ts keeps a scratch slot for the caller and each of at most 48 workers: SCRATCH_SLOTS.)
 const MAX_WORKERS = 48;
 const TAG_BITS = 31 - 2 * CHUNK_BITS, GEN_MASK = (1 << 30) - 1;
 const MESSAGE = 4 * (WORKSPACES + MAX_WORKERS), MESSAGE_BYTES = 256;
