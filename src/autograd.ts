@@ -4,6 +4,7 @@
 // any more frees its saved tensors at once (not when the GC gets to it).
 import { Tensor, sameShape, shapeToString, tidy, track } from "./tensor.js";
 import { backend } from "./backend/wasm.js";
+import { checkOptionNames } from "./ops/checks.js";
 
 export type BackwardFn = (grads: (Tensor | null)[], saved: Tensor[]) => (Tensor | null)[];
 
@@ -391,6 +392,7 @@ function execute(roots: Tensor[], seeds: Tensor[], retainGraph: boolean, createG
 
 /** Tensor.backward: gradients of root into the .grad of every leaf that requires grad. */
 export function runBackward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions = {}): void {
+  checkOptionNames("backward", options, ["retainGraph", "createGraph"]);
   checkRoot("backward", root, gradient);
   const createGraph = options.createGraph ?? false;
   execute([root], [seed(root, gradient, createGraph)], options.retainGraph ?? createGraph, createGraph, null);
@@ -415,6 +417,7 @@ export interface GradOptions extends BackwardOptions {
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
   const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  checkOptionNames("grad", options, ["gradOutputs", "createGraph", "retainGraph", "allowUnused"]);
   const { gradOutputs = null, createGraph = false, retainGraph = createGraph, allowUnused = false } = options;
   const upstream = gradOutputs === null ? outs.map(() => null) : gradOutputs instanceof Tensor ? [gradOutputs] : gradOutputs;
   if (outs.length === 0) throw new Error("grad: expected at least one output");

@@ -13,6 +13,7 @@ import { zeros } from "./ops/creation.js";
 import { add, mul } from "./ops/binary.js";
 import { sum } from "./ops/reduce.js";
 import { reshape, stack } from "./ops/shape.js";
+import { checkOptionNames } from "./ops/checks.js";
 
 /** A function of tensors to one tensor or several, as vjp, jvp, jacobian and hessian differentiate it. */
 export type TensorFn = (...inputs: Tensor[]) => Tensor | Tensor[];
@@ -24,6 +25,12 @@ export interface FunctionalOptions {
    * inputs that require grad stay linked to their own graph). Default false: plain tensors.
    */
   createGraph?: boolean;
+}
+
+/** vjp's, jvp's and hvp's one option (any other name is an error). */
+function createGraphOption(op: string, options: FunctionalOptions): boolean {
+  checkOptionNames(op, options, ["createGraph"]);
+  return options.createGraph ?? false;
 }
 
 const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
@@ -86,7 +93,7 @@ function shaped(fnResult: Tensor[], single: boolean): Tensor | Tensor[] {
  * passed (a Tensor or an array).
  */
 export function vjp(fn: TensorFn, inputs: Tensor | Tensor[], v?: Tensor | (Tensor | null)[] | null, options: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = createGraphOption("vjp", options);
   return tidy(() => {
     const xs = prepare("vjp", asList(inputs), createGraph);
     const { outs, single } = call("vjp", fn, xs);
@@ -104,7 +111,7 @@ export function vjp(fn: TensorFn, inputs: Tensor | Tensor[], v?: Tensor | (Tenso
  * construction (see the cost model above). Returns [outputs, jvp] shaped like fn's result.
  */
 export function jvp(fn: TensorFn, inputs: Tensor | Tensor[], tangents: Tensor | (Tensor | null)[], options: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = createGraphOption("jvp", options);
   return tidy(() => {
     const xs = prepare("jvp", asList(inputs), createGraph);
     const ts = asList(tangents);
@@ -137,7 +144,7 @@ function linearizeForward(outs: Tensor[], xs: Tensor[], createGraph: boolean): (
  * differentiable f.
  */
 export function hvp(fn: TensorFn, inputs: Tensor | Tensor[], v: Tensor | (Tensor | null)[], options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
-  const createGraph = options.createGraph ?? false;
+  const createGraph = createGraphOption("hvp", options);
   return tidy(() => {
     const xs = prepare("hvp", asList(inputs), createGraph);
     const vs = asList(v);
@@ -166,6 +173,7 @@ export interface JacobianOptions extends FunctionalOptions {
  * (outputs × inputs), with a single level when only one side is a list.
  */
 export function jacobian(fn: TensorFn, inputs: Tensor | Tensor[], options: JacobianOptions = {}): Tensor | Tensor[] | Tensor[][] {
+  checkOptionNames("jacobian", options, ["createGraph", "strategy"]);
   const { createGraph = false, strategy = "reverse" } = options;
   if (strategy !== "reverse" && strategy !== "forward") throw new Error(`jacobian: strategy must be "reverse" or "forward", got ${JSON.stringify(strategy)}`);
   return tidy(() => {
@@ -216,6 +224,7 @@ function forwardJacobian(outs: Tensor[], xs: Tensor[], createGraph: boolean): Te
  * ...inputs[j].shape] (a single Tensor when inputs is a Tensor): the Jacobian of the gradient.
  */
 export function hessian(fn: TensorFn, inputs: Tensor | Tensor[], options: JacobianOptions = {}): Tensor | Tensor[][] {
+  checkOptionNames("hessian", options, ["createGraph", "strategy"]);
   const single = !Array.isArray(inputs);
   const gradient = (...xs: Tensor[]) =>
     grad(scalarOutput("hessian", fn, xs), xs, { createGraph: true, allowUnused: true }).map((g, j) => orZeros(g, xs[j]));

@@ -5,6 +5,9 @@ import { Tensor, tidy } from "./tensor.js";
 import { enableGrad, grad, noGrad } from "./autograd.js";
 import { cat } from "./ops/shape.js";
 import { Generator } from "./random.js";
+import { checkOptionNames } from "./ops/checks.js";
+
+const GRADCHECK_OPTIONS = ["eps", "rtol", "atol", "seed"];
 
 export interface GradcheckOptions {
   eps?: number;
@@ -28,6 +31,7 @@ export interface GradcheckResult {
  * with the first mismatch described.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  checkOptionNames("gradcheck", options, GRADCHECK_OPTIONS);
   const { eps = 1e-2, rtol = 2e-2, atol = 2e-3, seed = 1 } = options;
   const gen = new Generator(seed);
   const probe = tidy(() => noGrad(() => fn(...inputs)));
@@ -81,6 +85,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
  * fixed random cotangent (from `seed`).
  */
 export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  checkOptionNames("gradgradcheck", options, GRADCHECK_OPTIONS);
   const gen = new Generator((options.seed ?? 1) + 1);
   const probe = tidy(() => noGrad(() => fn(...inputs)));
   const v = Tensor.empty(probe.shape, "float32", "gradgradcheck cotangent");

@@ -6,6 +6,7 @@ import type { Tensor } from "./tensor.js";
 import { load, save } from "./io/state.js";
 import type { FitCallbacks } from "./train/fit.js";
 import type { Module } from "./nn/module.js";
+import { checkOptionNames } from "./ops/checks.js";
 import { exportOnnx, type ExportOnnxOptions } from "./onnx/export.js";
 import { importOnnx, type OnnxModule } from "./onnx/import.js";
 
@@ -59,6 +60,7 @@ const CLEAR_LINE = "\r\x1b[2K";
  * the stream is not a terminal (logs, pipes, CI).
  */
 export function progressBar(options: ProgressBarOptions = {}): FitCallbacks {
+  checkOptionNames("progressBar", options, ["stream", "summary"]);
   const stream = options.stream ?? process.stdout;
   const summary = options.summary ?? true;
   if (!stream.isTTY) return {};

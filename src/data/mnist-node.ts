@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Tensor } from "../tensor.js";
 import { parseIdx, type IdxArray } from "./idx.js";
+import { checkOptionNames } from "../ops/checks.js";
 
 /** MNIST's two parts: "train" (60,000 digits) and "test" (10,000). */
 export type MnistSplit = "train" | "test";
@@ -70,6 +71,7 @@ function readIdx(path: string, type: IdxArray["type"], shape: (number | null)[])
 export function loadMnist(split: MnistSplit, options: MnistOptions = {}): Mnist {
   const files = FILES[split];
   if (!files) throw new Error(`mnist: unknown split ${JSON.stringify(split)} (expected "train" or "test")`);
+  checkOptionNames("loadMnist", options, ["dir", "normalize"]);
   const dir = options.dir ?? mnistDataDir();
   const n = files.count;
   const pixels = readIdx(join(dir, files.images), "u8", [n, SIDE, SIDE]).data as Uint8Array;

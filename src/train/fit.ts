@@ -7,6 +7,7 @@ import type { Module } from "../nn/module.js";
 import { clipGradNorm } from "../optim/clip.js";
 import { inEvalMode } from "./eval-mode.js";
 import { plotCallbacks, type FitPlotOptions } from "./plot-epochs.js";
+import { checkOptionNames } from "../ops/checks.js";
 
 /** A loss on a batch: model output and target in, a scalar tensor out (e.g. nn.functional.crossEntropy). */
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
@@ -200,6 +201,7 @@ export function evaluate(model: Module, loader: Iterable<Tensor[]>, loss: LossFn
 
 /** Trains the model for `epochs` passes over `train` and returns the learning curve. Blocks until done: in a page use fitAsync. */
 export function fit(model: Module, options: FitOptions): History {
+  checkFitOptions("fit", options, FIT_OPTIONS);
   const loop = trainingLoop(model, options);
   for (;;) {
     const next = loop.next();
@@ -212,6 +214,7 @@ export function fit(model: Module, options: FitOptions): History {
  * batches and after each epoch, so the page keeps drawing and events (an abort) get through.
  */
 export async function fitAsync(model: Module, options: FitAsyncOptions): Promise<History> {
+  checkFitOptions("fitAsync", options, [...FIT_OPTIONS, "yieldEvery"]);
   const yieldEvery = options.yieldEvery ?? 1;
   if (!Number.isInteger(yieldEvery) || yieldEvery < 1) throw new Error(`fitAsync: yieldEvery must be a positive integer, got ${yieldEvery}`);
   const loop = trainingLoop(model, options);
@@ -262,6 +265,18 @@ class BestWeights {
   restore(): void {
     for (const [t, copy] of this.saved) t.liveData().set(copy);
   }
+}
+
+const FIT_OPTIONS = ["train", "val", "optimizer", "loss", "epochs", "scheduler", "accuracy", "earlyStopping", "clipGradNorm", "callbacks", "signal", "plot",
+  "onTrainBegin", "onEpochBegin", "onBatchEnd", "onEpochEnd", "onTrainEnd"];
+
+/** Unknown option names (also of earlyStopping) are errors, and train, optimizer and loss are required. */
+function checkFitOptions(op: string, options: FitOptions, known: readonly string[]): void {
+  checkOptionNames(op, options, known);
+  for (const required of ["train", "optimizer", "loss"] as const) {
+    if (options[required] === undefined) throw new Error(`${op}: the option ${required} is required`);
+  }
+  if (options.earlyStopping) checkOptionNames(`${op}: earlyStopping`, options.earlyStopping, ["patience", "minDelta", "restoreBestWeights"]);
 }
 
 /** The loop fit and fitAsync drive: yields "batch" after each step and "epoch" after each epoch. */

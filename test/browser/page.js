@@ -112,14 +112,14 @@ async function framesDuringFit({ epochs = 100 } = {}) {
     counting = false;
     return { frames: frames - before, ms, finalLoss: history.epochs.at(-1).trainLoss };
   };
-  const options = () => {
+  const run = () => {
     const model = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 2));
     const train = new sg.DataLoader(new sg.TensorDataset(x, y), { batchSize: 32 });
-    return { train, optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }), loss: nn.functional.crossEntropy, epochs, model };
+    return { model, options: { train, optimizer: new optim.Adam(model.parameters(), { lr: 0.01 }), loss: nn.functional.crossEntropy, epochs } };
   };
-  const a = options(), b = options();
-  const blocking = await counted(async () => sg.fit(a.model, a));
-  const async = await counted(() => sg.fitAsync(b.model, b));
+  const a = run(), b = run();
+  const blocking = await counted(async () => sg.fit(a.model, a.options));
+  const async = await counted(() => sg.fitAsync(b.model, b.options));
   return { blocking, async };
 }
 
