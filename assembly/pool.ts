@@ -54,34 +54,43 @@
   return f32x4.replace_lane(v, 3, load<f32>(p + 3 * b));
 }
 
-// Four neighbouring windows starting at input column w0 of row h0 (all their taps inside the
-// row), one per lane, by compare-and-bitselect: the max to y, its index to idx.
+// Two groups of four neighbouring windows, starting at input columns wa and wb of row h0 (all
+// their taps inside the row), one window per lane, by compare-and-bitselect: the maxima to ya and
+// yb, their indices to ia and ib. The groups are independent chains of compares, two in flight
+// where one alone waits on each compare's latency: LeNet's 2x2 poolings (5 and 14 output columns)
+// measured 1.6x and 1.1x faster than one group at a time. wb may equal wa, and the groups may
+// overlap, when fewer than eight windows are left.
 // @ts-ignore: decorator
-@inline function maxWindows4(plane: usize, W: i32, h0: i32, iLo: i32, iHi: i32, dh: i32, w0: i32, kw: i32, dw: i32,
-  sw: i32, laneStep: v128, y: usize, idx: usize): void {
-  let at = (h0 + iLo * dh) * W + w0;
-  let bestIdx = i32x4.add(i32x4.splat(at), laneStep);
-  let best = loadStrided(plane + (<usize>at << 2), sw);
+@inline function maxWindows8(plane: usize, W: i32, h0: i32, iLo: i32, iHi: i32, dh: i32, wa: i32, wb: i32, kw: i32, dw: i32,
+  sw: i32, laneStep: v128, ya: usize, ia: usize, yb: usize, ib: usize): void {
+  const first = (h0 + iLo * dh) * W;
+  let bestA = loadStrided(plane + (<usize>(first + wa) << 2), sw), idxA = i32x4.add(i32x4.splat(first + wa), laneStep);
+  let bestB = loadStrided(plane + (<usize>(first + wb) << 2), sw), idxB = i32x4.add(i32x4.splat(first + wb), laneStep);
   for (let i = iLo; i < iHi; i++) {
-    const row = (h0 + i * dh) * W + w0;
+    const row = (h0 + i * dh) * W;
     for (let j = 0; j < kw; j++) {
-      at = row + j * dw;
-      const v = loadStrided(plane + (<usize>at << 2), sw);
-      const better = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-      best = v128.bitselect(v, best, better);
-      bestIdx = v128.bitselect(i32x4.add(i32x4.splat(at), laneStep), bestIdx, better);
+      const at = row + j * dw;
+      const a = loadStrided(plane + (<usize>(at + wa) << 2), sw), b = loadStrided(plane + (<usize>(at + wb) << 2), sw);
+      const betterA = v128.or(f32x4.gt(a, bestA), f32x4.ne(a, a)), betterB = v128.or(f32x4.gt(b, bestB), f32x4.ne(b, b));
+      bestA = v128.bitselect(a, bestA, betterA);
+      bestB = v128.bitselect(b, bestB, betterB);
+      idxA = v128.bitselect(i32x4.add(i32x4.splat(at + wa), laneStep), idxA, betterA);
+      idxB = v128.bitselect(i32x4.add(i32x4.splat(at + wb), laneStep), idxB, betterB);
     }
   }
-  v128.store(y, best);
-  v128.store(idx, bestIdx);
+  v128.store(ya, bestA);
+  v128.store(ia, idxA);
+  v128.store(yb, bestB);
+  v128.store(ib, idxB);
 }
 
 // y = the maximum over each window (stride, implicit −∞ padding, dilation); idx = its position
 // h·W + w within the plane (PyTorch's max indices), the first one on ties; NaN wins, as in PyTorch.
 // Windows that run past the input (ceil mode) cover only the real elements. Columns whose windows
-// lie wholly inside the input run four windows per f32x4 with compare-and-bitselect: V8 compiles
-// scalar float max/select to branches, which mispredict about half the time on real data. Their
-// last few (fewer than four) are the last four again, overlapping: they store the same values.
+// lie wholly inside the input run four windows per f32x4 with compare-and-bitselect (V8 compiles
+// scalar float max/select to branches, which mispredict about half the time on real data), eight
+// at a time; the last few (fewer than eight) are the last eight again, overlapping: they store the
+// same values.
 export function max_pool2d_f32(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, Ho: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32): void {
   // Interior output columns [owA, owB): every tap of the window inside 0 .. W−1.
@@ -98,11 +107,12 @@ export function max_pool2d_f32(x: usize, y: usize, idx: usize, planes: i32, H: i
       let ow = 0;
       for (; ow < owA; ow++) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out + (<usize>ow << 2), idx + out + (<usize>ow << 2));
       if (iLo < iHi && owB - owA >= 4) {
-        for (; ow < owB; ow += 4) {
-          if (ow + 4 > owB) ow = owB - 4;
-          const o = out + (<usize>ow << 2);
-          maxWindows4(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, sw, laneStep, y + o, idx + o);
+        for (; ow < owB; ow += 8) {
+          const a = min(ow, owB - 4), b = min(ow + 4, owB - 4);
+          const oa = out + (<usize>a << 2), ob = out + (<usize>b << 2);
+          maxWindows8(plane, W, h0, iLo, iHi, dh, a * sw - pw, b * sw - pw, kw, dw, sw, laneStep, y + oa, idx + oa, y + ob, idx + ob);
         }
+        ow = owB;
       }
       for (; ow < Wo; ow++) maxWindow(plane, W, h0, iLo, iHi, dh, ow * sw - pw, kw, dw, y + out + (<usize>ow << 2), idx + out + (<usize>ow << 2));
     }

@@ -68,6 +68,37 @@ describe("maxPool2d", () => {
     }
   });
 
+  it("picks PyTorch's index on ties (the first) and NaNs (the last), at every row width", () => {
+    // PyTorch's rule, tap by tap in row-major order: take val when val > max or val is NaN.
+    const expectedIndices = (x: Float32Array, H: number, W: number, k: number, s: number) => {
+      const Ho = Math.floor((H - k) / s) + 1, Wo = Math.floor((W - k) / s) + 1, idx: number[] = [];
+      for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
+        let best = -Infinity, at = -1;
+        for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
+          const h = i * s + a, w = j * s + b, v = x[h * W + w];
+          if (at < 0 || v > best || Number.isNaN(v)) { best = v; at = h * W + w; }
+        }
+        idx.push(at);
+      }
+      return idx;
+    };
+    manualSeed(3);
+    // widths 4..21: one group of four windows, two overlapping groups, eight and more
+    for (let W = 4; W <= 21; W++) {
+      for (const [k, s] of [[2, 2], [2, 1], [3, 2]]) {
+        tidy(() => {
+          const H = 6;
+          // values from {0, 1, 2}: most windows hold ties; about one in seven is NaN
+          const v = Float32Array.from({ length: H * W }, (_, i) => ((i * 7919) % 7 === 3 ? NaN : (i * 31) % 3));
+          const { values, indices } = maxPool2dWithIndices(tensor(v, [1, 1, H, W]), k, { stride: s });
+          const want = expectedIndices(v, H, W, k, s);
+          expect(Array.from(indices.data()), `W ${W}, kernel ${k}, stride ${s}`).toEqual(want);
+          expect(Array.from(values.data())).toEqual(want.map((i) => v[i]));
+        });
+      }
+    }
+  });
+
   it("max and average pooling match the definition on random geometries (property)", () => {
     const geometry = fc.record({
       P: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 12 }), W: fc.integer({ min: 1, max: 20 }),
