@@ -132,7 +132,7 @@ export class Tensor<D extends DType = DType> {
       if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${shapeToString(shape)}`);
     }
     const elements = numel(shape);
-    const storage = new Storage(allocElements(elements, `${what} ${shapeToString(shape)} ${dtype}`), elements);
+    const storage = new Storage(allocElements(elements, () => `${what} ${shapeToString(shape)} ${dtype}`), elements);
     return new Tensor(storage, shape, dtype);
   }
 

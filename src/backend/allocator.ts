@@ -42,7 +42,8 @@ export class Allocator {
     return this.top - ((this.b.kernels.heap_base() + 15) & ~15);
   }
 
-  alloc(bytes: number, what: string): number {
+  /** `what` names the allocation in the out-of-memory error (a function: built only then). */
+  alloc(bytes: number, what: string | (() => string)): number {
     const size = sizeClass(bytes);
     const cached = this.free.get(size)?.pop();
     if (cached !== undefined) {
@@ -74,7 +75,7 @@ export class Allocator {
           memory.grow(needed);
         } catch {
           throw new RangeError(
-            `simdgrad: out of memory allocating ${bytes} bytes for ${what} ` +
+            `simdgrad: out of memory allocating ${bytes} bytes for ${typeof what === "string" ? what : what()} ` +
               `(wasm memory is ${memory.buffer.byteLength} bytes, ${this.bytesInUse} in use; the wasm32 limit is 4 GiB)`,
           );
         }

@@ -22,7 +22,7 @@ export function elementAt(ptr: number, index: number): number {
 }
 
 /** A block of `count` elements from the allocator; `what` names it in an out-of-memory error. */
-export function allocElements(count: number, what: string): number {
+export function allocElements(count: number, what: string | (() => string)): number {
   return heap().alloc(count * ELEMENT_BYTES, what);
 }
 

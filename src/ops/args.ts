@@ -18,8 +18,11 @@ export interface Kind {
 export type Args<P extends unknown[], O> = P extends [...infer Head, unknown] ? [...P, O?] | Args<Head, O> : [O?];
 
 /** A plain object literal (or a null-prototype dict): never a tensor, an array or a class instance. */
-export const isOptionsObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
 
 const kind = (expected: string, test: (v: unknown) => boolean): Kind => ({ test, expected });
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -43,6 +46,8 @@ export const kinds = {
   only: (value: unknown, why: string): Kind => ({ test: (v) => v === value, expected: `${JSON.stringify(value)} (${why})`, unsupported: true }),
 };
 
+const NO_SETTINGS: Readonly<Record<string, Kind>> = Object.freeze({});
+
 /**
  * Reads `args` against `positional` (PyTorch's order: name -> kind) and `keywords` (settings only an
  * options object may hold). Returns the settings given (undefined ones left out); `required` lists
@@ -52,29 +57,35 @@ export function readArgs<T = Record<string, unknown>>(
   op: string,
   args: readonly unknown[],
   positional: Readonly<Record<string, Kind>>,
-  keywords: Readonly<Record<string, Kind>> = {},
+  keywords: Readonly<Record<string, Kind>> = NO_SETTINGS,
   required: readonly string[] = [],
 ): T {
-  const order = Object.keys(positional);
-  const all: Record<string, Kind> = { ...positional, ...keywords };
+  // Every op reads its arguments on every call: no merged tables or closures unless an error needs them.
+  const kindOf = (k: string): Kind | undefined => (Object.hasOwn(keywords, k) ? keywords[k] : Object.hasOwn(positional, k) ? positional[k] : undefined);
   const given: Record<string, unknown> = {};
-  args.forEach((arg, i) => {
-    if (isOptionsObject(arg) && (i === args.length - 1 || i >= order.length)) {
-      if (i !== args.length - 1) throw new Error(`${op}: the options object must be the last argument`);
-      for (const [k, v] of Object.entries(arg)) {
-        if (!Object.hasOwn(all, k)) throw new Error(`${op}: unknown option "${k}" (known: ${Object.keys(all).join(", ")})`);
+  let order: string[] | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const last = i === args.length - 1;
+    if (isOptionsObject(arg) && (last || i >= (order ??= Object.keys(positional)).length)) {
+      if (!last) throw new Error(`${op}: the options object must be the last argument`);
+      for (const k in arg) {
+        if (!Object.hasOwn(arg, k)) continue;
+        if (kindOf(k) === undefined) throw new Error(`${op}: unknown option "${k}" (known: ${Object.keys({ ...positional, ...keywords }).join(", ")})`);
         if (Object.hasOwn(given, k)) throw new Error(`${op}: ${k} is given both as an argument and in the options`);
-        if (v !== undefined) given[k] = v;
+        if (arg[k] !== undefined) given[k] = arg[k];
       }
     } else {
+      order ??= Object.keys(positional);
       if (i >= order.length) {
         throw new Error(`${op}: too many arguments (${args.length}); PyTorch's order is ${order.join(", ") || "(none)"}, then an options object`);
       }
       if (arg !== undefined) given[order[i]] = arg;
     }
-  });
-  for (const [k, v] of Object.entries(given)) {
-    const { test, expected, unsupported } = all[k];
+  }
+  for (const k in given) {
+    const v = given[k];
+    const { test, expected, unsupported } = kindOf(k)!;
     if (test(v)) continue;
     const got = typeof v === "string" ? `"${v}"` : typeof v === "number" || typeof v === "boolean" ? String(v) : describeValue(v);
     throw new Error(unsupported ? `${op}: ${k} ${got} is not supported; only ${expected}` : `${op}: ${k} must be ${expected}, got ${got}`);

@@ -101,8 +101,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
  * y = x·Wᵀ + b for x [..., in], W [out, in], b [out]; `activation: "relu"` fuses the ReLU into
  * the GEMM epilogue (and its derivative into the backward).
  */
+const LINEAR_OPTIONS = { activation: kinds.oneOf("relu") };
+
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor<"float32"> {
-  readOptions("linear", options, { activation: kinds.oneOf("relu") });
+  readOptions("linear", options, LINEAR_OPTIONS);
   checkArgs("linear", { input: x, weight, ...(bias ? { bias } : {}) }, "float32");
   if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${shapeToString(x.shape)} does not match weight ${shapeToString(weight.shape)} (expected input [..., ${weight.shape[1] ?? "?"}])`);

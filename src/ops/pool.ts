@@ -85,6 +85,7 @@ function poolGeometry(op: string, x: Tensor, kernelSize: Size2, stride: Size2 | 
 /** torch.nn.functional.max_pool2d with return_indices: values and the int32 index h·W + w of each maximum in its plane. */
 type MaxPoolArgs = Args<[stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean], MaxPool2dOptions>;
 const MAX_POOL_ARGS = { stride: kinds.orNull(kinds.size), padding: kinds.size, dilation: kinds.size, ceilMode: kinds.bool };
+const MAX_POOL_VALUES_ARGS = { ...MAX_POOL_ARGS, returnIndices: kinds.only(false, "maxPool2dWithIndices returns the indices") };
 
 /** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode), then options; values and their flat indices. */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxPoolArgs): {
@@ -124,7 +125,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, ...args: MaxP
 /** torch.nn.functional.max_pool2d: the gradient of each window goes to its maximum. */
 /** PyTorch's order: (input, kernelSize, stride, padding, dilation, ceilMode, returnIndices), then options. */
 export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: Args<[stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: boolean], MaxPool2dOptions & { returnIndices?: boolean }>): Tensor<"float32"> {
-  const options = readArgs<MaxPool2dOptions>("maxPool2d", args, { ...MAX_POOL_ARGS, returnIndices: kinds.only(false, "maxPool2dWithIndices returns the indices") });
+  const options = readArgs<MaxPool2dOptions>("maxPool2d", args, MAX_POOL_VALUES_ARGS);
   const { values, indices } = maxPool2dWithIndices(x, kernelSize, options);
   indices.dispose();
   return values;
