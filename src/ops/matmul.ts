@@ -1,7 +1,7 @@
 // matmul (torch.matmul semantics, batched with broadcasting) and linear, on the packed SIMD GEMM.
 // Backward passes run the same GEMM with transpose flags; no transpose is materialised. With
 // createGraph the backward is written in matmul itself (transposes materialised), to differentiate again.
-import { readOptions, kinds } from "./args.js";
+import { readOptions, kinds, type Kind } from "./args.js";
 import { record, needsGrad } from "../autograd.js";
 import { gemm, gemmBatched } from "../backend/gemm.js";
 import { unaryBackward } from "../backend/elementwise.js";
@@ -101,10 +101,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
  * y = x·Wᵀ + b for x [..., in], W [out, in], b [out]; `activation: "relu"` fuses the ReLU into
  * the GEMM epilogue (and its derivative into the backward).
  */
-const LINEAR_OPTIONS = { activation: kinds.oneOf("relu") };
+// Made on first use, not at load: this module and args.ts are in one import cycle.
+let linearOptions: Readonly<Record<string, Kind>> | null = null;
 
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor<"float32"> {
-  readOptions("linear", options, LINEAR_OPTIONS);
+  readOptions("linear", options, (linearOptions ??= { activation: kinds.oneOf("relu") }));
   checkArgs("linear", { input: x, weight, ...(bias ? { bias } : {}) }, "float32");
   if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${shapeToString(x.shape)} does not match weight ${shapeToString(weight.shape)} (expected input [..., ${weight.shape[1] ?? "?"}])`);
