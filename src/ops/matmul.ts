@@ -97,13 +97,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor<"float32"> {
   return traced("matmul", [a, b], result);
 }
 
+// Made on first use, not at load: this module and args.ts are in one import cycle.
+let linearOptions: Readonly<Record<string, Kind>> | null = null;
+
 /**
  * y = x·Wᵀ + b for x [..., in], W [out, in], b [out]; `activation: "relu"` fuses the ReLU into
  * the GEMM epilogue (and its derivative into the backward).
  */
-// Made on first use, not at load: this module and args.ts are in one import cycle.
-let linearOptions: Readonly<Record<string, Kind>> | null = null;
-
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: { activation?: "relu" } = {}): Tensor<"float32"> {
   readOptions("linear", options, (linearOptions ??= { activation: kinds.oneOf("relu") }));
   checkArgs("linear", { input: x, weight, ...(bias ? { bias } : {}) }, "float32");
