@@ -323,17 +323,29 @@ describe("dynamic chunks on a pool of 3", () => {
       // (a job lags only if a worker claimed a chunk in it, which on a loaded machine may take a few jobs)
       for (let i = 0; i < 40 && pool.stats.backoffs === lagging.backoffs; i++) expect(product()).toEqual(expected);
       expect(pool.stats.backoffs - lagging.backoffs).toBe(1);
-      expect(pool.backoff.backingOff()).toBe(true);
+      expect(pool.backoff.backingOff(pool.workMs)).toBe(true);
       // while backing off, no job is published: the caller runs the kernels alone
       const jobs = pool.stats.jobs, solo = pool.stats.soloJobs;
-      for (let i = 0; i < 3; i++) expect(product()).toEqual(expected);
+      let work = pool.workMs;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        expect(product()).toEqual(expected);
+        // the backoff's clock advances by the work alone (the product, not the copy out) ...
+        const ms = performance.now() - t0;
+        expect(pool.workMs - work).toBeGreaterThan(0);
+        expect(pool.workMs - work).toBeLessThanOrEqual(ms);
+        work = pool.workMs;
+      }
       expect(pool.stats.jobs).toBe(jobs);
       expect(pool.stats.soloJobs - solo).toBe(3);
+      // ... and not while the program pauses, so a pause does not end a backoff
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      expect(pool.workMs).toBe(work);
       Atomics.store(delay, 0, 0);
       // the backoff ends (here at once) and the workers take chunks again
       pool.backoff.minMs = 20;
-      pool.backoff.retry();
-      expect(pool.backoff.backingOff()).toBe(false);
+      pool.backoff.retry(pool.workMs);
+      expect(pool.backoff.backingOff(pool.workMs)).toBe(false);
       const byWorkers = pool.stats.chunksByWorkers;
       for (let i = 0; i < 40 && pool.stats.chunksByWorkers === byWorkers; i++) expect(product()).toEqual(expected);
       expect(pool.stats.chunksByWorkers).toBeGreaterThan(byWorkers);

@@ -17,11 +17,16 @@
 // REFRESH_EVERY_MS of parallel running (or REFRESH_FACTOR times the solo time of the job due, if
 // longer: a 25 ms GEMM refreshed every second ran 5% of its jobs alone), REFRESH_MS of solo
 // running keeps the pool's estimates current.
+// The clock is the pool's work clock (threads.ts): the time spent in the jobs that could go over
+// the threads, not the wall clock, so a backoff lasts so many milliseconds of work however long
+// the program pauses between jobs. On the wall clock, a program running a step now and then (or a
+// benchmark alternating thread counts) found its backoff expired at each step and paid a lost
+// window every time, far more than 1/MAX_LOSS_FACTOR of its time.
 const WINDOW_MS = 20, LOSS_MAX_MS = 2, CLEAR_GAIN = 1.2, CREDIT_MAX_MS = 16;
 const BACKOFF_MIN_MS = 20, BACKOFF_MAX_MS = 640, LOSS_FACTOR = 10, MAX_LOSS_FACTOR = 160, BACKOFF_LIMIT_MS = 8000;
 const REFRESH_EVERY_MS = 1000, REFRESH_MS = 10, REFRESH_FACTOR = 200;
 
-/** The pool's backoff policy. Times are ms on one clock (performance.now()), passed in. */
+/** The pool's backoff policy. Times are ms on the pool's work clock, passed in. */
 export class Backoff {
   /** The first backoff from lagging workers, in ms (tests raise it). */
   minMs = BACKOFF_MIN_MS;
@@ -37,17 +42,17 @@ export class Backoff {
   /** When the current stretch of jobs over the threads began (for the refreshes). */
   private parallelSince: number;
 
-  constructor(now = performance.now()) {
+  constructor(now = 0) {
     this.parallelSince = now;
   }
 
   /** Whether jobs run on the calling thread alone at `now` (backing off from lagging workers, or refreshing the estimates). */
-  backingOff(now = performance.now()): boolean {
+  backingOff(now: number): boolean {
     return this.soloUntil > 0 && now < this.soloUntil;
   }
 
   /** Ends a backoff: the next job tries the workers again (when one runs out; tests end one at once). */
-  retry(now = performance.now()): void {
+  retry(now: number): void {
     this.soloUntil = 0;
     this.parallelSince = now;
     this.window = { took: 0, alone: 0 };

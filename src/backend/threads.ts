@@ -292,6 +292,8 @@ export class ThreadPool {
   stallFloorMs = STALL_FLOOR_MS;
   /** When jobs go over the threads and when they run on the caller alone (tests set its minimum backoff, end one). */
   readonly backoff = new Backoff();
+  /** The backoff's clock: ms spent in jobs that could go over the threads (solo or not), since the pool started. */
+  workMs = 0;
   /** false: every job runs over the threads, never on the caller alone (tests of the parallel path). */
   adaptive = true;
   /** Called once when the pool shuts itself down after losing a worker. */
@@ -405,11 +407,19 @@ export class ThreadPool {
     if (!this.adaptive) return this.runOverThreads(job, kernel, chunks);
     const shape = this.shapeOf(job, kernel);
     const estimate = this.solo.get(shape);
-    if (!estimate || estimate.runs < SOLO_CALIBRATION || estimate.ms < MIN_PARALLEL_MS || this.backoff.soloNow(estimate.ms, performance.now())) return this.runSolo(job, kernel, shape, estimate);
+    if (!estimate || estimate.runs < SOLO_CALIBRATION || estimate.ms < MIN_PARALLEL_MS) {
+      this.runSolo(job, kernel, shape, estimate);
+      return;
+    }
+    if (this.backoff.soloNow(estimate.ms, this.workMs)) {
+      this.workMs += this.runSolo(job, kernel, shape, estimate);
+      return;
+    }
     const started = performance.now();
     this.runOverThreads(job, kernel, chunks);
-    const now = performance.now();
-    if (this.backoff.judge(estimate.ms, now - started, now)) this.stats.backoffs++;
+    const took = performance.now() - started;
+    this.workMs += took;
+    if (this.backoff.judge(estimate.ms, took, this.workMs)) this.stats.backoffs++;
   }
 
   /** A job's shape: its kernel, loops and every argument but the pointers (whose values change from call to call). */
@@ -420,7 +430,8 @@ export class ThreadPool {
     return shape;
   }
 
-  private runSolo(job: Job, kernel: number, shape: string, estimate: SoloEstimate | undefined): void {
+  /** Runs the job on the calling thread alone, updating its shape's estimate; returns the ms it took. */
+  private runSolo(job: Job, kernel: number, shape: string, estimate: SoloEstimate | undefined): number {
     const started = performance.now();
     runWhole(this.fns[kernel], job);
     const ms = performance.now() - started;
@@ -432,6 +443,7 @@ export class ThreadPool {
       estimate.ms = ms < estimate.ms ? ms : estimate.ms + SOLO_RISE * (ms - estimate.ms);
       estimate.runs++;
     }
+    return ms;
   }
 
   private runOverThreads(job: Job, kernel: number, chunks: number): void {
