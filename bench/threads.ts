@@ -5,8 +5,10 @@
 //   node --expose-gc --import tsx bench/threads.ts [--threads N] [--mode quiet|contention|both]
 //     [--busy K] [--rounds R] [--seconds S] [--filter <regex>] [--write <file.md>]
 // Each round times one variant for about S seconds; a workload's value is the median over its
-// rounds, with the min–max spread, and its speedup the median of the rounds' N-thread/1-thread
-// ratios (the variants of a round measured back to back). --write puts the markdown table in a file
+// rounds (R: by default 12 quiet and 36 under contention, where one round's ratio ranges over
+// 0.6–1.5x and a median of 12 does not resolve the 5% between 1x and the floor of 0.95x), with
+// the min–max spread, and its speedup the median of the rounds' N-thread/1-thread ratios (the
+// variants of a round measured back to back). --write puts the markdown table in a file
 // (bench/results/threads.md is the one bench/RESULTS.md includes).
 // Every call is timed too, and the table gives the ratio of the calls' median and 10th-percentile
 // times (1 thread over N, all rounds): on a shared or virtual machine whose cores are taken away
@@ -31,7 +33,7 @@ import { mlpWorkloads } from "./mlp.js";
 const HELP = `usage: bench/threads.ts [--threads N] [--mode quiet|contention|both] [--busy K] [--rounds R] [--seconds S] [--filter <regex>] [--write <file.md>]`;
 
 function parse(argv: string[]) {
-  const o = { threads: 2, mode: "quiet", busy: 1, rounds: 12, seconds: 0.25, filter: null as RegExp | null, write: null as string | null };
+  const o = { threads: 2, mode: "quiet", busy: 1, rounds: null as number | null, seconds: 0.25, filter: null as RegExp | null, write: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
     const value = () => inline ?? argv[++i];
@@ -50,7 +52,7 @@ function parse(argv: string[]) {
   if (!Number.isInteger(o.threads) || o.threads < 2) fail(`--threads needs a whole number >= 2, got ${o.threads}`);
   if (!["quiet", "contention", "both"].includes(o.mode)) fail(`--mode is quiet, contention or both, got ${o.mode}`);
   if (!Number.isInteger(o.busy) || o.busy < 1) fail(`--busy needs a whole number >= 1, got ${o.busy}`);
-  if (!Number.isInteger(o.rounds) || o.rounds < 1) fail(`--rounds needs a whole number >= 1, got ${o.rounds}`);
+  if (o.rounds !== null && (!Number.isInteger(o.rounds) || o.rounds < 1)) fail(`--rounds needs a whole number >= 1, got ${o.rounds}`);
   if (!(o.seconds > 0)) fail(`--seconds needs a positive number, got ${o.seconds}`);
   return o;
 }
@@ -112,7 +114,10 @@ function timeEachCall(run: () => void, seconds: number, calls: number[]): number
   return (t - t0) / 1e3 / n;
 }
 
-function measure(w: Workload): Result {
+/** Rounds per workload in a mode, unless --rounds says. */
+const roundsIn = (mode: string) => opts.rounds ?? (mode === "contention" ? 36 : 12);
+
+function measure(w: Workload, rounds: number): Result {
   const c = w.simdgrad();
   const pool = backend().pool!;
   const values: Record<Variant, number[]> = { one: [], many: [], forced: [] };
@@ -127,7 +132,7 @@ function measure(w: Workload): Result {
     use(v);
     timeCalls(c.run, opts.seconds / 2);
   }
-  for (let r = 0; r < opts.rounds; r++) {
+  for (let r = 0; r < rounds; r++) {
     // ABCCBA: the order reversed in odd rounds, so drift favours no variant
     const order: Variant[] = r % 2 ? ["forced", "many", "one"] : ["one", "many", "forced"];
     for (const v of order) {
@@ -177,7 +182,7 @@ function table(mode: string, results: Result[]): string {
 }
 
 const header = `simdgrad build ${build}, pool of ${opts.threads} threads, measured at ${opts.threads} and 1 | node ${process.version} | ${cpus()[0]?.model ?? "?"} x${cpus().length} | ` +
-  `${opts.rounds} rounds of ~${opts.seconds} s per variant | load before ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${new Date().toISOString()}`;
+  `${opts.rounds ?? `${roundsIn("quiet")} (quiet) or ${roundsIn("contention")} (contention)`} rounds of ~${opts.seconds} s per variant | load before ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${new Date().toISOString()}`;
 console.log(header);
 const sections: string[] = [];
 for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode]) {
@@ -186,7 +191,7 @@ for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode])
   const results: Result[] = [];
   try {
     for (const w of workloads) {
-      const r = measure(w);
+      const r = measure(w, roundsIn(mode));
       results.push(r);
       console.error(`${mode} ${w.name}: 1t ${spread(r.one)}  ${opts.threads}t ${spread(r.many)}  ratio ${median(r.ratios).toFixed(2)}x (calls' median ${r.stepRatios.median.toFixed(2)}x, 10th percentile ${r.stepRatios.p10.toFixed(2)}x)`);
     }
