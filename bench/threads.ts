@@ -115,7 +115,8 @@ function timeEachCall(run: () => void, seconds: number, calls: number[]): number
 }
 
 /** Rounds per workload in a mode, unless --rounds says. */
-const roundsIn = (mode: string) => opts.rounds ?? (mode === "contention" ? 36 : 12);
+const QUIET_ROUNDS = 12, CONTENTION_ROUNDS = 36;
+const roundsIn = (mode: string) => opts.rounds ?? (mode === "contention" ? CONTENTION_ROUNDS : QUIET_ROUNDS);
 
 function measure(w: Workload, rounds: number): Result {
   const c = w.simdgrad();
@@ -182,7 +183,7 @@ function table(mode: string, results: Result[]): string {
 }
 
 const header = `simdgrad build ${build}, pool of ${opts.threads} threads, measured at ${opts.threads} and 1 | node ${process.version} | ${cpus()[0]?.model ?? "?"} x${cpus().length} | ` +
-  `${opts.rounds ?? `${roundsIn("quiet")} (quiet) or ${roundsIn("contention")} (contention)`} rounds of ~${opts.seconds} s per variant | load before ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${new Date().toISOString()}`;
+  `${opts.rounds ?? `${QUIET_ROUNDS} (quiet) or ${CONTENTION_ROUNDS} (contention)`} rounds of ~${opts.seconds} s per variant | load before ${loadavg().map((l) => l.toFixed(2)).join(" ")} | ${new Date().toISOString()}`;
 console.log(header);
 const sections: string[] = [];
 for (const mode of opts.mode === "both" ? ["quiet", "contention"] : [opts.mode]) {
