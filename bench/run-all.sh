@@ -4,7 +4,7 @@
 # bench/results-table.ts prints) and the generated tables in bench/results/.
 #   bash bench/run-all.sh [--skip-browser]
 # PyTorch (python3-torch with libopenblas0-pthread: without OpenBLAS, Debian's torch runs on the
-# reference BLAS) and Debian's chromium must be installed. About 40 minutes on 2 cores.
+# reference BLAS) and Debian's chromium must be installed. About 30 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/results/runs
@@ -24,6 +24,7 @@ run profile-lenet.txt node --expose-gc --import tsx bench/profile-step.ts lenet-
 run profile-mlp-relaxed.txt node --expose-gc --experimental-wasm-relaxed-simd --import tsx bench/profile-step.ts mlp-train
 run profile-lenet-relaxed.txt node --expose-gc --experimental-wasm-relaxed-simd --import tsx bench/profile-step.ts lenet-train
 run threads.txt npm run --silent bench:scaling -- --write bench/results/threads.md
+run pair-ceiling.txt node --expose-gc --import tsx bench/pair-ceiling.ts
 if [ "${1:-}" != "--skip-browser" ]; then run browser.txt npm run --silent bench:browser; fi
 node --import tsx bench/results-table.ts "$out/plain.jsonl" "$out/relaxed.jsonl" > bench/results/single-thread.md
 echo "$(stamp) all done: bench/results/single-thread.md, threads.md, browser.md; raw runs in $out" >&2
