@@ -292,7 +292,7 @@ export class ThreadPool {
   stallFloorMs = STALL_FLOOR_MS;
   /** When jobs go over the threads and when they run on the caller alone (tests set its minimum backoff, end one). */
   readonly backoff = new Backoff();
-  /** The backoff's clock: ms spent in jobs that could go over the threads (solo or not), since the pool started. */
+  /** The backoff's clock: ms spent in calibrated jobs (those that could go over the threads), run solo or over the threads, since the pool started. */
   workMs = 0;
   /** false: every job runs over the threads, never on the caller alone (tests of the parallel path). */
   adaptive = true;
